@@ -1,0 +1,50 @@
+# The two commands a newcomer needs: `make run` and `make test` (see README).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# make run: embedded SQLite, Celery tasks run in-process, demo data.
+RUN_ENV := DEBUG=1 CELERY_TASK_ALWAYS_EAGER=1
+
+.PHONY: run test lint install messages makemessages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall only when the dependency list or its pins change.
+$(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed
+
+messages: install
+	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
+
+run: install messages
+	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
+	$(RUN_ENV) $(BIN)/python manage.py seed_demo
+	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
+	$(RUN_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# SQLite unless DATABASE_URL is set. Browser tests skip, saying why, where no Chromium is installed.
+test: lint messages
+	DJANGO_COLORS=nocolor $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Regenerate the Welsh catalogue after adding strings (then translate what is new).
+makemessages: install
+	DEBUG=1 $(BIN)/python manage.py makemessages -l cy --ignore=.venv --ignore=node_modules --ignore=staticfiles --no-obsolete
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles db.sqlite3

@@ -1,0 +1,162 @@
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Area(models.Model):
+    """A place in the NHS geography: nation > health board / ICB > cluster / PCN."""
+
+    class Kind(models.TextChoices):
+        NATION = "nation", _("Nation")
+        HEALTH_BOARD = "health_board", _("Health board")
+        ICB = "icb", _("Integrated care board")
+        CLUSTER = "cluster", _("Cluster")
+        PCN = "pcn", _("Primary care network")
+        LOCAL_AUTHORITY = "local_authority", _("Local authority")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    name_cy = models.CharField(_("name in Welsh"), max_length=200, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("part of"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+
+    class Meta:
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        GP_PRACTICE = "gp_practice", _("GP practice")
+        HEALTH = "health", _("Health")
+        SOCIAL_CARE = "social_care", _("Social care")
+        HOUSING = "housing", _("Housing")
+        THIRD_SECTOR = "third_sector", _("Third sector")
+        SCHEME = "scheme", _("Social prescribing scheme")
+        PROVIDER = "provider", _("Community provider")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, db_index=True)
+    name = models.CharField(_("name"), max_length=200)
+    name_cy = models.CharField(_("name in Welsh"), max_length=200, blank=True)
+    ods_code = models.CharField(
+        _("ODS code"),
+        max_length=10,
+        null=True,
+        blank=True,
+        help_text=_("The NHS Organisation Data Service code, where the organisation has one."),
+    )
+    area = models.ForeignKey(
+        Area,
+        verbose_name=_("area"),
+        on_delete=models.PROTECT,
+        related_name="organisations",
+    )
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ods_code"],
+                condition=Q(ods_code__isnull=False),
+                name="organisation_ods_code_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.ods_code})" if self.ods_code else self.name
+
+
+class Role(models.TextChoices):
+    REFERRER = "referrer", _("Referrer")
+    LINK_WORKER = "link_worker", _("Link worker")
+    COORDINATOR = "coordinator", _("Coordinator")
+    PROVIDER = "provider", _("Provider")
+    COMMISSIONER = "commissioner", _("Commissioner")
+    ADMIN = "admin", _("Administrator")
+
+
+class User(AbstractUser):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, db_index=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+    )
+    preferred_language = models.CharField(
+        _("preferred language"),
+        max_length=5,
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text=_("Emails and notifications are written in this language."),
+    )
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+
+class AuditEvent(models.Model):
+    """Who did what to which record, when and from where. Append-only.
+
+    Written for every read of a person's record as well as every change,
+    because these are health records (DESIGN.md, AuditEvent).
+    """
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("View")
+        CREATE = "create", _("Create")
+        CHANGE = "change", _("Change")
+        EXPORT = "export", _("Export")
+        LOGIN = "login", _("Log in")
+        LOGOUT = "logout", _("Log out")
+        LOGIN_FAILED = "login_failed", _("Failed log in")
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+    )
+    action = models.CharField(_("what"), max_length=20, choices=Action.choices)
+    object_type = models.CharField(_("record type"), max_length=100, blank=True)
+    object_id = models.CharField(_("record"), max_length=64, blank=True)
+    detail = models.CharField(_("detail"), max_length=500, blank=True)
+    ip_address = models.GenericIPAddressField(_("from where"), null=True, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_type}"

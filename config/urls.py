@@ -1,0 +1,20 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+
+from accounts import views as accounts_views
+
+urlpatterns = [
+    path("healthz", accounts_views.healthz, name="healthz"),
+]
+
+# Pages people read: English unprefixed, Welsh under /cy/.
+urlpatterns += i18n_patterns(
+    path("", accounts_views.home, name="home"),
+    # Inside the prefixed patterns so that the switch, posted from a Welsh page,
+    # resolves that page's /cy/ address before translating it.
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("accounts.urls")),
+    path("admin/", admin.site.urls),
+    prefix_default_language=False,
+)

@@ -1,0 +1,49 @@
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from accounts.models import AuditEvent, Role
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def administrator(client):
+    user = UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True)
+    client.force_login(user)
+    return user
+
+
+def test_every_model_has_a_working_admin(client, administrator):
+    """Django admin works for all models: each changelist and add page renders."""
+    for model, model_admin in admin.site._registry.items():
+        info = (model._meta.app_label, model._meta.model_name)
+        assert client.get(reverse(f"admin:{info[0]}_{info[1]}_changelist")).status_code == 200, info
+        if model_admin.has_add_permission(_request(administrator)):
+            assert client.get(reverse(f"admin:{info[0]}_{info[1]}_add")).status_code == 200, info
+
+
+def test_the_audit_trail_cannot_be_edited_in_the_admin(client, administrator):
+    event = AuditEvent.objects.create(actor=administrator, action=AuditEvent.Action.LOGIN)
+    url = reverse("admin:accounts_auditevent_change", args=[event.pk])
+    response = client.post(url, {"action": "view", "detail": "tampered"})
+    assert response.status_code == 403
+    event.refresh_from_db()
+    assert event.detail == ""
+
+
+def test_non_staff_cannot_open_the_admin(client):
+    client.force_login(UserFactory(role=Role.COORDINATOR))
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response.url
+
+
+def _request(user):
+    class Request:
+        pass
+
+    request = Request()
+    request.user = user
+    return request
