@@ -4,7 +4,15 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+
+def localised(obj, field: str) -> str:
+    """The Welsh text of `field` (from `<field>_cy`) on a Welsh page when there is one."""
+    if (get_language() or "").startswith("cy"):
+        return getattr(obj, f"{field}_cy", "") or getattr(obj, field)
+    return getattr(obj, field)
 
 
 class Area(models.Model):
@@ -39,6 +47,10 @@ class Area(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def display_name(self):
+        return localised(self, "name")
 
 
 class Organisation(models.Model):
@@ -83,6 +95,12 @@ class Organisation(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.ods_code})" if self.ods_code else self.name
+
+    @property
+    def display_name(self):
+        """The name in the reader's language, with the ODS code where there is one."""
+        name = localised(self, "name")
+        return f"{name} ({self.ods_code})" if self.ods_code else name
 
 
 class Role(models.TextChoices):
