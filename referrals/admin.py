@@ -5,9 +5,16 @@ from .models import Notification, OutboxEmail, Person, Referral, ReferralEvent
 
 @admin.register(Person)
 class PersonAdmin(admin.ModelAdmin):
+    """Read-only: people are recorded through the referral services."""
+
     list_display = ["family_name", "given_name", "date_of_birth", "postcode"]
     search_fields = ["family_name", "given_name", "nhs_number", "postcode"]
-    readonly_fields = ["uuid", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 class ReferralEventInline(admin.TabularInline):

@@ -263,6 +263,7 @@ def referral_transition(
     referral: Referral,
     actor,
     to_status: str,
+    from_status: str | None = None,
     expected_version: int | None = None,
     note: str = "",
     internal_note: str = "",
@@ -285,6 +286,13 @@ def referral_transition(
                 % {"status": locked.get_status_display()}
             )
         now = timezone.now()
+        if from_status is not None and locked.status != from_status:
+            # Resume and reopen both lead to in_progress; a stale page must not
+            # turn one into the other.
+            raise InvalidTransition(
+                _("This referral is now %(status)s, so this step no longer applies.")
+                % {"status": locked.get_status_display()}
+            )
         refusal = move_refusal(actor=actor, referral=locked, to_status=to_status, now=now)
         if refusal:
             raise InvalidTransition(refusal)
@@ -372,7 +380,7 @@ def referral_cancel(*, referral, actor, reason="", expected_version=None):
 def referral_start(*, referral, actor, note="", expected_version=None):
     """First contact made: the conversation begins (in_progress)."""
     return referral_transition(
-        referral=referral, actor=actor, to_status=Status.IN_PROGRESS,
+        referral=referral, actor=actor, to_status=Status.IN_PROGRESS, from_status=Status.ALLOCATED,
         expected_version=expected_version, internal_note=note,
     )  # fmt: skip
 
@@ -389,10 +397,8 @@ def referral_hold(*, referral, actor, review_date, note="", expected_version=Non
 
 
 def referral_resume(*, referral, actor, note="", expected_version=None):
-    if referral.status != Status.ON_HOLD:
-        raise InvalidTransition(_("Only a referral on hold can be resumed."))
     return referral_transition(
-        referral=referral, actor=actor, to_status=Status.IN_PROGRESS,
+        referral=referral, actor=actor, to_status=Status.IN_PROGRESS, from_status=Status.ON_HOLD,
         expected_version=expected_version, internal_note=note,
         changes={"hold_review_date": None},
     )  # fmt: skip
@@ -419,10 +425,8 @@ def referral_close(*, referral, actor, reason, summary, expected_version=None):
 
 def referral_reopen(*, referral, actor, note="", expected_version=None):
     """Back to in_progress within REOPEN_DAYS of closure; the old closure stays in the timeline."""
-    if referral.status != Status.CLOSED:
-        raise InvalidTransition(_("Only a closed referral can be reopened."))
     return referral_transition(
-        referral=referral, actor=actor, to_status=Status.IN_PROGRESS,
+        referral=referral, actor=actor, to_status=Status.IN_PROGRESS, from_status=Status.CLOSED,
         expected_version=expected_version, internal_note=note,
         changes={"closure_reason": "", "closure_summary": "", "closed_at": None},
     )  # fmt: skip

@@ -88,7 +88,7 @@ def referral_submitted(request, referral_uuid):
     return render(request, "referrals/submitted.html", {"referral": referral})
 
 
-def _action_forms(user, referral, moves):
+def _action_forms(referral, moves):
     initial = {"version": referral.version}
     forms = {}
     if Status.ACCEPTED in moves:
@@ -116,7 +116,7 @@ def referral_detail(request, referral_uuid, action_forms=None):
     referral = selectors.get_referral_for(request.user, referral_uuid)
     services.referral_view_record(referral=referral, actor=request.user, request=request)
     moves = selectors.allowed_moves_for(request.user, referral)
-    forms = _action_forms(request.user, referral, moves)
+    forms = _action_forms(referral, moves)
     forms.update(action_forms or {})
     candidates = suggestion = None
     if "allocate" in forms:
@@ -243,8 +243,8 @@ def _rate_limited(request) -> bool:
 
 
 def self_referral(request):
-    schemes = list(selectors.schemes_for_self_referral())
-    form = SelfReferralForm(request.POST or None, schemes=selectors.schemes_for_self_referral())
+    schemes = selectors.schemes_for_self_referral()
+    form = SelfReferralForm(request.POST or None, schemes=schemes)
     if request.method == "POST":
         if _rate_limited(request):
             return render(request, "referrals/self_referral_limited.html", status=429)
@@ -252,7 +252,7 @@ def self_referral(request):
             # A bot filled the hidden field: look successful, keep nothing.
             return redirect("self_referral_done")
         if form.is_valid():
-            scheme = form.cleaned_data.get("scheme") or (schemes[0] if schemes else None)
+            scheme = form.cleaned_data.get("scheme") or schemes.first()
             try:
                 referral, _known = services.referral_create(
                     person_details=form.person_details(),

@@ -148,3 +148,18 @@ def test_closing_needs_a_known_reason_and_a_summary(referral, people):
             referral=referral, actor=people["link_worker"], reason="bored", summary=""
         )
     assert set(error.value.field_errors) == {"reason", "summary"}
+
+
+def test_a_stale_resume_does_not_reopen_a_closed_referral(referral, people):
+    _at_status(referral, Status.ON_HOLD, people["link_worker"])
+    stale = type(referral).objects.get(pk=referral.pk)
+    services.referral_close(
+        referral=referral,
+        actor=people["coordinator"],
+        reason="moved_away",
+        summary="Moved to Leeds.",
+    )
+    with pytest.raises(InvalidTransition, match="now Closed"):
+        services.referral_resume(referral=stale, actor=people["link_worker"])
+    referral.refresh_from_db()
+    assert referral.status == Status.CLOSED
