@@ -163,3 +163,26 @@ def test_nobody_else_can_open_her_notification(
     client.force_login(outsider_referrer)
     url = reverse("referrals:notification_open", args=[Notification.objects.get().uuid])
     assert client.post(url).status_code == 404
+
+
+def test_the_notifications_list_does_not_grow_queries_with_rows(
+    client, referral, django_assert_max_num_queries
+):
+    from django.urls import reverse
+    from django.utils import timezone
+
+    rhian = referral.referring_user
+    client.force_login(rhian)
+
+    def notify(count):
+        Notification.objects.bulk_create(
+            Notification(recipient=rhian, referral=referral, message="m", created_at=timezone.now())
+            for _ in range(count)
+        )
+
+    notify(2)
+    with django_assert_max_num_queries(10) as few:
+        client.get(reverse("referrals:notifications"))
+    notify(20)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(reverse("referrals:notifications"))
