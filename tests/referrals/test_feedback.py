@@ -48,6 +48,9 @@ def test_the_email_is_in_the_referrers_language(
     accept(referral, coordinator, django_capture_on_commit_callbacks)
     assert "/cy/referrals/" in mail.outbox[0].body
     assert "Atgyfeiriad" in mail.outbox[0].subject
+    assert '<html lang="cy">' in mail.outbox[0].alternatives[0][0]
+    assert "Annwyl" in mail.outbox[0].body
+    assert "Cafodd atgyfeiriad" in Notification.objects.get().message
 
 
 def test_feedback_at_each_milestone_but_not_allocation_or_hold(
