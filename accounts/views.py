@@ -13,6 +13,7 @@ from config.celery import app as celery_app
 
 from . import services
 from .forms import LoginForm
+from .home import home_context
 from .models import AuditEvent, Role
 
 HOME_TEMPLATES = {
@@ -30,7 +31,8 @@ def home(request):
     if not request.user.is_authenticated:
         return render(request, "accounts/home_public.html")
     template = HOME_TEMPLATES.get(request.user.role, "accounts/home_no_role.html")
-    return render(request, template, {"organisation": request.user.organisation})
+    context = {"organisation": request.user.organisation, **home_context(request.user)}
+    return render(request, template, context)
 
 
 class LoginView(auth_views.LoginView):

@@ -146,6 +146,8 @@ STORAGES = {
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Social prescribing <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The address emails link back to (no request is at hand when a task writes them).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # Redis: the Celery broker and, when set, the cache (rate limits, sessions stay in the database).
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -160,6 +162,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {}
+# Sends what a broker or SMTP outage left in the referrals email outbox.
+CELERY_BEAT_SCHEDULE["referrals-resend-unsent-emails"] = {
+    "task": "referrals.tasks.resend_unsent_emails",
+    "schedule": 300.0,
+}
 
 if REDIS_URL:
     CACHES = {
@@ -167,6 +174,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Public self-referral form: at most this many submissions per address per window.
+SELF_REFERRAL_RATE_LIMIT = env.int("SELF_REFERRAL_RATE_LIMIT", default=5)
+SELF_REFERRAL_RATE_WINDOW_SECONDS = env.int("SELF_REFERRAL_RATE_WINDOW_SECONDS", default=3600)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts import views as accounts_views
+from referrals import views as referrals_views
 
 urlpatterns = [
     path("healthz", accounts_views.healthz, name="healthz"),
@@ -16,5 +17,8 @@ urlpatterns += i18n_patterns(
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
+    path("referrals/", include("referrals.urls")),
+    path("self-referral/", referrals_views.self_referral, name="self_referral"),
+    path("self-referral/sent/", referrals_views.self_referral_done, name="self_referral_done"),
     prefix_default_language=False,
 )

@@ -1,4 +1,5 @@
 import factory
+import nhs_number
 from django.utils import timezone
 
 from accounts.models import Area, Organisation, Role, User
@@ -104,3 +105,63 @@ class ScheduleFactory(factory.django.DjangoModelFactory):
     weekday = 2
     opens_at = "10:00"
     closes_at = "12:00"
+
+
+class SchemeFactory(OrganisationFactory):
+    kind = Organisation.Kind.SCHEME
+    name = factory.Sequence(lambda n: f"Scheme {n}")
+    ods_code = None
+
+
+def _valid_test_nhs_number(n):
+    """NHS numbers from the 999 test range, never issued to anyone, with a valid check digit."""
+    # Each n owns eleven stems, so skipping a stem whose check digit would be 10 never collides.
+    for stem in (f"999{n * 11 + k:06d}" for k in range(11)):
+        check = nhs_number.calculate_checksum(stem)
+        if check < 10:
+            return f"{stem}{check}"
+    raise ValueError(n)
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "referrals.Person"
+
+    given_name = factory.Faker("first_name", locale="en_GB")
+    family_name = factory.Faker("last_name", locale="en_GB")
+    date_of_birth = factory.Faker("date_of_birth", minimum_age=18, maximum_age=90)
+    nhs_number = factory.Sequence(_valid_test_nhs_number)
+    postcode = "CF10 1AA"
+    phone = "07700 900123"
+    consent_to_share = True
+
+
+class ReferralFactory(factory.django.DjangoModelFactory):
+    """A received referral from a GP practice; pass status/link_worker for later stages."""
+
+    class Meta:
+        model = "referrals.Referral"
+
+    reference = factory.Sequence(lambda n: f"SP-T{n:06d}")
+    person = factory.SubFactory(PersonFactory)
+    source_kind = "gp"
+    referring_organisation = factory.SubFactory(OrganisationFactory)
+    referring_user = factory.SubFactory(
+        UserFactory, organisation=factory.SelfAttribute("..referring_organisation")
+    )
+    scheme = factory.SubFactory(SchemeFactory)
+    reasons = factory.LazyFunction(lambda: ["loneliness"])
+    what_matters = "Would like to meet people nearby."
+    consent_to_referral = True
+    consent_to_share = True
+    received_at = factory.LazyFunction(timezone.now)
+
+
+class LinkWorkerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "linkworkers.LinkWorker"
+
+    user = factory.SubFactory(UserFactory, role=Role.LINK_WORKER)
+    scheme = factory.SelfAttribute("user.organisation")
+    capacity = 25
+    languages = factory.LazyFunction(lambda: ["en"])

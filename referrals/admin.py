@@ -1,0 +1,62 @@
+from django.contrib import admin
+
+from .models import Notification, OutboxEmail, Person, Referral, ReferralEvent
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    """Read-only: people are recorded through the referral services."""
+
+    list_display = ["family_name", "given_name", "date_of_birth", "postcode"]
+    search_fields = ["family_name", "given_name", "nhs_number", "postcode"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ReferralEventInline(admin.TabularInline):
+    model = ReferralEvent
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "kind", "from_status", "to_status", "actor", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Referral)
+class ReferralAdmin(admin.ModelAdmin):
+    """Read-only: every change goes through the lifecycle services, never the admin."""
+
+    list_display = ["reference", "person", "status", "source_kind", "scheme", "received_at"]
+    list_filter = ["status", "source_kind", "urgency", "scheme"]
+    search_fields = ["reference", "person__family_name"]
+    list_select_related = ["person", "scheme"]
+    inlines = [ReferralEventInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutboxEmail)
+class OutboxEmailAdmin(admin.ModelAdmin):
+    list_display = ["to", "subject", "created_at", "sent_at", "attempts"]
+    list_filter = ["sent_at"]
+    readonly_fields = [f.name for f in OutboxEmail._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["recipient", "message", "created_at", "read_at"]
+    list_select_related = ["recipient"]
+    readonly_fields = ["uuid", "recipient", "referral", "message", "created_at", "read_at"]

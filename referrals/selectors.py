@@ -1,0 +1,175 @@
+"""Reads for referrals, already scoped to the user who asks (DESIGN.md, Who may see what)."""
+
+from datetime import timedelta
+
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Organisation, Role
+
+from .exceptions import NoSchemeForArea
+from .models import (
+    REOPEN_DAYS,
+    TRANSITIONS,
+    Notification,
+    Referral,
+    ReferralEvent,
+    Status,
+)
+
+LIST_RELATED = ("person", "referring_organisation", "link_worker", "scheme")
+
+
+def referrals_visible_to(user):
+    """Every referral this user may see; none for roles that see no person's record."""
+    referrals = Referral.objects.all()
+    if not (user.is_authenticated and user.is_active and user.organisation_id):
+        return referrals.none()
+    if user.role == Role.REFERRER:
+        return referrals.filter(referring_organisation_id=user.organisation_id)
+    if user.role == Role.COORDINATOR:
+        return referrals.filter(scheme_id=user.organisation_id)
+    if user.role == Role.LINK_WORKER:
+        return referrals.filter(
+            Q(link_worker_id=user.pk)
+            | Q(
+                scheme_id=user.organisation_id,
+                link_worker__isnull=True,
+                status__in=[Status.RECEIVED, Status.ACCEPTED],
+            )
+        )
+    return referrals.none()
+
+
+def get_referral_for(user, referral_uuid):
+    """The referral, or 404 alike for "not there" and "not yours"."""
+    try:
+        return (
+            referrals_visible_to(user)
+            .select_related(*LIST_RELATED, "area__parent__parent", "referring_user")
+            .get(uuid=referral_uuid)
+        )
+    except (Referral.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def referral_list_for(user, *, status="", received_from=None, received_to=None):
+    referrals = referrals_visible_to(user).select_related(*LIST_RELATED)
+    if status:
+        referrals = referrals.filter(status=status)
+    if received_from:
+        referrals = referrals.filter(received_at__date__gte=received_from)
+    if received_to:
+        referrals = referrals.filter(received_at__date__lte=received_to)
+    return referrals.order_by("-received_at", "-pk")
+
+
+def triage_queue_for(user):
+    """Received first, then accepted awaiting a link worker; urgent before routine; oldest first."""
+    if user.role != Role.COORDINATOR:
+        return Referral.objects.none()
+    return (
+        referrals_visible_to(user)
+        .for_triage()
+        .select_related(*LIST_RELATED)
+        .annotate(
+            status_rank=Case(
+                When(status=Status.RECEIVED, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            ),
+            urgency_rank=Case(
+                When(urgency="urgent", then=Value(0)), default=Value(1), output_field=IntegerField()
+            ),
+        )
+        .order_by("status_rank", "urgency_rank", "received_at", "pk")
+    )
+
+
+def open_cases_for(user):
+    """The cases a link worker holds now, oldest first."""
+    return (
+        Referral.objects.open()
+        .filter(link_worker_id=user.pk)
+        .select_related(*LIST_RELATED)
+        .order_by("received_at", "pk")
+    )
+
+
+def timeline_for(user, referral):
+    """The referral's events; a referrer sees only what is meant for them."""
+    events = ReferralEvent.objects.filter(referral=referral).select_related("actor")
+    if user.role == Role.REFERRER:
+        events = events.filter(visible_to_referrer=True)
+    return events.order_by("created_at", "pk")
+
+
+def notifications_for(user):
+    return Notification.objects.filter(recipient=user).select_related("referral")
+
+
+def unread_notification_count(user):
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def move_refusal(*, actor, referral, to_status, now=None):
+    """Why `actor` may not move `referral` to `to_status`, or None when they may.
+
+    One answer for the services (which enforce it under a row lock) and the
+    pages (which only show the buttons that would work).
+    """
+    from_status = referral.status
+    roles = TRANSITIONS.get((from_status, to_status))
+    if roles is None:
+        return _("A referral that is %(from)s cannot be moved to %(to)s.") % {
+            "from": Status(from_status).label,
+            "to": Status(to_status).label,
+        }
+    if actor.role not in roles:
+        return _("Your role cannot move a referral to %(to)s.") % {"to": Status(to_status).label}
+    in_scope = {
+        Role.REFERRER: actor.organisation_id is not None
+        and referral.referring_organisation_id == actor.organisation_id,
+        Role.COORDINATOR: actor.organisation_id is not None
+        and referral.scheme_id == actor.organisation_id,
+        Role.LINK_WORKER: referral.link_worker_id == actor.pk,
+    }.get(actor.role, False)
+    if not in_scope:
+        return _("This referral is not one you can change.")
+    if from_status == Status.CLOSED and to_status == Status.IN_PROGRESS:
+        now = now or timezone.now()
+        if referral.closed_at is None or now - referral.closed_at > timedelta(days=REOPEN_DAYS):
+            return _("A referral can be reopened only within %(days)s days of closing.") % {
+                "days": REOPEN_DAYS
+            }
+    return None
+
+
+def allowed_moves_for(user, referral):
+    return {
+        to
+        for (frm, to) in TRANSITIONS
+        if frm == referral.status
+        if move_refusal(actor=user, referral=referral, to_status=to) is None
+    }
+
+
+def scheme_for_area(area):
+    """The scheme covering `area` (the nearest one up the tree), else the only scheme there is."""
+    schemes = Organisation.objects.filter(kind=Organisation.Kind.SCHEME)
+    node = area
+    while node is not None:
+        found = schemes.filter(area_id=node.pk).order_by("pk").first()
+        if found:
+            return found
+        node = node.parent
+    only = list(schemes.order_by("pk")[:2])
+    if len(only) == 1:
+        return only[0]
+    raise NoSchemeForArea(_("No social prescribing scheme takes referrals for this area yet."))
+
+
+def schemes_for_self_referral():
+    return Organisation.objects.filter(kind=Organisation.Kind.SCHEME).order_by("name")

@@ -1,0 +1,563 @@
+"""Every change to people and referrals: one function per use case.
+
+Pages (and later the partner API) call these with keyword arguments; they
+raise only `referrals.exceptions` errors for things a person can put right.
+"""
+
+import logging
+import secrets
+import smtplib
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import AuditEvent, Organisation, Role
+from accounts.services import audit_record
+
+from .exceptions import InvalidTransition, StaleVersion, ValidationError
+from .models import (
+    TEXT_LIMIT,
+    ClosureReason,
+    Notification,
+    OutboxEmail,
+    Person,
+    Reason,
+    Referral,
+    ReferralEvent,
+    RejectionReason,
+    SourceKind,
+    Status,
+)
+from .selectors import move_refusal, scheme_for_area
+from .validators import normalise_nhs_number, normalise_postcode
+
+logger = logging.getLogger(__name__)
+
+# No 0/O, 1/I/L, 2/Z, 5/S or 8/B: a reference is read out over the phone.
+REFERENCE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
+REFERENCE_LENGTH = 7
+
+SOURCE_FOR_ORGANISATION = {
+    Organisation.Kind.GP_PRACTICE: SourceKind.GP,
+    Organisation.Kind.HEALTH: SourceKind.HEALTH,
+    Organisation.Kind.SOCIAL_CARE: SourceKind.SOCIAL_CARE,
+    Organisation.Kind.HOUSING: SourceKind.HOUSING,
+    Organisation.Kind.THIRD_SECTOR: SourceKind.THIRD_SECTOR,
+}
+
+PERSON_FIELDS = (
+    "given_name", "family_name", "preferred_name", "date_of_birth", "nhs_number", "gender",
+    "ethnic_group", "address", "postcode", "phone", "email", "contact_method",
+    "may_leave_message", "preferred_language", "communication_needs",
+)  # fmt: skip
+REFERRAL_FIELDS = (
+    "reasons", "reason_other", "what_matters", "urgency", "consent_to_referral",
+    "consent_to_share", "gp_feedback", "risk_flag", "risk_details", "referrer_name",
+    "referrer_role", "referrer_phone", "referrer_email",
+)  # fmt: skip
+
+# Feedback the referrer hears, by the status reached (DESIGN.md: the missing loop).
+FEEDBACK_STATUSES = (Status.ACCEPTED, Status.REJECTED, Status.IN_PROGRESS, Status.CLOSED)
+
+
+class EmailNotSent(Exception):
+    """SMTP refused or was unreachable; the outbox row stays unsent for a retry."""
+
+
+def new_reference() -> str:
+    return "SP-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+def _unique_reference() -> str:
+    # 25^7 (6e9) references: a clash is rare, and the unique constraint is the
+    # final word should two requests pick the same one at the same moment.
+    while True:
+        reference = new_reference()
+        if not Referral.objects.filter(reference=reference).exists():
+            return reference
+
+
+def _field_errors(error: DjangoValidationError) -> dict[str, list[str]]:
+    if hasattr(error, "error_dict"):
+        return {
+            field: [str(m) for e in errs for m in e.messages]
+            for field, errs in error.error_dict.items()
+        }
+    return {"__all__": list(error.messages)}
+
+
+def _clean_person(details: dict) -> dict:
+    data = {key: details[key] for key in PERSON_FIELDS if key in details}
+    errors: dict[str, list[str]] = {}
+    for key, normalise in (("postcode", normalise_postcode), ("nhs_number", normalise_nhs_number)):
+        if data.get(key):
+            try:
+                data[key] = normalise(data[key])
+            except DjangoValidationError as error:
+                errors[key] = list(error.messages)
+    data["nhs_number"] = data.get("nhs_number") or None
+    data.setdefault("postcode", "")
+    try:
+        Person(**data).full_clean(
+            exclude=["nhs_number", "postcode"] if errors else None,
+            validate_unique=False,
+            validate_constraints=False,
+        )
+    except DjangoValidationError as error:
+        errors.update(_field_errors(error))
+    if errors:
+        raise ValidationError(_("Please correct the details of the person."), field_errors=errors)
+    return data
+
+
+def _clean_referral(details: dict) -> dict:
+    data = {key: details[key] for key in REFERRAL_FIELDS if key in details}
+    errors: dict[str, list[str]] = {}
+    reasons = data.get("reasons") or []
+    unknown = [code for code in reasons if code not in Reason.values]
+    if not reasons:
+        errors["reasons"] = [_("Choose at least one reason for the referral.")]
+    elif unknown:
+        errors["reasons"] = [
+            _("Unknown reason code: %(codes)s.") % {"codes": ", ".join(map(str, unknown))}
+        ]
+    for key in ("consent_to_referral", "consent_to_share"):
+        if data.get(key) is not True:
+            errors[key] = [_("The person must agree to this before the referral can be made.")]
+    if data.get("risk_flag") and not (data.get("risk_details") or "").strip():
+        errors["risk_details"] = [_("Describe the safeguarding or risk concern.")]
+    for key in ("what_matters", "risk_details"):
+        if len(data.get(key) or "") > TEXT_LIMIT:
+            errors[key] = [_("Keep this to %(limit)s characters or fewer.") % {"limit": TEXT_LIMIT}]
+    if not (data.get("what_matters") or "").strip():
+        errors["what_matters"] = [_("Say what matters to the person, in a few words.")]
+    if errors:
+        raise ValidationError(_("Please correct the details of the referral."), field_errors=errors)
+    data["reasons"] = sorted(set(reasons), key=Reason.values.index)
+    return data
+
+
+def _existing_person(data: dict) -> Person | None:
+    """The same person already known: same NHS number, or same name, date of birth and postcode."""
+    match = Q(
+        given_name__iexact=data["given_name"],
+        family_name__iexact=data["family_name"],
+        date_of_birth=data["date_of_birth"],
+        postcode=data["postcode"],
+    )
+    if data.get("nhs_number"):
+        match |= Q(nhs_number=data["nhs_number"])
+    return Person.objects.filter(match).order_by("pk").first()
+
+
+def person_find_or_create(
+    *, details: dict, actor=None, consent_method: str = ""
+) -> tuple[Person, bool]:
+    """Return (person, already_known). Never creates a duplicate of a known person."""
+    data = _clean_person(details)
+    existing = _existing_person(data)
+    if existing:
+        return existing, True
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            person = Person.objects.create(
+                **data,
+                consent_to_share=True,
+                consent_recorded_at=now,
+                consent_recorded_by=actor if actor and actor.is_authenticated else None,
+                consent_method=consent_method,
+            )
+    except IntegrityError:
+        # Someone recorded the same NHS number a moment ago: link to theirs.
+        existing = _existing_person(data)
+        if existing is None:
+            raise
+        return existing, True
+    return person, False
+
+
+@transaction.atomic
+def referral_create(
+    *, person_details: dict, referral_details: dict, actor=None, scheme=None, request=None
+) -> tuple[Referral, bool]:
+    """Record a referral (professional when `actor` is a referrer, self-referral when None).
+
+    Returns (referral, person_already_known) so the page can tell the
+    referrer the referral was linked to a person the scheme already knows.
+    """
+    if actor is not None and actor.role != Role.REFERRER:
+        raise InvalidTransition(_("Only referrers can make a referral."))
+    errors = {}
+    try:
+        referral_data = _clean_referral(referral_details)
+    except ValidationError as error:
+        errors.update(error.field_errors)
+    try:
+        _clean_person(person_details)
+    except ValidationError as error:
+        errors.update(error.field_errors)
+    if errors:
+        raise ValidationError(_("Please correct the errors below."), field_errors=errors)
+
+    if actor is not None:
+        organisation = actor.organisation
+        source_kind = SOURCE_FOR_ORGANISATION.get(organisation.kind, SourceKind.THIRD_SECTOR)
+        area = organisation.area
+        scheme = scheme or scheme_for_area(area)
+        referral_data.setdefault("referrer_name", actor.get_full_name() or actor.username)
+        referral_data["referrer_email"] = referral_data.get("referrer_email") or actor.email
+    else:
+        organisation, source_kind = None, SourceKind.SELF
+        area = scheme.area if scheme else None
+        scheme = scheme or scheme_for_area(None)
+        # The person is the referrer: no GP involvement to choose here.
+        referral_data.pop("referrer_name", None)
+
+    person, already_known = person_find_or_create(
+        details=person_details,
+        actor=actor,
+        consent_method=_("Recorded by the referrer") if actor else _("Online self-referral form"),
+    )
+    now = timezone.now()
+    referral = Referral.objects.create(
+        reference=_unique_reference(),
+        person=person,
+        source_kind=source_kind,
+        referring_user=actor,
+        referring_organisation=organisation,
+        scheme=scheme,
+        area=area,
+        received_at=now,
+        **referral_data,
+    )
+    ReferralEvent.objects.create(
+        referral=referral,
+        kind=ReferralEvent.Kind.CREATED,
+        to_status=Status.RECEIVED,
+        actor=actor,
+        note=_("Linked to a person already known to the scheme.") if already_known else "",
+        created_at=now,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=referral,
+        request=request,
+        detail=f"person {person.uuid}",
+    )
+    return referral, already_known
+
+
+def referral_transition(
+    *,
+    referral: Referral,
+    actor,
+    to_status: str,
+    from_status: str | None = None,
+    expected_version: int | None = None,
+    note: str = "",
+    internal_note: str = "",
+    changes: dict | None = None,
+) -> Referral:
+    """Move a referral along its lifecycle; the one door every status change goes through.
+
+    The row is locked while the move is checked, so of two coordinators
+    acting at once one wins and the other is refused with a clear message
+    (the loser waits for the lock, then sees the new version or status).
+    """
+    with transaction.atomic():
+        locked = Referral.objects.select_for_update().get(pk=referral.pk)
+        if expected_version is not None and locked.version != expected_version:
+            raise StaleVersion(
+                _(
+                    "This referral was changed by someone else while you were looking at it "
+                    "(it is now %(status)s). Nothing you entered was saved: check it and try again."
+                )
+                % {"status": locked.get_status_display()}
+            )
+        now = timezone.now()
+        if from_status is not None and locked.status != from_status:
+            # Resume and reopen both lead to in_progress; a stale page must not
+            # turn one into the other.
+            raise InvalidTransition(
+                _("This referral is now %(status)s, so this step no longer applies.")
+                % {"status": locked.get_status_display()}
+            )
+        refusal = move_refusal(actor=actor, referral=locked, to_status=to_status, now=now)
+        if refusal:
+            raise InvalidTransition(refusal)
+        from_status = locked.status
+        for field, value in (changes or {}).items():
+            setattr(locked, field, value)
+        milestone = {
+            Status.ACCEPTED: "accepted_at",
+            Status.REJECTED: "rejected_at",
+            Status.ALLOCATED: "allocated_at",
+            Status.CLOSED: "closed_at",
+            Status.CANCELLED: "cancelled_at",
+        }.get(to_status)
+        if milestone:
+            setattr(locked, milestone, now)
+        first_contact = to_status == Status.IN_PROGRESS and locked.first_contact_at is None
+        if first_contact:
+            locked.first_contact_at = now
+        locked.status = to_status
+        locked.version += 1
+        locked.save()
+        ReferralEvent.objects.create(
+            referral=locked, kind=ReferralEvent.Kind.STATUS, from_status=from_status,
+            to_status=to_status, actor=actor, note=note, created_at=now,
+        )  # fmt: skip
+        if internal_note:
+            ReferralEvent.objects.create(
+                referral=locked, kind=ReferralEvent.Kind.NOTE, actor=actor, note=internal_note,
+                visible_to_referrer=False, created_at=now,
+            )  # fmt: skip
+        if to_status in FEEDBACK_STATUSES and (to_status != Status.IN_PROGRESS or first_contact):
+            _queue_feedback(referral=locked, now=now)
+    return locked
+
+
+def referral_accept(*, referral, actor, expected_version=None, note=""):
+    return referral_transition(
+        referral=referral, actor=actor, to_status=Status.ACCEPTED,
+        expected_version=expected_version, internal_note=note,
+    )  # fmt: skip
+
+
+def referral_reject(*, referral, actor, reason, suggested_alternative, expected_version=None):
+    if reason not in RejectionReason.values:
+        raise ValidationError(
+            _("Choose a reason."), field_errors={"reason": [_("Choose a reason.")]}
+        )
+    if not suggested_alternative.strip() or len(suggested_alternative) > TEXT_LIMIT:
+        message = _(
+            "Suggest an alternative for the referrer, in %(limit)s characters or fewer."
+        ) % {"limit": TEXT_LIMIT}
+        raise ValidationError(message, field_errors={"suggested_alternative": [message]})
+    return referral_transition(
+        referral=referral, actor=actor, to_status=Status.REJECTED,
+        expected_version=expected_version, note=suggested_alternative,
+        changes={"rejection_reason": reason, "suggested_alternative": suggested_alternative},
+    )  # fmt: skip
+
+
+def referral_allocate(*, referral, actor, link_worker, expected_version=None):
+    if not (
+        link_worker.role == Role.LINK_WORKER
+        and link_worker.is_active
+        and link_worker.organisation_id == referral.scheme_id
+    ):
+        message = _("Choose a link worker from this scheme.")
+        raise ValidationError(message, field_errors={"link_worker": [message]})
+    return referral_transition(
+        referral=referral, actor=actor, to_status=Status.ALLOCATED,
+        expected_version=expected_version, changes={"link_worker": link_worker},
+        note=_("Allocated to %(name)s.") % {"name": link_worker.get_full_name() or link_worker},
+    )  # fmt: skip
+
+
+def referral_cancel(*, referral, actor, reason="", expected_version=None):
+    if len(reason) > TEXT_LIMIT:
+        message = _("Keep this to %(limit)s characters or fewer.") % {"limit": TEXT_LIMIT}
+        raise ValidationError(message, field_errors={"reason": [message]})
+    return referral_transition(
+        referral=referral, actor=actor, to_status=Status.CANCELLED,
+        expected_version=expected_version, note=reason,
+    )  # fmt: skip
+
+
+def referral_start(*, referral, actor, note="", expected_version=None):
+    """First contact made: the conversation begins (in_progress)."""
+    return referral_transition(
+        referral=referral, actor=actor, to_status=Status.IN_PROGRESS, from_status=Status.ALLOCATED,
+        expected_version=expected_version, internal_note=note,
+    )  # fmt: skip
+
+
+def referral_hold(*, referral, actor, review_date, note="", expected_version=None):
+    if review_date is None or review_date < timezone.localdate():
+        message = _("Choose a review date that is today or later.")
+        raise ValidationError(message, field_errors={"review_date": [message]})
+    return referral_transition(
+        referral=referral, actor=actor, to_status=Status.ON_HOLD,
+        expected_version=expected_version, internal_note=note,
+        changes={"hold_review_date": review_date},
+    )  # fmt: skip
+
+
+def referral_resume(*, referral, actor, note="", expected_version=None):
+    return referral_transition(
+        referral=referral, actor=actor, to_status=Status.IN_PROGRESS, from_status=Status.ON_HOLD,
+        expected_version=expected_version, internal_note=note,
+        changes={"hold_review_date": None},
+    )  # fmt: skip
+
+
+def referral_close(*, referral, actor, reason, summary, expected_version=None):
+    """Close with a reason; the summary is the message back to the referrer and GP."""
+    errors = {}
+    if reason not in ClosureReason.values:
+        errors["reason"] = [_("Choose a reason.")]
+    if not summary.strip() or len(summary) > TEXT_LIMIT:
+        errors["summary"] = [
+            _("Write a summary for the referrer, in %(limit)s characters or fewer.")
+            % {"limit": TEXT_LIMIT}
+        ]
+    if errors:
+        raise ValidationError(_("Please correct the errors below."), field_errors=errors)
+    return referral_transition(
+        referral=referral, actor=actor, to_status=Status.CLOSED,
+        expected_version=expected_version, note=summary,
+        changes={"closure_reason": reason, "closure_summary": summary, "hold_review_date": None},
+    )  # fmt: skip
+
+
+def referral_reopen(*, referral, actor, note="", expected_version=None):
+    """Back to in_progress within REOPEN_DAYS of closure; the old closure stays in the timeline."""
+    return referral_transition(
+        referral=referral, actor=actor, to_status=Status.IN_PROGRESS, from_status=Status.CLOSED,
+        expected_version=expected_version, internal_note=note,
+        changes={"closure_reason": "", "closure_summary": "", "closed_at": None},
+    )  # fmt: skip
+
+
+def referral_view_record(*, referral, actor, request=None):
+    """Audit one read of a person's record (DESIGN.md: reads are audited, not only writes)."""
+    return audit_record(
+        actor=actor, action=AuditEvent.Action.VIEW, obj=referral.person, request=request,
+        detail=f"referral {referral.reference}",
+    )  # fmt: skip
+
+
+# Feedback to the referrer -------------------------------------------------
+
+
+def _feedback_message(referral) -> str:
+    return {
+        Status.ACCEPTED: _("Referral %(ref)s for %(name)s was accepted by %(scheme)s."),
+        Status.REJECTED: _("Referral %(ref)s for %(name)s was not accepted by %(scheme)s."),
+        Status.IN_PROGRESS: _("A link worker has made first contact with %(name)s (%(ref)s)."),
+        Status.CLOSED: _("Referral %(ref)s for %(name)s has been closed."),
+    }[referral.status] % {
+        "ref": referral.reference,
+        "name": referral.person,
+        "scheme": referral.scheme.name,
+    }
+
+
+def _queue_feedback(*, referral, now):
+    """Write the in-app notification and the outbox email; send after commit."""
+    recipient = referral.referring_user
+    if recipient is None or not recipient.is_active:
+        return
+    with translation.override(recipient.preferred_language):
+        path = reverse("referrals:detail", kwargs={"referral_uuid": referral.uuid})
+        context = {
+            "referral": referral,
+            "recipient": recipient,
+            "message": _feedback_message(referral),
+            "url": settings.SITE_URL.rstrip("/") + path,
+        }
+        Notification.objects.create(
+            recipient=recipient, referral=referral, message=context["message"], created_at=now
+        )
+        if not recipient.email:
+            return
+        email = OutboxEmail.objects.create(
+            referral=referral,
+            to=recipient.email,
+            subject=" ".join(
+                render_to_string("referrals/email/feedback_subject.txt", context).split()
+            ),
+            body_text=render_to_string("referrals/email/feedback.txt", context),
+            body_html=render_to_string("referrals/email/feedback.html", context),
+            created_at=now,
+        )
+    transaction.on_commit(partial(_enqueue_email, email.pk))
+
+
+def _enqueue_email(email_id):
+    from .tasks import send_outbox_email
+
+    try:
+        send_outbox_email.delay(email_id)
+    except Exception:
+        # Broker down (or, in eager mode, SMTP down after the task's retries):
+        # the row stays unsent and the periodic resend picks it up later. The
+        # change the person made is already committed and must not fail now.
+        logger.warning(
+            "Email %s not sent now; left for the periodic resend", email_id, exc_info=True
+        )
+
+
+def outbox_email_send(*, email_id) -> bool:
+    """Send one outbox email unless already sent. Safe to run twice, or in two workers at once.
+
+    Returns True when this call sent it. Raises EmailNotSent (after recording
+    the attempt) when SMTP fails, so the caller can retry later.
+    """
+    error = None
+    with transaction.atomic():
+        # The lock makes a second worker skip a row that is being sent now.
+        email = (
+            OutboxEmail.objects.select_for_update(skip_locked=True)
+            .filter(pk=email_id, sent_at__isnull=True)
+            .first()
+        )
+        if email is None:
+            return False
+        message = EmailMultiAlternatives(email.subject, email.body_text, to=[email.to])
+        if email.body_html:
+            message.attach_alternative(email.body_html, "text/html")
+        try:
+            message.send()
+        except (smtplib.SMTPException, OSError) as exc:
+            error = exc
+        email.attempts += 1
+        if error is None:
+            email.sent_at = timezone.now()
+            email.last_error = ""
+        else:
+            email.last_error = f"{type(error).__name__}: {error}"[:500]
+        email.save(update_fields=["attempts", "sent_at", "last_error"])
+    if error is not None:
+        raise EmailNotSent(str(error)) from error
+    return True
+
+
+def outbox_resend_unsent(*, older_than=timedelta(minutes=2), max_attempts=50) -> int:
+    """Send what an outage left behind. Returns how many were sent now."""
+    cutoff = timezone.now() - older_than
+    pending = OutboxEmail.objects.filter(
+        sent_at__isnull=True, created_at__lte=cutoff, attempts__lt=max_attempts
+    ).values_list("pk", flat=True)
+    sent = 0
+    for email_id in list(pending[:500]):
+        try:
+            sent += outbox_email_send(email_id=email_id)
+        except EmailNotSent:
+            logger.warning("Email %s still not sent", email_id)
+    return sent
+
+
+def notification_mark_read(*, notification, user):
+    Notification.objects.filter(pk=notification.pk, recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+def notifications_mark_all_read(*, user) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

@@ -1,0 +1,278 @@
+"""Referral pages: parse, call a selector or service, render. Nothing else."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role
+from linkworkers.selectors import link_worker_candidates, suggested_link_worker
+
+from . import selectors, services
+from .exceptions import ApplicationError, ValidationError
+from .forms import (
+    AllocateForm,
+    CancelForm,
+    CloseForm,
+    FilterForm,
+    HoldForm,
+    NoteActionForm,
+    ProfessionalReferralForm,
+    RejectForm,
+    SelfReferralForm,
+)
+from .models import Notification, Status
+
+PAGE_SIZE = 25
+CASE_ROLES = {Role.REFERRER, Role.COORDINATOR, Role.LINK_WORKER}
+
+
+def _require_role(user, roles):
+    if user.role not in roles:
+        raise PermissionDenied
+
+
+@login_required
+def referral_list(request):
+    _require_role(request.user, CASE_ROLES)
+    filters = FilterForm(request.GET or None)
+    criteria = filters.cleaned_data if filters.is_valid() else {}
+    referrals = selectors.referral_list_for(request.user, **criteria)
+    page = Paginator(referrals, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "referrals/list.html",
+        {"filters": filters, "page": page, "query": query.urlencode()},
+    )
+
+
+@login_required
+def referral_new(request):
+    _require_role(request.user, {Role.REFERRER})
+    form = ProfessionalReferralForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            referral, already_known = services.referral_create(
+                person_details=form.person_details(),
+                referral_details=form.referral_details(),
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_service_errors(error.field_errors)
+        except ApplicationError as error:
+            form.add_error(None, error.message)
+        else:
+            if already_known:
+                messages.info(
+                    request,
+                    _(
+                        "This person is already known to the scheme, so the referral was "
+                        "linked to their existing record."
+                    ),
+                )
+            return redirect("referrals:submitted", referral_uuid=referral.uuid)
+    return render(request, "referrals/new.html", {"form": form})
+
+
+@login_required
+def referral_submitted(request, referral_uuid):
+    referral = selectors.get_referral_for(request.user, referral_uuid)
+    return render(request, "referrals/submitted.html", {"referral": referral})
+
+
+def _action_forms(referral, moves):
+    initial = {"version": referral.version}
+    forms = {}
+    if Status.ACCEPTED in moves:
+        forms["accept"] = NoteActionForm(initial=initial, prefix="accept")
+    if Status.REJECTED in moves:
+        forms["reject"] = RejectForm(initial=initial, prefix="reject")
+    if Status.ALLOCATED in moves:
+        forms["allocate"] = AllocateForm(
+            initial=initial, prefix="allocate", scheme_id=referral.scheme_id
+        )
+    if Status.CANCELLED in moves:
+        forms["cancel"] = CancelForm(initial=initial, prefix="cancel")
+    if Status.IN_PROGRESS in moves:
+        name = {Status.ON_HOLD: "resume", Status.CLOSED: "reopen"}.get(referral.status, "start")
+        forms[name] = NoteActionForm(initial=initial, prefix=name)
+    if Status.ON_HOLD in moves:
+        forms["hold"] = HoldForm(initial=initial, prefix="hold")
+    if Status.CLOSED in moves:
+        forms["close"] = CloseForm(initial=initial, prefix="close")
+    return forms
+
+
+@login_required
+def referral_detail(request, referral_uuid, action_forms=None):
+    referral = selectors.get_referral_for(request.user, referral_uuid)
+    services.referral_view_record(referral=referral, actor=request.user, request=request)
+    moves = selectors.allowed_moves_for(request.user, referral)
+    forms = _action_forms(referral, moves)
+    forms.update(action_forms or {})
+    candidates = suggestion = None
+    if "allocate" in forms:
+        candidates = link_worker_candidates(referral=referral)
+        suggestion = suggested_link_worker(candidates)
+        if suggestion and not forms["allocate"].is_bound:
+            forms["allocate"].initial["link_worker"] = suggestion.user.pk
+    return render(
+        request,
+        "referrals/detail.html",
+        {
+            "referral": referral,
+            "events": selectors.timeline_for(request.user, referral),
+            "forms": forms,
+            "candidates": candidates,
+            "suggestion": suggestion,
+            "is_referrer": request.user.role == Role.REFERRER,
+        },
+    )
+
+
+# action name -> (form class, service call taking the referral, actor and cleaned data)
+ACTIONS = {
+    "accept": (NoteActionForm, lambda r, a, d: services.referral_accept(
+        referral=r, actor=a, expected_version=d["version"], note=d["note"])),
+    "reject": (RejectForm, lambda r, a, d: services.referral_reject(
+        referral=r, actor=a, expected_version=d["version"], reason=d["reason"],
+        suggested_alternative=d["suggested_alternative"])),
+    "allocate": (AllocateForm, lambda r, a, d: services.referral_allocate(
+        referral=r, actor=a, expected_version=d["version"], link_worker=d["link_worker"])),
+    "cancel": (CancelForm, lambda r, a, d: services.referral_cancel(
+        referral=r, actor=a, expected_version=d["version"], reason=d["reason"])),
+    "start": (NoteActionForm, lambda r, a, d: services.referral_start(
+        referral=r, actor=a, expected_version=d["version"], note=d["note"])),
+    "hold": (HoldForm, lambda r, a, d: services.referral_hold(
+        referral=r, actor=a, expected_version=d["version"], review_date=d["review_date"],
+        note=d["note"])),
+    "resume": (NoteActionForm, lambda r, a, d: services.referral_resume(
+        referral=r, actor=a, expected_version=d["version"], note=d["note"])),
+    "close": (CloseForm, lambda r, a, d: services.referral_close(
+        referral=r, actor=a, expected_version=d["version"], reason=d["reason"],
+        summary=d["summary"])),
+    "reopen": (NoteActionForm, lambda r, a, d: services.referral_reopen(
+        referral=r, actor=a, expected_version=d["version"], note=d["note"])),
+}  # fmt: skip
+
+
+@login_required
+@require_POST
+def referral_action(request, referral_uuid, action):
+    referral = selectors.get_referral_for(request.user, referral_uuid)
+    if action not in ACTIONS:
+        raise PermissionDenied
+    form_class, perform = ACTIONS[action]
+    extra = {"scheme_id": referral.scheme_id} if form_class is AllocateForm else {}
+    form = form_class(request.POST, prefix=action, **extra)
+    if form.is_valid():
+        try:
+            referral = perform(referral, request.user, form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_errors(error.field_errors)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return redirect("referrals:detail", referral_uuid=referral.uuid)
+        else:
+            messages.success(
+                request,
+                _("Referral %(ref)s is now %(status)s.")
+                % {"ref": referral.reference, "status": referral.get_status_display()},
+            )
+            if request.user.role == Role.COORDINATOR and action in ("accept", "reject", "allocate"):
+                return redirect("referrals:triage")
+            return redirect("referrals:detail", referral_uuid=referral.uuid)
+    return referral_detail(request, referral_uuid, action_forms={action: form})
+
+
+@login_required
+def triage(request):
+    _require_role(request.user, {Role.COORDINATOR})
+    page = Paginator(selectors.triage_queue_for(request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "referrals/triage.html", {"page": page})
+
+
+@login_required
+def notifications(request):
+    if request.method == "POST":
+        services.notifications_mark_all_read(user=request.user)
+        return redirect("referrals:notifications")
+    page = Paginator(selectors.notifications_for(request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "referrals/notifications.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notification_open(request, notification_uuid):
+    notification = get_object_or_404(
+        Notification.objects.select_related("referral"),
+        uuid=notification_uuid,
+        recipient=request.user,
+    )
+    services.notification_mark_read(notification=notification, user=request.user)
+    return redirect("referrals:detail", referral_uuid=notification.referral.uuid)
+
+
+def _client_address(request):
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    return forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR", "unknown")
+
+
+def _rate_limited(request) -> bool:
+    """Count this submission against the address; True once over the limit for the window."""
+    key = f"self-referral:{_client_address(request)}"
+    cache.add(key, 0, timeout=settings.SELF_REFERRAL_RATE_WINDOW_SECONDS)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=settings.SELF_REFERRAL_RATE_WINDOW_SECONDS)
+        count = 1
+    return count > settings.SELF_REFERRAL_RATE_LIMIT
+
+
+def self_referral(request):
+    schemes = selectors.schemes_for_self_referral()
+    form = SelfReferralForm(request.POST or None, schemes=schemes)
+    if request.method == "POST":
+        if _rate_limited(request):
+            return render(request, "referrals/self_referral_limited.html", status=429)
+        if request.POST.get("website"):
+            # A bot filled the hidden field: look successful, keep nothing.
+            return redirect("self_referral_done")
+        if form.is_valid():
+            scheme = form.cleaned_data.get("scheme") or schemes.first()
+            try:
+                referral, _known = services.referral_create(
+                    person_details=form.person_details(),
+                    referral_details=form.referral_details(),
+                    scheme=scheme,
+                    request=request,
+                )
+            except ValidationError as error:
+                form.add_service_errors(error.field_errors)
+            except ApplicationError as error:
+                form.add_error(None, error.message)
+            else:
+                request.session["self_referral"] = referral.reference
+                return redirect("self_referral_done")
+    return render(request, "referrals/self_referral.html", {"form": form})
+
+
+def self_referral_done(request):
+    return render(
+        request,
+        "referrals/self_referral_done.html",
+        {"reference": request.session.pop("self_referral", "")},
+    )
