@@ -307,7 +307,10 @@ def cost_options(service: Service) -> list[dict]:
     return [
         option
         | _compact(
-            {"option": "Charge", "amount_description": service.cost_description or "There is a cost"}
+            {
+                "option": "Charge",
+                "amount_description": service.cost_description or "There is a cost",
+            }
         )
     ]
 

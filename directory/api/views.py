@@ -166,9 +166,7 @@ class ServiceAtLocationListView(OrukView):
 class ServiceAtLocationDetailView(OrukView):
     def get(self, request, id):
         row = get_by_id(
-            hsds.service_at_locations_for_full(
-                oruk_selectors.oruk_public_service_at_locations()
-            ),
+            hsds.service_at_locations_for_full(oruk_selectors.oruk_public_service_at_locations()),
             id,
             _("No service at a location has the id “%(id)s”."),
         )

@@ -87,7 +87,10 @@ def build_small_directory() -> SmallDirectory:
     garden_club.taxonomy_terms.set([gardening, community_gardens])
     at_garden = ServiceAtLocationFactory(service=garden_club, location=garden)
     ScheduleFactory(
-        service=garden_club, service_at_location=at_garden, weekday=2, opens_at="10:00",
+        service=garden_club,
+        service_at_location=at_garden,
+        weekday=2,
+        opens_at="10:00",
         closes_at="12:00",
     )
     Contact.objects.create(
