@@ -594,29 +594,35 @@ def fetch_json(url: str):
         return json.load(response)
 
 
-def fetch_services(base_url: str, *, per_page: int = 50) -> Iterator[tuple[str, dict | None, str]]:
-    """(id, full service or None, error) for every service of the ORUK API at `base_url`.
-
-    Walks /services page by page, following total_pages, then fetches each
-    /services/{id} for the full record.
-    """
-    base = base_url.rstrip("/")
+def _fetch_all(base: str, collection: str, per_page: int) -> Iterator[tuple[str, dict | None, str]]:
+    """(id, full record or None, error) for every item of /{collection}, page by page,
+    following total_pages, each fetched in full from /{collection}/{id}."""
     page, total_pages = 1, 1
     while page <= total_pages:
         query = urllib.parse.urlencode({"page": page, "per_page": per_page})
-        listing = fetch_json(f"{base}/services?{query}")
+        listing = fetch_json(f"{base}/{collection}?{query}")
         total_pages = int(listing.get("total_pages") or 0)
         for item in listing.get("contents") or []:
-            service_id = str(item.get("id", ""))
+            item_id = str(item.get("id", ""))
             try:
-                yield (
-                    service_id,
-                    fetch_json(f"{base}/services/{urllib.parse.quote(service_id)}"),
-                    "",
-                )
+                record = fetch_json(f"{base}/{collection}/{urllib.parse.quote(item_id)}")
             except (OSError, ValueError) as error:
-                yield service_id, None, f"could not be fetched: {error}"
+                yield item_id, None, f"could not be fetched: {error}"
+                continue
+            yield item_id, record, ""
         page += 1
+
+
+def fetch_services(base_url: str, *, per_page: int = 50) -> Iterator[tuple[str, dict | None, str]]:
+    """Every service of the ORUK API at `base_url`, in full."""
+    return _fetch_all(base_url.rstrip("/"), "services", per_page)
+
+
+def fetch_taxonomies(
+    base_url: str, *, per_page: int = 50
+) -> Iterator[tuple[str, dict | None, str]]:
+    """Every taxonomy (with its terms) of the ORUK API at `base_url`."""
+    return _fetch_all(base_url.rstrip("/"), "taxonomies", per_page)
 
 
 def records_from_document(document) -> dict[str, list]:
@@ -636,7 +642,7 @@ def records_from_document(document) -> dict[str, list]:
             }
         if isinstance(document.get("contents"), list):
             return {"taxonomies": [], "organizations": [], "services": document["contents"]}
-        if "id" in document and "name" in document:
+        if "id" in document:
             return {"taxonomies": [], "organizations": [], "services": [document]}
     raise HsdsRejected(
         "the document is not a service, a list of services, a page of services "

@@ -193,7 +193,8 @@ def _service_write_plan(plan) -> Service:
         ]
         service.contacts.exclude(pk__in=kept_ids).delete()
     if plan.terms is not None:
-        service.taxonomy_terms.set([_term_for_service(term) for term in plan.terms])
+        terms = _parents_first(plan.terms)
+        service.taxonomy_terms.set([_term_for_service(term) for term in terms])
     return service
 
 

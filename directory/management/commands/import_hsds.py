@@ -34,13 +34,24 @@ class Command(BaseCommand):
         namespace = namespace or source
         results = []
         if source.startswith(("http://", "https://")):
-            for service_id, record, error in self._fetch(source):
-                if record is None:
-                    result = HsdsImportResult("service", service_id, "rejected", error)
-                else:
-                    result = service_import_hsds(
-                        record=record, dry_run=dry_run, namespace=namespace
+            # Taxonomies first, so that categories keep their parents; the profile does
+            # not require the endpoint, so an API without it only loses the hierarchy.
+            try:
+                for item_id, record, error in hsds_import.fetch_taxonomies(source):
+                    result = (
+                        taxonomy_import_hsds(record=record, dry_run=dry_run, namespace=namespace)
+                        if record is not None
+                        else HsdsImportResult("taxonomy", item_id, "rejected", error)
                     )
+                    results.append(self._report(result, dry_run))
+            except (OSError, ValueError) as error:
+                self.stdout.write(f"taxonomies: not read ({error}); categories come with services")
+            for item_id, record, error in self._fetch(source):
+                result = (
+                    service_import_hsds(record=record, dry_run=dry_run, namespace=namespace)
+                    if record is not None
+                    else HsdsImportResult("service", item_id, "rejected", error)
+                )
                 results.append(self._report(result, dry_run))
         else:
             records = self._read(source)
@@ -82,14 +93,18 @@ class Command(BaseCommand):
         return result
 
     def _summary(self, results, dry_run):
-        for kind in ("taxonomy", "organization", "service"):
+        for kind, label in [
+            ("taxonomy", "Taxonomies"),
+            ("organization", "Organizations"),
+            ("service", "Services"),
+        ]:
             counts = {
                 action: sum(1 for r in results if r.kind == kind and r.action == action)
                 for action in ("created", "updated", "rejected")
             }
             if sum(counts.values()) or kind == "service":
                 self.stdout.write(
-                    f"{kind.capitalize()}s: {counts['created']} created, "
+                    f"{label}: {counts['created']} created, "
                     f"{counts['updated']} updated, {counts['rejected']} rejected"
                     + (" (dry run: nothing was written)" if dry_run else "")
                 )
