@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from directory.models import Contact, Service
+from directory.services import service_refresh_search
 from tests.factories import (
     LocationFactory,
     ProviderFactory,
@@ -115,6 +116,7 @@ def build_small_directory() -> SmallDirectory:
     )
     closed_walks.taxonomy_terms.set([gardening])
     ServiceAtLocationFactory(service=closed_walks, location=garden)
+    service_refresh_search()
     return SmallDirectory(
         taxonomy=taxonomy,
         gardening=gardening,
