@@ -69,8 +69,11 @@ def derived_id(owner_uuid: uuid.UUID, name: str) -> str:
     return str(uuid.uuid5(owner_uuid, name))
 
 
-def _compact(data: dict) -> dict:
-    return {key: value for key, value in data.items() if value not in (None, "", [])}
+def _compact(data: dict, *, required: tuple = ()) -> dict:
+    """Without empty values, except the keys the profile requires (present even when empty)."""
+    return {
+        key: value for key, value in data.items() if key in required or value not in (None, "", [])
+    }
 
 
 # --- querysets with everything each shape needs, in a fixed number of queries ---
@@ -125,24 +128,32 @@ def taxonomy_terms_for_list(queryset):
 
 
 def taxonomy_term(term: TaxonomyTerm) -> dict:
-    # description is required by the profile: present even when empty.
     return _compact(
         {
             "id": str(term.uuid),
             "name": term.name,
+            "description": term.description,
             "code": term.code,
             "parent_id": str(term.parent.uuid) if term.parent_id else None,
             "taxonomy": term.taxonomy.name,
             "taxonomy_id": str(term.taxonomy.uuid),
             "term": term.name,
-        }
-    ) | {"description": term.description}
+        },
+        required=("description",),
+    )
 
 
 def taxonomy(tax: Taxonomy, *, with_terms: bool = False) -> dict:
     data = _compact(
-        {"id": str(tax.uuid), "name": tax.name, "uri": tax.uri, "version": tax.version}
-    ) | {"description": tax.description}
+        {
+            "id": str(tax.uuid),
+            "name": tax.name,
+            "description": tax.description,
+            "uri": tax.uri,
+            "version": tax.version,
+        },
+        required=("description",),
+    )
     if with_terms:
         data["taxonomy_terms"] = [taxonomy_term(term) for term in tax.terms.all()]
     return data
@@ -153,13 +164,15 @@ def organization(provider: Provider) -> dict:
         {
             "id": str(provider.uuid),
             "name": provider.name,
+            "description": provider.description,
             "email": provider.email,
             "website": provider.website,
             "phones": [{"id": derived_id(provider.uuid, "phone"), "number": provider.phone}]
             if provider.phone
             else [],
-        }
-    ) | {"description": provider.description}
+        },
+        required=("description",),
+    )
 
 
 def organization_full(provider: Provider, services=None) -> dict:

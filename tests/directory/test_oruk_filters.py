@@ -277,3 +277,42 @@ def test_a_full_service_takes_the_same_queries_however_much_it_holds(
         ServiceAtLocationFactory(service=club)
     with django_assert_num_queries(5):
         client.get(f"/api/oruk/services/{club.uuid}")
+
+
+def test_other_detail_endpoints_take_the_same_queries_however_much_they_hold(
+    client, small_directory, django_assert_num_queries
+):
+    club = small_directory.garden_club
+    row = club.at_locations.get()
+    urls = {
+        f"/api/oruk/service_at_locations/{row.uuid}": 4,
+        f"/api/oruk/organizations/{small_directory.provider.uuid}": 2,
+        f"/api/oruk/taxonomies/{small_directory.taxonomy.uuid}": 2,
+    }
+    for url, queries in urls.items():
+        with django_assert_num_queries(queries):
+            assert client.get(url).status_code == 200
+    _more_services(3)
+    for _ in range(3):
+        ScheduleFactory(service=club, service_at_location=row)
+        ServiceFactory(provider=small_directory.provider)
+    for url, queries in urls.items():
+        with django_assert_num_queries(queries):
+            assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path", ["services", "service_at_locations", "taxonomies", "taxonomy_terms", "organizations"]
+)
+def test_every_list_pages_the_same_way_at_the_edges(client, small_directory, path):
+    url = f"/api/oruk/{path}"
+    assert problem(client, url, page=0)["invalid_params"][0]["name"] == "page"
+    assert problem(client, url, per_page=201)["invalid_params"][0]["name"] == "per_page"
+    past = client.get(url, {"page": 99}).json()
+    assert (past["contents"], past["empty"], past["last_page"], past["page_number"]) == (
+        [],
+        True,
+        True,
+        99,
+    )
+    assert client.get(url, {"per_page": 200}).json()["last_page"] is True
