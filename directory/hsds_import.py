@@ -590,7 +590,7 @@ def fetch_json(url: str):
     request = urllib.request.Request(
         url, headers={"Accept": "application/json", "User-Agent": "social-prescribing-import"}
     )
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (http/https only)
+    with urllib.request.urlopen(request, timeout=30) as response:
         return json.load(response)
 
 

@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from . import hsds_import
 from .models import (
@@ -87,7 +87,7 @@ def service_import_hsds(*, record, dry_run: bool = False, namespace: str = "") -
             with transaction.atomic():
                 service = _service_write_plan(plan)
                 service_refresh_search(service_ids=[service.pk])
-        except IntegrityError as error:
+        except DatabaseError as error:  # a constraint the checks could not see
             return HsdsImportResult(
                 "service", raw_id, "rejected", f"the database refused it: {error}"
             )
@@ -130,7 +130,14 @@ def taxonomy_import_hsds(*, record, dry_run: bool = False, namespace: str = "") 
                 taxonomy, _ = Taxonomy.objects.update_or_create(uuid=tax_uuid, defaults=fields)
                 for term in _parents_first(terms):
                     _term_write(term, taxonomy=taxonomy)
-        except IntegrityError as error:
+                if action == "updated":
+                    # Category names are part of their services' search document.
+                    service_refresh_search(
+                        service_ids=Service.objects.filter(taxonomy_terms__taxonomy=taxonomy)
+                        .values_list("pk", flat=True)
+                        .distinct()
+                    )
+        except DatabaseError as error:  # a constraint the checks could not see
             return HsdsImportResult(
                 "taxonomy", raw_id, "rejected", f"the database refused it: {error}"
             )

@@ -143,3 +143,14 @@ def test_a_service_the_other_api_cannot_serve_is_reported(db, monkeypatch):
         "HTTP Error 404: Not Found"
     ) in out.getvalue()
     assert "taxonomies: not read (HTTP Error 404: Not Found)" in out.getvalue()
+
+
+def test_it_reads_a_real_http_oruk_api(live_server, transactional_db):
+    """Over HTTP on this machine (no outside network): our own API, served by a live server."""
+    build_small_directory()
+    out = StringIO()
+    call_command("import_hsds", f"{live_server.url}/api/oruk/", "--dry-run", stdout=out)
+    assert "Taxonomies: 0 created, 1 updated, 0 rejected" in out.getvalue()
+    assert "Services: 0 created, 2 updated, 0 rejected (dry run: nothing was written)" in (
+        out.getvalue()
+    )

@@ -285,3 +285,24 @@ def test_it_reads_the_pages_of_another_oruk_api(monkeypatch):
         (first["id"], first["id"], ""),
         (second["id"], second["id"], ""),
     ]
+
+
+def test_taxonomies_and_organizations_in_an_export_file_are_checked_too(tmp_path):
+    from tests.factories import TaxonomyFactory
+
+    TaxonomyFactory(name="Our categories")
+    document = {
+        "taxonomies": [
+            {"id": str(uuid.uuid4()), "name": "Our categories", "description": ""},
+            {"id": str(uuid.uuid4()), "name": "Theirs", "description": "", "taxonomy_terms": []},
+        ],
+        "organizations": [{"id": "org-1", "description": "No name"}],
+        "services": [],
+    }
+    output = run_import(tmp_path, document)
+    assert "rejected: taxonomy " in output
+    assert "another taxonomy is already called 'Our categories'" in output
+    assert "organization org-1: rejected: organization org-1: name is required" in output
+    assert "Taxonomies: 1 created, 0 updated, 1 rejected" in output
+    assert "Organizations: 0 created, 0 updated, 1 rejected" in output
+    assert not Provider.objects.exists()

@@ -31,7 +31,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, source, dry_run, namespace, **options):
-        namespace = namespace or source
+        namespace = namespace or source.rstrip("/")
         results = []
         if source.startswith(("http://", "https://")):
             # Taxonomies first, so that categories keep their parents; the profile does
