@@ -8,9 +8,11 @@ with AND), and a wrong value gets a problem naming the parameter.
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from directory.models import Service
+from directory.services import service_refresh_search
 from tests.directory.oruk_data import build_small_directory
 from tests.directory.oruk_schemas import assert_valid_page
 from tests.factories import (
@@ -316,3 +318,16 @@ def test_every_list_pages_the_same_way_at_the_edges(client, small_directory, pat
         99,
     )
     assert client.get(url, {"per_page": 200}).json()["last_page"] is True
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="full-text search is PostgreSQL's; SQLite matches text",
+)
+def test_search_on_postgresql_stems_ranks_and_reads_web_syntax(client, small_directory):
+    allotment = ServiceFactory(name="Allotment friends", description="We meet in the gardens.")
+    service_refresh_search(service_ids=[allotment.pk])
+    # The name outranks the description, whatever the alphabet says.
+    assert names(client, search="gardening") == ["Garden club", "Allotment friends"]
+    assert names(client, search="garden -club") == ["Allotment friends"]
+    assert names(client, search='"clwb garddio"') == ["Garden club"]
