@@ -117,7 +117,7 @@ def oruk_service_at_locations(
     distance_squared = (F("location__easting") - near.easting) ** 2 + (
         F("location__northing") - near.northing
     ) ** 2
-    rows = rows.annotate(distance_squared=distance_squared)
+    rows = rows.alias(distance_squared=distance_squared)
     if proximity is not None:
         # The bounding box lets the grid index do the first cut; the circle does the rest.
         reach = int(proximity) + 1
