@@ -18,8 +18,8 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import time
+from dataclasses import dataclass
+from datetime import date, time
 from decimal import Decimal
 
 from django.conf.locale import LANG_INFO
@@ -98,7 +98,6 @@ class ServicePlan:
     sessions: list[SessionPlan] | None = None
     contacts: list[tuple[uuid.UUID, dict]] | None = None
     terms: list[TermPlan] | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 def record_uuid(value, *, kind: str, namespace: str) -> uuid.UUID:
@@ -300,6 +299,17 @@ def plan_location(record: dict, *, namespace: str) -> LocationPlan:
 
 
 # --- schedules, languages, cost, contacts, categories ---
+
+
+def _date(record: dict, key: str) -> date:
+    raw = _text(record, key)
+    try:
+        parsed = parse_date(raw[:10])  # a date-time's date will do
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise HsdsRejected(f"{key} {raw!r} is not a date")
+    return parsed
 
 
 def _time(record: dict, key: str, label: str) -> time:
@@ -511,14 +521,6 @@ def plan_service(record, *, namespace: str) -> ServicePlan:
             ages[key] = int(age)
     if ages.get("minimum_age", 0) > ages.get("maximum_age", 150):
         raise HsdsRejected("minimum_age is greater than maximum_age")
-    reviewed = None
-    if record.get("assured_date"):
-        try:
-            reviewed = parse_date(_text(record, "assured_date")[:10])
-        except ValueError:
-            reviewed = None
-        if reviewed is None:
-            raise HsdsRejected(f"assured_date {record['assured_date']!r} is not a date")
     fields = _clean(
         Service,
         {
@@ -536,10 +538,9 @@ def plan_service(record, *, namespace: str) -> ServicePlan:
         "status": HSDS_STATUSES[status],
         "minimum_age": ages.get("minimum_age"),
         "maximum_age": ages.get("maximum_age"),
-        "last_reviewed_on": reviewed,
     }
-    if not record.get("assured_date"):
-        del fields["last_reviewed_on"]  # an unsaid review date leaves ours alone
+    if record.get("assured_date"):  # when the feed does not say, our review date stands
+        fields["last_reviewed_on"] = _date(record, "assured_date")
     fields |= _cost(record, "service")
     fields |= _languages(_list(record, "languages", "service") or [])
     plan = ServicePlan(service_uuid, fields, _service_organization(record, namespace=namespace))
