@@ -7,6 +7,8 @@ from referrals import views as referrals_views
 
 urlpatterns = [
     path("healthz", accounts_views.healthz, name="healthz"),
+    # Open Referral UK API: for machines, the same in every language, so not under /cy/.
+    path("api/oruk/", include("directory.api.urls")),
 ]
 
 # Pages people read: English unprefixed, Welsh under /cy/.
