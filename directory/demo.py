@@ -642,15 +642,16 @@ def _uuid(*parts) -> uuid.UUID:
     return uuid.uuid5(NAMESPACE, "/".join(str(part) for part in parts))
 
 
-def _taxonomy() -> dict[str, TaxonomyTerm]:
-    taxonomy, _ = Taxonomy.objects.get_or_create(
+def taxonomy() -> dict[str, TaxonomyTerm]:
+    """The social prescribing categories, by code (also used by the benchmark's generator)."""
+    vocabulary, _ = Taxonomy.objects.get_or_create(
         name=SEARCH_TAXONOMY,
         defaults={"description": "Categories a link worker would recognise.", "version": "1"},
     )
     terms: dict[str, TaxonomyTerm] = {}
     for code, name, name_cy, parent in CATEGORIES:
         terms[code], _ = TaxonomyTerm.objects.get_or_create(
-            taxonomy=taxonomy,
+            taxonomy=vocabulary,
             code=code,
             defaults={"name": name, "name_cy": name_cy, "parent": terms.get(parent)},
         )
@@ -785,7 +786,7 @@ def _service(entry: dict, town_key: str | None, providers: dict, terms: dict) ->
 
 
 def seed(stdout):
-    terms = _taxonomy()
+    terms = taxonomy()
     providers = _providers()
     created = [
         service

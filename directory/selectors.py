@@ -28,16 +28,15 @@ def taxonomy_term_with_descendants(term: TaxonomyTerm) -> list[int]:
     return ids
 
 
-def _keyword_filter(services: QuerySet, q: str) -> QuerySet:
+def _keyword_filter(services: QuerySet, q: str) -> tuple[QuerySet, SearchRank | None]:
+    """The services matching `q`, and how to rank them where the database can."""
     if connection.vendor == "postgresql":
         # The search document holds English (stemmed) and word-for-word ('simple')
         # vectors: match either, so "gardening" finds "garden" and Welsh words match as typed.
         query = SearchQuery(q, config="english", search_type="websearch") | SearchQuery(
             q, config="simple", search_type="websearch"
         )
-        return services.filter(search_vector=query).annotate(
-            rank=SearchRank(F("search_vector"), query)
-        )
+        return services.filter(search_vector=query), SearchRank(F("search_vector"), query)
     # SQLite (development): every word must appear in a name or description, in either language.
     for word in q.split():
         services = services.filter(
@@ -47,7 +46,7 @@ def _keyword_filter(services: QuerySet, q: str) -> QuerySet:
             | Q(description_cy__icontains=word)
             | Q(provider__name__icontains=word)
         )
-    return services
+    return services, None
 
 
 def _nearest_location_distance(near: Place):
@@ -84,10 +83,15 @@ def services_search(
     else by relevance to `q`, else by name. Everything a results page shows is
     prefetched, so a page costs the same number of queries whatever its size.
     """
-    services = Service.objects.filter(status=Service.Status.ACTIVE).select_related("provider")
+    services = (
+        Service.objects.filter(status=Service.Status.ACTIVE)
+        .select_related("provider")
+        .defer("search_vector")  # large, and no page shows it
+    )
+    rank = None
     q = (q or "").strip()
     if q:
-        services = _keyword_filter(services, q)
+        services, rank = _keyword_filter(services, q)
     if category is not None:
         services = services.filter(
             Exists(
@@ -116,12 +120,14 @@ def services_search(
             )
         )
 
-    ordering = ["name", "pk"]
-    if q and connection.vendor == "postgresql":
-        ordering = ["-rank", *ordering]
     if near is not None:
+        # Nearest first; relevance would only break ties between services in one place.
         services = services.annotate(distance_m=Sqrt(_nearest_location_distance(near)))
-        ordering = [F("distance_m").asc(nulls_last=True), *ordering]
+        ordering = [F("distance_m").asc(nulls_last=True), "name", "pk"]
+    elif rank is not None:
+        ordering = [rank.desc(), "name", "pk"]
+    else:
+        ordering = ["name", "pk"]
     return services.order_by(*ordering).prefetch_related(
         "taxonomy_terms",
         "schedules",
@@ -137,6 +143,7 @@ def get_service(uuid) -> Service:
     return get_object_or_404(
         Service.objects.exclude(status=Service.Status.CLOSED)
         .select_related("provider")
+        .defer("search_vector")
         .prefetch_related(
             "taxonomy_terms",
             "contacts",
