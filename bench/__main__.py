@@ -3,6 +3,7 @@
 import argparse
 import os
 import sys
+import warnings
 
 
 def main(argv=None) -> int:
@@ -18,6 +19,8 @@ def main(argv=None) -> int:
     # below so that Django does not keep every query in memory while we time it.
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("DEBUG", "1")
+    # WhiteNoise warns when collectstatic has not run; static files are not what we time.
+    warnings.filterwarnings("ignore", message="No directory at")
     import django
     from django.conf import settings
 
@@ -41,14 +44,13 @@ def main(argv=None) -> int:
     # A database of its own beside the configured one: <name>_bench.
     bench_name = f"{settings.DATABASES['default']['NAME']}_bench"
     settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = bench_name
-    keep = not args.regenerate
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=keep)
+    connection.creation.create_test_db(verbosity=0, keepdb=True)
     try:
         have = Service.objects.count()
-        if have != args.services:
+        if args.regenerate or have != args.services:
             if have:
                 connection.creation.destroy_test_db(bench_name, verbosity=0)
-                connection.creation.create_test_db(verbosity=0, autoclobber=True)
+                connection.creation.create_test_db(verbosity=0)
             print(f"Generating {args.services:,} services in {bench_name}...", flush=True)
             generate(args.services, stdout=sys.stdout)
             with connection.cursor() as cursor:
