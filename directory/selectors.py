@@ -6,9 +6,10 @@ the page of a paused one, which says so); closed services are gone.
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Power, Sqrt
+from django.db.models import Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, NullIf, Power, Sqrt
 from django.shortcuts import get_object_or_404
+from django.utils.translation import get_language
 
 from .models import Schedule, Service, ServiceAtLocation, TaxonomyTerm
 from .postcodes import Place
@@ -66,6 +67,12 @@ def _nearest_location_distance(near: Place):
     )
 
 
+def _display_name_key():
+    if (get_language() or "").startswith("cy"):
+        return Coalesce(NullIf("name_cy", Value("")), "name")
+    return F("name")
+
+
 def services_search(
     *,
     q: str = "",
@@ -120,14 +127,16 @@ def services_search(
             )
         )
 
+    # Alphabetical in the reader's language (Welsh names fall back to English ones).
+    by_name = [_display_name_key(), "pk"]
     if near is not None:
         # Nearest first; relevance would only break ties between services in one place.
         services = services.annotate(distance_m=Sqrt(_nearest_location_distance(near)))
-        ordering = [F("distance_m").asc(nulls_last=True), "name", "pk"]
+        ordering = [F("distance_m").asc(nulls_last=True), *by_name]
     elif rank is not None:
-        ordering = [rank.desc(), "name", "pk"]
+        ordering = [rank.desc(), *by_name]
     else:
-        ordering = ["name", "pk"]
+        ordering = by_name
     return services.order_by(*ordering).prefetch_related(
         "taxonomy_terms",
         "schedules",

@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from directory.models import Service
 from directory.postcodes import Place
@@ -182,3 +183,12 @@ def test_the_search_document_is_kept_by_service_refresh_search():
     Service.objects.filter(pk=service.pk).update(name="Garden club")
     service_refresh_search(service_ids=[service.pk])
     assert names(services_search(q="garden")) == ["Garden club"]
+
+
+def test_in_welsh_services_are_in_the_order_of_their_welsh_names():
+    listed(name="Allotment buddies", name_cy="Rhandir")
+    listed(name="Choir", name_cy="Canu")
+    listed(name="Bowls", name_cy="")
+    with translation.override("cy"):
+        assert names(services_search()) == ["Bowls", "Choir", "Allotment buddies"]
+    assert names(services_search()) == ["Allotment buddies", "Bowls", "Choir"]
