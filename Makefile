@@ -8,7 +8,7 @@ PORT ?= 8000
 # make run: embedded SQLite, Celery tasks run in-process, demo data.
 RUN_ENV := DEBUG=1 CELERY_TASK_ALWAYS_EAGER=1
 
-.PHONY: run test lint install messages makemessages clean
+.PHONY: run test lint install messages makemessages clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ lint: install
 # SQLite unless DATABASE_URL is set. Browser tests skip, saying why, where no Chromium is installed.
 test: lint messages
 	DJANGO_COLORS=nocolor $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Timings on PostgreSQL (DATABASE_URL must point at it): see README, "Speed". BENCH_ARGS passes options.
+bench: install
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # Regenerate the Welsh catalogue after adding strings (then translate what is new).
 makemessages: install

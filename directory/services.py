@@ -1,15 +1,18 @@
 """Writes for the directory. Every change that spans rows goes through here."""
 
+import csv
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TextIO
 
 from django.db import DatabaseError, connection, transaction
 
-from . import hsds_import
+from . import hsds_import, onspd
 from .models import (
     Contact,
     Location,
+    Postcode,
     Provider,
     Schedule,
     Service,
@@ -264,3 +267,62 @@ def _term_for_service(term) -> TaxonomyTerm:
             uuid=term.taxonomy_uuid or uuid.uuid4(), name=term.taxonomy_name
         )
     return _term_write(term, taxonomy=taxonomy)
+
+
+@dataclass
+class PostcodeImportResult:
+    read: int = 0
+    imported: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)  # (line number, reason)
+
+
+def postcodes_import(
+    *,
+    csv_file: TextIO,
+    batch_size: int = 5000,
+    on_batch: Callable[[PostcodeImportResult], None] | None = None,
+) -> PostcodeImportResult:
+    """Import an ONS Postcode Directory CSV into the Postcode table; safe to run twice.
+
+    Rows are written in batches, each in one transaction, as upserts keyed by
+    postcode, so a second run changes nothing and an interrupted run can simply
+    be started again. A bad row is left out and reported with its line number
+    and reason; it never half-imports. A file without the postcode or grid
+    columns raises onspd.BadRow before anything is written.
+    """
+    reader = csv.DictReader(csv_file)
+    cols = onspd.columns(reader.fieldnames or [])
+    update_fields = ["easting", "northing", "latitude", "longitude", "local_authority", "lsoa"]
+    update_fields.append("terminated_on")
+    if cols.imd_decile:
+        update_fields.append("imd_decile")
+    result = PostcodeImportResult()
+    batch: dict[str, Postcode] = {}
+
+    def flush():
+        if batch:
+            with transaction.atomic():
+                Postcode.objects.bulk_create(
+                    batch.values(),
+                    update_conflicts=True,
+                    unique_fields=["postcode"],
+                    update_fields=update_fields,
+                )
+            result.imported += len(batch)
+            batch.clear()
+        if on_batch is not None:
+            on_batch(result)
+
+    for row in reader:
+        result.read += 1
+        try:
+            fields = onspd.parse(row, cols)
+        except onspd.BadRow as error:
+            result.rejected.append((reader.line_num, str(error)))
+            continue
+        # A postcode twice in one batch would upsert one row twice (PostgreSQL refuses): last wins.
+        batch[fields["postcode"]] = Postcode(**fields)
+        if len(batch) >= batch_size:
+            flush()
+    flush()
+    return result

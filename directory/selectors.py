@@ -1,0 +1,193 @@
+"""Reads for the directory, shared by the public pages and the Open Referral API.
+
+The directory is public: what a reader may see is every active service (and
+the page of a paused one, which says so); closed services are gone.
+"""
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, NullIf, Power, Sqrt
+from django.shortcuts import get_object_or_404
+from django.utils.translation import get_language
+
+from .models import Schedule, Service, ServiceAtLocation, TaxonomyTerm
+from .postcodes import Place
+
+# Accessibility filters a reader can ask for: the Location flag each one needs.
+ACCESSIBILITY_FLAGS = ("step_free_access", "hearing_loop", "accessible_toilet")
+
+
+def taxonomy_term_with_descendants(term: TaxonomyTerm) -> list[int]:
+    """The ids of a category and every category below it (one query per level)."""
+    ids = [term.pk]
+    level = [term.pk]
+    while level:
+        level = list(TaxonomyTerm.objects.filter(parent__in=level).values_list("pk", flat=True))
+        level = [pk for pk in level if pk not in ids]  # a loop in bad data must not hang us
+        ids.extend(level)
+    return ids
+
+
+def _keyword_filter(services: QuerySet, q: str) -> tuple[QuerySet, SearchRank | None]:
+    """The services matching `q`, and how to rank them where the database can."""
+    if connection.vendor == "postgresql":
+        # The search document holds English (stemmed) and word-for-word ('simple')
+        # vectors: match either, so "gardening" finds "garden" and Welsh words match as typed.
+        query = SearchQuery(q, config="english", search_type="websearch") | SearchQuery(
+            q, config="simple", search_type="websearch"
+        )
+        return services.filter(search_vector=query), SearchRank(F("search_vector"), query)
+    # SQLite (development): every word must appear in a name or description, in either language.
+    for word in q.split():
+        services = services.filter(
+            Q(name__icontains=word)
+            | Q(name_cy__icontains=word)
+            | Q(description__icontains=word)
+            | Q(description_cy__icontains=word)
+            | Q(provider__name__icontains=word)
+        )
+    return services, None
+
+
+def _nearest_location_distance(near: Place):
+    """A subquery: the squared distance in m² from `near` to the service's nearest location."""
+    squared = Power(F("location__easting") - near.easting, 2) + Power(
+        F("location__northing") - near.northing, 2
+    )
+    return Subquery(
+        ServiceAtLocation.objects.filter(
+            service=OuterRef("pk"),
+            location__easting__isnull=False,
+            location__northing__isnull=False,
+        )
+        .values("service")
+        .annotate(nearest=Min(squared))
+        .values("nearest")[:1]
+    )
+
+
+def _display_name_key():
+    if (get_language() or "").startswith("cy"):
+        return Coalesce(NullIf("name_cy", Value("")), "name")
+    return F("name")
+
+
+def services_search(
+    *,
+    q: str = "",
+    category: TaxonomyTerm | None = None,
+    free_only: bool = False,
+    weekday: int | None = None,
+    welsh: bool = False,
+    accessibility: tuple[str, ...] = (),
+    near: Place | None = None,
+) -> QuerySet:
+    """Active services matching a reader's search, best first.
+
+    Ordered by distance from `near` when given (each service carries
+    `distance_m`, to its nearest location; services with no known place last),
+    else by relevance to `q`, else by name. Everything a results page shows is
+    prefetched, so a page costs the same number of queries whatever its size.
+    """
+    services = (
+        Service.objects.filter(status=Service.Status.ACTIVE)
+        .select_related("provider")
+        .defer("search_vector")  # large, and no page shows it
+    )
+    rank = None
+    q = (q or "").strip()
+    if q:
+        services, rank = _keyword_filter(services, q)
+    if category is not None:
+        services = services.filter(
+            Exists(
+                Service.taxonomy_terms.through.objects.filter(
+                    service=OuterRef("pk"),
+                    taxonomyterm__in=taxonomy_term_with_descendants(category),
+                )
+            )
+        )
+    if free_only:
+        services = services.filter(is_free=True)
+    if weekday is not None:
+        services = services.filter(
+            Exists(Schedule.objects.filter(service=OuterRef("pk"), weekday=weekday))
+        )
+    if welsh:
+        services = services.filter(welsh_offered=True)
+    for flag in accessibility:
+        if flag not in ACCESSIBILITY_FLAGS:
+            raise ValueError(f"unknown accessibility filter {flag!r}")
+        services = services.filter(
+            Exists(
+                ServiceAtLocation.objects.filter(
+                    service=OuterRef("pk"), **{f"location__{flag}": True}
+                )
+            )
+        )
+
+    # Alphabetical in the reader's language (Welsh names fall back to English ones).
+    by_name = [_display_name_key(), "pk"]
+    if near is not None:
+        # Nearest first; relevance would only break ties between services in one place.
+        services = services.annotate(distance_m=Sqrt(_nearest_location_distance(near)))
+        ordering = [F("distance_m").asc(nulls_last=True), *by_name]
+    elif rank is not None:
+        ordering = [rank.desc(), *by_name]
+    else:
+        ordering = by_name
+    return services.order_by(*ordering).prefetch_related(
+        "taxonomy_terms",
+        "schedules",
+        Prefetch(
+            "at_locations",
+            queryset=ServiceAtLocation.objects.select_related("location").order_by("pk"),
+        ),
+    )
+
+
+def get_service(uuid) -> Service:
+    """One service's page: 404 when there is none or it has closed."""
+    return get_object_or_404(
+        Service.objects.exclude(status=Service.Status.CLOSED)
+        .select_related("provider")
+        .defer("search_vector")
+        .prefetch_related(
+            "taxonomy_terms",
+            "contacts",
+            Prefetch(
+                "schedules",
+                queryset=Schedule.objects.select_related("service_at_location__location"),
+            ),
+            Prefetch(
+                "at_locations",
+                queryset=ServiceAtLocation.objects.select_related("location").order_by(
+                    "location__name"
+                ),
+            ),
+        ),
+        uuid=uuid,
+    )
+
+
+# The categories the search page offers (the demo data and real deployments both use this taxonomy).
+SEARCH_TAXONOMY = "Social prescribing categories"
+
+
+def search_categories() -> list[TaxonomyTerm]:
+    """The categories a reader can filter by, each followed by the categories below it."""
+    terms = list(TaxonomyTerm.objects.filter(taxonomy__name=SEARCH_TAXONOMY))
+    children: dict[int | None, list[TaxonomyTerm]] = {}
+    for term in terms:
+        children.setdefault(term.parent_id, []).append(term)
+    ordered: list[TaxonomyTerm] = []
+
+    def walk(parent_id, depth):
+        for term in sorted(children.get(parent_id, []), key=lambda t: t.display_name.lower()):
+            term.depth = depth
+            ordered.append(term)
+            walk(term.pk, depth + 1)
+
+    walk(None, 0)
+    return ordered

@@ -1,0 +1,37 @@
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from . import selectors
+from .forms import DirectorySearchForm
+
+PAGE_SIZE = 20
+
+
+def _page_number(raw, num_pages: int) -> int:
+    """A page number from the address: anything odd gives the nearest real page."""
+    try:
+        number = int(raw)
+    except (TypeError, ValueError):
+        return 1
+    return min(max(number, 1), num_pages)
+
+
+@require_GET
+def search(request):
+    form = DirectorySearchForm(request.GET)
+    page = None
+    if form.is_valid():
+        paginator = Paginator(selectors.services_search(**form.search_arguments()), PAGE_SIZE)
+        page = paginator.page(_page_number(request.GET.get("page"), paginator.num_pages))
+    return render(
+        request,
+        "directory/search.html",
+        {"form": form, "page": page, "near": form.place},
+    )
+
+
+@require_GET
+def service_detail(request, uuid):
+    service = selectors.get_service(uuid)
+    return render(request, "directory/service.html", {"service": service})
