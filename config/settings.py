@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -146,6 +147,8 @@ STORAGES = {
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Social prescribing <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The address emails link back to (no request is at hand when a task writes them).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # Redis: the Celery broker and, when set, the cache (rate limits, sessions stay in the database).
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -159,7 +162,13 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Listings not reviewed within a year are flagged and their providers emailed, once each.
+    "directory-flag-stale-services": {
+        "task": "directory.flag_stale_services",
+        "schedule": crontab(hour=6, minute=30),
+    },
+}
 
 if REDIS_URL:
     CACHES = {

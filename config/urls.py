@@ -15,6 +15,7 @@ urlpatterns += i18n_patterns(
     # resolves that page's /cy/ address before translating it.
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
+    path("directory/", include("directory.upkeep_urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )
