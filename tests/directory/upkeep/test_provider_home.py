@@ -73,3 +73,18 @@ def test_the_demo_needs_no_other_demo_data():
     out = StringIO()
     seed_upkeep(out)
     assert "group 'Directory editors' with nobody" in out.getvalue()
+
+
+def test_the_menu_leads_providers_and_editors_to_their_pages(client, provider, editor, link_worker):
+    client.force_login(provider)
+    page = client.get("/").content.decode()
+    assert 'href="/directory/manage/">Your listings</a>' in page
+    assert "/directory/review/" not in page
+    client.force_login(editor)
+    page = client.get("/").content.decode()
+    assert 'href="/directory/review/">Changes to review</a>' in page
+    assert "/directory/manage/" not in page
+    client.force_login(link_worker)
+    page = client.get("/").content.decode()
+    assert "/directory/review/" not in page
+    assert "/directory/manage/" not in page
