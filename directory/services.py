@@ -2,7 +2,7 @@
 
 import copy
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -196,7 +196,9 @@ def _notify_decision_on_commit(change: ServiceChange) -> None:
         )
 
 
-def _locked_pending_change(change: ServiceChange, actor: User) -> tuple[ServiceChange, Service]:
+def _locked_pending_change(
+    change: ServiceChange, actor: User, seen_proposed_at: datetime | None
+) -> tuple[ServiceChange, Service]:
     if not selectors.user_can_review_changes(actor):
         raise InvalidTransition(_("Only a directory editor can decide on changes."))
     # Lock order everywhere: the service, then its changes.
@@ -209,18 +211,28 @@ def _locked_pending_change(change: ServiceChange, actor: User) -> tuple[ServiceC
             _("This change has already been decided (%(status)s).")
             % {"status": change.get_status_display()}
         )
+    if seen_proposed_at is not None and seen_proposed_at != change.proposed_at:
+        # The provider edited the proposal while the editor was reading it: never
+        # decide on something other than what the editor saw.
+        raise StaleChange(
+            _("The provider has changed this proposal since you opened it. Look at it again.")
+        )
     change.service = service
     return change, service
 
 
-def service_change_approve(*, change: ServiceChange, actor: User) -> ServiceChange:
+def service_change_approve(
+    *, change: ServiceChange, actor: User, seen_proposed_at: datetime | None = None
+) -> ServiceChange:
     """Apply a pending change to its listing, mark the listing reviewed, tell the provider.
 
     Refused, changing nothing, when the listing has since changed in a field
-    the proposal touches: applying it would silently overwrite that newer value.
+    the proposal touches (applying it would silently overwrite that newer
+    value), or when `seen_proposed_at` (the proposal the editor looked at) is
+    no longer the proposal waiting.
     """
     with transaction.atomic():
-        change, service = _locked_pending_change(change, actor)
+        change, service = _locked_pending_change(change, actor, seen_proposed_at)
         moved = [name for name, old in change.before.items() if getattr(service, name) != old]
         if moved:
             labels = ", ".join(str(Service._meta.get_field(name).verbose_name) for name in moved)
@@ -261,7 +273,13 @@ def service_change_approve(*, change: ServiceChange, actor: User) -> ServiceChan
     return change
 
 
-def service_change_reject(*, change: ServiceChange, actor: User, reason: str) -> ServiceChange:
+def service_change_reject(
+    *,
+    change: ServiceChange,
+    actor: User,
+    reason: str,
+    seen_proposed_at: datetime | None = None,
+) -> ServiceChange:
     """Turn a pending change down, with a reason the provider is told; the listing stays."""
     reason = (reason or "").strip()
     if not reason:
@@ -278,7 +296,7 @@ def service_change_reject(*, change: ServiceChange, actor: User, reason: str) ->
             },
         )
     with transaction.atomic():
-        change, _service = _locked_pending_change(change, actor)
+        change, _service = _locked_pending_change(change, actor, seen_proposed_at)
         change.status = ServiceChange.Status.REJECTED
         change.decided_by = actor
         change.decided_at = timezone.now()

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -25,6 +26,11 @@ def _add_errors(form, error: ApplicationError) -> None:
     for name, field_messages in field_errors.items():
         for message in field_messages:
             form.add_error(name if name in form.fields else None, message)
+
+
+def _seen_proposed_at(request):
+    """Which version of the proposal the editor's page showed (None when not said)."""
+    return parse_datetime(request.POST.get("seen", ""))
 
 
 @login_required
@@ -123,7 +129,9 @@ def review_change(request, uuid):
 def review_approve(request, uuid):
     change = selectors.service_change_for_review(request.user, uuid)
     try:
-        services.service_change_approve(change=change, actor=request.user)
+        services.service_change_approve(
+            change=change, actor=request.user, seen_proposed_at=_seen_proposed_at(request)
+        )
     except ApplicationError as error:
         messages.error(request, error.message)
         return redirect("upkeep:review_change", uuid=change.uuid)
@@ -142,7 +150,10 @@ def review_reject(request, uuid):
     if form.is_valid():
         try:
             services.service_change_reject(
-                change=change, actor=request.user, reason=form.cleaned_data["reason"]
+                change=change,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                seen_proposed_at=_seen_proposed_at(request),
             )
         except ValidationError as error:
             _add_errors(form, error)

@@ -236,3 +236,8 @@ def test_the_manage_page_shows_pending_changes_and_decisions(client, provider, g
     assert "Rejected" in page
     assert "Please give a full phone number." in page
     assert Service.objects.get(pk=garden.pk).phone == ""
+
+
+def test_the_manage_page_only_answers_get(client, provider):
+    client.force_login(provider)
+    assert client.post(MANAGE).status_code == 405

@@ -316,3 +316,94 @@ def test_the_provider_sees_the_decision(client, editor, change, provider):
     page = client.get("/directory/manage/").content.decode()
     assert "Approved" in page
     assert "Waiting list (1 to 3 months)" in page
+
+
+def seen_on_page(client, change):
+    page = client.get(review_url(change)).content.decode()
+    return page.split('name="seen" value="')[1].split('"')[0]
+
+
+def test_the_editor_approves_what_the_page_showed(client, editor, change, garden):
+    client.force_login(editor)
+    seen = seen_on_page(client, change)
+    assert client.post(review_url(change, "approve"), {"seen": seen}).status_code == 302
+    change.refresh_from_db()
+    assert change.status == "approved"
+
+
+def test_approving_is_refused_when_the_provider_edited_the_proposal_meanwhile(
+    client, editor, provider, change, garden
+):
+    client.force_login(editor)
+    seen = seen_on_page(client, change)
+    service_change_propose(service=garden, actor=provider, data={"capacity": "full"})
+    response = client.post(review_url(change, "approve"), {"seen": seen}, follow=True)
+    assert (
+        "The provider has changed this proposal since you opened it. Look at it again."
+        in response.content.decode()
+    )
+    garden.refresh_from_db()
+    change.refresh_from_db()
+    assert (garden.capacity, change.status) == ("open", "pending")
+    assert change.after == {"capacity": "full"}
+
+
+def test_rejecting_is_refused_when_the_provider_edited_the_proposal_meanwhile(
+    client, editor, provider, change, garden
+):
+    client.force_login(editor)
+    seen = seen_on_page(client, change)
+    service_change_propose(service=garden, actor=provider, data={"capacity": "full"})
+    response = client.post(
+        review_url(change, "reject"), {"seen": seen, "reason": "No"}, follow=True
+    )
+    assert "since you opened it" in response.content.decode()
+    change.refresh_from_db()
+    assert change.status == "pending"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_editors_approving_at_once_apply_it_once(editor, change, garden):
+    """Each approval locks the row: the second waits, then finds the change decided."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL (SQLite serialises every write anyway)")
+    import threading
+
+    second_editor = UserFactory(is_superuser=True, role="admin")
+    outcomes = []
+    barrier = threading.Barrier(2)
+
+    def approve(actor):
+        try:
+            barrier.wait()
+            service_change_approve(change=change, actor=actor)
+            outcomes.append("approved")
+        except InvalidTransition as error:
+            outcomes.append(error.message)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=approve, args=(a,)) for a in (editor, second_editor)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["This change has already been decided (Approved).", "approved"]
+    assert AuditEvent.objects.filter(detail__contains="approved").count() == 1
+
+
+def test_a_decided_change_shows_the_decision_and_no_buttons(client, editor, change):
+    from directory.services import service_change_reject
+
+    service_change_reject(change=change, actor=editor, reason="The waiting list has ended.")
+    client.force_login(editor)
+    page = client.get(review_url(change)).content.decode()
+    assert "Rejected by Carys" in page
+    assert "Reason: The waiting list has ended." in page
+    assert "Approve this change" not in page
+
+
+def test_the_review_pages_only_answer_get(client, editor, change):
+    client.force_login(editor)
+    assert client.post(QUEUE).status_code == 405
+    assert client.post(review_url(change)).status_code == 405
