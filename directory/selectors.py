@@ -176,6 +176,19 @@ def service_checks_recent(service: Service, *, limit: int = 10) -> list[ServiceC
     )
 
 
+def service_latest_checks(service_ids) -> dict[int, ServiceCheck]:
+    """The latest pre-referral check of each of these services, in one query (for lists)."""
+    latest: dict[int, ServiceCheck] = {}
+    checks = (
+        ServiceCheck.objects.filter(service_id__in=list(service_ids))
+        .select_related("checked_by")
+        .order_by("service_id", "-checked_on", "-created_at")
+    )
+    for check in checks:
+        latest.setdefault(check.service_id, check)
+    return latest
+
+
 def provider_staff(service: Service) -> QuerySet[User]:
     """Who hears about a listing: the active provider staff of the organisation that keeps it."""
     organisation_id = service.provider.organisation_id

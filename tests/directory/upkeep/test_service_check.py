@@ -8,6 +8,7 @@ from django.utils import timezone
 from accounts.models import AuditEvent
 from directory.exceptions import InvalidTransition
 from directory.models import ServiceCheck
+from directory.selectors import service_latest_checks
 from directory.services import service_check_record
 from tests.factories import UserFactory
 
@@ -189,3 +190,21 @@ def test_the_checks_page_query_count_does_not_grow_with_checks(client, link_work
     for _ in range(5):
         record(garden, UserFactory(role="link_worker"))
     assert count() == few
+
+
+def test_the_latest_check_of_many_services_takes_one_query(
+    link_worker, garden, shed_service, django_assert_num_queries
+):
+    record(garden, link_worker, checked_on=timezone.localdate() - timedelta(days=30))
+    newest = record(garden, link_worker, dbs="yes")
+    with django_assert_num_queries(1):
+        latest = service_latest_checks([garden.pk, shed_service.pk])
+        assert latest[garden.pk].checked_by == link_worker
+    assert latest == {garden.pk: newest}
+
+
+def test_the_checks_page_is_in_welsh(client, link_worker, garden):
+    client.force_login(link_worker)
+    page = client.get("/cy" + checks_url(garden)).content.decode()
+    assert "Cyn i chi atgyfeirio" in page
+    assert "Gwiriadau cyn atgyfeirio: Gardd gymunedol" in page
