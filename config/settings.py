@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -161,7 +162,13 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Listings not reviewed within a year are flagged and their providers emailed, once each.
+    "directory-flag-stale-services": {
+        "task": "directory.flag_stale_services",
+        "schedule": crontab(hour=6, minute=30),
+    },
+}
 # Sends what a broker or SMTP outage left in the referrals email outbox.
 CELERY_BEAT_SCHEDULE["referrals-resend-unsent-emails"] = {
     "task": "referrals.tasks.resend_unsent_emails",

@@ -19,6 +19,7 @@ urlpatterns += i18n_patterns(
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("directory/", include("directory.urls")),
+    path("directory/", include("directory.upkeep_urls")),
     path("admin/", admin.site.urls),
     path("referrals/", include("referrals.urls")),
     path("self-referral/", referrals_views.self_referral, name="self_referral"),

@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.models import Organisation
 
 from . import postcodes
+from .demo_upkeep import seed_upkeep
 from .models import (
     Location,
     Provider,
@@ -796,6 +797,7 @@ def seed(stdout):
     ]
     if created:
         service_refresh_search(service_ids=[service.pk for service in created])
+    seed_upkeep(stdout)
     stdout.write(
         f"directory: {Service.objects.count()} services ({len(created)} new), "
         f"{Provider.objects.count()} providers, {TaxonomyTerm.objects.count()} categories"

@@ -34,4 +34,8 @@ def search(request):
 @require_GET
 def service_detail(request, uuid):
     service = selectors.get_service(uuid)
-    return render(request, "directory/service.html", {"service": service})
+    context = {"service": service, "can_check": selectors.user_can_check_services(request.user)}
+    if context["can_check"]:
+        # Link workers see the listing's checks and staleness before they refer.
+        context["latest_check"] = selectors.service_latest_checks([service.pk]).get(service.pk)
+    return render(request, "directory/service.html", context)
