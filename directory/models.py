@@ -13,18 +13,12 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from accounts.models import localised
 
 # A service not reviewed for this long is stale: link workers are warned before they refer.
 STALE_AFTER = timedelta(days=365)
-
-
-def localised(obj, field: str) -> str:
-    """The Welsh text of `field` on a Welsh page when there is one, else the English."""
-    if (get_language() or "").startswith("cy"):
-        return getattr(obj, f"{field}_cy", "") or getattr(obj, field)
-    return getattr(obj, field)
 
 
 class Taxonomy(models.Model):

@@ -2,7 +2,8 @@ from django import template
 from django.utils.formats import number_format
 from django.utils.translation import get_language_info, gettext
 
-from directory.models import Schedule, localised
+from accounts.models import localised
+from directory.models import Schedule
 
 register = template.Library()
 
