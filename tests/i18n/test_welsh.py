@@ -74,3 +74,14 @@ def test_the_catalogue_holds_every_string_in_the_code(tmp_path):
     assert "untranslated" not in stats and "fuzzy" not in stats, (
         f"Strings without Welsh: {stats.strip()} (run `make makemessages` and translate them)"
     )
+
+
+def test_the_home_page_names_the_organisation_in_welsh(client):
+    from tests.factories import OrganisationFactory
+
+    practice = OrganisationFactory(
+        name="Afon Surgery", name_cy="Meddygfa'r Afon", ods_code="W90009"
+    )
+    client.force_login(UserFactory(role="referrer", organisation=practice))
+    assert "Meddygfa&#x27;r Afon (W90009)" in client.get("/cy/").content.decode()
+    assert "Afon Surgery (W90009)" in client.get("/").content.decode()
