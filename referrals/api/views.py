@@ -64,6 +64,8 @@ class PartnerApiView(GenericAPIView):
     throttle_classes = [ApiClientRateThrottle]
     parser_classes = [JSONParser]
     renderer_classes = [JSONRenderer]
+    # The OpenAPI schema describes the API; OPTIONS would only repeat part of it.
+    http_method_names = ["get", "post", "head"]
     required_scopes: dict[str, str] = {}
 
     def dispatch(self, request, *args, **kwargs):

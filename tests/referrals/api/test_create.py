@@ -71,13 +71,13 @@ def test_the_documented_example_succeeds_as_it_stands(afon_emis):
     assert Referral.objects.get().person.nhs_number == "9990000018"
 
 
-@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+@pytest.mark.parametrize("method", ["put", "patch", "delete", "options"])
 def test_it_rejects_other_methods(afon_emis, method):
     response = getattr(afon_emis.client, method)(URL, **afon_emis.headers())
     assert response.status_code == 405
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["status"] == 405
-    assert response["Allow"] == "GET, POST, HEAD, OPTIONS"
+    assert response["Allow"] == "GET, POST, HEAD"
 
 
 def _without(body, path):
@@ -205,3 +205,58 @@ def test_the_response_body_is_json(afon_emis, referral_body):
     response = afon_emis.post(URL, referral_body)
     assert response["Content-Type"] == "application/json"
     json.loads(response.content)
+
+
+def test_no_scheme_for_the_organisations_area_is_a_problem(
+    client, referral_body, scheme, outsider_coordinator
+):
+    """A practice far from any scheme, where more than one scheme exists: nowhere to send it."""
+    from accounts.services import api_client_create
+    from tests.factories import OrganisationFactory
+
+    faraway = OrganisationFactory(name="Ynys Practice")
+    _api_client, token = api_client_create(
+        name="Ynys EMIS", organisation=faraway, scopes=["referrals:write"]
+    )
+    response = client.post(
+        URL, referral_body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"] == (
+        "No social prescribing scheme takes referrals for this area yet."
+    )
+    assert not Referral.objects.exists() and not Person.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("service_field", "api_field"),
+    [
+        ("postcode", "person.postcode"),
+        ("nhs_number", "person.nhs_number"),
+        ("referrer_name", "referrer.name"),
+        ("risk_details", "risk_details"),
+        ("consent_to_share", "consent_to_share"),
+    ],
+)
+def test_service_errors_are_named_where_the_field_sits_in_the_body(service_field, api_field):
+    from referrals.api.serializers import api_field_name
+
+    assert api_field_name(service_field) == api_field
+
+
+def test_the_service_asks_a_partner_system_who_referred(afon_emis, referral_body):
+    from referrals.exceptions import ValidationError
+    from referrals.services import referral_create
+
+    person = {**referral_body["person"]}
+    details = {
+        key: value for key, value in referral_body.items() if key not in ("person", "referrer")
+    }
+    with pytest.raises(ValidationError) as error:
+        referral_create(
+            person_details=person, referral_details=details, api_client=afon_emis.api_client
+        )
+    assert error.value.field_errors == {
+        "referrer_name": ["Give the name of the person making the referral."]
+    }
+    assert not Referral.objects.exists()

@@ -172,7 +172,15 @@ def test_the_detail_query_count(afon_emis, triaged, django_assert_num_queries):
         afon_emis.get(_detail(triaged))
 
 
-def test_it_rejects_writes_to_a_referral(afon_emis, referral):
-    response = afon_emis.client.delete(_detail(referral), **afon_emis.headers())
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete", "options"])
+def test_it_rejects_writes_to_a_referral(afon_emis, referral, method):
+    response = getattr(afon_emis.client, method)(_detail(referral), **afon_emis.headers())
     assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD"
     assert Referral.objects.filter(pk=referral.pk).exists()
+
+
+def test_head_answers_like_get_without_a_body(afon_emis, referral):
+    response = afon_emis.client.head(URL, **afon_emis.headers())
+    assert response.status_code == 200
+    assert response.content == b""
