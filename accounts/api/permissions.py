@@ -17,7 +17,9 @@ class HasApiScope(permissions.BasePermission):
         client = request.auth
         if not isinstance(client, ApiClient):
             raise exceptions.NotAuthenticated(_("Send an API client's token as a Bearer token."))
-        scope = view.required_scopes.get(request.method)
+        # HEAD reads as much as GET (and is audited like it): it needs the same scope.
+        method = "GET" if request.method == "HEAD" else request.method
+        scope = view.required_scopes.get(method)
         if scope and not client.has_scope(scope):
             raise exceptions.PermissionDenied(
                 _("This API client does not have the %(scope)s scope.") % {"scope": scope}

@@ -71,6 +71,7 @@ def test_a_write_only_client_cannot_read(client, practice, scheme, referral):
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     _problem(client.get(URL, **headers), 403)
     _problem(client.get(f"{URL}{referral.uuid}/", **headers), 403)
+    assert client.head(f"{URL}{referral.uuid}/", **headers).status_code == 403
 
 
 def test_the_rate_limit_answers_429_with_retry_after(afon_emis):
