@@ -1,8 +1,11 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from .models import Area, AuditEvent, Organisation, User
+from .models import ApiClient, ApiScope, Area, AuditEvent, Organisation, User
+from .services import api_client_create, api_client_revoke
 
 
 @admin.register(Area)
@@ -41,10 +44,12 @@ class UserAdmin(BaseUserAdmin):
 class AuditEventAdmin(admin.ModelAdmin):
     """The audit trail is append-only: readable here, never editable."""
 
-    list_display = ["created_at", "actor", "action", "object_type", "object_id", "ip_address"]
+    list_display = [
+        "created_at", "actor", "api_client", "action", "object_type", "object_id", "ip_address",
+    ]  # fmt: skip
     list_filter = ["action", "object_type"]
-    search_fields = ["object_id", "actor__username", "detail"]
-    list_select_related = ["actor"]
+    search_fields = ["object_id", "actor__username", "api_client__name", "detail"]
+    list_select_related = ["actor", "api_client"]
     date_hierarchy = "created_at"
 
     def has_add_permission(self, request):
@@ -55,3 +60,73 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ApiClientForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        label=_("Scopes"), choices=ApiScope.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = ApiClient
+        fields = ["name", "organisation", "scopes", "rate_limit"]
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(admin.ModelAdmin):
+    """Issue a token (shown once, after saving the add form) and revoke it; the hash never shows."""
+
+    form = ApiClientForm
+    list_display = [
+        "name", "organisation", "token_prefix", "scopes", "rate_limit", "is_active", "last_used_at",
+    ]  # fmt: skip
+    list_filter = ["is_active"]
+    search_fields = ["name", "token_prefix", "organisation__name", "organisation__ods_code"]
+    list_select_related = ["organisation"]
+    autocomplete_fields = ["organisation"]
+    readonly_fields = ["token_prefix", "is_active", "created_at", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+
+    def get_fields(self, request, obj=None):
+        fields = ["name", "organisation", "scopes", "rate_limit"]
+        return fields + (self.readonly_fields if obj else [])
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        client, token = api_client_create(
+            name=form.cleaned_data["name"],
+            organisation=form.cleaned_data["organisation"],
+            scopes=form.cleaned_data["scopes"],
+            rate_limit=form.cleaned_data["rate_limit"],
+            actor=request.user,
+        )
+        # The admin goes on with `obj` (its change link, its log entry): make it the new row.
+        obj.pk, obj.token_prefix, obj.created_at = client.pk, client.token_prefix, client.created_at
+        obj._state.adding = False
+        messages.warning(
+            request,
+            _(
+                "The token for %(name)s is %(token)s. Copy it now and give it to the partner: "
+                "it is not stored and will not be shown again."
+            )
+            % {"name": client.name, "token": token},
+        )
+
+    @admin.action(description=_("Revoke the selected API clients"))
+    def revoke(self, request, queryset):
+        revoked = 0
+        for client in queryset.filter(is_active=True):
+            api_client_revoke(client=client, actor=request.user)
+            revoked += 1
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d API client revoked: its token no longer works.",
+                "%(count)d API clients revoked: their tokens no longer work.",
+                revoked,
+            )
+            % {"count": revoked},
+            messages.SUCCESS,
+        )

@@ -163,6 +163,15 @@ class AuditEvent(models.Model):
         blank=True,
         related_name="audit_events",
     )
+    # A partner system's reads and writes through the API have no person as actor.
+    api_client = models.ForeignKey(
+        "ApiClient",
+        verbose_name=_("API client"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+    )
     action = models.CharField(_("what"), max_length=20, choices=Action.choices)
     object_type = models.CharField(_("record type"), max_length=100, blank=True)
     object_id = models.CharField(_("record"), max_length=64, blank=True)
@@ -177,4 +186,52 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
     def __str__(self):
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_type}"
+        who = self.actor or self.api_client
+        return f"{self.created_at:%Y-%m-%d %H:%M} {who} {self.action} {self.object_type}"
+
+
+class ApiScope(models.TextChoices):
+    REFERRALS_WRITE = "referrals:write", _("Make referrals")
+    REFERRALS_READ = "referrals:read", _("Read the organisation's referrals")
+
+
+class ApiClient(models.Model):
+    """A partner system (a GP system, another scheme) that uses the API for one organisation.
+
+    Only a SHA-256 hash of its token is kept: the token is shown once, when it
+    is issued, and a lost one is replaced by issuing another. The prefix is the
+    token's public part, used to find the row and to tell tokens apart.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=200)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="api_clients",
+    )
+    token_prefix = models.CharField(_("token prefix"), max_length=16, unique=True, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    scopes = models.JSONField(_("scopes"), default=list)
+    is_active = models.BooleanField(_("active"), default=True)
+    rate_limit = models.PositiveIntegerField(
+        _("rate limit"), default=60, help_text=_("Requests per minute.")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API client")
+        verbose_name_plural = _("API clients")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(rate_limit__gte=1), name="api_client_rate_limit"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.token_prefix})"
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes

@@ -1,6 +1,7 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from accounts import views as accounts_views
 from referrals import views as referrals_views
@@ -9,6 +10,11 @@ urlpatterns = [
     path("healthz", accounts_views.healthz, name="healthz"),
     # Open Referral UK API: for machines, the same in every language, so not under /cy/.
     path("api/oruk/", include("directory.api.urls")),
+    # The partner API and its OpenAPI schema and docs: for machines too, so not under /cy/.
+    path("api/v1/", include("referrals.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]
 
 # Pages people read: English unprefixed, Welsh under /cy/.

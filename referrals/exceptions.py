@@ -32,3 +32,7 @@ class ValidationError(ApplicationError):
 
 class NoSchemeForArea(ApplicationError):
     """No social prescribing scheme takes referrals for this area."""
+
+
+class IdempotencyConflict(ApplicationError):
+    """An Idempotency-Key already used for a request with another body."""

@@ -462,3 +462,37 @@ class OutboxEmail(models.Model):
 
     def __str__(self):
         return f"{self.to}: {self.subject}"
+
+
+class ApiIdempotencyKey(models.Model):
+    """An `Idempotency-Key` a partner system sent with a referral, and what it produced.
+
+    The unique (client, key) pair is what makes a retry safe: of two requests
+    with the same key only one can store it, so only one referral is made.
+    """
+
+    api_client = models.ForeignKey(
+        "accounts.ApiClient",
+        verbose_name=_("API client"),
+        on_delete=models.CASCADE,
+        related_name="idempotency_keys",
+    )
+    key = models.CharField(_("idempotency key"), max_length=255)
+    request_hash = models.CharField(_("request body hash"), max_length=64)
+    referral = models.ForeignKey(
+        Referral, verbose_name=_("referral"), on_delete=models.CASCADE, related_name="+"
+    )
+    person_already_known = models.BooleanField(_("linked to a known person"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["api_client", "key"], name="api_idempotency_key_unique_per_client"
+            ),
+        ]
+
+    def __str__(self):
+        return self.key

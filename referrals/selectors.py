@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.http import Http404
 from django.utils import timezone
@@ -100,10 +101,49 @@ def open_cases_for(user):
 
 def timeline_for(user, referral):
     """The referral's events; a referrer sees only what is meant for them."""
-    events = ReferralEvent.objects.filter(referral=referral).select_related("actor")
     if user.role == Role.REFERRER:
-        events = events.filter(visible_to_referrer=True)
+        return referrer_timeline(referral)
+    events = ReferralEvent.objects.filter(referral=referral).select_related("actor")
     return events.order_by("created_at", "pk")
+
+
+def referrer_timeline(referral):
+    """The events meant for the referrer: status changes and messages, never link worker notes."""
+    return (
+        ReferralEvent.objects.filter(referral=referral, visible_to_referrer=True)
+        .select_related("actor")
+        .order_by("created_at", "pk")
+    )
+
+
+# Partner systems: an API client sees what a referrer of its organisation sees.
+
+
+def referrals_visible_to_api_client(client):
+    """The referrals the client's organisation made; none once the client is revoked."""
+    if not (client.is_active and client.organisation_id):
+        return Referral.objects.none()
+    return Referral.objects.filter(referring_organisation_id=client.organisation_id)
+
+
+def referral_list_for_api_client(client):
+    return (
+        referrals_visible_to_api_client(client)
+        .select_related("scheme")
+        .order_by("-received_at", "-pk")
+    )
+
+
+def get_referral_for_api_client(client, referral_uuid):
+    """The referral, or 404 alike for "not there" and "another organisation's"."""
+    try:
+        return (
+            referrals_visible_to_api_client(client)
+            .select_related("person", "scheme", "referring_organisation")
+            .get(uuid=referral_uuid)
+        )
+    except (Referral.DoesNotExist, ValueError, TypeError, DjangoValidationError):
+        raise Http404 from None
 
 
 def notifications_for(user):

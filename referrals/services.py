@@ -23,9 +23,10 @@ from django.utils.translation import gettext as _
 from accounts.models import AuditEvent, Organisation, Role
 from accounts.services import audit_record
 
-from .exceptions import InvalidTransition, StaleVersion, ValidationError
+from .exceptions import IdempotencyConflict, InvalidTransition, StaleVersion, ValidationError
 from .models import (
     TEXT_LIMIT,
+    ApiIdempotencyKey,
     ClosureReason,
     Notification,
     OutboxEmail,
@@ -188,20 +189,32 @@ def person_find_or_create(
 
 @transaction.atomic
 def referral_create(
-    *, person_details: dict, referral_details: dict, actor=None, scheme=None, request=None
+    *,
+    person_details: dict,
+    referral_details: dict,
+    actor=None,
+    api_client=None,
+    scheme=None,
+    request=None,
 ) -> tuple[Referral, bool]:
-    """Record a referral (professional when `actor` is a referrer, self-referral when None).
+    """Record a referral: professional when `actor` is a referrer or `api_client` a partner
+    system acting for its organisation, self-referral when neither is given.
 
     Returns (referral, person_already_known) so the page can tell the
     referrer the referral was linked to a person the scheme already knows.
     """
     if actor is not None and actor.role != Role.REFERRER:
         raise InvalidTransition(_("Only referrers can make a referral."))
+    if api_client is not None and (actor is not None or not api_client.is_active):
+        raise InvalidTransition(_("Only an active API client can make a referral."))
     errors = {}
     try:
         referral_data = _clean_referral(referral_details)
     except ValidationError as error:
         errors.update(error.field_errors)
+    if api_client is not None and not (referral_details.get("referrer_name") or "").strip():
+        # No signed-in person to name: the partner system must say who referred.
+        errors["referrer_name"] = [_("Give the name of the person making the referral.")]
     try:
         _clean_person(person_details)
     except ValidationError as error:
@@ -209,7 +222,12 @@ def referral_create(
     if errors:
         raise ValidationError(_("Please correct the errors below."), field_errors=errors)
 
-    if actor is not None:
+    if api_client is not None:
+        organisation = api_client.organisation
+        source_kind = SOURCE_FOR_ORGANISATION.get(organisation.kind, SourceKind.THIRD_SECTOR)
+        area = organisation.area
+        scheme = scheme or scheme_for_area(area)
+    elif actor is not None:
         organisation = actor.organisation
         source_kind = SOURCE_FOR_ORGANISATION.get(organisation.kind, SourceKind.THIRD_SECTOR)
         area = organisation.area
@@ -226,7 +244,9 @@ def referral_create(
     person, already_known = person_find_or_create(
         details=person_details,
         actor=actor,
-        consent_method=_("Recorded by the referrer") if actor else _("Online self-referral form"),
+        consent_method=_("Recorded by the referrer")
+        if actor or api_client
+        else _("Online self-referral form"),
     )
     now = timezone.now()
     referral = Referral.objects.create(
@@ -250,12 +270,73 @@ def referral_create(
     )
     audit_record(
         actor=actor,
+        api_client=api_client,
         action=AuditEvent.Action.CREATE,
         obj=referral,
         request=request,
         detail=f"person {person.uuid}",
     )
     return referral, already_known
+
+
+def referral_create_idempotent(
+    *,
+    api_client,
+    idempotency_key: str,
+    request_hash: str,
+    person_details: dict,
+    referral_details: dict,
+    request=None,
+) -> tuple[Referral, bool, bool]:
+    """`referral_create` for a partner system that may send the same request again.
+
+    Returns (referral, person_already_known, created). The same key with the
+    same body gives back the referral the first request made (created False);
+    the same key with another body raises IdempotencyConflict. Two identical
+    requests racing each other both reach the insert of the key: the unique
+    constraint lets one in, the other's transaction (referral included) is
+    rolled back and it answers with the winner's referral.
+    """
+    stored = _stored_idempotency_key(api_client, idempotency_key, request_hash)
+    if stored is not None:
+        return stored.referral, stored.person_already_known, False
+    try:
+        with transaction.atomic():
+            referral, already_known = referral_create(
+                person_details=person_details,
+                referral_details=referral_details,
+                api_client=api_client,
+                request=request,
+            )
+            ApiIdempotencyKey.objects.create(
+                api_client=api_client,
+                key=idempotency_key,
+                request_hash=request_hash,
+                referral=referral,
+                person_already_known=already_known,
+            )
+    except IntegrityError:
+        stored = _stored_idempotency_key(api_client, idempotency_key, request_hash)
+        if stored is None:
+            raise
+        return stored.referral, stored.person_already_known, False
+    return referral, already_known, True
+
+
+def _stored_idempotency_key(api_client, key, request_hash):
+    stored = (
+        ApiIdempotencyKey.objects.select_related("referral")
+        .filter(api_client=api_client, key=key)
+        .first()
+    )
+    if stored is not None and stored.request_hash != request_hash:
+        raise IdempotencyConflict(
+            _(
+                "This Idempotency-Key was already used for a request with a different body. "
+                "Use a new key for a new referral."
+            )
+        )
+    return stored
 
 
 def referral_transition(
@@ -432,11 +513,11 @@ def referral_reopen(*, referral, actor, note="", expected_version=None):
     )  # fmt: skip
 
 
-def referral_view_record(*, referral, actor, request=None):
+def referral_view_record(*, referral, actor, request=None, api_client=None):
     """Audit one read of a person's record (DESIGN.md: reads are audited, not only writes)."""
     return audit_record(
         actor=actor, action=AuditEvent.Action.VIEW, obj=referral.person, request=request,
-        detail=f"referral {referral.reference}",
+        detail=f"referral {referral.reference}", api_client=api_client,
     )  # fmt: skip
 
 

@@ -1,0 +1,213 @@
+"""Input and output shapes of the partner API. They parse and present; services decide.
+
+Field formats are checked here (dates, choices, lengths, NHS number check
+digit, postcode shape) so that a partner hears of every such mistake at once;
+the rules of a referral (consent given, risk described...) are the service's.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from referrals.models import (
+    TEXT_LIMIT,
+    ContactMethod,
+    EthnicGroup,
+    Gender,
+    GPFeedback,
+    Language,
+    Reason,
+    ReferralEvent,
+    Status,
+    Urgency,
+)
+from referrals.services import PERSON_FIELDS
+from referrals.validators import validate_nhs_number, validate_not_in_future, validate_postcode
+
+REFERRER_FIELDS = ("name", "role", "phone", "email")
+
+
+def api_field_name(service_field: str) -> str:
+    """Where a field the service names sits in the body (`postcode` -> `person.postcode`)."""
+    if service_field in PERSON_FIELDS:
+        return f"person.{service_field}"
+    if service_field.startswith("referrer_") and service_field[9:] in REFERRER_FIELDS:
+        return f"referrer.{service_field[9:]}"
+    return service_field
+
+
+class PersonInputSerializer(serializers.Serializer):
+    given_name = serializers.CharField(max_length=100)
+    family_name = serializers.CharField(max_length=100)
+    preferred_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    date_of_birth = serializers.DateField(validators=[validate_not_in_future])
+    nhs_number = serializers.CharField(
+        max_length=12,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        validators=[validate_nhs_number],
+        help_text=_("10 digits, spaces allowed; checked by its check digit. Leave out if unknown."),
+    )
+    gender = serializers.ChoiceField(choices=Gender.choices, required=False)
+    ethnic_group = serializers.ChoiceField(
+        choices=EthnicGroup.choices,
+        required=False,
+        help_text=_("NHS Data Dictionary ethnic category code."),
+    )
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    postcode = serializers.CharField(
+        max_length=10, validators=[validate_postcode], help_text=_("A UK postcode.")
+    )
+    phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    contact_method = serializers.ChoiceField(choices=ContactMethod.choices, required=False)
+    may_leave_message = serializers.BooleanField(required=False)
+    preferred_language = serializers.ChoiceField(choices=Language.choices, required=False)
+    communication_needs = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+class ReferrerInputSerializer(serializers.Serializer):
+    name = serializers.CharField(
+        max_length=200, help_text=_("The clinician or professional making the referral.")
+    )
+    role = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
+
+
+class ReferralCreateInputSerializer(serializers.Serializer):
+    """A referral as the PRSB "Referral to social prescribing services" standard words it."""
+
+    person = PersonInputSerializer()
+    reasons = serializers.MultipleChoiceField(
+        choices=Reason.choices, allow_empty=False, help_text=_("One or more reason codes.")
+    )
+    reason_other = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    what_matters = serializers.CharField(
+        max_length=TEXT_LIMIT, help_text=_("What matters to the person, in the referrer's words.")
+    )
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
+    risk_flag = serializers.BooleanField(
+        required=False, help_text=_("A safeguarding or risk concern; describe it in risk_details.")
+    )
+    risk_details = serializers.CharField(max_length=TEXT_LIMIT, required=False, allow_blank=True)
+    consent_to_referral = serializers.BooleanField(
+        help_text=_("The person agreed to be referred. Must be true.")
+    )
+    consent_to_share = serializers.BooleanField(
+        help_text=_(
+            "The person agreed to their details being shared with the scheme. Must be true."
+        )
+    )
+    gp_feedback = serializers.ChoiceField(
+        choices=GPFeedback.choices,
+        required=False,
+        help_text=_("What may go back to the person's GP."),
+    )
+    referrer = ReferrerInputSerializer()
+
+    def person_details(self) -> dict:
+        return dict(self.validated_data["person"])
+
+    def referral_details(self) -> dict:
+        data = {
+            key: value
+            for key, value in self.validated_data.items()
+            if key not in ("person", "referrer")
+        }
+        data["reasons"] = sorted(data["reasons"])
+        for key, value in self.validated_data["referrer"].items():
+            data[f"referrer_{key}"] = value
+        return data
+
+
+class ReferralOutputSerializer(serializers.Serializer):
+    """What a list shows of each referral: where it stands, and no one's personal details."""
+
+    id = serializers.UUIDField(source="uuid")
+    reference = serializers.CharField()
+    status = serializers.ChoiceField(choices=Status.choices)
+    urgency = serializers.ChoiceField(choices=Urgency.choices)
+    reasons = serializers.ListField(child=serializers.ChoiceField(choices=Reason.choices))
+    scheme = serializers.CharField(source="scheme.name")
+    received_at = serializers.DateTimeField()
+    accepted_at = serializers.DateTimeField(allow_null=True)
+    rejected_at = serializers.DateTimeField(allow_null=True)
+    allocated_at = serializers.DateTimeField(allow_null=True)
+    first_contact_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+    cancelled_at = serializers.DateTimeField(allow_null=True)
+    updated_at = serializers.DateTimeField()
+
+
+class ReferralCreatedOutputSerializer(ReferralOutputSerializer):
+    person_already_known = serializers.BooleanField(
+        help_text=_(
+            "True when the person was already known (same NHS number, or same name, date of "
+            "birth and postcode) and the referral was linked to their record."
+        )
+    )
+
+
+class PersonOutputSerializer(serializers.Serializer):
+    """What a referrer sees of the person: enough to know who, not how to reach them."""
+
+    given_name = serializers.CharField()
+    family_name = serializers.CharField()
+    preferred_name = serializers.CharField()
+    date_of_birth = serializers.DateField()
+    nhs_number = serializers.CharField(allow_null=True)
+    postcode = serializers.CharField()
+
+
+class TimelineEventOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="uuid")
+    kind = serializers.ChoiceField(choices=ReferralEvent.Kind.choices)
+    from_status = serializers.CharField(allow_blank=True)
+    to_status = serializers.CharField(allow_blank=True)
+    note = serializers.CharField(allow_blank=True)
+    created_at = serializers.DateTimeField()
+
+
+class ReferrerOutputSerializer(serializers.Serializer):
+    name = serializers.CharField(source="referrer_name")
+    role = serializers.CharField(source="referrer_role")
+    phone = serializers.CharField(source="referrer_phone")
+    email = serializers.CharField(source="referrer_email")
+
+
+class ReferralDetailOutputSerializer(ReferralOutputSerializer):
+    person = PersonOutputSerializer()
+    source_kind = serializers.CharField()
+    reason_other = serializers.CharField()
+    what_matters = serializers.CharField()
+    gp_feedback = serializers.ChoiceField(choices=GPFeedback.choices)
+    risk_flag = serializers.BooleanField()
+    risk_details = serializers.CharField()
+    referrer = ReferrerOutputSerializer(source="*")
+    rejection_reason = serializers.CharField(allow_blank=True)
+    suggested_alternative = serializers.CharField(allow_blank=True)
+    closure_reason = serializers.CharField(allow_blank=True)
+    closure_summary = serializers.CharField(allow_blank=True)
+    timeline = serializers.SerializerMethodField(
+        help_text=_("Status changes and messages meant for the referrer, oldest first.")
+    )
+
+    @extend_schema_field(TimelineEventOutputSerializer(many=True))
+    def get_timeline(self, referral):
+        # The events come from the referrer's timeline selector, passed in by the view.
+        return TimelineEventOutputSerializer(self.context["timeline"], many=True).data
+
+
+class ProblemSerializer(serializers.Serializer):
+    """RFC 7807 problem details, for the schema (config.problems makes them)."""
+
+    type = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    instance = serializers.CharField(required=False)
+    invalid_params = serializers.ListField(
+        child=serializers.DictField(child=serializers.CharField()), required=False
+    )

@@ -1,0 +1,224 @@
+"""The partner API for referrals, under /api/v1/ (DESIGN.md: a page and its API twin
+call the same service and the same selector).
+
+Each method is one use case: parse with an input serializer, call a service
+or selector, present with an output serializer. Errors become problem JSON in
+config.problems; scopes, rate limits and the Bearer token are accounts' business.
+"""
+
+import hashlib
+import json
+
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.generics import GenericAPIView
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from accounts.api.authentication import ApiClientAuthentication
+from accounts.api.permissions import HasApiScope
+from accounts.api.throttling import ApiClientRateThrottle
+from accounts.models import ApiScope
+from referrals import selectors, services
+from referrals.models import Referral
+
+from .examples import REFERRAL_CREATED_EXAMPLE, REFERRAL_REQUEST_EXAMPLE
+from .filters import ReferralFilter
+from .serializers import (
+    ProblemSerializer,
+    ReferralCreatedOutputSerializer,
+    ReferralCreateInputSerializer,
+    ReferralDetailOutputSerializer,
+    ReferralOutputSerializer,
+    api_field_name,
+)
+
+IDEMPOTENCY_KEY_MAX = 255
+PROBLEM_DESCRIPTION = gettext_lazy("RFC 7807 problem details.")
+
+
+def _problems(*codes):
+    return {
+        code: OpenApiResponse(ProblemSerializer, description=PROBLEM_DESCRIPTION) for code in codes
+    }
+
+
+class ReferralPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class PartnerApiView(GenericAPIView):
+    """What every partner endpoint shares: Bearer token, scopes, rate limit, JSON only."""
+
+    authentication_classes = [ApiClientAuthentication]
+    permission_classes = [HasApiScope]
+    throttle_classes = [ApiClientRateThrottle]
+    parser_classes = [JSONParser]
+    renderer_classes = [JSONRenderer]
+    # The OpenAPI schema describes the API; OPTIONS would only repeat part of it.
+    http_method_names = ["get", "post", "head"]
+    required_scopes: dict[str, str] = {}
+
+    def dispatch(self, request, *args, **kwargs):
+        # Pages take their language from the address (/cy/...); an API address is the
+        # same in every language, so problems follow the Accept-Language header instead.
+        language = translation.get_language_from_request(request, check_path=False)
+        with translation.override(language):
+            response = super().dispatch(request, *args, **kwargs)
+        response.headers.setdefault("Content-Language", language)
+        return response
+
+    @property
+    def api_client(self):
+        return self.request.auth
+
+    @staticmethod
+    def problem_field_name(name):
+        return api_field_name(name)
+
+
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    "Idempotency-Key",
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description=gettext_lazy(
+        "Any unique string up to 255 characters (a UUID is a good choice). Sending the same "
+        "request again with the same key returns the referral the first one made (200) instead "
+        "of making another; the same key with a different body answers 409."
+    ),
+)
+LOCATION_HEADER = OpenApiParameter(
+    "Location",
+    location=OpenApiParameter.HEADER,
+    response=[200, 201],
+    description=gettext_lazy("The address of the referral."),
+)
+
+
+class ReferralListCreateView(PartnerApiView):
+    required_scopes = {"GET": ApiScope.REFERRALS_READ, "POST": ApiScope.REFERRALS_WRITE}
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ReferralFilter
+    pagination_class = ReferralPagination
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema generator has no client
+            return Referral.objects.none()
+        return selectors.referral_list_for_api_client(self.api_client)
+
+    @extend_schema(
+        operation_id="referrals_list",
+        summary=gettext_lazy("List your organisation's referrals"),
+        responses={200: ReferralOutputSerializer(many=True), **_problems(400, 401, 403, 404, 429)},
+        tags=["referrals"],
+    )
+    def get(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(ReferralOutputSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="referrals_create",
+        summary=gettext_lazy("Make a referral"),
+        description=gettext_lazy(
+            "Refers a person to social prescribing for the client's organisation. The person "
+            "must have agreed to the referral and to sharing their details."
+        ),
+        request=ReferralCreateInputSerializer,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER, LOCATION_HEADER],
+        responses={
+            201: ReferralCreatedOutputSerializer,
+            200: OpenApiResponse(
+                ReferralCreatedOutputSerializer,
+                description=gettext_lazy(
+                    "A repeat of a request already made with this Idempotency-Key."
+                ),
+            ),
+            **_problems(400, 401, 403, 409, 415, 422, 429),
+        },
+        examples=[REFERRAL_REQUEST_EXAMPLE, REFERRAL_CREATED_EXAMPLE],
+        tags=["referrals"],
+    )
+    def post(self, request):
+        key = self._idempotency_key(request)
+        serializer = ReferralCreateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        details = {
+            "person_details": serializer.person_details(),
+            "referral_details": serializer.referral_details(),
+            "request": request,
+        }
+        if key is None:
+            referral, already_known = services.referral_create(
+                api_client=self.api_client, **details
+            )
+            created = True
+        else:
+            referral, already_known, created = services.referral_create_idempotent(
+                api_client=self.api_client,
+                idempotency_key=key,
+                request_hash=_body_hash(request.data),
+                **details,
+            )
+        referral.person_already_known = already_known
+        location = request.build_absolute_uri(
+            reverse("api-v1:referral-detail", kwargs={"id": referral.uuid})
+        )
+        return Response(
+            ReferralCreatedOutputSerializer(referral).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+            headers={"Location": location},
+        )
+
+    @staticmethod
+    def _idempotency_key(request):
+        key = request.headers.get("Idempotency-Key")
+        if key is None:
+            return None
+        if not key.strip() or len(key) > IDEMPOTENCY_KEY_MAX or not key.isprintable():
+            raise exceptions.ValidationError(
+                {
+                    "Idempotency-Key": [
+                        _("Send a key of 1 to %(max)s printable characters, such as a UUID.")
+                        % {"max": IDEMPOTENCY_KEY_MAX}
+                    ]
+                }
+            )
+        return key
+
+
+class ReferralDetailView(PartnerApiView):
+    required_scopes = {"GET": ApiScope.REFERRALS_READ}
+
+    @extend_schema(
+        operation_id="referrals_retrieve",
+        summary=gettext_lazy("Read one referral and its timeline"),
+        description=gettext_lazy(
+            "Status, dates, closure summary and the events meant for the referrer. "
+            "Each read is written to the audit trail."
+        ),
+        responses={200: ReferralDetailOutputSerializer, **_problems(401, 403, 404, 429)},
+        tags=["referrals"],
+    )
+    def get(self, request, id):
+        referral = selectors.get_referral_for_api_client(self.api_client, id)
+        services.referral_view_record(
+            referral=referral, actor=None, api_client=self.api_client, request=request
+        )
+        timeline = selectors.referrer_timeline(referral)
+        serializer = ReferralDetailOutputSerializer(referral, context={"timeline": timeline})
+        return Response(serializer.data)
+
+
+def _body_hash(data) -> str:
+    """The same JSON, however spaced or ordered, gives the same hash."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()

@@ -1,0 +1,88 @@
+"""The partner systems in the API stories.
+
+Afon Surgery's GP system ("Afon EMIS") refers and reads with its own token;
+its reporting tool ("Afon Reports") may only read; Bryn Medical Centre's
+system ("Bryn EMIS") is the outsider.
+"""
+
+import json
+
+import pytest
+from django.core.cache import cache
+
+from accounts.models import ApiScope
+from accounts.services import api_client_create
+from tests.factories import OrganisationFactory
+
+BOTH = [ApiScope.REFERRALS_WRITE, ApiScope.REFERRALS_READ]
+
+
+class Partner:
+    """A partner system calling the API with its Bearer token."""
+
+    def __init__(self, client, api_client, token):
+        self.client, self.api_client, self.token = client, api_client, token
+
+    def headers(self, extra=None):
+        return {"HTTP_AUTHORIZATION": f"Bearer {self.token}", **(extra or {})}
+
+    def get(self, path, data=None, **extra):
+        return self.client.get(path, data, **self.headers(extra))
+
+    def post(self, path, body, **extra):
+        raw = body if isinstance(body, str | bytes) else json.dumps(body)
+        return self.client.post(path, raw, content_type="application/json", **self.headers(extra))
+
+
+@pytest.fixture(autouse=True)
+def empty_rate_limits():
+    """Rate-limit counters live in the cache; each story starts with none."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def afon_emis(client, practice, scheme):
+    api_client, token = api_client_create(name="Afon EMIS", organisation=practice, scopes=BOTH)
+    return Partner(client, api_client, token)
+
+
+@pytest.fixture
+def afon_reports(client, practice, scheme):
+    api_client, token = api_client_create(
+        name="Afon Reports", organisation=practice, scopes=[ApiScope.REFERRALS_READ]
+    )
+    return Partner(client, api_client, token)
+
+
+@pytest.fixture
+def bryn_emis(client, scheme):
+    bryn = OrganisationFactory(name="Bryn Medical Centre", area=scheme.area)
+    api_client, token = api_client_create(name="Bryn EMIS", organisation=bryn, scopes=BOTH)
+    return Partner(client, api_client, token)
+
+
+@pytest.fixture
+def referral_body():
+    """Dr Ffion Hughes at Afon Surgery refers Glenys, in the API's shape."""
+    return {
+        "person": {
+            "given_name": "Glenys",
+            "family_name": "Pritchard",
+            "date_of_birth": "1948-03-02",
+            "nhs_number": "943 476 5919",
+            "gender": "female",
+            "postcode": "cf10 1aa",
+            "phone": "07700 900123",
+            "contact_method": "phone",
+            "preferred_language": "cy",
+        },
+        "reasons": ["loneliness", "bereavement"],
+        "what_matters": "Since her husband died she rarely goes out; she used to sing.",
+        "urgency": "routine",
+        "consent_to_referral": True,
+        "consent_to_share": True,
+        "gp_feedback": "coded_only",
+        "referrer": {"name": "Dr Ffion Hughes", "role": "GP"},
+    }
