@@ -42,18 +42,24 @@ def _raise_if(errors):
         raise ValidationError(_("Please correct the errors below."), field_errors=errors)
 
 
-def _lock_open_case(*, referral, actor, doing) -> Referral:
+def _lock_open_case(*, referral, actor, refusal) -> Referral:
     """Lock the referral row and check `actor` may work on it now (open, and theirs)."""
     locked = Referral.objects.select_for_update().get(pk=referral.pk)
     if not can_work_on(actor, locked):
-        raise InvalidTransition(
-            _("Only the link worker holding this case can %(doing)s.") % {"doing": doing}
-        )
+        raise InvalidTransition(refusal)
     if locked.status not in OPEN_STATUSES:
         raise InvalidTransition(
             _("This case is %(status)s: reopen it first.") % {"status": locked.get_status_display()}
         )
     return locked
+
+
+def _not_theirs(doing):
+    return {
+        "contact": _("Only the link worker holding this case can record a contact."),
+        "what_matters": _("Only the link worker holding this case can record what matters."),
+        "plan": _("Only the link worker holding this case can change the plan."),
+    }[doing]
 
 
 def contact_log(
@@ -96,7 +102,7 @@ def contact_log(
     _raise_if(errors)
 
     with transaction.atomic():
-        locked = _lock_open_case(referral=referral, actor=actor, doing=_("record a contact"))
+        locked = _lock_open_case(referral=referral, actor=actor, refusal=_not_theirs("contact"))
         contact = Contact.objects.create(
             referral=locked, happened_at=happened_at, mode=mode, outcome=outcome,
             minutes=minutes, notes=notes or "", next_contact_on=next_contact_on,
@@ -152,7 +158,9 @@ def what_matters_save(
 
     with transaction.atomic():
         # Locking the referral also serialises the first save, when no record exists to lock.
-        locked = _lock_open_case(referral=referral, actor=actor, doing=_("record what matters"))
+        locked = _lock_open_case(
+            referral=referral, actor=actor, refusal=_not_theirs("what_matters")
+        )
         record = WhatMatters.objects.filter(referral=locked).select_related("updated_by").first()
         current = record.version if record else 0
         if expected_version != current:
@@ -209,7 +217,7 @@ def goal_add(*, referral, actor, description, target_date=None, request=None) ->
         errors["target_date"] = [_("Choose a target date that is today or later.")]
     _raise_if(errors)
     with transaction.atomic():
-        locked = _lock_open_case(referral=referral, actor=actor, doing=_("change the plan"))
+        locked = _lock_open_case(referral=referral, actor=actor, refusal=_not_theirs("plan"))
         now = timezone.now()
         goal = Goal.objects.create(
             referral=locked, description=description.strip(), target_date=target_date,
@@ -231,7 +239,7 @@ def goal_update(*, goal, actor, status, progress_notes="", target_date=None, req
     """Record a goal's progress: its status, notes and target date."""
     _raise_if(_check_goal(status=status, progress_notes=progress_notes))
     with transaction.atomic():
-        locked = _lock_open_case(referral=goal.referral, actor=actor, doing=_("change the plan"))
+        locked = _lock_open_case(referral=goal.referral, actor=actor, refusal=_not_theirs("plan"))
         goal = Goal.objects.select_for_update().get(pk=goal.pk, referral=locked)
         now = timezone.now()
         status_changed = goal.status != status
@@ -241,10 +249,14 @@ def goal_update(*, goal, actor, status, progress_notes="", target_date=None, req
         goal.updated_at = now
         goal.save()
         if status_changed:
+            note = {
+                GoalStatus.NOT_STARTED: _("Goal not started: %(goal)s"),
+                GoalStatus.IN_PROGRESS: _("Goal in progress: %(goal)s"),
+                GoalStatus.ACHIEVED: _("Goal achieved: %(goal)s"),
+                GoalStatus.STOPPED: _("Goal stopped: %(goal)s"),
+            }[status] % {"goal": goal.description}
             ReferralEvent.objects.create(
-                referral=locked, kind=ReferralEvent.Kind.NOTE, actor=actor,
-                note=_("Goal %(status)s: %(goal)s")
-                % {"status": goal.get_status_display().lower(), "goal": goal.description},
+                referral=locked, kind=ReferralEvent.Kind.NOTE, actor=actor, note=note,
                 visible_to_referrer=False, created_at=now,
             )  # fmt: skip
         audit_record(

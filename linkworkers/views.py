@@ -308,10 +308,7 @@ def case_close(request, referral_uuid):
             messages.error(request, error.message)
             return redirect("linkworkers:close", referral_uuid=referral.uuid)
         else:
-            messages.success(
-                request,
-                _("The case is closed; the referrer has been sent the summary."),
-            )
+            messages.success(request, _("The case is closed."))
             return redirect("linkworkers:close", referral_uuid=referral.uuid)
     return _render_close(request, referral, form=form)
 

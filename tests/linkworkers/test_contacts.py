@@ -161,3 +161,18 @@ def test_the_coordinator_sees_no_contact_form(client, coordinator, case):
     client.force_login(coordinator)
     html = client.get(reverse("linkworkers:case", args=[case.uuid])).content.decode()
     assert "Log a contact" not in html
+
+
+def test_the_service_refuses_anyone_but_the_link_worker_holding_the_case(coordinator, case):
+    with pytest.raises(
+        InvalidTransition, match="Only the link worker holding this case can record a contact."
+    ):
+        services.contact_log(referral=case, actor=coordinator, happened_at=timezone.now(),
+                             mode="phone", outcome="reached")  # fmt: skip
+    assert not Contact.objects.exists()
+
+
+def test_the_workspace_in_welsh(client, link_worker, case):
+    client.force_login(link_worker)
+    html = client.get(f"/cy/cases/{case.uuid}/").content.decode()
+    assert "Cofnodi cyswllt" in html and "Trosolwg a chysylltiadau" in html
