@@ -8,7 +8,7 @@ commissioner.
 """
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import Role
 from referrals.models import Status
@@ -27,6 +27,13 @@ outsider_referrer = referral_stories.outsider_referrer
 outsider_coordinator = referral_stories.outsider_coordinator
 provider_user = referral_stories.provider_user
 commissioner = referral_stories.commissioner
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Each story starts in English: a request to a /cy/ page leaves Welsh active in the thread."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
