@@ -112,7 +112,8 @@ def seed(stdout):
         )
         # The latest contact's next date is the follow-up: some late, some this week.
         follow_up = today + timedelta(days=rng.choice([-5, -2, 1, 3, 6, 12]))
-        later = min(started + timedelta(days=rng.randint(7, 20)), now - timedelta(hours=2))
+        # The latest contact was in the last fortnight, as on a case being worked.
+        later = now - timedelta(days=rng.randint(2, 14), hours=rng.randint(0, 6))
         if later > started:
             outcome = rng.choice(["reached", "reached", "cancelled", "did_not_attend"])
             mode = rng.choice(["face_to_face", "phone", "home_visit", "video"])
