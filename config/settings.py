@@ -187,6 +187,14 @@ else:
 SELF_REFERRAL_RATE_LIMIT = env.int("SELF_REFERRAL_RATE_LIMIT", default=5)
 SELF_REFERRAL_RATE_WINDOW_SECONDS = env.int("SELF_REFERRAL_RATE_WINDOW_SECONDS", default=3600)
 
+# Link workers' caseloads (README, "Link workers"). A first contact is due this
+# many working days after allocation. The workspace proposes closing as unable
+# to contact after this many failed attempts in a row, spread over at least
+# this many days: a week lets the attempts fall on different days and times.
+FIRST_CONTACT_DUE_DAYS = env.int("FIRST_CONTACT_DUE_DAYS", default=5)
+UNABLE_TO_CONTACT_ATTEMPTS = env.int("UNABLE_TO_CONTACT_ATTEMPTS", default=3)
+UNABLE_TO_CONTACT_MIN_DAYS = env.int("UNABLE_TO_CONTACT_MIN_DAYS", default=7)
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

@@ -274,7 +274,8 @@ def seed(stdout):
                 referral.risk_details = "Lives alone; has mentioned feeling hopeless. GP aware."
             if Status.ALLOCATED in path:
                 if status in (Status.ALLOCATED, Status.IN_PROGRESS, Status.ON_HOLD):
-                    name = next((n for n, left in open_quota.items() if left > 0), "linkworker2")
+                    # Fill every caseload in step, so each holds cases at every stage.
+                    name = max(open_quota, key=lambda n: open_quota[n] / LINK_WORKERS[n][3])
                     open_quota[name] -= 1
                 else:
                     name = rng.choice(list(LINK_WORKERS))

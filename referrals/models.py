@@ -362,6 +362,7 @@ class ReferralEvent(models.Model):
         STATUS = "status", _("Status changed")
         NOTE = "note", _("Note")
         MESSAGE = "message", _("Message")
+        CONTACT = "contact", _("Contact with the person")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     referral = models.ForeignKey(

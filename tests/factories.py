@@ -165,3 +165,44 @@ class LinkWorkerFactory(factory.django.DjangoModelFactory):
     scheme = factory.SelfAttribute("user.organisation")
     capacity = 25
     languages = factory.LazyFunction(lambda: ["en"])
+
+
+# Link workers' cases: contacts, what matters, goals ---------------------------
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    """A phone call that reached the person; pass outcome/happened_at for the rest."""
+
+    class Meta:
+        model = "linkworkers.Contact"
+
+    referral = factory.SubFactory(ReferralFactory)
+    happened_at = factory.LazyFunction(timezone.now)
+    mode = "phone"
+    outcome = "reached"
+    minutes = 20
+    recorded_by = factory.SelfAttribute("referral.link_worker")
+    created_at = factory.LazyFunction(timezone.now)
+
+
+class WhatMattersFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "linkworkers.WhatMatters"
+
+    referral = factory.SubFactory(ReferralFactory)
+    what_matters = "Getting out of the house and meeting people."
+    strengths = "Loves gardening; good with her hands."
+    want_to_change = "Feel less lonely in the evenings."
+    updated_by = factory.SelfAttribute("referral.link_worker")
+    updated_at = factory.LazyFunction(timezone.now)
+
+
+class GoalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "linkworkers.Goal"
+
+    referral = factory.SubFactory(ReferralFactory)
+    description = factory.Sequence(lambda n: f"Goal {n}")
+    created_by = factory.SelfAttribute("referral.link_worker")
+    created_at = factory.LazyFunction(timezone.now)
+    updated_at = factory.LazyFunction(timezone.now)

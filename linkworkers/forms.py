@@ -1,0 +1,136 @@
+"""Browser forms for the caseload and the case workspace: they parse; the services decide."""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role
+from referrals.models import ClosureReason, Status
+
+from .models import CLOSURE_PART_LIMIT, NOTE_LIMIT, ContactMode, ContactOutcome, GoalStatus
+from .selectors import case_link_workers_for
+from .services import GOAL_LIMIT, MAX_CONTACT_MINUTES
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def format_value(self, value):
+        if hasattr(value, "strftime"):
+            if timezone.is_aware(value):
+                value = timezone.localtime(value)
+            return value.strftime("%Y-%m-%dT%H:%M")
+        return value
+
+
+def _text(label, *, limit, required=False, rows=3, help_text=""):
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=limit,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": rows}),
+    )
+
+
+class ServiceErrorsMixin:
+    def add_service_errors(self, field_errors):
+        for name, messages in field_errors.items():
+            for message in messages:
+                self.add_error(name if name in self.fields else None, message)
+
+
+class ContactForm(ServiceErrorsMixin, forms.Form):
+    happened_at = forms.DateTimeField(label=_("When"), widget=DateTimeInput)
+    mode = forms.ChoiceField(label=_("How"), choices=ContactMode.choices)
+    outcome = forms.ChoiceField(label=_("What happened"), choices=ContactOutcome.choices)
+    minutes = forms.IntegerField(
+        label=_("Minutes spent"), min_value=0, max_value=MAX_CONTACT_MINUTES, initial=0
+    )
+    notes = _text(_("Notes (not shown to the referrer)"), limit=NOTE_LIMIT)
+    next_contact_on = forms.DateField(
+        label=_("Next contact on"),
+        required=False,
+        widget=DateInput,
+        help_text=_("Leave blank if no follow-up is arranged."),
+    )
+
+
+class WhatMattersForm(ServiceErrorsMixin, forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    what_matters = _text(
+        _("What matters to them"),
+        limit=NOTE_LIMIT,
+        required=True,
+        rows=4,
+        help_text=_("In their words."),
+    )
+    strengths = _text(_("Their strengths"), limit=NOTE_LIMIT)
+    want_to_change = _text(_("What they want to change"), limit=NOTE_LIMIT)
+
+
+class GoalForm(ServiceErrorsMixin, forms.Form):
+    description = forms.CharField(label=_("Goal"), max_length=GOAL_LIMIT)
+    target_date = forms.DateField(label=_("Target date"), required=False, widget=DateInput)
+
+
+class GoalUpdateForm(ServiceErrorsMixin, forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=GoalStatus.choices)
+    progress_notes = _text(_("Progress"), limit=NOTE_LIMIT, rows=2)
+    target_date = forms.DateField(label=_("Target date"), required=False, widget=DateInput)
+
+
+class CloseForm(ServiceErrorsMixin, forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.ChoiceField(label=_("Closure reason"), choices=ClosureReason.choices)
+    what_mattered = _text(_("What mattered to them"), limit=CLOSURE_PART_LIMIT, required=True)
+    connected_to = _text(
+        _("What they were connected to"),
+        limit=CLOSURE_PART_LIMIT,
+        help_text=_("Groups, services or activities, and whether they went."),
+    )
+    outcomes = _text(
+        _("Outcomes"),
+        limit=CLOSURE_PART_LIMIT,
+        help_text=_("What changed for them, including any wellbeing measures."),
+    )
+    follow_up = _text(
+        _("Follow-up advice"),
+        limit=CLOSURE_PART_LIMIT,
+        required=True,
+        help_text=_("For the GP and referrer: anything to look out for or do next."),
+    )
+
+
+class ReopenForm(ServiceErrorsMixin, forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    note = _text(_("Why reopen it? (not shown to the referrer)"), limit=NOTE_LIMIT, rows=2)
+
+
+class CaseloadFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[
+            ("", _("Any open status")),
+            *[(s.value, s.label) for s in (Status.ALLOCATED, Status.IN_PROGRESS, Status.ON_HOLD)],
+        ],
+    )
+    due = forms.ChoiceField(
+        label=_("Due"),
+        required=False,
+        choices=[("", _("All")), ("overdue", _("Overdue")), ("week", _("Due in the next 7 days"))],
+    )
+    link_worker = forms.ModelChoiceField(
+        label=_("Link worker"), required=False, queryset=None, empty_label=_("Every link worker")
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["link_worker"].queryset = case_link_workers_for(user)
+        if user.role != Role.COORDINATOR:
+            del self.fields["link_worker"]

@@ -1,0 +1,360 @@
+"""Every change to a link worker's case: one function per use case.
+
+Pages (and later the API) call these with keyword arguments. They raise only
+`referrals.exceptions` errors, so one family is turned into form errors and
+messages in one place; status changes go through referrals' transition
+services, which lock the row, write the timeline and tell the referrer.
+"""
+
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import AuditEvent
+from accounts.services import audit_record
+from referrals.exceptions import InvalidTransition, StaleVersion, ValidationError
+from referrals.models import OPEN_STATUSES, ClosureReason, Referral, ReferralEvent, Status
+from referrals.services import referral_close, referral_reopen, referral_start
+
+from .models import (
+    CLOSURE_PART_LIMIT,
+    NOTE_LIMIT,
+    ClosureSummary,
+    Contact,
+    ContactMode,
+    ContactOutcome,
+    Goal,
+    GoalStatus,
+    WhatMatters,
+)
+from .selectors import can_work_on
+
+MAX_CONTACT_MINUTES = 600
+GOAL_LIMIT = 300
+
+
+def _too_long(limit):
+    return _("Keep this to %(limit)s characters or fewer.") % {"limit": limit}
+
+
+def _raise_if(errors):
+    if errors:
+        raise ValidationError(_("Please correct the errors below."), field_errors=errors)
+
+
+def _lock_open_case(*, referral, actor, refusal) -> Referral:
+    """Lock the referral row and check `actor` may work on it now (open, and theirs)."""
+    locked = Referral.objects.select_for_update().get(pk=referral.pk)
+    if not can_work_on(actor, locked):
+        raise InvalidTransition(refusal)
+    if locked.status not in OPEN_STATUSES:
+        raise InvalidTransition(
+            _("This case is %(status)s: reopen it first.") % {"status": locked.get_status_display()}
+        )
+    return locked
+
+
+def _not_theirs(doing):
+    return {
+        "contact": _("Only the link worker holding this case can record a contact."),
+        "what_matters": _("Only the link worker holding this case can record what matters."),
+        "plan": _("Only the link worker holding this case can change the plan."),
+    }[doing]
+
+
+def contact_log(
+    *,
+    referral,
+    actor,
+    happened_at,
+    mode,
+    outcome,
+    minutes=0,
+    notes="",
+    next_contact_on=None,
+    request=None,
+) -> Contact:
+    """Record a contact attempt or meeting.
+
+    The first time the person is reached on an allocated case, the case moves
+    to in progress through `referral_start`, which tells the referrer; its
+    first-contact milestone is then set to when the contact happened, since
+    waiting times are measured to the conversation, not to its recording.
+    """
+    now = timezone.now()
+    errors = {}
+    if happened_at is None:
+        errors["happened_at"] = [_("Say when the contact happened.")]
+    elif happened_at > now:
+        errors["happened_at"] = [_("A contact cannot be in the future.")]
+    if mode not in ContactMode.values:
+        errors["mode"] = [_("Choose how you made contact.")]
+    if outcome not in ContactOutcome.values:
+        errors["outcome"] = [_("Choose what happened.")]
+    if minutes is None or not 0 <= minutes <= MAX_CONTACT_MINUTES:
+        errors["minutes"] = [
+            _("Give the minutes spent, from 0 to %(max)s.") % {"max": MAX_CONTACT_MINUTES}
+        ]
+    if len(notes or "") > NOTE_LIMIT:
+        errors["notes"] = [_too_long(NOTE_LIMIT)]
+    if next_contact_on and happened_at and next_contact_on < timezone.localdate(happened_at):
+        errors["next_contact_on"] = [_("The next contact cannot be before this one.")]
+    _raise_if(errors)
+
+    with transaction.atomic():
+        locked = _lock_open_case(referral=referral, actor=actor, refusal=_not_theirs("contact"))
+        contact = Contact.objects.create(
+            referral=locked, happened_at=happened_at, mode=mode, outcome=outcome,
+            minutes=minutes, notes=notes or "", next_contact_on=next_contact_on,
+            recorded_by=actor, created_at=now,
+        )  # fmt: skip
+        summary = _("%(mode)s: %(outcome)s (%(minutes)s min).") % {
+            "mode": contact.get_mode_display(),
+            "outcome": contact.get_outcome_display(),
+            "minutes": minutes,
+        }
+        # Link worker notes never reach the referrer (DESIGN.md, Who may see what).
+        ReferralEvent.objects.create(
+            referral=locked, kind=ReferralEvent.Kind.CONTACT, actor=actor,
+            note=f"{summary}\n{notes}".strip(), visible_to_referrer=False, created_at=now,
+        )  # fmt: skip
+        if outcome == ContactOutcome.REACHED and locked.status == Status.ALLOCATED:
+            locked = referral_start(referral=locked, actor=actor)
+            locked.first_contact_at = min(happened_at, locked.first_contact_at)
+            locked.save(update_fields=["first_contact_at"])
+        audit_record(
+            actor=actor, action=AuditEvent.Action.CREATE, obj=contact, request=request,
+            detail=f"contact on referral {locked.reference}",
+        )  # fmt: skip
+    return contact
+
+
+def what_matters_save(
+    *,
+    referral,
+    actor,
+    expected_version,
+    what_matters,
+    strengths="",
+    want_to_change="",
+    request=None,
+) -> WhatMatters:
+    """Save the "what matters" record; `expected_version` 0 means "there was none yet".
+
+    An edit made against an older version is refused, never silently
+    overwriting what a colleague saved in the meantime.
+    """
+    errors = {}
+    if not (what_matters or "").strip():
+        errors["what_matters"] = [_("Write what matters to the person, in their words.")]
+    for key, value in (
+        ("what_matters", what_matters),
+        ("strengths", strengths),
+        ("want_to_change", want_to_change),
+    ):
+        if len(value or "") > NOTE_LIMIT:
+            errors[key] = [_too_long(NOTE_LIMIT)]
+    _raise_if(errors)
+
+    with transaction.atomic():
+        # Locking the referral also serialises the first save, when no record exists to lock.
+        locked = _lock_open_case(
+            referral=referral, actor=actor, refusal=_not_theirs("what_matters")
+        )
+        record = WhatMatters.objects.filter(referral=locked).select_related("updated_by").first()
+        current = record.version if record else 0
+        if expected_version != current:
+            raise StaleVersion(
+                _(
+                    "Someone saved what matters for this person while you were editing it. "
+                    "Nothing you entered was saved: read their version and try again."
+                )
+            )
+        now = timezone.now()
+        fields = {
+            "what_matters": what_matters.strip(),
+            "strengths": (strengths or "").strip(),
+            "want_to_change": (want_to_change or "").strip(),
+            "updated_by": actor,
+            "updated_at": now,
+        }
+        if record is None:
+            record = WhatMatters.objects.create(referral=locked, version=1, **fields)
+        else:
+            for key, value in fields.items():
+                setattr(record, key, value)
+            record.version += 1
+            record.save()
+        ReferralEvent.objects.create(
+            referral=locked, kind=ReferralEvent.Kind.NOTE, actor=actor,
+            note=_("What matters recorded."), visible_to_referrer=False, created_at=now,
+        )  # fmt: skip
+        audit_record(
+            actor=actor, action=AuditEvent.Action.CHANGE, obj=locked.person, request=request,
+            detail=f"what matters on referral {locked.reference}, version {record.version}",
+        )  # fmt: skip
+    return record
+
+
+def _check_goal(*, description=None, progress_notes="", target_date=None, status=None):
+    errors = {}
+    if description is not None:
+        if not description.strip():
+            errors["description"] = [_("Describe the goal in a few words.")]
+        elif len(description) > GOAL_LIMIT:
+            errors["description"] = [_too_long(GOAL_LIMIT)]
+    if status is not None and status not in GoalStatus.values:
+        errors["status"] = [_("Choose a status.")]
+    if len(progress_notes or "") > NOTE_LIMIT:
+        errors["progress_notes"] = [_too_long(NOTE_LIMIT)]
+    return errors
+
+
+def goal_add(*, referral, actor, description, target_date=None, request=None) -> Goal:
+    """Add a goal the person agreed to the plan."""
+    errors = _check_goal(description=description)
+    if target_date and target_date < timezone.localdate():
+        errors["target_date"] = [_("Choose a target date that is today or later.")]
+    _raise_if(errors)
+    with transaction.atomic():
+        locked = _lock_open_case(referral=referral, actor=actor, refusal=_not_theirs("plan"))
+        now = timezone.now()
+        goal = Goal.objects.create(
+            referral=locked, description=description.strip(), target_date=target_date,
+            created_by=actor, created_at=now, updated_at=now,
+        )  # fmt: skip
+        ReferralEvent.objects.create(
+            referral=locked, kind=ReferralEvent.Kind.NOTE, actor=actor,
+            note=_("Goal agreed: %(goal)s") % {"goal": goal.description},
+            visible_to_referrer=False, created_at=now,
+        )  # fmt: skip
+        audit_record(
+            actor=actor, action=AuditEvent.Action.CREATE, obj=goal, request=request,
+            detail=f"goal on referral {locked.reference}",
+        )  # fmt: skip
+    return goal
+
+
+def goal_update(*, goal, actor, status, progress_notes="", target_date=None, request=None) -> Goal:
+    """Record a goal's progress: its status, notes and target date."""
+    _raise_if(_check_goal(status=status, progress_notes=progress_notes))
+    with transaction.atomic():
+        locked = _lock_open_case(referral=goal.referral, actor=actor, refusal=_not_theirs("plan"))
+        goal = Goal.objects.select_for_update().get(pk=goal.pk, referral=locked)
+        now = timezone.now()
+        status_changed = goal.status != status
+        goal.status = status
+        goal.progress_notes = (progress_notes or "").strip()
+        goal.target_date = target_date
+        goal.updated_at = now
+        goal.save()
+        if status_changed:
+            note = {
+                GoalStatus.NOT_STARTED: _("Goal not started: %(goal)s"),
+                GoalStatus.IN_PROGRESS: _("Goal in progress: %(goal)s"),
+                GoalStatus.ACHIEVED: _("Goal achieved: %(goal)s"),
+                GoalStatus.STOPPED: _("Goal stopped: %(goal)s"),
+            }[status] % {"goal": goal.description}
+            ReferralEvent.objects.create(
+                referral=locked, kind=ReferralEvent.Kind.NOTE, actor=actor, note=note,
+                visible_to_referrer=False, created_at=now,
+            )  # fmt: skip
+        audit_record(
+            actor=actor, action=AuditEvent.Action.CHANGE, obj=goal, request=request,
+            detail=f"goal on referral {locked.reference}: {status}",
+        )  # fmt: skip
+    return goal
+
+
+CLOSURE_PARTS = ("what_mattered", "connected_to", "outcomes", "follow_up")
+
+
+def _closure_headings():
+    return {
+        "what_mattered": _("What mattered to them"),
+        "connected_to": _("What they were connected to"),
+        "outcomes": _("Outcomes"),
+        "follow_up": _("Follow-up advice"),
+    }
+
+
+def closure_summary_compose(*, parts: dict, language: str) -> str:
+    """The message back to the GP and referrer (PRSB), in the referrer's language."""
+    with translation.override(language):
+        headings = _closure_headings()
+        return "\n\n".join(
+            f"{headings[key]}:\n{parts[key].strip()}"
+            for key in CLOSURE_PARTS
+            if (parts.get(key) or "").strip()
+        )
+
+
+def case_close(
+    *,
+    referral,
+    actor,
+    reason,
+    expected_version,
+    what_mattered="",
+    connected_to="",
+    outcomes="",
+    follow_up="",
+    request=None,
+) -> Referral:
+    """Close the case with a reason and the PRSB "Message back to GP and referrer".
+
+    `referral_close` takes one summary, which the referrer's page shows; the
+    parts are kept beside it in a ClosureSummary, written in the same
+    transaction so one never exists without the other.
+    """
+    parts = {
+        "what_mattered": what_mattered,
+        "connected_to": connected_to,
+        "outcomes": outcomes,
+        "follow_up": follow_up,
+    }
+    errors = {}
+    if reason not in ClosureReason.values:
+        errors["reason"] = [_("Choose a reason.")]
+    for key, value in parts.items():
+        if len(value or "") > CLOSURE_PART_LIMIT:
+            errors[key] = [_too_long(CLOSURE_PART_LIMIT)]
+    if not (what_mattered or "").strip():
+        errors["what_mattered"] = [_("Say what mattered to the person.")]
+    if not (follow_up or "").strip():
+        errors["follow_up"] = [
+            _("Give the GP and referrer some follow-up advice, or say none is needed.")
+        ]
+    _raise_if(errors)
+    recipient = referral.referring_user
+    language = recipient.preferred_language if recipient else translation.get_language()
+    summary = closure_summary_compose(parts=parts, language=language or "en")
+    with transaction.atomic():
+        closed = referral_close(
+            referral=referral, actor=actor, reason=reason, summary=summary,
+            expected_version=expected_version,
+        )  # fmt: skip
+        ClosureSummary.objects.create(
+            referral=closed, reason=reason, written_by=actor, created_at=closed.closed_at,
+            **{key: (value or "").strip() for key, value in parts.items()},
+        )  # fmt: skip
+        audit_record(
+            actor=actor, action=AuditEvent.Action.CHANGE, obj=closed, request=request,
+            detail=f"closed: {reason}",
+        )  # fmt: skip
+    return closed
+
+
+def case_reopen(*, referral, actor, expected_version, note="", request=None) -> Referral:
+    """Reopen within REOPEN_DAYS of closing; the closure summary stays in the timeline."""
+    if len(note or "") > NOTE_LIMIT:
+        _raise_if({"note": [_too_long(NOTE_LIMIT)]})
+    with transaction.atomic():
+        reopened = referral_reopen(
+            referral=referral, actor=actor, note=note or "", expected_version=expected_version
+        )
+        audit_record(
+            actor=actor, action=AuditEvent.Action.CHANGE, obj=reopened, request=request,
+            detail="reopened",
+        )  # fmt: skip
+    return reopened

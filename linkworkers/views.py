@@ -1,0 +1,335 @@
+"""The caseload and the case workspace: parse, call a selector or service, render."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.models import AuditEvent
+from accounts.services import audit_record
+from referrals.exceptions import ApplicationError, StaleVersion, ValidationError
+from referrals.models import ClosureReason, Status
+from referrals.selectors import allowed_moves_for
+from referrals.services import referral_view_record
+
+from . import selectors, services
+from .forms import (
+    CaseloadFilterForm,
+    CloseForm,
+    ContactForm,
+    GoalForm,
+    GoalUpdateForm,
+    ReopenForm,
+    WhatMattersForm,
+)
+from .models import CLOSURE_PART_LIMIT, Goal, GoalStatus
+
+
+@login_required
+@require_GET
+def caseload(request):
+    if request.user.role not in selectors.CASE_ROLES:
+        raise PermissionDenied
+    filters = CaseloadFilterForm(request.GET or None, user=request.user)
+    criteria = filters.cleaned_data if filters.is_valid() else {}
+    cases = selectors.caseload_for(request.user, **criteria)
+    # The list shows people's names: the read is audited once, as one view.
+    audit_record(
+        actor=request.user, action=AuditEvent.Action.VIEW, request=request,
+        detail=f"caseload: {len(cases.rows)} of {cases.open_cases} open cases",
+    )  # fmt: skip
+    return render(
+        request,
+        "linkworkers/caseload.html",
+        {"filters": filters, "caseload": cases, "today": timezone.localdate()},
+    )
+
+
+def _open_case(request, referral_uuid):
+    """The case through the one access helper, with the read audited."""
+    referral = selectors.get_case_for(request.user, referral_uuid)
+    referral_view_record(referral=referral, actor=request.user, request=request)
+    return referral
+
+
+def _must_work_on(request, referral):
+    if not selectors.can_work_on(request.user, referral):
+        raise PermissionDenied
+
+
+def _render_case(request, referral, tab, template, context, status=200):
+    today = timezone.localdate()
+    context = {
+        "referral": referral,
+        "tab": tab,
+        "age": selectors.age_on(referral.person.date_of_birth, today),
+        "can_work": selectors.can_work_on(request.user, referral),
+        "today": today,
+        **context,
+    }
+    return render(request, template, context, status=status)
+
+
+# Overview and contacts -------------------------------------------------------
+
+
+def _render_overview(request, referral, contact_form=None, status=200):
+    contacts = list(selectors.contacts_for(referral))
+    if contact_form is None:
+        contact_form = ContactForm(initial={"happened_at": timezone.now()})
+    return _render_case(
+        request, referral, "overview", "linkworkers/case_overview.html",
+        {
+            "contacts": contacts,
+            "contact_form": contact_form,
+            "propose_unable_to_contact": referral.is_open
+            and selectors.unable_to_contact_due(contacts),
+            "unable_to_contact": ClosureReason.UNABLE_TO_CONTACT,
+            "unable_rule": {
+                "attempts": settings.UNABLE_TO_CONTACT_ATTEMPTS,
+                "days": settings.UNABLE_TO_CONTACT_MIN_DAYS,
+            },
+        },
+        status=status,
+    )  # fmt: skip
+
+
+@login_required
+@require_GET
+def case_overview(request, referral_uuid):
+    return _render_overview(request, _open_case(request, referral_uuid))
+
+
+@login_required
+@require_POST
+def contact_log(request, referral_uuid):
+    referral = _open_case(request, referral_uuid)
+    _must_work_on(request, referral)
+    form = ContactForm(request.POST)
+    if form.is_valid():
+        try:
+            services.contact_log(referral=referral, actor=request.user, request=request,
+                                 **form.cleaned_data)  # fmt: skip
+        except ValidationError as error:
+            form.add_service_errors(error.field_errors)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return redirect("linkworkers:case", referral_uuid=referral.uuid)
+        else:
+            messages.success(request, _("Contact recorded."))
+            return redirect("linkworkers:case", referral_uuid=referral.uuid)
+    return _render_overview(request, referral, contact_form=form)
+
+
+# What matters and the plan ---------------------------------------------------
+
+
+def _goal_forms(goals, bound=None):
+    forms = []
+    for goal in goals:
+        if bound and bound[0] == goal.pk:
+            form = bound[1]
+        else:
+            form = GoalUpdateForm(
+                prefix=str(goal.uuid),
+                initial={
+                    "status": goal.status,
+                    "progress_notes": goal.progress_notes,
+                    "target_date": goal.target_date,
+                },
+            )
+        forms.append((goal, form))
+    return forms
+
+
+def _render_what_matters(request, referral, *, form=None, goal_form=None, bound_goal=None,
+                         stale=None):  # fmt: skip
+    record = selectors.what_matters_for(referral)
+    if form is None:
+        initial = {"version": record.version if record else 0}
+        if record:
+            initial.update(what_matters=record.what_matters, strengths=record.strengths,
+                           want_to_change=record.want_to_change)  # fmt: skip
+        form = WhatMattersForm(initial=initial)
+    return _render_case(
+        request, referral, "what_matters", "linkworkers/case_what_matters.html",
+        {
+            "record": record,
+            "stale": stale,
+            "form": form,
+            "goal_form": goal_form or GoalForm(prefix="goal"),
+            "goals": _goal_forms(selectors.goals_for(referral), bound_goal),
+        },
+    )  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def what_matters(request, referral_uuid):
+    referral = _open_case(request, referral_uuid)
+    if request.method == "GET":
+        return _render_what_matters(request, referral)
+    _must_work_on(request, referral)
+    form = WhatMattersForm(request.POST)
+    stale = None
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.what_matters_save(
+                referral=referral, actor=request.user, request=request,
+                expected_version=data["version"], what_matters=data["what_matters"],
+                strengths=data["strengths"], want_to_change=data["want_to_change"],
+            )  # fmt: skip
+        except ValidationError as error:
+            form.add_service_errors(error.field_errors)
+        except StaleVersion as error:
+            # Keep what they typed beside the version saved meanwhile; saving
+            # again is then a choice made having seen it.
+            stale = error.message
+            record = selectors.what_matters_for(referral)
+            data = request.POST.copy()
+            data["version"] = record.version if record else 0
+            form = WhatMattersForm(data)
+            form.is_valid()
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return redirect("linkworkers:what_matters", referral_uuid=referral.uuid)
+        else:
+            messages.success(request, _("What matters saved."))
+            return redirect("linkworkers:what_matters", referral_uuid=referral.uuid)
+    return _render_what_matters(request, referral, form=form, stale=stale)
+
+
+@login_required
+@require_POST
+def goal_add(request, referral_uuid):
+    referral = _open_case(request, referral_uuid)
+    _must_work_on(request, referral)
+    form = GoalForm(request.POST, prefix="goal")
+    if form.is_valid():
+        try:
+            services.goal_add(referral=referral, actor=request.user, request=request,
+                              **form.cleaned_data)  # fmt: skip
+        except ValidationError as error:
+            form.add_service_errors(error.field_errors)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return redirect("linkworkers:what_matters", referral_uuid=referral.uuid)
+        else:
+            messages.success(request, _("Goal added to the plan."))
+            return redirect("linkworkers:what_matters", referral_uuid=referral.uuid)
+    return _render_what_matters(request, referral, goal_form=form)
+
+
+@login_required
+@require_POST
+def goal_update(request, referral_uuid, goal_uuid):
+    referral = _open_case(request, referral_uuid)
+    try:
+        goal = Goal.objects.select_related("referral").get(uuid=goal_uuid, referral=referral)
+    except Goal.DoesNotExist:
+        raise Http404 from None
+    _must_work_on(request, referral)
+    form = GoalUpdateForm(request.POST, prefix=str(goal.uuid))
+    if form.is_valid():
+        try:
+            services.goal_update(goal=goal, actor=request.user, request=request,
+                                 **form.cleaned_data)  # fmt: skip
+        except ValidationError as error:
+            form.add_service_errors(error.field_errors)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return redirect("linkworkers:what_matters", referral_uuid=referral.uuid)
+        else:
+            messages.success(request, _("Goal updated."))
+            return redirect("linkworkers:what_matters", referral_uuid=referral.uuid)
+    return _render_what_matters(request, referral, bound_goal=(goal.pk, form))
+
+
+# Closure ---------------------------------------------------------------------
+
+
+def _close_initial(request, referral):
+    record = selectors.what_matters_for(referral)
+    reason = request.GET.get("reason", "")
+    goals = selectors.goals_for(referral).filter(status=GoalStatus.ACHIEVED)
+    return {
+        "version": referral.version,
+        "reason": reason if reason in ClosureReason.values else "",
+        "what_mattered": (record.what_matters if record else referral.what_matters)[
+            :CLOSURE_PART_LIMIT
+        ],
+        "outcomes": "; ".join(goal.description for goal in goals)[:CLOSURE_PART_LIMIT],
+    }
+
+
+def _render_close(request, referral, *, form=None, reopen_form=None):
+    moves = allowed_moves_for(request.user, referral)
+    may_close = Status.CLOSED in moves
+    may_reopen = referral.status == Status.CLOSED and Status.IN_PROGRESS in moves
+    if may_close and form is None:
+        form = CloseForm(initial=_close_initial(request, referral))
+    if may_reopen and reopen_form is None:
+        reopen_form = ReopenForm(initial={"version": referral.version})
+    return _render_case(
+        request, referral, "close", "linkworkers/case_close.html",
+        {
+            "form": form if may_close else None,
+            "reopen_form": reopen_form if may_reopen else None,
+            "closure": referral.closure_summaries.select_related("written_by").first()
+            if referral.status == Status.CLOSED
+            else None,
+        },
+    )  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_close(request, referral_uuid):
+    referral = _open_case(request, referral_uuid)
+    if request.method == "GET":
+        return _render_close(request, referral)
+    form = CloseForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            referral = services.case_close(
+                referral=referral, actor=request.user, request=request,
+                expected_version=data.pop("version"), **data,
+            )  # fmt: skip
+        except ValidationError as error:
+            form.add_service_errors(error.field_errors)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return redirect("linkworkers:close", referral_uuid=referral.uuid)
+        else:
+            messages.success(request, _("The case is closed."))
+            return redirect("linkworkers:close", referral_uuid=referral.uuid)
+    return _render_close(request, referral, form=form)
+
+
+@login_required
+@require_POST
+def case_reopen(request, referral_uuid):
+    referral = _open_case(request, referral_uuid)
+    form = ReopenForm(request.POST)
+    if form.is_valid():
+        try:
+            referral = services.case_reopen(
+                referral=referral, actor=request.user, request=request,
+                expected_version=form.cleaned_data["version"], note=form.cleaned_data["note"],
+            )  # fmt: skip
+        except ValidationError as error:
+            form.add_service_errors(error.field_errors)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return redirect("linkworkers:close", referral_uuid=referral.uuid)
+        else:
+            messages.success(request, _("The case is open again."))
+            return redirect("linkworkers:case", referral_uuid=referral.uuid)
+    return _render_close(request, referral, reopen_form=form)

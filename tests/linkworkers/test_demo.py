@@ -1,0 +1,51 @@
+"""The demo link worker's caseload looks like a working week."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import User
+from linkworkers.models import Contact, Goal, WhatMatters
+from linkworkers.selectors import caseload_for, contacts_for, unable_to_contact_due
+from referrals.models import ReferralEvent, Status
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def llinos(settings):
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=StringIO())
+    return User.objects.get(username="linkworker")
+
+
+def test_her_cases_are_at_every_stage_with_work_due(llinos):
+    caseload = caseload_for(llinos)
+    statuses = {row.referral.status for row in caseload.rows}
+    assert statuses == {Status.ALLOCATED, Status.IN_PROGRESS, Status.ON_HOLD}
+    assert 0 < caseload.overdue < caseload.open_cases
+    kinds = {item.kind for row in caseload.rows for item in row.due}
+    assert kinds == {"first_contact", "follow_up", "review", "goal"}
+
+
+def test_she_has_contacts_conversations_and_plans(llinos):
+    assert Contact.objects.filter(recorded_by=llinos).count() >= 10
+    assert WhatMatters.objects.filter(updated_by=llinos).exists()
+    assert Goal.objects.filter(created_by=llinos, status="achieved").exists()
+    assert ReferralEvent.objects.filter(kind="contact", actor=llinos).exists()
+
+
+def test_one_person_has_not_answered_for_over_a_week(llinos):
+    proposed = [
+        row.referral
+        for row in caseload_for(llinos).rows
+        if unable_to_contact_due(contacts_for(row.referral))
+    ]
+    assert len(proposed) == 1 and proposed[0].status == Status.ALLOCATED
+
+
+def test_running_it_twice_adds_nothing(llinos):
+    counts = (Contact.objects.count(), WhatMatters.objects.count(), Goal.objects.count())
+    call_command("seed_demo", stdout=StringIO())
+    assert (Contact.objects.count(), WhatMatters.objects.count(), Goal.objects.count()) == counts
