@@ -179,6 +179,9 @@ else:
 SELF_REFERRAL_RATE_LIMIT = env.int("SELF_REFERRAL_RATE_LIMIT", default=5)
 SELF_REFERRAL_RATE_WINDOW_SECONDS = env.int("SELF_REFERRAL_RATE_WINDOW_SECONDS", default=3600)
 
+# An outcome measure falls due this many weeks after the baseline (linkworkers).
+OUTCOME_REVIEW_WEEKS = env.int("OUTCOME_REVIEW_WEEKS", default=12)
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
