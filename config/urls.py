@@ -20,6 +20,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("referrals/", include("referrals.urls")),
+    path("cases/", include("linkworkers.urls")),
     path("self-referral/", referrals_views.self_referral, name="self_referral"),
     path("self-referral/sent/", referrals_views.self_referral_done, name="self_referral_done"),
     prefix_default_language=False,

@@ -51,6 +51,13 @@ class LinkWorker(models.Model):
 # particular instrument.
 
 
+# A measure belongs to a case a link worker holds (or held).
+RECORDING_STATUSES = ("allocated", "in_progress", "on_hold", "closed")
+# The closure measure is taken at the last meeting (while the case is being
+# closed) or entered just after closing; never before first contact.
+CLOSURE_STATUSES = ("in_progress", "on_hold", "closed")
+
+
 class ScoringMethod(models.TextChoices):
     SUM = "sum", _("Total of the items")
     MEAN = "mean", _("Mean of the items")

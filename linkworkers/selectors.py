@@ -19,7 +19,15 @@ from accounts.models import Role
 from referrals.models import OPEN_STATUSES
 from referrals.selectors import get_referral_for
 
-from .models import Instrument, LinkWorker, OutcomeMeasure, ScoringMethod, Timepoint
+from .models import (
+    CLOSURE_STATUSES,
+    RECORDING_STATUSES,
+    Instrument,
+    LinkWorker,
+    OutcomeMeasure,
+    ScoringMethod,
+    Timepoint,
+)
 
 
 @dataclass(frozen=True)
@@ -264,3 +272,32 @@ def outcome_reviews_due_on(referral_ids) -> dict[int, date]:
 def outcome_review_due_on(referral) -> date | None:
     """The date this case's outcome review falls due, or None when none is due."""
     return outcome_reviews_due_on([referral.pk]).get(referral.pk)
+
+
+@dataclass(frozen=True)
+class OutcomeChoice:
+    instrument: Instrument
+    timepoints: list
+
+
+def outcome_choices_for_case(referral, results) -> list[OutcomeChoice]:
+    """What may be recorded now, per instrument: a baseline until there is one, reviews
+    at any time, and the closure measure once contact is made, until there is one."""
+    if referral.status not in RECORDING_STATUSES:
+        return []
+    done = {
+        (r.instrument.pk, m.timepoint)
+        for r in results
+        for m in r.measures
+        if m.timepoint != Timepoint.REVIEW
+    }
+    choices = []
+    for instrument in instruments_for_case(referral):
+        timepoints = [
+            timepoint
+            for timepoint in Timepoint
+            if (instrument.pk, timepoint.value) not in done
+            and (timepoint != Timepoint.CLOSURE or referral.status in CLOSURE_STATUSES)
+        ]
+        choices.append(OutcomeChoice(instrument, timepoints))
+    return choices

@@ -7,16 +7,18 @@ from django.utils.translation import gettext as _
 from accounts.models import AuditEvent, Role
 from accounts.services import audit_record
 from referrals.exceptions import InvalidTransition, ValidationError
-from referrals.models import Referral, ReferralEvent, Status
+from referrals.models import Referral, ReferralEvent
 
-from .models import Answer, Instrument, Item, OutcomeMeasure, Timepoint
+from .models import (
+    CLOSURE_STATUSES,
+    RECORDING_STATUSES,
+    Answer,
+    Instrument,
+    Item,
+    OutcomeMeasure,
+    Timepoint,
+)
 from .scoring import instrument_problems, score
-
-# A measure belongs to a case a link worker holds (or held).
-RECORDING_STATUSES = (Status.ALLOCATED, Status.IN_PROGRESS, Status.ON_HOLD, Status.CLOSED)
-# The closure measure is taken at the last meeting (while the case is being
-# closed) or entered just after closing; never before first contact.
-CLOSURE_STATUSES = (Status.IN_PROGRESS, Status.ON_HOLD, Status.CLOSED)
 
 
 def _may_record(actor, referral) -> bool:
