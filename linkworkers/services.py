@@ -39,18 +39,18 @@ def _clean_answers(items, answers) -> dict[int, int]:
         context = {"item": item.display_label, "low": item.min_value, "high": item.max_value}
         value = answers.get(item.pk, answers.get(str(item.pk)))
         if value is None or value == "":
-            errors[field] = [_('Answer "%(item)s" (from %(low)s to %(high)s).') % context]
+            errors[field] = [_("Answer “%(item)s” (from %(low)s to %(high)s).") % context]
             continue
         try:
             number = int(str(value).strip())
         except ValueError:
             errors[field] = [
-                _('"%(item)s" needs a whole number from %(low)s to %(high)s.') % context
+                _("“%(item)s” needs a whole number from %(low)s to %(high)s.") % context
             ]
             continue
         if not item.min_value <= number <= item.max_value:
             errors[field] = [
-                _('"%(item)s" must be from %(low)s to %(high)s; %(value)s is out of range.')
+                _("“%(item)s” must be from %(low)s to %(high)s; %(value)s is out of range.")
                 % (context | {"value": number})
             ]
             continue
