@@ -124,7 +124,7 @@ def test_an_out_of_range_answer_is_refused_naming_the_item(client, llinos, case,
     client.force_login(llinos)
     response = client.post(record_url(case), form_data(instruments["ons4"], 4, 6, 5, 11))
     assert response.status_code == 200
-    assert '“Anxiety” must be from 0 to 10; 11 is out of range.' in response.content.decode()
+    assert "“Anxiety” must be from 0 to 10; 11 is out of range." in response.content.decode()
     assert counts() == (0, 0, 0)
 
 
@@ -134,14 +134,14 @@ def test_a_missing_answer_is_refused_naming_the_item(client, llinos, case, instr
     del data[f"item_{instruments['ons4'].items.get(order=2).pk}"]
     response = client.post(record_url(case), data)
     assert response.status_code == 200
-    assert 'Answer “Worthwhile” (from 0 to 10).' in response.content.decode()
+    assert "Answer “Worthwhile” (from 0 to 10)." in response.content.decode()
     assert counts() == (0, 0, 0)
 
 
 def test_an_answer_that_is_not_a_number_is_refused(client, llinos, case, instruments):
     client.force_login(llinos)
     response = client.post(record_url(case, "ucla3"), form_data(instruments["ucla3"], 1, "x", 2))
-    assert '“Left out” needs a whole number from 1 to 3.' in response.content.decode()
+    assert "“Left out” needs a whole number from 1 to 3." in response.content.decode()
     assert counts() == (0, 0, 0)
 
 
