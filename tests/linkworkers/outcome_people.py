@@ -16,7 +16,7 @@ from importlib import import_module
 
 import pytest
 from django.apps import apps
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import Area, Organisation, Role
 from linkworkers.models import Instrument
@@ -35,6 +35,13 @@ shipped = import_module("linkworkers.migrations.0003_outcome_instruments")
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """A /cy/ page leaves Welsh active in the test thread; messages here are asserted in English."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

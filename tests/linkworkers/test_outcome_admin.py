@@ -9,7 +9,12 @@ from linkworkers.models import Instrument, OutcomeMeasure
 from linkworkers.services import instrument_define
 from referrals.exceptions import ValidationError
 from tests.factories import OutcomeMeasureFactory, SchemeFactory, UserFactory
-from tests.linkworkers.outcome_people import instruments, scheme  # noqa: F401
+from tests.linkworkers.outcome_people import (  # noqa: F401
+    fast_password_hashing,
+    in_english,
+    instruments,
+    scheme,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,11 @@ from linkworkers.demo_outcomes import seed_outcomes
 from linkworkers.models import Answer, OutcomeMeasure
 from linkworkers.scoring import score
 from referrals.models import Referral
-from tests.linkworkers.outcome_people import instruments  # noqa: F401
+from tests.linkworkers.outcome_people import (  # noqa: F401
+    fast_password_hashing,
+    in_english,
+    instruments,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -17,6 +17,8 @@ from referrals.exceptions import ValidationError
 from tests.factories import InstrumentFactory, ItemFactory
 from tests.linkworkers.outcome_people import (  # noqa: F401
     answers_by_order,
+    fast_password_hashing,
+    in_english,
     instruments,
     scheme,
     shipped,
