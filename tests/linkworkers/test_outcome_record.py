@@ -4,6 +4,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -12,7 +13,7 @@ from linkworkers import services
 from linkworkers.models import Answer, OutcomeMeasure
 from referrals.exceptions import InvalidTransition, ValidationError
 from referrals.models import ReferralEvent
-from tests.factories import InstrumentFactory, ItemFactory, SchemeFactory
+from tests.factories import InstrumentFactory, ItemFactory, OutcomeMeasureFactory, SchemeFactory
 from tests.linkworkers.outcome_people import (  # noqa: F401
     answers_by_order,
     carys,
@@ -257,3 +258,11 @@ def test_viewing_the_form_is_audited(client, llinos, case, instruments):
     audit = AuditEvent.objects.get(action="view")
     assert (audit.actor, audit.object_id) == (llinos, str(case.person.uuid))
     assert audit.detail == f"outcomes of referral {case.reference}"
+
+
+def test_the_database_holds_one_baseline_per_instrument_but_many_reviews(case):
+    first = OutcomeMeasureFactory(referral=case, timepoint="review")
+    OutcomeMeasureFactory(referral=case, instrument=first.instrument, timepoint="review")
+    OutcomeMeasureFactory(referral=case, instrument=first.instrument, timepoint="baseline")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        OutcomeMeasureFactory(referral=case, instrument=first.instrument, timepoint="baseline")
