@@ -1,6 +1,16 @@
 from django.contrib import admin
 
-from .models import ClosureSummary, Contact, Goal, LinkWorker, WhatMatters
+from .models import (
+    Answer,
+    ClosureSummary,
+    Contact,
+    Goal,
+    Instrument,
+    Item,
+    LinkWorker,
+    OutcomeMeasure,
+    WhatMatters,
+)
 
 
 @admin.register(LinkWorker)
@@ -51,3 +61,63 @@ class ClosureSummaryAdmin(ReadOnlyAdmin):
     list_filter = ["reason"]
     list_select_related = ["referral", "written_by"]
     search_fields = ["referral__reference"]
+
+
+class ItemInline(admin.StackedInline):
+    model = Item
+    extra = 0
+    fields = [
+        ("order", "label", "label_cy"),
+        "text",
+        "text_cy",
+        ("min_value", "max_value", "reverse_scored", "higher_is_better"),
+        "answer_labels",
+    ]
+
+
+@admin.register(Instrument)
+class InstrumentAdmin(admin.ModelAdmin):
+    """Instruments are data: a scheme adds one here, items inline, without a release."""
+
+    list_display = ["name", "code", "scoring", "scheme", "active"]
+    list_filter = ["active", "scoring"]
+    list_select_related = ["scheme"]
+    search_fields = ["name", "name_cy", "code"]
+    autocomplete_fields = ["scheme"]
+    inlines = [ItemInline]
+
+
+class AnswerInline(admin.TabularInline):
+    model = Answer
+    fields = ["item", "value"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutcomeMeasure)
+class OutcomeMeasureAdmin(admin.ModelAdmin):
+    """Read only: measures are recorded on the case page, through outcome_record."""
+
+    list_display = ["referral", "instrument", "timepoint", "answered_on", "raw_score",
+                    "converted_score", "recorded_by"]  # fmt: skip
+    list_filter = ["instrument", "timepoint"]
+    list_select_related = ["referral", "instrument", "recorded_by"]
+    search_fields = ["referral__reference"]
+    date_hierarchy = "answered_on"
+    inlines = [AnswerInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -13,4 +13,10 @@ urlpatterns = [
     path("<uuid:referral_uuid>/goals/<uuid:goal_uuid>/", views.goal_update, name="goal_update"),
     path("<uuid:referral_uuid>/close/", views.case_close, name="close"),
     path("<uuid:referral_uuid>/reopen/", views.case_reopen, name="reopen"),
+    path("<uuid:referral_uuid>/outcomes/", views.outcomes, name="outcomes"),
+    path(
+        "<uuid:referral_uuid>/outcomes/<slug:instrument_code>/<slug:timepoint>/",
+        views.outcome_record,
+        name="outcome_record",
+    ),
 ]

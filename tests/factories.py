@@ -206,3 +206,44 @@ class GoalFactory(factory.django.DjangoModelFactory):
     created_by = factory.SelfAttribute("referral.link_worker")
     created_at = factory.LazyFunction(timezone.now)
     updated_at = factory.LazyFunction(timezone.now)
+
+
+# Outcome measures (linkworkers) -------------------------------------------
+
+
+class InstrumentFactory(factory.django.DjangoModelFactory):
+    """A scheme's own instrument: two items answered 1 to 5, totalled."""
+
+    class Meta:
+        model = "linkworkers.Instrument"
+
+    code = factory.Sequence(lambda n: f"instrument-{n}")
+    name = factory.Sequence(lambda n: f"Instrument {n}")
+    name_cy = factory.Sequence(lambda n: f"Offeryn {n}")
+    scoring = "sum"
+
+
+class ItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "linkworkers.Item"
+
+    instrument = factory.SubFactory(InstrumentFactory)
+    order = factory.Sequence(lambda n: n + 1)
+    label = factory.Sequence(lambda n: f"Item {n}")
+    text = factory.Sequence(lambda n: f"Question {n}?")
+    min_value = 1
+    max_value = 5
+
+
+class OutcomeMeasureFactory(factory.django.DjangoModelFactory):
+    """A measure with no answers; pass raw_score, or create Answers, as the test needs."""
+
+    class Meta:
+        model = "linkworkers.OutcomeMeasure"
+
+    referral = factory.SubFactory(ReferralFactory)
+    instrument = factory.SubFactory(InstrumentFactory)
+    timepoint = "baseline"
+    answered_on = factory.LazyFunction(timezone.localdate)
+    recorded_by = factory.SubFactory(UserFactory, role=Role.LINK_WORKER)
+    created_at = factory.LazyFunction(timezone.now)
