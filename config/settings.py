@@ -169,6 +169,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "directory.flag_stale_services",
         "schedule": crontab(hour=6, minute=30),
     },
+    # Decision emails to providers that a broker outage kept from being queued.
+    "directory-notify-pending-decisions": {
+        "task": "directory.notify_pending_decisions",
+        "schedule": 600.0,
+    },
 }
 # Sends what a broker or SMTP outage left in the referrals email outbox.
 CELERY_BEAT_SCHEDULE["referrals-resend-unsent-emails"] = {

@@ -453,6 +453,10 @@ class ServiceChange(models.Model):
     )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decision_note = models.TextField(_("reason"), blank=True, max_length=2000)
+    # When the provider staff's emails about the decision were queued: set by the
+    # one run that claims it, so a broker outage at decision time delays them
+    # (the beat sweep queues them later) and nothing is sent twice.
+    decision_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("proposed change")

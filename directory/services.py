@@ -2,10 +2,11 @@
 
 import copy
 import csv
+import logging
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TextIO
 
 from django.conf import settings
@@ -38,6 +39,8 @@ from .models import (
     TaxonomyTerm,
 )
 from .selectors import PROVIDER_EDITABLE_FIELDS
+
+logger = logging.getLogger(__name__)
 
 # English text is stemmed ("gardening" finds "garden"); Welsh has no stemmer in
 # PostgreSQL, so Welsh text and names are indexed word for word ('simple').
@@ -477,10 +480,55 @@ def service_change_propose(*, service: Service, actor: User, data: dict) -> Serv
 def _notify_decision_on_commit(change: ServiceChange) -> None:
     from . import tasks
 
-    for recipient_id in selectors.provider_staff(change.service).values_list("pk", flat=True):
-        transaction.on_commit(
-            lambda r=recipient_id: tasks.email_service_change_decision.delay(change.pk, r)
+    def queue():
+        try:
+            tasks.notify_service_change_decision.delay(change.pk)
+        except Exception:  # the broker is down: the beat sweep queues it later
+            logger.warning("decision emails for service change %s left for the sweep", change.pk)
+
+    transaction.on_commit(queue)
+
+
+def service_change_decision_notify(*, change_id: int) -> bool:
+    """Queue the emails telling the provider staff what was decided; once per change.
+
+    The change is claimed by a conditional update of `decision_notified_at`, so
+    two runs (the task queued at decision time and the beat sweep) never both
+    send. If queueing fails the claim is released for the next sweep.
+    """
+    from . import tasks
+
+    claimed = (
+        ServiceChange.objects.filter(pk=change_id, decision_notified_at__isnull=True)
+        .exclude(status=ServiceChange.Status.PENDING)
+        .update(decision_notified_at=timezone.now())
+    )
+    if claimed != 1:
+        return False
+    change = ServiceChange.objects.select_related("service").get(pk=change_id)
+    try:
+        for recipient_id in selectors.provider_staff(change.service).values_list("pk", flat=True):
+            tasks.email_service_change_decision.delay(change_id, recipient_id)
+    except Exception:
+        ServiceChange.objects.filter(pk=change_id).update(decision_notified_at=None)
+        raise
+    return True
+
+
+def service_change_decisions_notify_pending(*, grace: timedelta = timedelta(minutes=5)) -> int:
+    """Beat sweep: queue the decision emails that a broker outage left behind.
+
+    Decisions younger than `grace` are left to the task queued when they were
+    made. Returns how many changes this run queued emails for.
+    """
+    pending = (
+        ServiceChange.objects.filter(
+            decision_notified_at__isnull=True, decided_at__lt=timezone.now() - grace
         )
+        .exclude(status=ServiceChange.Status.PENDING)
+        .values_list("pk", flat=True)
+    )
+    return sum(service_change_decision_notify(change_id=pk) for pk in list(pending))
 
 
 def _locked_pending_change(

@@ -31,3 +31,14 @@ def email_service_change_decision(change_id, recipient_id):
     return services.service_change_decision_email_send(
         change_id=change_id, recipient_id=recipient_id
     )
+
+
+@shared_task(name="directory.notify_service_change_decision")
+def notify_service_change_decision(change_id):
+    return services.service_change_decision_notify(change_id=change_id)
+
+
+@shared_task(name="directory.notify_pending_decisions")
+def notify_pending_decisions():
+    """Every few minutes (Celery beat): queue decision emails a broker outage left behind."""
+    return services.service_change_decisions_notify_pending()
