@@ -110,6 +110,7 @@ class Role(models.TextChoices):
     PROVIDER = "provider", _("Provider")
     COMMISSIONER = "commissioner", _("Commissioner")
     ADMIN = "admin", _("Administrator")
+    PEER_NAVIGATOR = "peer_navigator", _("Peer navigator")
 
 
 class User(AbstractUser):

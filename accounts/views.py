@@ -23,6 +23,7 @@ HOME_TEMPLATES = {
     Role.PROVIDER: "accounts/home_provider.html",
     Role.COMMISSIONER: "accounts/home_commissioner.html",
     Role.ADMIN: "accounts/home_admin.html",
+    Role.PEER_NAVIGATOR: "accounts/home_peer_navigator.html",
 }
 
 

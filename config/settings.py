@@ -180,6 +180,21 @@ CELERY_BEAT_SCHEDULE["referrals-resend-unsent-emails"] = {
     "task": "referrals.tasks.resend_unsent_emails",
     "schedule": 300.0,
 }
+# Link workers (README, "Link workers"): on-hold cases back on their review date
+# first, so the digest that follows lists them; then the digest of overdue
+# items; outcome reviews falling due. Each job is safe to run twice.
+CELERY_BEAT_SCHEDULE["linkworkers-resume-holds"] = {
+    "task": "linkworkers.resume_holds",
+    "schedule": crontab(hour=6, minute=0),
+}
+CELERY_BEAT_SCHEDULE["linkworkers-daily-digest"] = {
+    "task": "linkworkers.send_digests",
+    "schedule": crontab(hour=7, minute=0),
+}
+CELERY_BEAT_SCHEDULE["linkworkers-outcome-reviews-due"] = {
+    "task": "linkworkers.notify_outcome_reviews",
+    "schedule": crontab(hour=7, minute=15),
+}
 
 if REDIS_URL:
     CACHES = {

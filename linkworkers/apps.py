@@ -13,3 +13,4 @@ class LinkworkersConfig(AppConfig):
         from . import home
 
         register_home_context(Role.LINK_WORKER, home.link_worker_home)
+        register_home_context(Role.PEER_NAVIGATOR, home.peer_navigator_home)

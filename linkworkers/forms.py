@@ -176,3 +176,42 @@ class OutcomeForm(forms.Form):
         for field, messages in field_errors.items():
             for message in messages:
                 self.add_error(field if field in self.fields else None, message)
+
+
+# The coordinator side ----------------------------------------------------------
+
+
+class ReassignForm(ServiceErrorsMixin, forms.Form):
+    link_worker = forms.ModelChoiceField(
+        label=_("New link worker"), queryset=None, to_field_name="uuid",
+        empty_label=_("Choose a link worker"),
+    )  # fmt: skip
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["link_worker"].queryset = choices
+
+
+class SupervisionNoteForm(ServiceErrorsMixin, forms.Form):
+    text = _text(_("Note"), limit=NOTE_LIMIT, required=True, rows=4)
+    referral = forms.ModelChoiceField(
+        label=_("About a case (optional)"), queryset=None, to_field_name="uuid", required=False,
+        empty_label=_("Their work in general"),
+    )  # fmt: skip
+
+    def __init__(self, *args, cases, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["referral"].queryset = cases
+        self.fields["referral"].label_from_instance = lambda r: f"{r.reference} {r.person}"
+
+
+class PeerNavigatorForm(ServiceErrorsMixin, forms.Form):
+    peer_navigator = forms.ModelChoiceField(
+        label=_("Peer navigator"), queryset=None, to_field_name="uuid",
+        empty_label=_("Choose a peer navigator"),
+    )  # fmt: skip
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["peer_navigator"].queryset = choices

@@ -475,3 +475,125 @@ class Answer(models.Model):
 
     def __str__(self):
         return f"{self.item}: {self.value}"
+
+
+# The coordinator side: supervision, scheduled jobs, peer navigators --------
+
+
+class SupervisionNote(models.Model):
+    """A note about a link worker's work, by them or their manager; seen by those two only.
+
+    Never shown to the referrer, the provider, a peer navigator or another
+    link worker, and never part of an export or the API.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    link_worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("link worker"),
+        on_delete=models.CASCADE,
+        related_name="supervision_notes",
+    )
+    referral = models.ForeignKey(
+        "referrals.Referral",
+        verbose_name=_("case"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="supervision_notes",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("written by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    text = models.TextField(_("note"), max_length=NOTE_LIMIT)
+    created_at = models.DateTimeField(_("written"))
+
+    class Meta:
+        verbose_name = _("supervision note")
+        verbose_name_plural = _("supervision notes")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["link_worker", "-created_at"], name="supervision_by_worker")
+        ]
+
+    def __str__(self):
+        return f"{self.link_worker_id} {self.created_at:%Y-%m-%d}"
+
+
+class DigestSent(models.Model):
+    """The daily digest went to this link worker on this day: the claim that makes it once."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("link worker"), on_delete=models.CASCADE,
+        related_name="+",
+    )  # fmt: skip
+    sent_on = models.DateField(_("day"))
+    created_at = models.DateTimeField(_("sent"))
+
+    class Meta:
+        verbose_name = _("digest sent")
+        verbose_name_plural = _("digests sent")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "sent_on"], name="digest_once_per_day")
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} {self.sent_on}"
+
+
+class OutcomeReviewNotice(models.Model):
+    """The link worker was told this baseline's review fell due: the claim that makes it once."""
+
+    baseline = models.OneToOneField(
+        OutcomeMeasure, verbose_name=_("baseline"), on_delete=models.CASCADE, related_name="+"
+    )
+    due_on = models.DateField(_("review due"))
+    notified_at = models.DateTimeField(_("told"))
+
+    class Meta:
+        verbose_name = _("outcome review notice")
+        verbose_name_plural = _("outcome review notices")
+
+    def __str__(self):
+        return f"{self.baseline_id} {self.due_on}"
+
+
+class PeerNavigatorAssignment(models.Model):
+    """A peer navigator (a volunteer with lived experience) attached to a case.
+
+    They see the case's contacts and plan only, while `active`.
+    """
+
+    referral = models.ForeignKey(
+        "referrals.Referral",
+        verbose_name=_("case"),
+        on_delete=models.CASCADE,
+        related_name="peer_navigators",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("peer navigator"),
+        on_delete=models.CASCADE,
+        related_name="peer_assignments",
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("added by"), on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    added_at = models.DateTimeField(_("added"))
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("peer navigator on a case")
+        verbose_name_plural = _("peer navigators on cases")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["referral", "user"], name="peer_navigator_once_per_case"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} on {self.referral_id}"

@@ -6,15 +6,29 @@ messages in one place; status changes go through referrals' transition
 services, which lock the row, write the timeline and tell the referrer.
 """
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from accounts.models import AuditEvent, Role
+from accounts.models import AuditEvent, Role, User
 from accounts.services import audit_record
 from referrals.exceptions import InvalidTransition, StaleVersion, ValidationError
 from referrals.models import OPEN_STATUSES, ClosureReason, Referral, ReferralEvent, Status
-from referrals.services import referral_close, referral_reopen, referral_start
+from referrals.services import (
+    colleague_notify,
+    outbox_email_queue,
+    referral_close,
+    referral_reopen,
+    referral_resume,
+    referral_start,
+)
 
 from .models import (
     CLOSURE_PART_LIMIT,
@@ -26,16 +40,26 @@ from .models import (
     Contact,
     ContactMode,
     ContactOutcome,
+    DigestSent,
     Goal,
     GoalStatus,
     Instrument,
     Item,
     OutcomeMeasure,
+    OutcomeReviewNotice,
+    PeerNavigatorAssignment,
+    SupervisionNote,
     Timepoint,
     WhatMatters,
 )
 from .scoring import instrument_problems, score
-from .selectors import can_work_on
+from .selectors import (
+    can_log_contact,
+    can_work_on,
+    caseload_for,
+    may_attach_peer,
+    may_supervise,
+)
 
 MAX_CONTACT_MINUTES = 600
 GOAL_LIMIT = 300
@@ -50,10 +74,10 @@ def _raise_if(errors):
         raise ValidationError(_("Please correct the errors below."), field_errors=errors)
 
 
-def _lock_open_case(*, referral, actor, refusal) -> Referral:
+def _lock_open_case(*, referral, actor, refusal, may=can_work_on) -> Referral:
     """Lock the referral row and check `actor` may work on it now (open, and theirs)."""
     locked = Referral.objects.select_for_update().get(pk=referral.pk)
-    if not can_work_on(actor, locked):
+    if not may(actor, locked):
         raise InvalidTransition(refusal)
     if locked.status not in OPEN_STATUSES:
         raise InvalidTransition(
@@ -110,7 +134,9 @@ def contact_log(
     _raise_if(errors)
 
     with transaction.atomic():
-        locked = _lock_open_case(referral=referral, actor=actor, refusal=_not_theirs("contact"))
+        # A peer navigator attached to the case logs their own contacts too.
+        locked = _lock_open_case(referral=referral, actor=actor, refusal=_not_theirs("contact"),
+                                 may=can_log_contact)  # fmt: skip
         contact = Contact.objects.create(
             referral=locked, happened_at=happened_at, mode=mode, outcome=outcome,
             minutes=minutes, notes=notes or "", next_contact_on=next_contact_on,
@@ -126,7 +152,12 @@ def contact_log(
             referral=locked, kind=ReferralEvent.Kind.CONTACT, actor=actor,
             note=f"{summary}\n{notes}".strip(), visible_to_referrer=False, created_at=now,
         )  # fmt: skip
-        if outcome == ContactOutcome.REACHED and locked.status == Status.ALLOCATED:
+        # First contact is the link worker's: a peer navigator's call does not start the case.
+        if (
+            outcome == ContactOutcome.REACHED
+            and locked.status == Status.ALLOCATED
+            and can_work_on(actor, locked)
+        ):
             locked = referral_start(referral=locked, actor=actor)
             locked.first_contact_at = min(happened_at, locked.first_contact_at)
             locked.save(update_fields=["first_contact_at"])
@@ -563,3 +594,231 @@ def instrument_define(
         draft.save()
     Item.objects.filter(instrument=instrument, order__gt=len(drafts)).delete()
     return instrument
+
+
+# The coordinator side: supervision, peer navigators, scheduled jobs ----------
+
+
+def supervision_note_add(*, link_worker, author, text, referral=None, request=None):
+    """A supervision note about `link_worker`'s work, by them or their manager.
+
+    `referral`, when given, must be a case the link worker holds or held.
+    """
+    errors = {}
+    if not may_supervise(author, link_worker):
+        raise InvalidTransition(
+            _("Only the link worker and their scheme's coordinators can write supervision notes.")
+        )
+    text = (text or "").strip()
+    if not text:
+        errors["text"] = [_("Write the note.")]
+    elif len(text) > NOTE_LIMIT:
+        errors["text"] = [_too_long(NOTE_LIMIT)]
+    if referral is not None and referral.link_worker_id != link_worker.pk:
+        errors["referral"] = [_("Choose one of this link worker's cases.")]
+    _raise_if(errors)
+    with transaction.atomic():
+        note = SupervisionNote.objects.create(
+            link_worker=link_worker, referral=referral, author=author, text=text,
+            created_at=timezone.now(),
+        )  # fmt: skip
+        audit_record(
+            actor=author, action=AuditEvent.Action.CREATE, obj=note, request=request,
+            detail=f"supervision note for user {link_worker.pk}",
+        )  # fmt: skip
+    return note
+
+
+def peer_navigator_attach(*, referral, actor, peer_navigator, request=None):
+    """Attach a peer navigator of the scheme to an open case (the link worker or a coordinator)."""
+    if not (
+        peer_navigator is not None
+        and peer_navigator.role == Role.PEER_NAVIGATOR
+        and peer_navigator.is_active
+        and peer_navigator.organisation_id == referral.scheme_id
+    ):
+        message = _("Choose a peer navigator from this scheme.")
+        raise ValidationError(message, field_errors={"peer_navigator": [message]})
+    with transaction.atomic():
+        locked = Referral.objects.select_for_update().get(pk=referral.pk)
+        if not may_attach_peer(actor, locked):
+            raise InvalidTransition(
+                _("Only the case's link worker or a coordinator can add a peer navigator.")
+            )
+        if locked.status not in OPEN_STATUSES:
+            raise InvalidTransition(
+                _("This case is %(status)s: reopen it first.")
+                % {"status": locked.get_status_display()}
+            )
+        now = timezone.now()
+        assignment, created = PeerNavigatorAssignment.objects.get_or_create(
+            referral=locked, user=peer_navigator,
+            defaults={"added_by": actor, "added_at": now, "active": True},
+        )  # fmt: skip
+        if not created and assignment.active:
+            message = _("This peer navigator is already on the case.")
+            raise ValidationError(message, field_errors={"peer_navigator": [message]})
+        if not created:
+            assignment.active, assignment.added_by, assignment.added_at = True, actor, now
+            assignment.save(update_fields=["active", "added_by", "added_at"])
+        name = peer_navigator.get_full_name() or peer_navigator.username
+        ReferralEvent.objects.create(
+            referral=locked, kind=ReferralEvent.Kind.NOTE, actor=actor,
+            note=_("Peer navigator %(name)s added to the case.") % {"name": name},
+            visible_to_referrer=False, created_at=now,
+        )  # fmt: skip
+        audit_record(
+            actor=actor, action=AuditEvent.Action.CHANGE, obj=locked.person, request=request,
+            detail=f"peer navigator user {peer_navigator.pk} added to referral {locked.reference}",
+        )  # fmt: skip
+    return assignment
+
+
+def peer_navigator_detach(*, assignment, actor, request=None):
+    """Take a peer navigator off a case; their access ends at once."""
+    with transaction.atomic():
+        locked = Referral.objects.select_for_update().get(pk=assignment.referral_id)
+        if not may_attach_peer(actor, locked):
+            raise InvalidTransition(
+                _("Only the case's link worker or a coordinator can remove a peer navigator.")
+            )
+        changed = PeerNavigatorAssignment.objects.filter(pk=assignment.pk, active=True).update(
+            active=False
+        )
+        if changed:
+            name = assignment.user.get_full_name() or assignment.user.username
+            ReferralEvent.objects.create(
+                referral=locked, kind=ReferralEvent.Kind.NOTE, actor=actor,
+                note=_("Peer navigator %(name)s removed from the case.") % {"name": name},
+                visible_to_referrer=False, created_at=timezone.now(),
+            )  # fmt: skip
+            audit_record(
+                actor=actor, action=AuditEvent.Action.CHANGE, obj=locked.person, request=request,
+                detail=f"peer navigator user {assignment.user_id} removed from referral "
+                f"{locked.reference}",
+            )  # fmt: skip
+    return changed == 1
+
+
+def digest_send(*, link_worker, today) -> bool:
+    """Email one link worker their overdue items, once a day. Returns True when sent now.
+
+    The DigestSent row is the claim: it is written in the same transaction as
+    the outbox email, and its unique (user, day) means a second run, or a
+    second worker at the same moment, sends nothing.
+    """
+    rows = [row for row in caseload_for(link_worker, today=today).rows if row.overdue]
+    if not rows or not link_worker.email:
+        return False
+    with transaction.atomic():
+        _claim, created = DigestSent.objects.get_or_create(
+            user=link_worker, sent_on=today, defaults={"created_at": timezone.now()}
+        )
+        if not created:
+            return False
+        with translation.override(link_worker.preferred_language):
+            context = {
+                "recipient": link_worker,
+                "rows": rows,
+                "today": today,
+                "url": settings.SITE_URL.rstrip("/")
+                + reverse("linkworkers:caseload")
+                + "?due=overdue",
+            }
+            outbox_email_queue(
+                to=link_worker.email,
+                subject=" ".join(
+                    render_to_string("linkworkers/email/digest_subject.txt", context).split()
+                ),
+                body_text=render_to_string("linkworkers/email/digest.txt", context),
+                body_html=render_to_string("linkworkers/email/digest.html", context),
+                now=timezone.now(),
+            )
+    return True
+
+
+def digests_send(*, today=None) -> int:
+    """The daily digest for every active link worker with something overdue."""
+    today = today or timezone.localdate()
+    workers = User.objects.filter(role=Role.LINK_WORKER, is_active=True).order_by("pk")
+    return sum(digest_send(link_worker=worker, today=today) for worker in workers)
+
+
+def outcome_reviews_notify(*, today=None) -> int:
+    """Tell each link worker when a baseline's review falls due (OUTCOME_REVIEW_WEEKS on).
+
+    Once per baseline: the OutcomeReviewNotice row (one per baseline) is the
+    claim, written with the notification in one transaction.
+    """
+    today = today or timezone.localdate()
+    cutoff = today - timedelta(weeks=settings.OUTCOME_REVIEW_WEEKS)
+    followed_up = OutcomeMeasure.objects.filter(
+        referral_id=OuterRef("referral_id"),
+        instrument_id=OuterRef("instrument_id"),
+        answered_on__gte=OuterRef("answered_on"),
+    ).exclude(timepoint=Timepoint.BASELINE)
+    due = (
+        OutcomeMeasure.objects.filter(
+            timepoint=Timepoint.BASELINE,
+            answered_on__lte=cutoff,
+            referral__status__in=OPEN_STATUSES,
+            referral__link_worker__isnull=False,
+        )
+        .exclude(Exists(followed_up))
+        .exclude(Exists(OutcomeReviewNotice.objects.filter(baseline_id=OuterRef("pk"))))
+        .select_related(
+            "referral__person", "referral__link_worker", "referral__scheme", "instrument"
+        )
+    )
+    told = 0
+    for baseline in due:
+        due_on = baseline.answered_on + timedelta(weeks=settings.OUTCOME_REVIEW_WEEKS)
+        with transaction.atomic():
+            _notice, created = OutcomeReviewNotice.objects.get_or_create(
+                baseline=baseline, defaults={"due_on": due_on, "notified_at": timezone.now()}
+            )
+            if not created:
+                continue
+            referral = baseline.referral
+            colleague_notify(
+                referral=referral, recipient=referral.link_worker,
+                message=lambda b=baseline, r=referral, d=due_on: _(
+                    "The %(instrument)s review for %(name)s (%(ref)s) is due (%(date)s)."
+                ) % {"instrument": b.instrument.display_name, "name": r.person,
+                     "ref": r.reference, "date": date_format(d)},
+            )  # fmt: skip
+            told += 1
+    return told
+
+
+def holds_resume_due(*, today=None) -> int:
+    """On-hold cases whose review date has come go back to in progress, by the system.
+
+    The move goes through `referral_resume` (actor None: a system move the
+    transition table allows); its from-status check means a second run, or a
+    case the link worker resumed meanwhile, is left alone.
+    """
+    today = today or timezone.localdate()
+    due = Referral.objects.filter(
+        status=Status.ON_HOLD, hold_review_date__lte=today, link_worker__isnull=False
+    ).values_list("pk", flat=True)
+    resumed = 0
+    for referral in Referral.objects.filter(pk__in=list(due)).select_related(
+        "person", "link_worker", "scheme"
+    ):
+        with transaction.atomic():
+            try:
+                referral = referral_resume(
+                    referral=referral, actor=None,
+                    note=_("The review date came: the case is back in progress."),
+                )  # fmt: skip
+            except InvalidTransition:
+                continue
+            colleague_notify(
+                referral=referral, recipient=referral.link_worker,
+                message=lambda r=referral: _(
+                    "%(name)s (%(ref)s) was on hold until today and is back on your caseload."
+                ) % {"name": r.person, "ref": r.reference},
+            )  # fmt: skip
+            resumed += 1
+    return resumed

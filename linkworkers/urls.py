@@ -6,6 +6,21 @@ app_name = "linkworkers"
 
 urlpatterns = [
     path("", views.caseload, name="caseload"),
+    path("team/", views.team, name="team"),
+    path("waiting/", views.waiting_list, name="waiting"),
+    path("supervision/", views.supervision_own, name="supervision"),
+    path("supervision/<uuid:user_uuid>/", views.supervision_for, name="supervision_for"),
+    path("<uuid:referral_uuid>/people/", views.case_people, name="people"),
+    path("<uuid:referral_uuid>/reassign/", views.case_reassign, name="reassign"),
+    path(
+        "<uuid:referral_uuid>/peer-navigators/", views.peer_navigator_add, name="peer_navigator_add"
+    ),
+    path(
+        "<uuid:referral_uuid>/peer-navigators/<uuid:user_uuid>/remove/",
+        views.peer_navigator_remove,
+        name="peer_navigator_remove",
+    ),
+    path("<uuid:referral_uuid>/peer/", views.peer_case, name="peer_case"),
     path("<uuid:referral_uuid>/", views.case_overview, name="case"),
     path("<uuid:referral_uuid>/contacts/", views.contact_log, name="contact_log"),
     path("<uuid:referral_uuid>/what-matters/", views.what_matters, name="what_matters"),

@@ -10,8 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import AuditEvent
+from accounts.models import AuditEvent, Role
 from accounts.services import audit_record
+from referrals import services as referrals_services
 from referrals.exceptions import ApplicationError, StaleVersion, ValidationError
 from referrals.models import ClosureReason, Status
 from referrals.selectors import allowed_moves_for
@@ -25,7 +26,10 @@ from .forms import (
     GoalForm,
     GoalUpdateForm,
     OutcomeForm,
+    PeerNavigatorForm,
+    ReassignForm,
     ReopenForm,
+    SupervisionNoteForm,
     WhatMattersForm,
 )
 from .models import CLOSURE_PART_LIMIT, Goal, GoalStatus, Timepoint
@@ -394,3 +398,221 @@ def outcome_record(request, referral_uuid, instrument_code, timepoint):
         "linkworkers/outcome_record.html",
         {"instrument": instrument, "timepoint": Timepoint(timepoint), "form": form},
     )
+
+
+# The coordinator side: the team, reassigning, the waiting list ----------------
+
+
+def _must_coordinate(request):
+    if request.user.role != Role.COORDINATOR or not request.user.organisation_id:
+        raise PermissionDenied
+
+
+@login_required
+@require_GET
+def team(request):
+    _must_coordinate(request)
+    rows = selectors.team_for(request.user)
+    audit_record(
+        actor=request.user, action=AuditEvent.Action.VIEW, request=request,
+        detail=f"team: {len(rows)} link workers",
+    )  # fmt: skip
+    return render(
+        request, "linkworkers/team.html", {"rows": rows, "statuses": selectors.team_statuses()}
+    )
+
+
+@login_required
+@require_GET
+def waiting_list(request):
+    _must_coordinate(request)
+    rows = selectors.waiting_list_for(request.user)
+    audit_record(
+        actor=request.user, action=AuditEvent.Action.VIEW, request=request,
+        detail=f"waiting list: {len(rows)} referrals",
+    )  # fmt: skip
+    return render(request, "linkworkers/waiting_list.html", {"rows": rows})
+
+
+def _render_people(request, referral, *, reassign_form=None, peer_form=None, status=200):
+    if reassign_form is None and request.user.role == Role.COORDINATOR and referral.is_open:
+        reassign_form = ReassignForm(
+            initial={"version": referral.version},
+            choices=selectors.reassign_choices_for(request.user, referral),
+        )
+    may_attach = referral.is_open and selectors.may_attach_peer(request.user, referral)
+    if peer_form is None and may_attach:
+        peer_form = PeerNavigatorForm(choices=selectors.peer_navigator_choices_for(referral))
+    return _render_case(
+        request, referral, "people", "linkworkers/case_people.html",
+        {
+            "peers": selectors.peer_navigators_on(referral),
+            "may_attach": may_attach,
+            "reassign_form": reassign_form,
+            "peer_form": peer_form if may_attach else None,
+        },
+        status=status,
+    )  # fmt: skip
+
+
+@login_required
+@require_GET
+def case_people(request, referral_uuid):
+    return _render_people(request, _open_case(request, referral_uuid))
+
+
+@login_required
+@require_POST
+def case_reassign(request, referral_uuid):
+    referral = _open_case(request, referral_uuid)
+    _must_coordinate(request)
+    form = ReassignForm(
+        request.POST, choices=selectors.reassign_choices_for(request.user, referral)
+    )
+    if form.is_valid():
+        try:
+            referral = referrals_services.referral_reassign(
+                referral=referral, actor=request.user,
+                link_worker=form.cleaned_data["link_worker"],
+                expected_version=form.cleaned_data["version"],
+            )  # fmt: skip
+        except ValidationError as error:
+            form.add_service_errors(error.field_errors)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return redirect("linkworkers:people", referral_uuid=referral.uuid)
+        else:
+            messages.success(
+                request,
+                _("The case is now held by %(name)s.") % {"name": referral.link_worker},
+            )
+            return redirect("linkworkers:people", referral_uuid=referral.uuid)
+    return _render_people(request, referral, reassign_form=form, status=400)
+
+
+@login_required
+@require_POST
+def peer_navigator_add(request, referral_uuid):
+    referral = _open_case(request, referral_uuid)
+    if not selectors.may_attach_peer(request.user, referral):
+        raise PermissionDenied
+    form = PeerNavigatorForm(request.POST, choices=selectors.peer_navigator_choices_for(referral))
+    if form.is_valid():
+        try:
+            services.peer_navigator_attach(
+                referral=referral, actor=request.user, request=request,
+                peer_navigator=form.cleaned_data["peer_navigator"],
+            )  # fmt: skip
+        except ValidationError as error:
+            form.add_service_errors(error.field_errors)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return redirect("linkworkers:people", referral_uuid=referral.uuid)
+        else:
+            messages.success(request, _("Peer navigator added to the case."))
+            return redirect("linkworkers:people", referral_uuid=referral.uuid)
+    return _render_people(request, referral, peer_form=form, status=400)
+
+
+@login_required
+@require_POST
+def peer_navigator_remove(request, referral_uuid, user_uuid):
+    referral = _open_case(request, referral_uuid)
+    assignment = selectors.peer_navigators_on(referral).filter(user__uuid=user_uuid).first()
+    if assignment is None:
+        raise Http404
+    if not selectors.may_attach_peer(request.user, referral):
+        raise PermissionDenied
+    try:
+        services.peer_navigator_detach(assignment=assignment, actor=request.user, request=request)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Peer navigator removed from the case."))
+    return redirect("linkworkers:people", referral_uuid=referral.uuid)
+
+
+# Supervision notes ---------------------------------------------------------------
+
+
+def _supervision_page(request, supervisee):
+    cases = selectors.supervision_cases_for(supervisee)
+    form = SupervisionNoteForm(request.POST or None, cases=cases)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.supervision_note_add(
+                link_worker=supervisee, author=request.user, request=request,
+                text=form.cleaned_data["text"], referral=form.cleaned_data["referral"],
+            )  # fmt: skip
+        except ValidationError as error:
+            form.add_service_errors(error.field_errors)
+        except ApplicationError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Supervision note saved."))
+            return redirect(request.path)
+    notes = list(selectors.supervision_notes_for(request.user, supervisee))
+    audit_record(
+        actor=request.user, action=AuditEvent.Action.VIEW, request=request,
+        detail=f"supervision notes of user {supervisee.pk}: {len(notes)}",
+    )  # fmt: skip
+    return render(
+        request,
+        "linkworkers/supervision.html",
+        {"supervisee": supervisee, "notes": notes, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def supervision_own(request):
+    if request.user.role != Role.LINK_WORKER:
+        raise PermissionDenied
+    return _supervision_page(request, request.user)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def supervision_for(request, user_uuid):
+    return _supervision_page(request, selectors.supervisee_for(request.user, user_uuid))
+
+
+# The peer navigator's limited view -------------------------------------------------
+
+
+def _render_peer_case(request, referral, contact_form=None, status=200):
+    contacts = list(selectors.contacts_for(referral))
+    return render(
+        request, "linkworkers/peer_case.html",
+        {
+            "referral": referral,
+            "contacts": contacts,
+            "goals": selectors.goals_for(referral),
+            "contact_form": contact_form or ContactForm(initial={"happened_at": timezone.now()}),
+        },
+        status=status,
+    )  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def peer_case(request, referral_uuid):
+    referral = selectors.get_peer_case_for(request.user, referral_uuid)
+    referral_view_record(referral=referral, actor=request.user, request=request)
+    if request.method == "GET":
+        return _render_peer_case(request, referral)
+    form = ContactForm(request.POST)
+    if form.is_valid():
+        try:
+            services.contact_log(referral=referral, actor=request.user, request=request,
+                                 **form.cleaned_data)  # fmt: skip
+        except ValidationError as error:
+            form.add_service_errors(error.field_errors)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return redirect("linkworkers:peer_case", referral_uuid=referral.uuid)
+        else:
+            messages.success(request, _("Contact recorded."))
+            return redirect("linkworkers:peer_case", referral_uuid=referral.uuid)
+    return _render_peer_case(request, referral, contact_form=form, status=400)

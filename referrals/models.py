@@ -199,6 +199,8 @@ TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     (Status.ON_HOLD, Status.CLOSED): frozenset({Role.LINK_WORKER, Role.COORDINATOR}),
     (Status.CLOSED, Status.IN_PROGRESS): frozenset({Role.LINK_WORKER, Role.COORDINATOR}),
 }
+# Moves the system makes by itself (actor None), from scheduled jobs.
+SYSTEM_TRANSITIONS: frozenset[tuple[str, str]] = frozenset({(Status.ON_HOLD, Status.IN_PROGRESS)})
 REOPEN_DAYS = 90
 OPEN_STATUSES = (Status.ALLOCATED, Status.IN_PROGRESS, Status.ON_HOLD)
 

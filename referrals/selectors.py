@@ -13,6 +13,7 @@ from accounts.models import Organisation, Role
 from .exceptions import NoSchemeForArea
 from .models import (
     REOPEN_DAYS,
+    SYSTEM_TRANSITIONS,
     TRANSITIONS,
     Notification,
     Referral,
@@ -167,6 +168,12 @@ def move_refusal(*, actor, referral, to_status, now=None):
             "from": Status(from_status).label,
             "to": Status(to_status).label,
         }
+    if actor is None:
+        # The system (a Celery beat job) has no role: it may make only the
+        # moves listed in SYSTEM_TRANSITIONS, such as bringing a hold back on its review date.
+        if (from_status, to_status) in SYSTEM_TRANSITIONS:
+            return None
+        return _("Your role cannot move a referral to %(to)s.") % {"to": Status(to_status).label}
     if actor.role not in roles:
         return _("Your role cannot move a referral to %(to)s.") % {"to": Status(to_status).label}
     in_scope = {

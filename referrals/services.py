@@ -25,6 +25,7 @@ from accounts.services import audit_record
 
 from .exceptions import IdempotencyConflict, InvalidTransition, StaleVersion, ValidationError
 from .models import (
+    OPEN_STATUSES,
     TEXT_LIMIT,
     ApiIdempotencyKey,
     ClosureReason,
@@ -642,3 +643,126 @@ def notifications_mark_all_read(*, user) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+
+
+# Reassignment (no status change) -----------------------------------------
+
+
+def referral_reassign(*, referral, actor, link_worker, expected_version) -> Referral:
+    """Give an open case to another link worker of the scheme; the status stays.
+
+    Not a lifecycle move (DESIGN.md has no status for it), so it does not go
+    through `referral_transition`, but it keeps the same rules: the row is
+    locked, the version checked, a timeline event appended, and the new link
+    worker told (in-app and by email, after commit). Only a coordinator of
+    the referral's scheme may do it.
+    """
+    if not (
+        link_worker is not None
+        and link_worker.role == Role.LINK_WORKER
+        and link_worker.is_active
+        and link_worker.organisation_id == referral.scheme_id
+    ):
+        message = _("Choose a link worker from this scheme.")
+        raise ValidationError(message, field_errors={"link_worker": [message]})
+    with transaction.atomic():
+        locked = (
+            Referral.objects.select_for_update()
+            .select_related("link_worker", "scheme", "person")
+            .get(pk=referral.pk)
+        )
+        if locked.version != expected_version:
+            raise StaleVersion(
+                _(
+                    "This referral was changed by someone else while you were looking at it "
+                    "(it is now %(status)s). Nothing you entered was saved: check it and try again."
+                )
+                % {"status": locked.get_status_display()}
+            )
+        if not (
+            actor.role == Role.COORDINATOR
+            and actor.organisation_id is not None
+            and actor.organisation_id == locked.scheme_id
+        ):
+            raise InvalidTransition(_("Only a coordinator of this scheme can reassign a case."))
+        if locked.status not in OPEN_STATUSES:
+            raise InvalidTransition(
+                _("This case is %(status)s, so it cannot be reassigned.")
+                % {"status": locked.get_status_display()}
+            )
+        if locked.link_worker_id == link_worker.pk:
+            message = _("This case is already held by %(name)s.") % {
+                "name": link_worker.get_full_name() or link_worker.username
+            }
+            raise ValidationError(message, field_errors={"link_worker": [message]})
+        previous = locked.link_worker
+        now = timezone.now()
+        locked.link_worker = link_worker
+        locked.version += 1
+        locked.save(update_fields=["link_worker", "version", "updated_at"])
+        names = {
+            "old": previous.get_full_name() or previous.username,
+            "new": link_worker.get_full_name() or link_worker.username,
+        }
+        ReferralEvent.objects.create(
+            referral=locked, kind=ReferralEvent.Kind.NOTE, actor=actor,
+            note=_("Reassigned from %(old)s to %(new)s.") % names,
+            visible_to_referrer=False, created_at=now,
+        )  # fmt: skip
+        audit_record(
+            actor=actor, action=AuditEvent.Action.CHANGE, obj=locked.person,
+            detail=f"referral {locked.reference} reassigned from user {previous.pk} "
+            f"to user {link_worker.pk}",
+        )  # fmt: skip
+        colleague_notify(
+            referral=locked, recipient=link_worker, now=now, template="notice",
+            message=lambda: _("%(name)s (%(ref)s) is now on your caseload, reassigned by %(by)s.")
+            % {"name": locked.person, "ref": locked.reference,
+               "by": actor.get_full_name() or actor.username},
+        )  # fmt: skip
+    return locked
+
+
+def colleague_notify(*, referral, recipient, message, now=None, template="notice"):
+    """Tell a colleague (a link worker) about a case: in-app and by email, in their language.
+
+    `message` is a callable so it is translated inside the recipient's
+    language. The email goes through the outbox after commit.
+    """
+    now = now or timezone.now()
+    if not recipient.is_active:
+        return
+    with translation.override(recipient.preferred_language):
+        path = reverse("referrals:detail", kwargs={"referral_uuid": referral.uuid})
+        context = {
+            "referral": referral,
+            "recipient": recipient,
+            "message": message(),
+            "url": settings.SITE_URL.rstrip("/") + path,
+        }
+        Notification.objects.create(
+            recipient=recipient, referral=referral, message=context["message"], created_at=now
+        )
+        if not recipient.email:
+            return
+        email = OutboxEmail.objects.create(
+            referral=referral,
+            to=recipient.email,
+            subject=" ".join(
+                render_to_string(f"referrals/email/{template}_subject.txt", context).split()
+            ),
+            body_text=render_to_string(f"referrals/email/{template}.txt", context),
+            body_html=render_to_string(f"referrals/email/{template}.html", context),
+            created_at=now,
+        )
+    transaction.on_commit(partial(_enqueue_email, email.pk))
+
+
+def outbox_email_queue(*, to, subject, body_text, body_html, now, referral=None) -> OutboxEmail:
+    """Write an email to the outbox; it is sent after commit (or by the periodic resend)."""
+    email = OutboxEmail.objects.create(
+        referral=referral, to=to, subject=subject, body_text=body_text, body_html=body_html,
+        created_at=now,
+    )  # fmt: skip
+    transaction.on_commit(partial(_enqueue_email, email.pk))
+    return email

@@ -15,6 +15,7 @@ HOME_HEADINGS = {
     Role.PROVIDER: "Your services",
     Role.COMMISSIONER: "Statistics for your area",
     Role.ADMIN: "Administration",
+    Role.PEER_NAVIGATOR: "Your cases",
 }
 
 

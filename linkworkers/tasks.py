@@ -1,0 +1,23 @@
+"""Celery beat jobs for link workers: thin wrappers around services, safe to run twice."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="linkworkers.send_digests")
+def send_digests():
+    """Each morning: every link worker with something overdue gets one email listing it."""
+    return services.digests_send()
+
+
+@shared_task(name="linkworkers.notify_outcome_reviews")
+def notify_outcome_reviews():
+    """A baseline's review falls due OUTCOME_REVIEW_WEEKS on: its link worker is told, once."""
+    return services.outcome_reviews_notify()
+
+
+@shared_task(name="linkworkers.resume_holds")
+def resume_holds():
+    """On-hold cases come back on their review date."""
+    return services.holds_resume_due()
