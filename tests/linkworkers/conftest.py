@@ -68,3 +68,27 @@ def people(gp, coordinator, link_worker, other_link_worker, outsider_referrer,
         "provider": provider_user,
         "commissioner": commissioner,
     }
+
+
+@pytest.fixture
+def peer_navigator(scheme):
+    """Siân volunteers with the scheme as a peer navigator."""
+    return UserFactory(username="sian", first_name="Siân", last_name="Hughes",
+                       role=Role.PEER_NAVIGATOR, organisation=scheme)  # fmt: skip
+
+
+@pytest.fixture
+def other_peer_navigator(scheme):
+    """Iolo is a peer navigator of the same scheme, not on Glenys's case."""
+    return UserFactory(username="iolo", first_name="Iolo", last_name="Evans",
+                       role=Role.PEER_NAVIGATOR, organisation=scheme)  # fmt: skip
+
+
+@pytest.fixture
+def attached(case, peer_navigator, link_worker):
+    """Llinos has attached Siân to Glenys's case."""
+    from linkworkers.models import PeerNavigatorAssignment
+
+    return PeerNavigatorAssignment.objects.create(
+        referral=case, user=peer_navigator, added_by=link_worker, added_at=timezone.now()
+    )
