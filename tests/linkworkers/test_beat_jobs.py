@@ -144,8 +144,12 @@ def test_the_beat_schedule_has_the_jobs(settings):
 
 def test_other_schemes_cases_are_resumed_too(outsider_coordinator):
     worker = UserFactory(role="link_worker", organisation=outsider_coordinator.organisation)
-    other = ReferralFactory(scheme=outsider_coordinator.organisation, link_worker=worker,
-                            status=Status.ON_HOLD, hold_review_date=timezone.localdate())  # fmt: skip
+    other = ReferralFactory(
+        scheme=outsider_coordinator.organisation,
+        link_worker=worker,
+        status=Status.ON_HOLD,
+        hold_review_date=timezone.localdate(),
+    )
     assert tasks.resume_holds() == 1
     other.refresh_from_db()
     assert other.status == Status.IN_PROGRESS
