@@ -6,8 +6,19 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import User
-from linkworkers.models import Contact, Goal, WhatMatters
-from linkworkers.selectors import caseload_for, contacts_for, unable_to_contact_due
+from linkworkers.models import (
+    Contact,
+    Goal,
+    PeerNavigatorAssignment,
+    SupervisionNote,
+    WhatMatters,
+)
+from linkworkers.selectors import (
+    caseload_for,
+    contacts_for,
+    peer_case_list_for,
+    unable_to_contact_due,
+)
 from referrals.models import ReferralEvent, Status
 
 pytestmark = pytest.mark.django_db
@@ -49,3 +60,16 @@ def test_running_it_twice_adds_nothing(llinos):
     counts = (Contact.objects.count(), WhatMatters.objects.count(), Goal.objects.count())
     call_command("seed_demo", stdout=StringIO())
     assert (Contact.objects.count(), WhatMatters.objects.count(), Goal.objects.count()) == counts
+
+
+def test_the_demo_peer_navigator_is_on_two_of_her_cases(llinos):
+    peer = User.objects.get(username="peernavigator")
+    assert peer.check_password("demo")
+    assert peer_case_list_for(peer).filter(link_worker=llinos).count() == 2
+    assert SupervisionNote.objects.filter(link_worker=llinos).count() == 3
+
+
+def test_the_coordination_demo_runs_twice(llinos):
+    call_command("seed_demo", stdout=StringIO())
+    assert PeerNavigatorAssignment.objects.count() == 2
+    assert SupervisionNote.objects.count() == 3
