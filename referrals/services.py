@@ -667,7 +667,9 @@ def referral_reassign(*, referral, actor, link_worker, expected_version) -> Refe
         raise ValidationError(message, field_errors={"link_worker": [message]})
     with transaction.atomic():
         locked = (
-            Referral.objects.select_for_update()
+            # Only the referral row is locked: PostgreSQL refuses FOR UPDATE on
+            # the nullable side of the outer join to the link worker.
+            Referral.objects.select_for_update(of=("self",))
             .select_related("link_worker", "scheme", "person")
             .get(pk=referral.pk)
         )
