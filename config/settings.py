@@ -180,6 +180,11 @@ CELERY_BEAT_SCHEDULE["referrals-resend-unsent-emails"] = {
     "task": "referrals.tasks.resend_unsent_emails",
     "schedule": 300.0,
 }
+# Referrals to providers unanswered for 7 days get a reminder; at 14 days they are declined.
+CELERY_BEAT_SCHEDULE["linkworkers-connection-reminders"] = {
+    "task": "linkworkers.connection_reminders",
+    "schedule": crontab(hour=7, minute=0),
+}
 
 if REDIS_URL:
     CACHES = {

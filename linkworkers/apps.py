@@ -13,3 +13,4 @@ class LinkworkersConfig(AppConfig):
         from . import home
 
         register_home_context(Role.LINK_WORKER, home.link_worker_home)
+        register_home_context(Role.PROVIDER, home.provider_home)

@@ -642,3 +642,50 @@ def notifications_mark_all_read(*, user) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+
+
+def outbox_email_queue(*, referral, to, template, context, now=None) -> OutboxEmail:
+    """Write one email to the outbox (subject, text and HTML templates); send after commit.
+
+    Render in the recipient's language (call inside translation.override).
+    """
+    email = OutboxEmail.objects.create(
+        referral=referral,
+        to=to,
+        subject=" ".join(render_to_string(f"{template}_subject.txt", context).split()),
+        body_text=render_to_string(f"{template}.txt", context),
+        body_html=render_to_string(f"{template}.html", context),
+        created_at=now or timezone.now(),
+    )
+    transaction.on_commit(partial(_enqueue_email, email.pk))
+    return email
+
+
+def user_notify(*, recipient, referral, message, url_path, now=None) -> None:
+    """Tell one user about something on a referral: an in-app notification and an email.
+
+    `message` is a callable returning the text, called in the recipient's
+    language. Call inside the transaction making the change: the outbox row
+    exists exactly when the change does and is sent after commit.
+    """
+    if recipient is None or not recipient.is_active:
+        return
+    now = now or timezone.now()
+    with translation.override(recipient.preferred_language):
+        context = {
+            "referral": referral,
+            "recipient": recipient,
+            "message": message(),
+            "url": settings.SITE_URL.rstrip("/") + url_path,
+        }
+        Notification.objects.create(
+            recipient=recipient, referral=referral, message=context["message"], created_at=now
+        )
+        if recipient.email:
+            outbox_email_queue(
+                referral=referral,
+                to=recipient.email,
+                template="referrals/email/notice",
+                context=context,
+                now=now,
+            )

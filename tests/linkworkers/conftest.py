@@ -68,3 +68,15 @@ def people(gp, coordinator, link_worker, other_link_worker, outsider_referrer,
         "provider": provider_user,
         "commissioner": commissioner,
     }
+
+
+from tests.linkworkers import connection_people  # noqa: E402
+
+growing_org = connection_people.growing_org
+prys = connection_people.prys
+rhodri = connection_people.rhodri
+gardening = connection_people.gardening
+signposting = connection_people.signposting
+in_progress = connection_people.in_progress
+proposed = connection_people.proposed
+referred = connection_people.referred
