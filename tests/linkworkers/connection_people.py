@@ -28,8 +28,9 @@ def growing_org(db):
 @pytest.fixture
 def prys(growing_org):
     """Prys runs the gardening group's referrals."""
-    return UserFactory(username="prys-tvgt", first_name="Prys", role=Role.PROVIDER,
-                       organisation=growing_org)  # fmt: skip
+    return UserFactory(
+        username="prys-tvgt", first_name="Prys", role=Role.PROVIDER, organisation=growing_org
+    )
 
 
 @pytest.fixture
@@ -50,8 +51,11 @@ def gardening(growing_org):
 
 @pytest.fixture
 def signposting(growing_org):
-    return ServiceFactory(name="Drop-in allotment", takes_direct_referrals=False,
-                          provider=ProviderFactory(organisation=growing_org))  # fmt: skip
+    return ServiceFactory(
+        name="Drop-in allotment",
+        takes_direct_referrals=False,
+        provider=ProviderFactory(organisation=growing_org),
+    )
 
 
 @pytest.fixture
@@ -63,8 +67,12 @@ def in_progress(case):
 
 @pytest.fixture
 def proposed(in_progress, gardening, link_worker):
-    return ConnectionFactory(referral=in_progress, service=gardening, created_by=link_worker,
-                             note_for_provider="Glenys loves growing tomatoes.")  # fmt: skip
+    return ConnectionFactory(
+        referral=in_progress,
+        service=gardening,
+        created_by=link_worker,
+        note_for_provider="Glenys loves growing tomatoes.",
+    )
 
 
 @pytest.fixture

@@ -13,9 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _events(referral):
-    return list(
-        ReferralEvent.objects.filter(referral=referral, kind=ReferralEvent.Kind.CONNECTION)
-    )
+    return list(ReferralEvent.objects.filter(referral=referral, kind=ReferralEvent.Kind.CONNECTION))
 
 
 def test_llinos_proposes_the_gardening_group(in_progress, link_worker, gardening):
@@ -47,8 +45,9 @@ def test_the_same_service_twice_is_refused(proposed, link_worker, gardening):
 
 def test_a_long_note_is_refused_naming_the_field(in_progress, link_worker, gardening):
     with pytest.raises(ValidationError) as error:
-        services.connection_propose(referral=in_progress, actor=link_worker, service=gardening,
-                                    note_for_provider="x" * 1001)  # fmt: skip
+        services.connection_propose(
+            referral=in_progress, actor=link_worker, service=gardening, note_for_provider="x" * 1001
+        )
     assert list(error.value.field_errors) == ["note_for_provider"]
 
 
@@ -207,8 +206,9 @@ def test_a_declined_connection_cannot_stop(referred, prys, link_worker):
 
 def test_llinos_records_an_unmet_need(in_progress, link_worker):
     term = TaxonomyTermFactory(name="Men's groups")
-    need = services.unmet_need_record(referral=in_progress, actor=link_worker, category=term,
-                                      notes="Nothing within 10 miles")  # fmt: skip
+    need = services.unmet_need_record(
+        referral=in_progress, actor=link_worker, category=term, notes="Nothing within 10 miles"
+    )
     assert need.category == term
     assert "Unmet need: Men's groups." in _events(in_progress)[0].note
 
@@ -222,8 +222,9 @@ def test_an_unmet_need_needs_a_category(in_progress, link_worker):
 
 def test_dafydd_cannot_record_an_unmet_need(in_progress, other_link_worker):
     with pytest.raises(InvalidTransition):
-        services.unmet_need_record(referral=in_progress, actor=other_link_worker,
-                                   category=TaxonomyTermFactory())  # fmt: skip
+        services.unmet_need_record(
+            referral=in_progress, actor=other_link_worker, category=TaxonomyTermFactory()
+        )
 
 
 def test_reply_time_and_acceptance_are_stored_on_the_service(referred, prys, link_worker):
@@ -242,8 +243,9 @@ def test_reply_time_and_acceptance_are_stored_on_the_service(referred, prys, lin
 
 def test_the_share_counts_declines(referred, prys, link_worker, gardening):
     services.connection_decline(connection=referred, actor=prys, reason="at_capacity")
-    second = services.connection_propose(referral=referred.referral, actor=link_worker,
-                                         service=gardening)  # fmt: skip
+    second = services.connection_propose(
+        referral=referred.referral, actor=link_worker, service=gardening
+    )
     services.connection_refer(connection=second, actor=link_worker)
     services.connection_accept(connection=second, actor=prys)
     gardening.refresh_from_db()
