@@ -620,3 +620,18 @@ def prescription_for(referral) -> dict:
         "goals": [goal for goal in goals_for(referral) if goal.status in OPEN_GOAL_STATUSES],
         "connections": list(connections_for_prescription(referral)),
     }
+
+
+def connected_to_text(referral) -> str:
+    """The closure summary's "what they were connected to", drafted from the connections."""
+    taken_up = connections_for_case(referral).filter(
+        status__in=(
+            ConnectionStatus.ACCEPTED,
+            ConnectionStatus.ATTENDING,
+            ConnectionStatus.COMPLETED,
+        )
+    )
+    return "; ".join(
+        f"{connection.service.display_name} ({connection.get_status_display().lower()})"
+        for connection in taken_up.order_by("proposed_at", "pk")
+    )

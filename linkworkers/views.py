@@ -275,6 +275,7 @@ def _close_initial(request, referral):
             :CLOSURE_PART_LIMIT
         ],
         "outcomes": "; ".join(goal.description for goal in goals)[:CLOSURE_PART_LIMIT],
+        "connected_to": selectors.connected_to_text(referral)[:CLOSURE_PART_LIMIT],
     }
 
 

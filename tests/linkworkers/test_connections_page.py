@@ -214,3 +214,12 @@ def test_an_unmet_need_without_a_category_names_it(client, link_worker, in_progr
     assert response.status_code == 400
     assert response.context["need_form"].errors["category"]
     assert not UnmetNeed.objects.exists()
+
+
+def test_the_closure_form_starts_from_the_connections(client, link_worker, referred, prys):
+    services.connection_accept(connection=referred, actor=prys)
+    client.force_login(link_worker)
+    response = client.get(reverse("linkworkers:close", args=[referred.referral.uuid]))
+    assert response.context["form"].initial["connected_to"] == (
+        "Community gardening group (accepted)"
+    )
