@@ -6,8 +6,13 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import User
-from linkworkers.models import Contact, Goal, WhatMatters
-from linkworkers.selectors import caseload_for, contacts_for, unable_to_contact_due
+from linkworkers.models import Connection, Contact, Goal, WhatMatters
+from linkworkers.selectors import (
+    caseload_for,
+    connections_for_provider,
+    contacts_for,
+    unable_to_contact_due,
+)
 from referrals.models import ReferralEvent, Status
 
 pytestmark = pytest.mark.django_db
@@ -49,3 +54,10 @@ def test_running_it_twice_adds_nothing(llinos):
     counts = (Contact.objects.count(), WhatMatters.objects.count(), Goal.objects.count())
     call_command("seed_demo", stdout=StringIO())
     assert (Contact.objects.count(), WhatMatters.objects.count(), Goal.objects.count()) == counts
+
+
+def test_the_demo_provider_has_a_referral_to_answer(llinos):
+    provider = User.objects.get(username="provider")
+    statuses = set(connections_for_provider(provider).values_list("status", flat=True))
+    assert {"referred", "attending"} <= statuses
+    assert Connection.objects.filter(created_by=llinos, status="proposed").exists()
