@@ -195,6 +195,11 @@ CELERY_BEAT_SCHEDULE["linkworkers-outcome-reviews-due"] = {
     "task": "linkworkers.notify_outcome_reviews",
     "schedule": crontab(hour=7, minute=15),
 }
+# Referrals to providers unanswered for 7 days get a reminder; at 14 days they are declined.
+CELERY_BEAT_SCHEDULE["linkworkers-connection-reminders"] = {
+    "task": "linkworkers.connection_reminders",
+    "schedule": crontab(hour=7, minute=0),
+}
 
 if REDIS_URL:
     CACHES = {

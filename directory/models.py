@@ -241,6 +241,15 @@ class Service(models.Model):
         blank=True,
         related_name="+",
     )
+    # How the provider answers referrals, written by linkworkers after each answer
+    # (directory knows nothing of connections; DESIGN.md, Layout).
+    usual_reply_days = models.PositiveIntegerField(
+        _("usual reply time (days)"), null=True, blank=True, editable=False
+    )
+    accepted_share = models.DecimalField(
+        _("share of referrals accepted"), max_digits=4, decimal_places=3, null=True, blank=True,
+        editable=False,
+    )  # fmt: skip
     # When the provider was last told the listing is stale (keeps the beat job from repeating).
     stale_notified_on = models.DateField(null=True, blank=True, editable=False)
 

@@ -796,3 +796,10 @@ def service_check_record(
             detail=f"pre-referral check of service {service.uuid}",
         )
     return check
+
+
+def service_update_referral_stats(*, service, usual_reply_days, accepted_share) -> None:
+    """Store how the provider answers referrals (computed by linkworkers, shown on the listing)."""
+    Service.objects.filter(pk=service.pk).update(
+        usual_reply_days=usual_reply_days, accepted_share=accepted_share
+    )

@@ -3,12 +3,14 @@ from django.contrib import admin
 from .models import (
     Answer,
     ClosureSummary,
+    Connection,
     Contact,
     Goal,
     Instrument,
     Item,
     LinkWorker,
     OutcomeMeasure,
+    UnmetNeed,
     WhatMatters,
 )
 
@@ -121,3 +123,18 @@ class OutcomeMeasureAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Connection)
+class ConnectionAdmin(ReadOnlyAdmin):
+    list_display = ["referral", "service", "status", "proposed_at", "referred_at", "answered_at"]
+    list_filter = ["status", "decline_reason"]
+    list_select_related = ["referral", "service"]
+    search_fields = ["referral__reference", "service__name"]
+
+
+@admin.register(UnmetNeed)
+class UnmetNeedAdmin(ReadOnlyAdmin):
+    list_display = ["referral", "category", "recorded_by", "recorded_at"]
+    list_select_related = ["referral", "category", "recorded_by"]
+    search_fields = ["referral__reference"]

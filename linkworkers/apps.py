@@ -14,3 +14,4 @@ class LinkworkersConfig(AppConfig):
 
         register_home_context(Role.LINK_WORKER, home.link_worker_home)
         register_home_context(Role.PEER_NAVIGATOR, home.peer_navigator_home)
+        register_home_context(Role.PROVIDER, home.provider_home)

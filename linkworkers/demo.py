@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import User
 from referrals.models import Referral, ReferralEvent, Status
 
+from .demo_connections import seed_connections
 from .demo_coordination import seed_coordination
 from .demo_outcomes import seed_outcomes
 from .models import Contact, ContactOutcome, Goal, GoalStatus, WhatMatters
@@ -74,6 +75,7 @@ def seed(stdout):
     _seed_casework(stdout)
     seed_outcomes(stdout)
     seed_coordination(stdout)
+    seed_connections(stdout)
 
 
 def _seed_casework(stdout):

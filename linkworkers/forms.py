@@ -7,9 +7,22 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role
 from referrals.models import ClosureReason, Status
 
-from .models import CLOSURE_PART_LIMIT, NOTE_LIMIT, ContactMode, ContactOutcome, GoalStatus
+from .models import (
+    CLOSURE_PART_LIMIT,
+    NOTE_LIMIT,
+    ContactMode,
+    ContactOutcome,
+    DeclineReason,
+    GoalStatus,
+)
 from .selectors import case_link_workers_for
-from .services import GOAL_LIMIT, MAX_CONTACT_MINUTES
+from .services import (
+    ATTENDANCE_STATUSES,
+    CONNECTION_NOTE_LIMIT,
+    DECLINE_DETAILS_LIMIT,
+    GOAL_LIMIT,
+    MAX_CONTACT_MINUTES,
+)
 
 
 class DateInput(forms.DateInput):
@@ -136,10 +149,6 @@ class CaseloadFilterForm(forms.Form):
             del self.fields["link_worker"]
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-
 class OutcomeForm(forms.Form):
     """One field per item of the instrument. The answers are checked by the service
     (outcome_record), so that its errors, which name the item, are the ones shown."""
@@ -215,3 +224,84 @@ class PeerNavigatorForm(ServiceErrorsMixin, forms.Form):
     def __init__(self, *args, choices, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["peer_navigator"].queryset = choices
+
+
+class ConnectionSearchForm(forms.Form):
+    """Search the directory from inside a case; distance from the person's home."""
+
+    q = forms.CharField(label=_("Keyword"), required=False, max_length=200)
+    category = forms.TypedChoiceField(label=_("Category"), required=False, empty_value=None)
+    nearby = forms.BooleanField(
+        label=_("Nearest to the person's home first"), required=False, initial=True
+    )
+
+    def __init__(self, *args, categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.categories = {str(term.uuid): term for term in categories}
+        self.fields["category"].choices = [
+            ("", _("All categories")),
+            *(
+                (key, "– " * term.depth + term.display_name)
+                for key, term in self.categories.items()
+            ),
+        ]
+        self.fields["category"].coerce = self.categories.get
+
+
+class ConnectionProposeForm(ServiceErrorsMixin, forms.Form):
+    service = forms.UUIDField(widget=forms.HiddenInput)
+    note_for_provider = _text(
+        _("Note for the provider"),
+        limit=CONNECTION_NOTE_LIMIT,
+        rows=2,
+        help_text=_(
+            "The provider sees this, the person's first name and, if they agreed, "
+            "how to reach them."
+        ),
+    )
+    refer = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class ConnectionStopForm(ServiceErrorsMixin, forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("Why it stops"), max_length=DECLINE_DETAILS_LIMIT)
+
+
+class UnmetNeedForm(ServiceErrorsMixin, forms.Form):
+    category = forms.TypedChoiceField(label=_("Kind of service missing"), empty_value=None)
+    notes = _text(_("What the person needed"), limit=NOTE_LIMIT, rows=2)
+
+    def __init__(self, *args, categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.categories = {str(term.uuid): term for term in categories}
+        self.fields["category"].choices = [
+            ("", _("Choose a category")),
+            *(
+                (key, "– " * term.depth + term.display_name)
+                for key, term in self.categories.items()
+            ),
+        ]
+        self.fields["category"].coerce = self.categories.get
+
+
+class ConnectionDeclineForm(ServiceErrorsMixin, forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.ChoiceField(
+        label=_("Reason"),
+        choices=[("", _("Choose a reason"))]
+        + [
+            (value, label)
+            for value, label in DeclineReason.choices
+            if value != DeclineReason.NO_RESPONSE
+        ],
+    )
+    details = forms.CharField(label=_("Details"), required=False, max_length=DECLINE_DETAILS_LIMIT)
+
+
+class ConnectionAttendanceForm(ServiceErrorsMixin, forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    attendance = forms.ChoiceField(
+        label=_("Attendance"),
+        choices=[(status.value, status.label) for status in ATTENDANCE_STATUSES],
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=DECLINE_DETAILS_LIMIT)

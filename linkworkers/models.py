@@ -597,3 +597,146 @@ class PeerNavigatorAssignment(models.Model):
 
     def __str__(self):
         return f"{self.user_id} on {self.referral_id}"
+
+
+class ConnectionStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    REFERRED = "referred", _("Referred")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined by the provider")
+    ATTENDING = "attending", _("Attending")
+    COMPLETED = "completed", _("Completed")
+    STOPPED = "stopped", _("Stopped")
+
+
+# Which move each status allows; the services check who may make it.
+CONNECTION_TRANSITIONS = {
+    ConnectionStatus.PROPOSED: {ConnectionStatus.REFERRED, ConnectionStatus.STOPPED},
+    ConnectionStatus.REFERRED: {
+        ConnectionStatus.ACCEPTED,
+        ConnectionStatus.DECLINED,
+        ConnectionStatus.STOPPED,
+    },
+    ConnectionStatus.ACCEPTED: {
+        ConnectionStatus.ATTENDING,
+        ConnectionStatus.COMPLETED,
+        ConnectionStatus.STOPPED,
+    },
+    ConnectionStatus.DECLINED: set(),
+    ConnectionStatus.ATTENDING: {ConnectionStatus.COMPLETED, ConnectionStatus.STOPPED},
+    ConnectionStatus.COMPLETED: set(),
+    ConnectionStatus.STOPPED: set(),
+}
+
+
+# A connection still waiting for, or living on, the provider's answer.
+LIVE_CONNECTION_STATUSES = (
+    ConnectionStatus.PROPOSED,
+    ConnectionStatus.REFERRED,
+    ConnectionStatus.ACCEPTED,
+    ConnectionStatus.ATTENDING,
+)
+
+
+class DeclineReason(models.TextChoices):
+    AT_CAPACITY = "at_capacity", _("At capacity")
+    NOT_SUITABLE = "not_suitable", _("Not suitable for the person")
+    NOT_ELIGIBLE = "not_eligible", _("The person is not eligible")
+    NO_RESPONSE = "no_response", _("No answer from the provider in time")
+    OTHER = "other", _("Other")
+
+
+class Connection(models.Model):
+    """The person connected to a directory service, from proposal to the end of their time there."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    referral = models.ForeignKey(
+        "referrals.Referral",
+        verbose_name=_("referral"),
+        on_delete=models.CASCADE,
+        related_name="connections",
+    )
+    service = models.ForeignKey(
+        "directory.Service",
+        verbose_name=_("service"),
+        on_delete=models.PROTECT,
+        related_name="connections",
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=ConnectionStatus.choices,
+        default=ConnectionStatus.PROPOSED,
+    )
+    # What the link worker writes for the provider: the only free text the provider sees.
+    note_for_provider = models.TextField(_("note for the provider"), max_length=1000, blank=True)
+    decline_reason = models.CharField(
+        _("reason for declining"), max_length=15, choices=DeclineReason.choices, blank=True
+    )
+    decline_details = models.CharField(_("details"), max_length=500, blank=True)
+    stop_reason = models.CharField(_("reason for stopping"), max_length=500, blank=True)
+    proposed_at = models.DateTimeField(_("proposed"))
+    referred_at = models.DateTimeField(_("referred"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    attending_since = models.DateTimeField(_("attending since"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    # Claimed by a conditional update so the reminder goes once however often the job runs.
+    reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("proposed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("connection")
+        verbose_name_plural = _("connections")
+        ordering = ["-proposed_at", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "referred_at"]),
+            models.Index(fields=["service", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="declined", decline_reason__gt="")
+                | (~Q(status="declined") & Q(decline_reason="")),
+                name="connection_decline_reason_when_declined",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.referral_id} -> {self.service_id} ({self.status})"
+
+
+class UnmetNeed(models.Model):
+    """A category where nothing suitable exists for the person; commissioners count these."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    referral = models.ForeignKey(
+        "referrals.Referral",
+        verbose_name=_("referral"),
+        on_delete=models.CASCADE,
+        related_name="unmet_needs",
+    )
+    category = models.ForeignKey(
+        "directory.TaxonomyTerm",
+        verbose_name=_("category"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    notes = models.TextField(_("notes"), max_length=NOTE_LIMIT, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    recorded_at = models.DateTimeField(_("recorded"))
+
+    class Meta:
+        verbose_name = _("unmet need")
+        verbose_name_plural = _("unmet needs")
+        ordering = ["-recorded_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.referral_id}: {self.category_id}"

@@ -21,3 +21,11 @@ def notify_outcome_reviews():
 def resume_holds():
     """On-hold cases come back on their review date."""
     return services.holds_resume_due()
+
+
+@shared_task(name="linkworkers.connection_reminders")
+def connection_reminders():
+    """Run daily by beat: remind providers at 7 days, decline at 14, refresh listing figures."""
+    reminded, declined = services.connections_remind_and_expire()
+    services.connection_stats_refresh_all()
+    return {"reminded": reminded, "declined": declined}

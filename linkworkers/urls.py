@@ -35,3 +35,29 @@ urlpatterns = [
         name="outcome_record",
     ),
 ]
+
+urlpatterns += [
+    path("<uuid:referral_uuid>/connections/", views.connections, name="connections"),
+    path(
+        "<uuid:referral_uuid>/connections/propose/",
+        views.connection_propose,
+        name="connection_propose",
+    ),
+    path(
+        "<uuid:referral_uuid>/connections/<uuid:connection_uuid>/refer/",
+        views.connection_refer,
+        name="connection_refer",
+    ),
+    path(
+        "<uuid:referral_uuid>/connections/<uuid:connection_uuid>/stop/",
+        views.connection_stop,
+        name="connection_stop",
+    ),
+    path("<uuid:referral_uuid>/unmet-needs/", views.unmet_need, name="unmet_need"),
+    path("<uuid:referral_uuid>/prescription/", views.prescription, name="prescription"),
+    path(
+        "<uuid:referral_uuid>/prescription/email/",
+        views.prescription_email,
+        name="prescription_email",
+    ),
+]

@@ -6,15 +6,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import AuditEvent, Role
 from accounts.services import audit_record
+from directory import postcodes
+from directory import selectors as directory_selectors
 from referrals import services as referrals_services
 from referrals.exceptions import ApplicationError, StaleVersion, ValidationError
-from referrals.models import ClosureReason, Status
+from referrals.models import ClosureReason, ContactMethod, Status
 from referrals.selectors import allowed_moves_for
 from referrals.services import referral_view_record
 
@@ -22,6 +24,11 @@ from . import selectors, services
 from .forms import (
     CaseloadFilterForm,
     CloseForm,
+    ConnectionAttendanceForm,
+    ConnectionDeclineForm,
+    ConnectionProposeForm,
+    ConnectionSearchForm,
+    ConnectionStopForm,
     ContactForm,
     GoalForm,
     GoalUpdateForm,
@@ -30,9 +37,11 @@ from .forms import (
     ReassignForm,
     ReopenForm,
     SupervisionNoteForm,
+    UnmetNeedForm,
     WhatMattersForm,
 )
-from .models import CLOSURE_PART_LIMIT, Goal, GoalStatus, Timepoint
+from .home import provider_rows
+from .models import CLOSURE_PART_LIMIT, LIVE_CONNECTION_STATUSES, Goal, GoalStatus, Timepoint
 
 
 @login_required
@@ -270,6 +279,7 @@ def _close_initial(request, referral):
             :CLOSURE_PART_LIMIT
         ],
         "outcomes": "; ".join(goal.description for goal in goals)[:CLOSURE_PART_LIMIT],
+        "connected_to": selectors.connected_to_text(referral)[:CLOSURE_PART_LIMIT],
     }
 
 
@@ -616,3 +626,268 @@ def peer_case(request, referral_uuid):
             messages.success(request, _("Contact recorded."))
             return redirect("linkworkers:peer_case", referral_uuid=referral.uuid)
     return _render_peer_case(request, referral, contact_form=form, status=400)
+
+
+CONNECTION_RESULTS = 20
+
+
+def _search_results(referral, form, notes):
+    """Directory services for the case's search, nearest the person's home when asked."""
+    if not form.is_bound or not form.is_valid():
+        return None
+    near = None
+    if form.cleaned_data["nearby"]:
+        try:
+            near = postcodes.lookup(referral.person.postcode)
+        except postcodes.PostcodeError as error:
+            notes.append(str(error))
+    found = list(
+        directory_selectors.services_search(
+            q=form.cleaned_data["q"], category=form.cleaned_data["category"], near=near
+        ).select_related("reviewed_by")[:CONNECTION_RESULTS]
+    )
+    latest = directory_selectors.service_latest_checks(service.pk for service in found)
+    for service in found:
+        service.latest_check = latest.get(service.pk)
+        service.distance_km = (
+            round(service.distance_m / 1000, 1) if getattr(service, "distance_m", None) else None
+        )
+    return found
+
+
+def _render_connections(request, referral, *, propose_form=None, need_form=None, status=200):
+    categories = directory_selectors.search_categories()
+    search = ConnectionSearchForm(request.GET or None, categories=categories)
+    notes = []
+    connections = list(selectors.connections_for_case(referral))
+    return _render_case(
+        request, referral, "connections", "linkworkers/connections.html",
+        {
+            "search": search,
+            "results": _search_results(referral, search, notes),
+            "search_notes": notes,
+            "connected_service_ids": {
+                c.service_id for c in connections if c.status in LIVE_CONNECTION_STATUSES
+            },
+            "connections": connections,
+            "history": selectors.connection_events_for_case(referral),
+            "unmet_needs": selectors.unmet_needs_for_case(referral),
+            "propose_form": propose_form,
+            "need_form": need_form or UnmetNeedForm(categories=categories),
+        },
+        status=status,
+    )  # fmt: skip
+
+
+@login_required
+@require_GET
+def connections(request, referral_uuid):
+    return _render_connections(request, _open_case(request, referral_uuid))
+
+
+def _back_to_connections(referral):
+    return redirect("linkworkers:connections", referral_uuid=referral.uuid)
+
+
+@login_required
+@require_POST
+def connection_propose(request, referral_uuid):
+    referral = _open_case(request, referral_uuid)
+    _must_work_on(request, referral)
+    form = ConnectionProposeForm(request.POST)
+    if not form.is_valid():
+        return _render_connections(request, referral, propose_form=form, status=400)
+    service = (
+        directory_selectors.services_search().filter(uuid=form.cleaned_data["service"]).first()
+    )
+    try:
+        connection = services.connection_propose(
+            referral=referral, actor=request.user, service=service, request=request,
+            note_for_provider=form.cleaned_data["note_for_provider"],
+        )  # fmt: skip
+        if form.cleaned_data["refer"]:
+            services.connection_refer(connection=connection, actor=request.user)
+    except ValidationError as error:
+        form.add_service_errors(error.field_errors)
+        return _render_connections(request, referral, propose_form=form, status=400)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return _back_to_connections(referral)
+    messages.success(request, _("Connection saved."))
+    return _back_to_connections(referral)
+
+
+@login_required
+@require_POST
+def connection_refer(request, referral_uuid, connection_uuid):
+    referral = _open_case(request, referral_uuid)
+    _must_work_on(request, referral)
+    connection = selectors.get_case_connection(referral, connection_uuid)
+    try:
+        services.connection_refer(connection=connection, actor=request.user,
+                                  expected_version=_version(request))  # fmt: skip
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Referred: the provider has been told."))
+    return _back_to_connections(referral)
+
+
+def _version(request):
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return None
+
+
+@login_required
+@require_POST
+def connection_stop(request, referral_uuid, connection_uuid):
+    referral = _open_case(request, referral_uuid)
+    _must_work_on(request, referral)
+    connection = selectors.get_case_connection(referral, connection_uuid)
+    form = ConnectionStopForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why the connection stops."))
+        return _back_to_connections(referral)
+    try:
+        services.connection_stop(connection=connection, actor=request.user,
+                                 reason=form.cleaned_data["reason"],
+                                 expected_version=form.cleaned_data["version"])  # fmt: skip
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Connection stopped."))
+    return _back_to_connections(referral)
+
+
+@login_required
+@require_POST
+def unmet_need(request, referral_uuid):
+    referral = _open_case(request, referral_uuid)
+    _must_work_on(request, referral)
+    form = UnmetNeedForm(request.POST, categories=directory_selectors.search_categories())
+    if form.is_valid():
+        try:
+            services.unmet_need_record(referral=referral, actor=request.user, request=request,
+                                       **form.cleaned_data)  # fmt: skip
+        except ValidationError as error:
+            form.add_service_errors(error.field_errors)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return _back_to_connections(referral)
+        else:
+            messages.success(request, _("Unmet need recorded."))
+            return _back_to_connections(referral)
+    return _render_connections(request, referral, need_form=form, status=400)
+
+
+@login_required
+@require_GET
+def prescription(request, referral_uuid):
+    referral = _open_case(request, referral_uuid)
+    person = referral.person
+    # The person reads it: their language, whatever the link worker's.
+    with translation.override(person.preferred_language):
+        return render(
+            request,
+            "linkworkers/prescription.html",
+            {
+                "referral": referral,
+                "person": person,
+                "can_work": selectors.can_work_on(request.user, referral),
+                "can_email": person.contact_method == ContactMethod.EMAIL and bool(person.email),
+                "by_text": person.contact_method == ContactMethod.TEXT,
+                "page_language": person.preferred_language,
+                **selectors.prescription_for(referral),
+            },
+        )
+
+
+@login_required
+@require_POST
+def prescription_email(request, referral_uuid):
+    referral = _open_case(request, referral_uuid)
+    _must_work_on(request, referral)
+    try:
+        services.prescription_email_send(referral=referral, actor=request.user, request=request)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The social prescription is on its way by email."))
+    return redirect("linkworkers:prescription", referral_uuid=referral.uuid)
+
+
+@login_required
+@require_GET
+def provider_connections(request):
+    if request.user.role != Role.PROVIDER:
+        raise Http404
+    rows = list(selectors.connections_for_provider(request.user))
+    audit_record(actor=request.user, action=AuditEvent.Action.VIEW, request=request,
+                 detail=f"provider connections: {len(rows)}")  # fmt: skip
+    return render(request, "linkworkers/provider_connections.html", {"rows": provider_rows(rows)})
+
+
+def _provider_answer(request, connection_uuid, answer):
+    connection = selectors.get_connection_for_provider(request.user, connection_uuid)
+    try:
+        answer(connection)
+    except ValidationError as error:
+        for problems in error.field_errors.values():
+            for problem in problems:
+                messages.error(request, problem)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Thank you: the link worker has been told."))
+    return redirect("providers:connections")
+
+
+@login_required
+@require_POST
+def provider_accept(request, connection_uuid):
+    def answer(connection):
+        services.connection_accept(
+            connection=connection, actor=request.user, expected_version=_version(request)
+        )
+
+    return _provider_answer(request, connection_uuid, answer)
+
+
+@login_required
+@require_POST
+def provider_decline(request, connection_uuid):
+    form = ConnectionDeclineForm(request.POST, prefix=f"d-{connection_uuid}")
+    form.is_valid()
+    data = form.cleaned_data
+
+    def answer(connection):
+        services.connection_decline(
+            connection=connection,
+            actor=request.user,
+            reason=data.get("reason", ""),
+            details=data.get("details", ""),
+            expected_version=data.get("version"),
+        )
+
+    return _provider_answer(request, connection_uuid, answer)
+
+
+@login_required
+@require_POST
+def provider_attendance(request, connection_uuid):
+    form = ConnectionAttendanceForm(request.POST, prefix=f"a-{connection_uuid}")
+    form.is_valid()
+    data = form.cleaned_data
+
+    def answer(connection):
+        services.connection_record_attendance(
+            connection=connection,
+            actor=request.user,
+            attendance=data.get("attendance", ""),
+            note=data.get("note", ""),
+            expected_version=data.get("version"),
+        )
+
+    return _provider_answer(request, connection_uuid, answer)

@@ -365,6 +365,7 @@ class ReferralEvent(models.Model):
         NOTE = "note", _("Note")
         MESSAGE = "message", _("Message")
         CONTACT = "contact", _("Contact with the person")
+        CONNECTION = "connection", _("Connection to a service")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     referral = models.ForeignKey(

@@ -717,7 +717,7 @@ def referral_reassign(*, referral, actor, link_worker, expected_version) -> Refe
             f"to user {link_worker.pk}",
         )  # fmt: skip
         colleague_notify(
-            referral=locked, recipient=link_worker, now=now, template="notice",
+            referral=locked, recipient=link_worker, now=now,
             message=lambda: _("%(name)s (%(ref)s) is now on your caseload, reassigned by %(by)s.")
             % {"name": locked.person, "ref": locked.reference,
                "by": actor.get_full_name() or actor.username},
@@ -725,46 +725,59 @@ def referral_reassign(*, referral, actor, link_worker, expected_version) -> Refe
     return locked
 
 
-def colleague_notify(*, referral, recipient, message, now=None, template="notice"):
-    """Tell a colleague (a link worker) about a case: in-app and by email, in their language.
+def colleague_notify(*, referral, recipient, message, now=None):
+    """Tell a colleague (a link worker) about a case, pointing at the referral page."""
+    user_notify(
+        recipient=recipient,
+        referral=referral,
+        message=message,
+        url_path=reverse("referrals:detail", kwargs={"referral_uuid": referral.uuid}),
+        now=now,
+    )
 
-    `message` is a callable so it is translated inside the recipient's
-    language. The email goes through the outbox after commit.
+
+def outbox_email_queue(*, to, template, context, referral=None, now=None) -> OutboxEmail:
+    """Write one email to the outbox (subject, text and HTML templates); send after commit.
+
+    Render in the recipient's language (call inside translation.override).
     """
-    now = now or timezone.now()
-    if not recipient.is_active:
+    email = OutboxEmail.objects.create(
+        referral=referral,
+        to=to,
+        subject=" ".join(render_to_string(f"{template}_subject.txt", context).split()),
+        body_text=render_to_string(f"{template}.txt", context),
+        body_html=render_to_string(f"{template}.html", context),
+        created_at=now or timezone.now(),
+    )
+    transaction.on_commit(partial(_enqueue_email, email.pk))
+    return email
+
+
+def user_notify(*, recipient, referral, message, url_path, now=None) -> None:
+    """Tell one user about something on a referral: an in-app notification and an email.
+
+    `message` is a callable returning the text, called in the recipient's
+    language. Call inside the transaction making the change: the outbox row
+    exists exactly when the change does and is sent after commit.
+    """
+    if recipient is None or not recipient.is_active:
         return
+    now = now or timezone.now()
     with translation.override(recipient.preferred_language):
-        path = reverse("referrals:detail", kwargs={"referral_uuid": referral.uuid})
         context = {
             "referral": referral,
             "recipient": recipient,
             "message": message(),
-            "url": settings.SITE_URL.rstrip("/") + path,
+            "url": settings.SITE_URL.rstrip("/") + url_path,
         }
         Notification.objects.create(
             recipient=recipient, referral=referral, message=context["message"], created_at=now
         )
-        if not recipient.email:
-            return
-        email = OutboxEmail.objects.create(
-            referral=referral,
-            to=recipient.email,
-            subject=" ".join(
-                render_to_string(f"referrals/email/{template}_subject.txt", context).split()
-            ),
-            body_text=render_to_string(f"referrals/email/{template}.txt", context),
-            body_html=render_to_string(f"referrals/email/{template}.html", context),
-            created_at=now,
-        )
-    transaction.on_commit(partial(_enqueue_email, email.pk))
-
-
-def outbox_email_queue(*, to, subject, body_text, body_html, now, referral=None) -> OutboxEmail:
-    """Write an email to the outbox; it is sent after commit (or by the periodic resend)."""
-    email = OutboxEmail.objects.create(
-        referral=referral, to=to, subject=subject, body_text=body_text, body_html=body_html,
-        created_at=now,
-    )  # fmt: skip
-    transaction.on_commit(partial(_enqueue_email, email.pk))
-    return email
+        if recipient.email:
+            outbox_email_queue(
+                referral=referral,
+                to=recipient.email,
+                template="referrals/email/notice",
+                context=context,
+                now=now,
+            )

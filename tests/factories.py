@@ -247,3 +247,28 @@ class OutcomeMeasureFactory(factory.django.DjangoModelFactory):
     answered_on = factory.LazyFunction(timezone.localdate)
     recorded_by = factory.SubFactory(UserFactory, role=Role.LINK_WORKER)
     created_at = factory.LazyFunction(timezone.now)
+
+
+# Connections to community services ---------------------------------------------
+
+
+class ConnectionFactory(factory.django.DjangoModelFactory):
+    """A proposed connection; pass status and its timestamps for later stages."""
+
+    class Meta:
+        model = "linkworkers.Connection"
+
+    referral = factory.SubFactory(ReferralFactory)
+    service = factory.SubFactory(ServiceFactory)
+    proposed_at = factory.LazyFunction(timezone.now)
+    created_by = factory.SelfAttribute("referral.link_worker")
+
+
+class UnmetNeedFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "linkworkers.UnmetNeed"
+
+    referral = factory.SubFactory(ReferralFactory)
+    category = factory.SubFactory(TaxonomyTermFactory)
+    recorded_by = factory.SelfAttribute("referral.link_worker")
+    recorded_at = factory.LazyFunction(timezone.now)

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('linkworkers', '0004_outcome_instruments'),
+        ('linkworkers', '0005_connections'),
         ('referrals', '0003_referralevent_contact_kind'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

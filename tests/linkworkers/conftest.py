@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from accounts.models import Role
 from referrals.models import Status
 from tests.factories import ReferralFactory, UserFactory
+from tests.linkworkers import connection_people  # noqa: E402
 from tests.referrals import conftest as referral_stories
 
 # The same people as the referral stories (fixtures are found by their names here).
@@ -92,3 +93,27 @@ def attached(case, peer_navigator, link_worker):
     return PeerNavigatorAssignment.objects.create(
         referral=case, user=peer_navigator, added_by=link_worker, added_at=timezone.now()
     )
+
+
+growing_org = connection_people.growing_org
+
+
+prys = connection_people.prys
+
+
+rhodri = connection_people.rhodri
+
+
+gardening = connection_people.gardening
+
+
+signposting = connection_people.signposting
+
+
+in_progress = connection_people.in_progress
+
+
+proposed = connection_people.proposed
+
+
+referred = connection_people.referred

@@ -7,6 +7,7 @@ from django.core.management import call_command
 
 from accounts.models import User
 from linkworkers.models import (
+    Connection,
     Contact,
     Goal,
     PeerNavigatorAssignment,
@@ -15,6 +16,7 @@ from linkworkers.models import (
 )
 from linkworkers.selectors import (
     caseload_for,
+    connections_for_provider,
     contacts_for,
     peer_case_list_for,
     unable_to_contact_due,
@@ -73,3 +75,10 @@ def test_the_coordination_demo_runs_twice(llinos):
     call_command("seed_demo", stdout=StringIO())
     assert PeerNavigatorAssignment.objects.count() == 2
     assert SupervisionNote.objects.count() == 3
+
+
+def test_the_demo_provider_has_a_referral_to_answer(llinos):
+    provider = User.objects.get(username="provider")
+    statuses = set(connections_for_provider(provider).values_list("status", flat=True))
+    assert {"referred", "attending"} <= statuses
+    assert Connection.objects.filter(created_by=llinos, status="proposed").exists()
