@@ -194,7 +194,13 @@ DUE_LABELS = {
     "follow_up": _("Follow-up"),
     "review": _("Review of the hold"),
     "goal": _("Goal target date"),
+    "outcome": _("Outcome measure due"),
+    "connection": _("Provider's answer due"),
 }
+
+# A referral to a service waits this long for the provider's answer before they
+# are reminded (and it shows as due on the link worker's caseload).
+CONNECTION_ANSWER_DUE_AFTER = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -235,7 +241,7 @@ def _localdate(moment: datetime | None) -> date | None:
     return timezone.localdate(moment) if moment else None
 
 
-def _due_items(referral, today: date) -> list[DueItem]:
+def _due_items(referral, today: date, outcome_due_on: date | None = None) -> list[DueItem]:
     dates = []
     if referral.status == Status.ALLOCATED:
         allocated = _localdate(referral.allocated_at or referral.received_at)
@@ -248,6 +254,11 @@ def _due_items(referral, today: date) -> list[DueItem]:
         dates.append(("review", referral.hold_review_date))
     if referral.goal_due_on:
         dates.append(("goal", referral.goal_due_on))
+    if outcome_due_on:
+        dates.append(("outcome", outcome_due_on))
+    if referral.connection_referred_at:
+        answer_due = _localdate(referral.connection_referred_at + CONNECTION_ANSWER_DUE_AFTER)
+        dates.append(("connection", answer_due))
     items = [DueItem(kind=kind, on=on, overdue=on < today) for kind, on in dates]
     return sorted(items, key=lambda item: item.on)
 
@@ -271,8 +282,10 @@ def case_link_workers_for(user):
 def caseload_for(user, *, status="", due="", link_worker=None, today=None) -> Caseload:
     """The open cases `user` may see, each with what is due next; overdue first, then soonest.
 
-    One query whatever the number of cases: the latest contact's next
-    contact date and the earliest open goal's target date come as subqueries.
+    Two queries whatever the number of cases: the latest contact's next
+    contact date, the earliest open goal's target date and the oldest referral
+    to a service still awaiting the provider's answer come as subqueries; the
+    outcome reviews due come in one more query.
     The counts cover every open case (before the status and due filters).
     """
     today = today or timezone.localdate()
@@ -283,12 +296,21 @@ def caseload_for(user, *, status="", due="", link_worker=None, today=None) -> Ca
     earliest_goal = Goal.objects.filter(
         referral=OuterRef("pk"), status__in=OPEN_GOAL_STATUSES, target_date__isnull=False
     ).order_by("target_date")
+    oldest_unanswered = Connection.objects.filter(
+        referral=OuterRef("pk"), status=ConnectionStatus.REFERRED
+    ).order_by("referred_at")
     cases = cases.select_related("person", "link_worker").annotate(
         follow_up_on=Subquery(latest_contact.values("next_contact_on")[:1]),
         last_contact_at=Subquery(latest_contact.values("happened_at")[:1]),
         goal_due_on=Subquery(earliest_goal.values("target_date")[:1]),
+        connection_referred_at=Subquery(oldest_unanswered.values("referred_at")[:1]),
     )
-    rows = [CaseRow(referral=case, due=_due_items(case, today)) for case in cases]
+    cases = list(cases)
+    outcome_due = outcome_reviews_due_on([case.pk for case in cases])
+    rows = [
+        CaseRow(referral=case, due=_due_items(case, today, outcome_due.get(case.pk)))
+        for case in cases
+    ]
     counts = {
         "open_cases": len(rows),
         "overdue": sum(row.overdue for row in rows),

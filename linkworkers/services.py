@@ -70,6 +70,7 @@ from .models import (
 )
 from .scoring import instrument_problems, score
 from .selectors import (
+    CONNECTION_ANSWER_DUE_AFTER,
     can_log_contact,
     can_work_on,
     caseload_for,
@@ -845,7 +846,7 @@ CONNECTION_NOTE_LIMIT = 1000
 DECLINE_DETAILS_LIMIT = 500
 
 
-REMIND_AFTER = timedelta(days=7)
+REMIND_AFTER = CONNECTION_ANSWER_DUE_AFTER
 
 
 EXPIRE_AFTER = timedelta(days=14)

@@ -222,6 +222,9 @@ def notification_open(request, notification_uuid):
         recipient=request.user,
     )
     services.notification_mark_read(notification=notification, user=request.user)
+    if request.user.role == Role.PROVIDER:
+        # Provider staff never see the referral itself, only what was sent to their services.
+        return redirect("providers:connections")
     return redirect("referrals:detail", referral_uuid=notification.referral.uuid)
 
 

@@ -10,7 +10,14 @@ from django.utils import timezone
 
 from linkworkers.selectors import add_working_days, caseload_for
 from referrals.models import Status
-from tests.factories import ContactFactory, GoalFactory, ReferralFactory, UserFactory
+from tests.factories import (
+    ConnectionFactory,
+    ContactFactory,
+    GoalFactory,
+    OutcomeMeasureFactory,
+    ReferralFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -210,3 +217,30 @@ def test_the_home_page_shows_the_caseload(client, link_worker, open_case):
     assert reverse("linkworkers:case", args=[case.uuid]) in html
     assert reverse("linkworkers:caseload") in html
     assert response.context["caseload"].first_contacts_due == 1
+
+
+def test_an_outcome_review_is_due_twelve_weeks_after_the_baseline(link_worker, open_case):
+    case = open_case(Status.IN_PROGRESS, "Dewi")
+    OutcomeMeasureFactory(referral=case, timepoint="baseline", answered_on=date(2025, 12, 1))
+    assert _due(link_worker)["Dewi"] == [("outcome", date(2026, 2, 23), True)]
+
+
+def test_a_recorded_review_clears_the_outcome_due(link_worker, open_case):
+    case = open_case(Status.IN_PROGRESS, "Dewi")
+    baseline = OutcomeMeasureFactory(
+        referral=case, timepoint="baseline", answered_on=date(2025, 12, 1)
+    )
+    OutcomeMeasureFactory(
+        referral=case, instrument=baseline.instrument, timepoint="review",
+        answered_on=date(2026, 2, 25),
+    )  # fmt: skip
+    assert _due(link_worker)["Dewi"] == []
+
+
+def test_a_referral_awaiting_the_providers_answer_is_due_a_week_after_it_went(
+    link_worker, open_case
+):
+    case = open_case(Status.IN_PROGRESS, "Eleri")
+    ConnectionFactory(referral=case, status="referred", referred_at=_at(date(2026, 3, 1)))
+    ConnectionFactory(referral=case, status="accepted", referred_at=_at(date(2026, 1, 1)))
+    assert _due(link_worker)["Eleri"] == [("connection", date(2026, 3, 8), False)]

@@ -189,3 +189,19 @@ def test_the_notifications_list_does_not_grow_queries_with_rows(
     notify(20)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("referrals:notifications"))
+
+
+def test_provider_staff_land_on_their_referrals_page_not_the_record(client, referral):
+    """Providers never see the referral itself: their notices open what was sent to them."""
+    from django.urls import reverse
+
+    from tests.factories import OrganisationFactory, UserFactory
+
+    prys = UserFactory(role="provider", organisation=OrganisationFactory(kind="provider"))
+    notice = Notification.objects.create(
+        recipient=prys, referral=referral, message="A referral to you", created_at=timezone.now()
+    )
+    client.force_login(prys)
+    assert "A referral to you" in client.get(reverse("referrals:notifications")).content.decode()
+    response = client.post(reverse("referrals:notification_open", args=[notice.uuid]))
+    assert response.url == reverse("providers:connections")
