@@ -5,11 +5,14 @@ from .models import (
     ClosureSummary,
     Connection,
     Contact,
+    DigestSent,
     Goal,
     Instrument,
     Item,
     LinkWorker,
     OutcomeMeasure,
+    OutcomeReviewNotice,
+    PeerNavigatorAssignment,
     UnmetNeed,
     WhatMatters,
 )
@@ -138,3 +141,27 @@ class UnmetNeedAdmin(ReadOnlyAdmin):
     list_display = ["referral", "category", "recorded_by", "recorded_at"]
     list_select_related = ["referral", "category", "recorded_by"]
     search_fields = ["referral__reference"]
+
+
+@admin.register(PeerNavigatorAssignment)
+class PeerNavigatorAssignmentAdmin(ReadOnlyAdmin):
+    list_display = ["referral", "user", "added_by", "added_at", "active"]
+    list_filter = ["active"]
+    list_select_related = ["referral", "user", "added_by"]
+    search_fields = ["referral__reference", "user__username"]
+
+
+@admin.register(DigestSent)
+class DigestSentAdmin(ReadOnlyAdmin):
+    list_display = ["user", "sent_on"]
+    list_select_related = ["user"]
+
+
+@admin.register(OutcomeReviewNotice)
+class OutcomeReviewNoticeAdmin(ReadOnlyAdmin):
+    list_display = ["baseline", "due_on", "notified_at"]
+    list_select_related = ["baseline__referral", "baseline__instrument"]
+
+
+# SupervisionNote is deliberately not in the admin: only the link worker and
+# their manager may read supervision notes (DESIGN.md, SupervisionNote).

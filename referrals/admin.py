@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Notification, OutboxEmail, Person, Referral, ReferralEvent
+from .models import ApiIdempotencyKey, Notification, OutboxEmail, Person, Referral, ReferralEvent
 
 
 @admin.register(Person)
@@ -60,3 +60,18 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = ["recipient", "message", "created_at", "read_at"]
     list_select_related = ["recipient"]
     readonly_fields = ["uuid", "recipient", "referral", "message", "created_at", "read_at"]
+
+
+@admin.register(ApiIdempotencyKey)
+class ApiIdempotencyKeyAdmin(admin.ModelAdmin):
+    """Kept so a partner's retry returns the same referral; read-only here."""
+
+    list_display = ["api_client", "key", "referral", "created_at"]
+    list_select_related = ["api_client", "referral"]
+    search_fields = ["key", "referral__reference"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
