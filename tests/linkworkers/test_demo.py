@@ -39,7 +39,8 @@ def test_her_cases_are_at_every_stage_with_work_due(llinos):
     assert statuses == {Status.ALLOCATED, Status.IN_PROGRESS, Status.ON_HOLD}
     assert 0 < caseload.overdue < caseload.open_cases
     kinds = {item.kind for row in caseload.rows for item in row.due}
-    assert kinds == {"first_contact", "follow_up", "review", "goal"}
+    # The demo provider still owes an answer on one of her referrals to a service.
+    assert {"first_contact", "follow_up", "review", "goal", "connection"} <= kinds
 
 
 def test_she_has_contacts_conversations_and_plans(llinos):
