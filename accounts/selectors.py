@@ -11,3 +11,12 @@ def area_with_descendants_ids(area: Area) -> set[int]:
         frontier = list(Area.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
         ids.update(frontier)
     return ids
+
+
+def area_and_ancestors(area: Area | None) -> list[Area]:
+    """The area, then the one it is part of, and so on up to the nation (nearest first)."""
+    chain = []
+    while area is not None:
+        chain.append(area)
+        area = area.parent
+    return chain

@@ -7,7 +7,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import localised
-from referrals.models import ClosureReason
+from referrals.models import TEXT_LIMIT, ClosureReason
 
 
 class LinkWorker(models.Model):
@@ -47,7 +47,7 @@ class LinkWorker(models.Model):
 
 # The work on a case (DESIGN.md, linkworkers) -----------------------------
 
-NOTE_LIMIT = 2000
+NOTE_LIMIT = TEXT_LIMIT  # the same limit as the referral's own free text
 CLOSURE_PART_LIMIT = 450
 
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
+from accounts.selectors import area_and_ancestors
 from directory.models import ServiceAtLocation
 from referrals.models import OPEN_STATUSES, Referral, ReferralEvent, Status
 from referrals.selectors import get_referral_for, referrals_visible_to
@@ -58,14 +59,6 @@ class Candidate:
         return self.link_worker.user
 
 
-def _area_and_ancestor_ids(area):
-    ids = set()
-    while area is not None:
-        ids.add(area.pk)
-        area = area.parent
-    return ids
-
-
 def link_worker_candidates(*, referral) -> list[Candidate]:
     """The scheme's active link workers, best fit first.
 
@@ -84,7 +77,7 @@ def link_worker_candidates(*, referral) -> list[Candidate]:
         )
         .order_by("user__last_name", "user__first_name")
     )
-    area_ids = _area_and_ancestor_ids(referral.area) if referral.area_id else set()
+    area_ids = {a.pk for a in area_and_ancestors(referral.area)} if referral.area_id else set()
     language = referral.person.preferred_language
     candidates = [
         Candidate(

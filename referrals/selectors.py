@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, Role
+from accounts.selectors import area_and_ancestors
 
 from .exceptions import NoSchemeForArea
 from .models import (
@@ -206,12 +207,10 @@ def allowed_moves_for(user, referral):
 def scheme_for_area(area):
     """The scheme covering `area` (the nearest one up the tree), else the only scheme there is."""
     schemes = Organisation.objects.filter(kind=Organisation.Kind.SCHEME)
-    node = area
-    while node is not None:
+    for node in area_and_ancestors(area):
         found = schemes.filter(area_id=node.pk).order_by("pk").first()
         if found:
             return found
-        node = node.parent
     only = list(schemes.order_by("pk")[:2])
     if len(only) == 1:
         return only[0]
