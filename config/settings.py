@@ -217,6 +217,8 @@ SELF_REFERRAL_RATE_WINDOW_SECONDS = env.int("SELF_REFERRAL_RATE_WINDOW_SECONDS",
 # to contact after this many failed attempts in a row, spread over at least
 # this many days: a week lets the attempts fall on different days and times.
 FIRST_CONTACT_DUE_DAYS = env.int("FIRST_CONTACT_DUE_DAYS", default=5)
+# Reporting: the first-contact target the dashboards measure waiting against, in working days.
+REPORTING_WAIT_TARGET_WORKING_DAYS = env.int("REPORTING_WAIT_TARGET_WORKING_DAYS", default=10)
 UNABLE_TO_CONTACT_ATTEMPTS = env.int("UNABLE_TO_CONTACT_ATTEMPTS", default=3)
 UNABLE_TO_CONTACT_MIN_DAYS = env.int("UNABLE_TO_CONTACT_MIN_DAYS", default=7)
 # An outcome measure falls due this many weeks after the baseline (linkworkers).

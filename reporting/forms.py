@@ -1,0 +1,116 @@
+"""The dashboard's filters: periods in whole months, and only areas and schemes in the scope."""
+
+from datetime import date
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Area, Organisation
+from accounts.selectors import area_with_descendants_ids
+from referrals.models import SourceKind
+
+from .selectors import Filters, Scope
+
+DEFAULT_MONTHS = 12
+MAX_WAIT_TARGET = 365
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def add_months(month: date, months: int) -> date:
+    index = month.year * 12 + month.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+class MonthField(forms.CharField):
+    """A month as YYYY-MM (what <input type="month"> sends), cleaned to its first day."""
+
+    widget = forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"})
+    default_error_messages = {"invalid": _("Enter a month as YYYY-MM, for example 2026-04.")}
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        try:
+            year, month = (int(part) for part in value.split("-"))
+            return date(year, month, 1)
+        except (TypeError, ValueError):
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class DashboardFilterForm(forms.Form):
+    start = MonthField(label=_("From (month)"), required=False)
+    end = MonthField(label=_("To (month)"), required=False)
+    area = forms.ModelChoiceField(
+        label=_("Area"), queryset=Area.objects.none(), required=False, empty_label=_("All")
+    )
+    scheme = forms.ModelChoiceField(
+        label=_("Scheme"),
+        queryset=Organisation.objects.none(),
+        required=False,
+        empty_label=_("All"),
+    )
+    source_kind = forms.ChoiceField(
+        label=_("Source"), choices=[("", _("All")), *SourceKind.choices], required=False
+    )
+    wait_target = forms.IntegerField(
+        label=_("First contact target (working days)"),
+        min_value=1,
+        max_value=MAX_WAIT_TARGET,
+        required=False,
+    )
+
+    def __init__(self, *args, scope: Scope, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scope = scope
+        if scope.kind == "scheme":
+            # A manager's dashboard is their scheme's: the areas it takes referrals from.
+            self.fields["area"].queryset = Area.objects.filter(
+                Q(pk=scope.scheme.area_id) | Q(referrals__scheme=scope.scheme)
+            ).distinct()
+            self.fields["scheme"].queryset = Organisation.objects.filter(pk=scope.scheme.pk)
+            self.fields["scheme"].empty_label = None
+        else:
+            self.fields["area"].queryset = Area.objects.filter(pk__in=scope.area_ids)
+            self.fields["scheme"].queryset = (
+                Organisation.objects.filter(kind=Organisation.Kind.SCHEME)
+                .filter(
+                    Q(area_id__in=scope.area_ids)
+                    | Q(referrals_received__area_id__in=scope.area_ids)
+                )
+                .distinct()
+            )
+        self.fields["area"].label_from_instance = lambda area: area.display_name
+        self.fields["scheme"].label_from_instance = lambda organisation: organisation.display_name
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and start > end:
+            self.add_error("end", _("The last month must not be before the first."))
+        return cleaned
+
+    def filters(self) -> Filters:
+        """The filters to count with: what was asked where it was valid, else the defaults."""
+        this_month = month_start(timezone.localdate())
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        end = data.get("end") or this_month
+        start = data.get("start") or add_months(end, -(DEFAULT_MONTHS - 1))
+        area = data.get("area")
+        scheme = data.get("scheme") if self.scope.kind == "area" else self.scope.scheme
+        return Filters(
+            start=start,
+            end=end,
+            area=area,
+            area_ids=area_with_descendants_ids(area) if area else set(self.scope.area_ids),
+            scheme=scheme,
+            source_kind=data.get("source_kind") or "",
+            wait_target=data.get("wait_target") or settings.REPORTING_WAIT_TARGET_WORKING_DAYS,
+        )
