@@ -87,6 +87,10 @@ def latest_runs():
     return finished, in_flight
 
 
-def dashboard_tables(*, scope: Scope, filters: Filters) -> list:
-    """Every table on the dashboard, in page order, published for this reader."""
+def dashboard_tables(*, scope: Scope, filters: Filters, suppress: bool | None = None) -> list:
+    """Every table on the dashboard, in page order, published for this reader.
+
+    Counts are exact for a scheme's managers and suppressed for everyone else;
+    `suppress=True` suppresses them whoever reads (exports always do).
+    """
     return []
