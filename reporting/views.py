@@ -64,3 +64,79 @@ def run_status(request, run_uuid):
             "finished": run.state in (RollupRun.State.DONE, RollupRun.State.FAILED),
         }
     )
+
+
+# The GP-system extract (reporting.gp_extract) -------------------------------
+# Its own block at the end of the file, imports included, so that it merges
+# beside the dashboard's views without touching them.
+
+from django.http import HttpResponse  # noqa: E402
+
+from accounts.models import AuditEvent  # noqa: E402
+from accounts.services import audit_record  # noqa: E402
+
+from . import gp_extract  # noqa: E402
+from .gp_forms import GPExtractForm  # noqa: E402
+
+
+def _gp_extract_user_or_403(request):
+    if not gp_extract.may_use_gp_extract(request.user):
+        raise PermissionDenied
+
+
+def _gp_extract_render(request, form, practices, *, status=200):
+    count = None
+    if form.is_valid():
+        count = gp_extract.coded_events(
+            practice=form.cleaned_data["practice"],
+            period=form.cleaned_data["period"],
+            user=request.user,
+        ).count()
+    return render(
+        request,
+        "reporting/gp_extract.html",
+        {
+            "form": form,
+            "has_practices": practices.exists(),
+            "count": count,
+            "concepts": gp_extract.CONCEPTS.items(),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def gp_extract_page(request):
+    _gp_extract_user_or_403(request)
+    practices = gp_extract.practices_for(request.user)
+    data = request.GET or GPExtractForm.initial_data(practices)
+    return _gp_extract_render(request, GPExtractForm(data, practices=practices), practices)
+
+
+@login_required
+@require_GET
+def gp_extract_csv(request, ods_code):
+    _gp_extract_user_or_403(request)
+    practice = gp_extract.get_practice_for(request.user, ods_code)
+    practices = gp_extract.practices_for(request.user)
+    data = {"practice": practice.ods_code, **{k: request.GET.get(k, "") for k in ("from", "to")}}
+    form = GPExtractForm(data, practices=practices)
+    if not form.is_valid():
+        # Bad dates: the page again with the errors, naming the field, and no file.
+        return _gp_extract_render(request, form, practices, status=400)
+    period = form.cleaned_data["period"]
+    rows = gp_extract.extract_rows(practice=practice, period=period, user=request.user)
+    audit_record(
+        actor=request.user,
+        action=AuditEvent.Action.EXPORT,
+        obj=practice,
+        request=request,
+        detail=gp_extract.audit_detail(practice=practice, period=period, row_count=len(rows)),
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{gp_extract.filename(practice, period)}"'
+    )
+    gp_extract.write_csv(response, rows)
+    return response

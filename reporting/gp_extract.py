@@ -1,0 +1,300 @@
+"""The GP-system extract: each referral event a GP record would hold, as a SNOMED CT coded row.
+
+A read, scoped to the reader (DESIGN.md, Who may see what): a referrer sees
+their own practice's referrals, a coordinator the referrals a practice made to
+their scheme, and the `gp_extract` command (run by the operator for scheduled
+drops) every referral the practice made. Self-referrals have no referring
+organisation, so they never appear. Events with no SNOMED CT concept are left
+out: the file is for import into a GP clinical system, where a wrong code is
+worse than none.
+
+The extract carries no free text (no notes, summaries or reasons in words), so
+both choices of `Referral.gp_feedback` ("everything" and "coded events only")
+allow every row here.
+"""
+
+import csv
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Case, CharField, F, Q, Value, When
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import Organisation, Role
+from referrals.exceptions import ValidationError
+from referrals.models import ClosureReason, Referral, ReferralEvent, Status
+from referrals.selectors import referrals_visible_to
+
+
+@dataclass(frozen=True)
+class Concept:
+    id: str
+    term: str  # the preferred term, as a GP system shows it
+    event_label: str  # what happened, in words, for the page
+
+
+# The one table of SNOMED CT UK concepts this extract uses, keyed by the
+# machine word in the `event` column. Only concepts whose id and term were
+# confirmed in a public source are here; nothing is guessed.
+CONCEPTS: dict[str, Concept] = {
+    # The referral the practice made, as the scheme received it.
+    # Confirmed: https://github.com/UoM-Data-Science-Platforms/gm-sde/blob/main/shared/
+    #   clinical-code-sets/referrals/social-care-prescribing-referral/1/
+    #   social-care-prescribing-referral.snomed.txt (UK clinical code set, SNOMED CT UK 29.3.0)
+    # and https://www.socialrx.co.uk/blogs/blog/social-prescribing-snomed-codes-why-important
+    "referral_received": Concept(
+        id="871731000000106",
+        term="Referral to social prescribing service",
+        event_label=gettext_lazy("The scheme received the practice's referral"),
+    ),
+    # The person said they do not want social prescribing: a closure with the
+    # reason "declined by the person". A scheme's rejection or a referrer's
+    # cancellation is not the person declining, so neither is coded.
+    # Confirmed: https://www.socialrx.co.uk/blogs/blog/social-prescribing-snomed-codes-why-important
+    #   ("used when a person ... explicitly states they do not wish to make use of the
+    #   social prescribing service")
+    "declined_by_person": Concept(
+        id="871711000000103",
+        term="Social prescribing declined",
+        event_label=gettext_lazy("The person declined social prescribing"),
+    ),
+}
+
+# Machine headers for import into a GP system: fixed English snake_case in
+# every language, because importers map columns by these names. Everything a
+# person reads on the page is translated; these are not read, they are parsed.
+HEADERS = [
+    "practice_ods_code",
+    "nhs_number",
+    "family_name",
+    "given_name",
+    "date_of_birth",
+    "referral_reference",
+    "event_date",
+    "snomed_concept_id",
+    "snomed_term",
+    "event",
+]
+
+MAX_PERIOD_DAYS = 366  # a year, counting both ends, leap years included
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date  # first day, inclusive
+    end: date  # last day, inclusive
+
+
+# Who may use it ------------------------------------------------------------
+
+
+def _practices():
+    return Organisation.objects.filter(
+        kind=Organisation.Kind.GP_PRACTICE, ods_code__isnull=False
+    ).exclude(ods_code="")
+
+
+def may_use_gp_extract(user) -> bool:
+    """Referrers of a GP practice and scheme coordinators; everyone else is answered 403."""
+    if not (user.is_authenticated and user.is_active and user.organisation_id):
+        return False
+    if user.role == Role.COORDINATOR:
+        return True
+    if user.role == Role.REFERRER:
+        organisation = user.organisation
+        return organisation.kind == Organisation.Kind.GP_PRACTICE and bool(organisation.ods_code)
+    return False
+
+
+def practices_for(user):
+    """The practices whose extract `user` may download, by name."""
+    if not may_use_gp_extract(user):
+        return Organisation.objects.none()
+    if user.role == Role.REFERRER:
+        return _practices().filter(pk=user.organisation_id)
+    referred_to_scheme = Referral.objects.filter(scheme_id=user.organisation_id).values(
+        "referring_organisation_id"
+    )
+    return _practices().filter(pk__in=referred_to_scheme).order_by("name", "ods_code")
+
+
+def get_practice_for(user, ods_code):
+    """The practice, or 404 alike for "no such practice" and "not one of yours"."""
+    practice = practices_for(user).filter(ods_code=ods_code).first()
+    if practice is None:
+        raise Http404
+    return practice
+
+
+def practice_by_ods_code(ods_code):
+    """For the command, which runs with no user: any GP practice, or None."""
+    return _practices().filter(ods_code=(ods_code or "").strip().upper()).first()
+
+
+# The period ----------------------------------------------------------------
+
+
+def default_period(today: date | None = None) -> Period:
+    """The previous calendar month."""
+    today = today or timezone.localdate()
+    end = today.replace(day=1) - timedelta(days=1)
+    return Period(start=end.replace(day=1), end=end)
+
+
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _parse_day(value, *, missing, invalid):
+    """A day from YYYY-MM-DD (what <input type="date"> sends), or what is wrong with it."""
+    value = (value or "").strip()
+    if not value:
+        return None, missing
+    try:
+        if ISO_DAY.fullmatch(value):
+            return date.fromisoformat(value), None
+    except ValueError:
+        pass
+    return None, invalid
+
+
+def parse_period(start, end) -> Period:
+    """Check a period given as two YYYY-MM-DD strings; raise ValidationError naming the field.
+
+    The field keys are "from" and "to", as in the download's query string.
+    """
+    errors = {}
+    first, error = _parse_day(
+        start,
+        missing=_("Enter the from date."),
+        invalid=_("Enter the from date as YYYY-MM-DD, for example 2026-04-01."),
+    )
+    if error:
+        errors["from"] = [error]
+    last, error = _parse_day(
+        end,
+        missing=_("Enter the to date."),
+        invalid=_("Enter the to date as YYYY-MM-DD, for example 2026-04-30."),
+    )
+    if error:
+        errors["to"] = [error]
+    if first and last:
+        if first > last:
+            errors["to"] = [_("The to date must not be before the from date.")]
+        elif (last - first).days + 1 > MAX_PERIOD_DAYS:
+            errors["to"] = [
+                _(
+                    "The period can be a year at most: choose a to date within a year "
+                    "of the from date."
+                )
+            ]
+    if errors:
+        raise ValidationError(_("Please correct the dates."), field_errors=errors)
+    return Period(start=first, end=last)
+
+
+# The rows --------------------------------------------------------------------
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def coded_events(*, practice, period: Period, user=None):
+    """The coded events of referrals `practice` made, in `period`, that `user` may see.
+
+    `user=None` is the command: every referral the practice made. Each event
+    carries `event_word`, a key of CONCEPTS.
+    """
+    referrals = referrals_visible_to(user) if user is not None else Referral.objects.all()
+    referrals = referrals.filter(referring_organisation=practice)
+    received = Q(kind=ReferralEvent.Kind.CREATED)
+    # The closure event of a referral closed as declined by the person. The
+    # reason lives on the referral, and a reopen clears it, so only the closure
+    # that still stands carries it: its event was written in the same moment as
+    # `closed_at` (referral_transition stamps both with one `now`).
+    declined = Q(
+        kind=ReferralEvent.Kind.STATUS,
+        to_status=Status.CLOSED,
+        referral__status=Status.CLOSED,
+        referral__closure_reason=ClosureReason.DECLINED,
+        created_at=F("referral__closed_at"),
+    )
+    return (
+        ReferralEvent.objects.filter(
+            referral__in=referrals.values("pk"),
+            # Whole local days, as bounds on the indexed timestamp.
+            created_at__gte=_day_start(period.start),
+            created_at__lt=_day_start(period.end + timedelta(days=1)),
+        )
+        .filter(received | declined)
+        .annotate(
+            event_word=Case(
+                When(received, then=Value("referral_received")),
+                default=Value("declined_by_person"),
+                output_field=CharField(),
+            )
+        )
+        .order_by("created_at", "pk")
+    )
+
+
+def _safe(value) -> str:
+    """Keep a spreadsheet from reading a cell as a formula (CSV injection)."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def extract_rows(*, practice, period: Period, user=None) -> list[list[str]]:
+    """The CSV's rows (without the header), in one query whatever their number."""
+    events = coded_events(practice=practice, period=period, user=user).values_list(
+        "referral__person__nhs_number",
+        "referral__person__family_name",
+        "referral__person__given_name",
+        "referral__person__date_of_birth",
+        "referral__reference",
+        "created_at",
+        "event_word",
+    )
+    rows = []
+    for nhs_number, family, given, born, reference, when, word in events:
+        concept = CONCEPTS[word]
+        rows.append(
+            [
+                practice.ods_code,
+                nhs_number or "",
+                _safe(family),
+                _safe(given),
+                born.isoformat(),
+                reference,
+                timezone.localdate(when).isoformat(),
+                concept.id,
+                concept.term,
+                word,
+            ]
+        )
+    return rows
+
+
+def write_csv(stream, rows) -> None:
+    writer = csv.writer(stream)
+    writer.writerow(HEADERS)
+    writer.writerows(rows)
+
+
+def filename(practice, period: Period) -> str:
+    return (
+        f"gp-extract-{practice.ods_code}-{period.start.isoformat()}-to-{period.end.isoformat()}.csv"
+    )
+
+
+def audit_detail(*, practice, period: Period, row_count: int, by_command: bool = False) -> str:
+    """What the audit row says of a download: practice, period, rows, and how."""
+    detail = (
+        f"GP extract for practice {practice.ods_code}, "
+        f"{period.start.isoformat()} to {period.end.isoformat()}, {row_count} rows"
+    )
+    return f"{detail}, by the gp_extract command" if by_command else detail
