@@ -80,8 +80,6 @@ HEADERS = [
     "event",
 ]
 
-MAX_PERIOD_DAYS = 366  # a year, counting both ends, leap years included
-
 
 @dataclass(frozen=True)
 class Period:
@@ -161,6 +159,13 @@ def _parse_day(value, *, missing, invalid):
     return None, invalid
 
 
+def _a_year_after(day: date) -> date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return date(day.year + 1, 3, 1)
+
+
 def parse_period(start, end) -> Period:
     """Check a period given as two YYYY-MM-DD strings; raise ValidationError naming the field.
 
@@ -184,7 +189,7 @@ def parse_period(start, end) -> Period:
     if first and last:
         if first > last:
             errors["to"] = [_("The to date must not be before the from date.")]
-        elif (last - first).days + 1 > MAX_PERIOD_DAYS:
+        elif last >= _a_year_after(first):
             errors["to"] = [
                 _(
                     "The period can be a year at most: choose a to date within a year "
