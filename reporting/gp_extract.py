@@ -42,9 +42,10 @@ class Concept:
 # confirmed in a public source are here; nothing is guessed.
 CONCEPTS: dict[str, Concept] = {
     # The referral the practice made, as the scheme received it.
-    # Confirmed: https://github.com/UoM-Data-Science-Platforms/gm-sde/blob/main/shared/
-    #   clinical-code-sets/referrals/social-care-prescribing-referral/1/
-    #   social-care-prescribing-referral.snomed.txt (UK clinical code set, SNOMED CT UK 29.3.0)
+    # Confirmed: https://github.com/UoM-Data-Science-Platforms/gm-sde/blob/
+    #   30096ae1edf483497b4ac94ed2fec8aa28744bfc/shared/clinical-code-sets/referrals/
+    #   social-care-prescribing-referral/1/social-care-prescribing-referral.snomed.txt
+    #   (a Greater Manchester GP-data code set built from SNOMED CT UK 29.3.0)
     # and https://www.socialrx.co.uk/blogs/blog/social-prescribing-snomed-codes-why-important
     "referral_received": Concept(
         id="871731000000106",
@@ -55,8 +56,10 @@ CONCEPTS: dict[str, Concept] = {
     # reason "declined by the person". A scheme's rejection or a referrer's
     # cancellation is not the person declining, so neither is coded.
     # Confirmed: https://www.socialrx.co.uk/blogs/blog/social-prescribing-snomed-codes-why-important
-    #   ("used when a person ... explicitly states they do not wish to make use of the
-    #   social prescribing service")
+    #   (id and term: "used when a person ... explicitly states they do not wish to make use
+    #   of the social prescribing service"); the term as a GP record code also in the CPRD
+    #   study https://sciety.org/articles/activity/10.1101/2025.04.04.25325237 (refusal
+    #   "defined as having a medical code of 'social prescribing declined'").
     "declined_by_person": Concept(
         id="871711000000103",
         term="Social prescribing declined",
