@@ -119,6 +119,12 @@ def peer_navigator(scheme):
 
 
 @pytest.fixture
+def administrator(db):
+    """Aled administers the system: no person's record comes with that."""
+    return UserFactory(username="aled", role=Role.ADMIN, organisation=None)
+
+
+@pytest.fixture
 def housing_officer(db):
     """Huw refers from a housing association: a referrer, but not of a GP practice."""
     return UserFactory(
@@ -497,7 +503,14 @@ def test_a_coordinator_with_no_referring_practices_is_told_so(client, other_coor
 
 @pytest.mark.parametrize(
     "who",
-    ["commissioner", "link_worker", "provider_staff", "peer_navigator", "housing_officer"],
+    [
+        "commissioner",
+        "link_worker",
+        "provider_staff",
+        "peer_navigator",
+        "housing_officer",
+        "administrator",
+    ],
 )
 def test_other_roles_are_refused(client, request, october, who):
     client.force_login(request.getfixturevalue(who))
