@@ -1,6 +1,6 @@
 import io
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 
 from accounts.models import AuditEvent
 from accounts.services import audit_record
@@ -20,6 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--to", dest="end", required=True, help="last day, YYYY-MM-DD")
         parser.add_argument("--output", help="the file to write (default: standard output)")
 
+    @no_translations  # the operator's messages, and the log, in English
     def handle(self, *args, practice, start, end, output=None, **options):
         organisation = gp_extract.practice_by_ods_code(practice)
         if organisation is None:
