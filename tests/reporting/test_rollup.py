@@ -202,3 +202,23 @@ def test_working_days_skip_weekends():
     assert working_days_between(friday, date(2026, 3, 9)) == 1  # Monday
     assert working_days_between(friday, date(2026, 3, 20)) == 10
     assert working_days_between(date(2026, 3, 7), date(2026, 3, 8)) == 0  # Saturday to Sunday
+
+
+def test_the_rollup_command(known_data, scheme):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("rollup", "--full", stdout=out)
+    assert "6 referrals recomputed" in out.getvalue()
+    call_command("rollup", stdout=out)
+    assert received(scheme) == 5
+
+
+def test_the_rollup_command_refuses_while_a_run_is_in_flight(known_data):
+    from django.core.management import CommandError, call_command
+
+    RollupRun.objects.create(kind=RollupRun.Kind.FULL, created_at=timezone.now())
+    with pytest.raises(CommandError, match="already in flight"):
+        call_command("rollup")
