@@ -4,6 +4,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from . import selectors, services
@@ -43,10 +45,11 @@ def dashboard(request):
 @require_POST
 def refresh(request):
     _scope_or_403(request)
-    run, _created = services.rollup_request(
-        kind=RollupRun.Kind.INCREMENTAL, requested_by=request.user
-    )
-    return redirect(f"{request.POST.get('next') or '/reporting/'}#refresh")
+    services.rollup_request(kind=RollupRun.Kind.INCREMENTAL, requested_by=request.user)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("reporting:dashboard")
+    return redirect(f"{back}#refresh")
 
 
 @login_required
