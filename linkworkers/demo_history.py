@@ -87,7 +87,7 @@ DECLINES = [
     (DeclineReason.AT_CAPACITY, ""),
     (DeclineReason.AT_CAPACITY, "Full until the new term; try us again then."),
     (DeclineReason.NOT_SUITABLE, ""),
-    (DeclineReason.NOT_ELIGIBLE, "The group is for carers only."),
+    (DeclineReason.NOT_ELIGIBLE, "Lives outside the area the group covers."),
     (DeclineReason.OTHER, "The group is closed for the summer."),
 ]
 # (category code, weight, note): top-level categories where nothing suitable existed.
