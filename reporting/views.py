@@ -2,14 +2,18 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from . import selectors, services
+from accounts.models import AuditEvent
+from accounts.services import audit_record
+
+from . import gp_extract, selectors, services
 from .forms import DashboardFilterForm
+from .gp_forms import GPExtractForm
 from .models import RollupRun
 
 
@@ -70,16 +74,6 @@ def run_status(request, run_uuid):
 
 
 # The GP-system extract (reporting.gp_extract) -------------------------------
-# Its own block at the end of the file, imports included, so that it merges
-# beside the dashboard's views without touching them.
-
-from django.http import HttpResponse  # noqa: E402
-
-from accounts.models import AuditEvent  # noqa: E402
-from accounts.services import audit_record  # noqa: E402
-
-from . import gp_extract  # noqa: E402
-from .gp_forms import GPExtractForm  # noqa: E402
 
 
 def _gp_extract_user_or_403(request):

@@ -1,6 +1,16 @@
 import pytest
+from django.conf import settings
+from django.utils import translation
 
 from tests.factories import OrganisationFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def english_after_each_test():
+    """A request to a /cy/ page leaves Welsh active in this thread: give the next test English."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
 
 PASSWORD = "correct horse battery staple"
 
