@@ -131,6 +131,7 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     # Third-party front-end assets come from npm packages (package.json), never copied in.
     ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
+    ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -199,6 +200,12 @@ CELERY_BEAT_SCHEDULE["linkworkers-outcome-reviews-due"] = {
 CELERY_BEAT_SCHEDULE["linkworkers-connection-reminders"] = {
     "task": "linkworkers.connection_reminders",
     "schedule": crontab(hour=7, minute=0),
+}
+# Reporting (README, "Statistics"): on the 1st at 07:00 each scheme's managers get last month's
+# figures by email, once each (safe to run twice).
+CELERY_BEAT_SCHEDULE["reporting-monthly-report"] = {
+    "task": "reporting.send_monthly_reports",
+    "schedule": crontab(day_of_month="1", hour=7, minute=0),
 }
 
 if REDIS_URL:
