@@ -201,6 +201,15 @@ CELERY_BEAT_SCHEDULE["linkworkers-connection-reminders"] = {
     "task": "linkworkers.connection_reminders",
     "schedule": crontab(hour=7, minute=0),
 }
+# Reporting rollups (README, "Statistics"): the changes every 15 minutes, everything nightly.
+CELERY_BEAT_SCHEDULE["reporting-rollup-incremental"] = {
+    "task": "reporting.rollup_incremental",
+    "schedule": 900.0,
+}
+CELERY_BEAT_SCHEDULE["reporting-rollup-nightly"] = {
+    "task": "reporting.rollup_nightly",
+    "schedule": crontab(hour=2, minute=30),
+}
 # Reporting (README, "Statistics"): on the 1st at 07:00 each scheme's managers get last month's
 # figures by email, once each (safe to run twice).
 CELERY_BEAT_SCHEDULE["reporting-monthly-report"] = {
@@ -226,6 +235,9 @@ SELF_REFERRAL_RATE_WINDOW_SECONDS = env.int("SELF_REFERRAL_RATE_WINDOW_SECONDS",
 FIRST_CONTACT_DUE_DAYS = env.int("FIRST_CONTACT_DUE_DAYS", default=5)
 # Reporting: the first-contact target the dashboards measure waiting against, in working days.
 REPORTING_WAIT_TARGET_WORKING_DAYS = env.int("REPORTING_WAIT_TARGET_WORKING_DAYS", default=10)
+# An incremental rollup looks again at changes from this long before the last run began, so a
+# transaction that committed while that run was reading is not missed.
+REPORTING_ROLLUP_OVERLAP_MINUTES = env.int("REPORTING_ROLLUP_OVERLAP_MINUTES", default=10)
 UNABLE_TO_CONTACT_ATTEMPTS = env.int("UNABLE_TO_CONTACT_ATTEMPTS", default=3)
 UNABLE_TO_CONTACT_MIN_DAYS = env.int("UNABLE_TO_CONTACT_MIN_DAYS", default=7)
 # An outcome measure falls due this many weeks after the baseline (linkworkers).

@@ -342,6 +342,8 @@ class Referral(models.Model):
             models.Index(fields=["scheme", "status", "received_at"]),
             models.Index(fields=["referring_organisation", "status", "received_at"]),
             models.Index(fields=["link_worker", "status"]),
+            # The reporting rollup's "what changed since the last run".
+            models.Index(fields=["updated_at"]),
         ]
 
     def __str__(self):
