@@ -102,4 +102,3 @@ def fake_dashboard(monkeypatch):
 
     monkeypatch.setattr(selectors, "dashboard_tables", dashboard_tables)
     return calls
-
