@@ -95,7 +95,14 @@ def fake_dashboard(monkeypatch):
     calls = []
 
     def dashboard_tables(*, scope, filters, suppress=None):
-        calls.append({"scope": scope, "filters": filters, "suppress": suppress})
+        calls.append(
+            {
+                "scope": scope,
+                "filters": filters,
+                "suppress": suppress,
+                "language": translation.get_language(),
+            }
+        )
         tables = fake_tables()
         hide = (not scope.exact) if suppress is None else suppress
         return [suppress_counts(table) for table in tables] if hide else tables
