@@ -39,8 +39,6 @@ class Column:
     # count: a number of referrals, people, connections... (suppressed for commissioners and
     # exports); rate: a share in per cent; number: days, scores or means; text: a label.
     kind: str = "count"
-    # For a count column that adds up other columns of the same row (a "total" column): their keys.
-    total_of: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -74,53 +72,53 @@ def is_small(value) -> bool:
 
 
 def round_total(value: int) -> int:
-    """Round to the nearest ROUND_TOTALS_TO (halves up), never to zero when something was there."""
-    rounded = ((value + ROUND_TOTALS_TO // 2) // ROUND_TOTALS_TO) * ROUND_TOTALS_TO
-    return max(rounded, ROUND_TOTALS_TO) if value > 0 else 0
+    """Round to the nearest ROUND_TOTALS_TO (halves up)."""
+    return ((value + ROUND_TOTALS_TO // 2) // ROUND_TOTALS_TO) * ROUND_TOTALS_TO
+
+
+def publish_count(value, suppress: bool = True):
+    """A count as a reader who may not see small numbers sees it: 0 stays 0, 1 to 4 is
+    SUPPRESSED, anything else is rounded to the nearest 5.
+
+    Rounding every count, not only the totals that add up a hidden one, is what
+    stops subtraction: the same referrals are counted in several tables (by
+    month, by area, in the funnel...), and any exact total would give a hidden
+    cell away against another table's exact parts.
+    """
+    if not suppress or not isinstance(value, int) or isinstance(value, bool) or value == 0:
+        return value
+    if value < SUPPRESSION_THRESHOLD:
+        return SUPPRESSED
+    return round_total(value)
 
 
 def suppress_counts(table: Table) -> Table:
-    """Publish `table` for readers who must not see small numbers (commissioners, exports).
+    """Publish every count cell of `table` (rows and totals) with `publish_count`.
 
-    Every count cell of 1 to 4 becomes SUPPRESSED. A total that adds up a
-    suppressed cell would let the reader work the cell out by subtraction, so
-    it is rounded to the nearest 5 instead (column totals in the totals row).
-    Rates and numbers computed from counts are the selector's business: it
-    marks them with `min_count` below before the table gets here.
+    Shares and means computed from counts are the selector's business: it
+    computes shares from published counts and withholds what rests on a
+    hidden one. Safe to apply twice.
     """
     count_columns = [i for i, column in enumerate(table.columns) if column.kind == "count"]
-    position = {column.key: i for i, column in enumerate(table.columns)}
-    row_totals = {
-        i: [position[key] for key in table.columns[i].total_of]
-        for i in count_columns
-        if table.columns[i].total_of
-    }
-    suppressed_in_column = dict.fromkeys(count_columns, False)
-    rows = []
-    for original in table.rows:
-        row = list(original)
-        for i in count_columns:
-            hides_a_part = i in row_totals and any(
-                is_small(original[part]) for part in row_totals[i]
-            )
-            if hides_a_part and isinstance(row[i], int):
-                row[i] = round_total(row[i])
-                suppressed_in_column[i] = True
-                continue
-            if is_small(row[i]):
-                row[i] = SUPPRESSED
-                suppressed_in_column[i] = True
-        rows.append(row)
-    total = None
+    table.rows = [
+        [publish_count(value) if i in count_columns else value for i, value in enumerate(row)]
+        for row in table.rows
+    ]
     if table.total is not None:
-        total = list(table.total)
-        for i in count_columns:
-            if suppressed_in_column[i] and isinstance(total[i], int):
-                total[i] = round_total(total[i])
-            elif is_small(total[i]):
-                total[i] = SUPPRESSED
-    table.rows, table.total = rows, total
+        table.total = [
+            publish_count(value) if i in count_columns else value
+            for i, value in enumerate(table.total)
+        ]
+    note = str(SUPPRESSION_NOTE)
+    if count_columns and note not in table.notes:
+        table.notes.append(note)
     return table
+
+
+SUPPRESSION_NOTE = _(
+    "To protect privacy, counts are rounded to the nearest 5, counts of 1 to 4 are shown as <5, "
+    "and percentages are worked out from the rounded counts."
+)
 
 
 def share(part: int, whole: int) -> Decimal | None:
