@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from .tables import Suppressed, Table
+from .tables import SUPPRESSION_NOTE, Suppressed, Table
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -46,7 +46,7 @@ def preamble(*, table: Table | None, scope, filters, produced_at) -> list[list[s
     lines.append([_("Counted for"), scope.title])
     lines.extend([str(label), str(value)] for label, value in filters.described())
     lines.append([_("Figures as at"), produced_text(produced_at)])
-    lines.append([_("Counts of 1 to 4 are hidden to protect privacy and show as <5.")])
+    lines.append([str(SUPPRESSION_NOTE)])
     return lines
 
 
@@ -70,6 +70,11 @@ def table_lines(table: Table) -> list[list]:
     return lines
 
 
+def table_notes(table: Table) -> list[str]:
+    """The notes under the figures, less the privacy note the preamble already gives."""
+    return [str(note) for note in table.notes if str(note) != str(SUPPRESSION_NOTE)]
+
+
 def table_csv(*, table: Table, scope, filters, produced_at) -> bytes:
     """One table as CSV, UTF-8 with a byte order mark so that Excel reads Welsh letters."""
     out = io.StringIO()
@@ -77,9 +82,10 @@ def table_csv(*, table: Table, scope, filters, produced_at) -> bytes:
     writer.writerows(preamble(table=table, scope=scope, filters=filters, produced_at=produced_at))
     writer.writerow([])
     writer.writerows(table_lines(table))
-    if table.notes:
+    notes = table_notes(table)
+    if notes:
         writer.writerow([])
-        writer.writerows([str(note)] for note in table.notes)
+        writer.writerows([note] for note in notes)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -120,10 +126,11 @@ def _write_sheet(sheet, *, table: Table, scope, filters, produced_at):
                 cell.number_format = "0.0"
             if column.kind != "text":
                 cell.alignment = Alignment(horizontal="right")
-    if table.notes:
+    notes = table_notes(table)
+    if notes:
         sheet.append([])
-        for note in table.notes:
-            sheet.append([str(note)])
+        for note in notes:
+            sheet.append([note])
     sheet.column_dimensions["A"].width = 34
     for letter in "BCDEFGHIJKLMNOP":
         sheet.column_dimensions[letter].width = 16

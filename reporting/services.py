@@ -682,15 +682,16 @@ def rollup_incremental() -> RollupRun:
 # On the 1st, each scheme's managers get last month's figures by email (README, "Statistics").
 # Imports are kept in this block's functions: it is read and changed apart from the rollup.
 
-# The key figures: (table key, column key), each read from the table's totals row, else its
-# only row. A figure whose table or column is missing is left out, not guessed.
+# The key figures: (table key, row, column key). The row is an index into the table's rows
+# (its label is then the row's first cell) or "total" (labelled by the column). A figure
+# whose table, row or column is missing is left out, not guessed.
 MONTHLY_KEY_FIGURES = [
-    ("funnel", "received"),
-    ("funnel", "accepted"),
-    ("waiting", "median"),
-    ("waiting", "within_target"),
-    ("connections", "connections"),
-    ("funnel", "completed"),
+    ("funnel", 0, "referrals"),  # received
+    ("funnel", 1, "referrals"),  # accepted
+    ("waiting", 1, "value"),  # median wait (days)
+    ("waiting", 3, "value"),  # share contacted within the target
+    ("connections_by_category", "total", "connections"),
+    ("funnel", 5, "referrals"),  # closed as completed
 ]
 MONTHLY_FUNNEL_TABLE = "funnel"
 
@@ -699,15 +700,19 @@ def monthly_report_figures(tables) -> list[tuple[str, object, object]]:
     """(label, value, column) for each key figure found in `tables` (the month's dashboard)."""
     by_key = {table.key: table for table in tables}
     figures = []
-    for table_key, column_key in MONTHLY_KEY_FIGURES:
+    for table_key, row_index, column_key in MONTHLY_KEY_FIGURES:
         table = by_key.get(table_key)
         if table is None or column_key not in table.column_keys():
             continue
-        row = table.total if table.total is not None else (table.rows[0] if table.rows else None)
-        if row is None:
-            continue
-        column = table.columns[table.column_keys().index(column_key)]
-        figures.append((column.label, row[table.column_keys().index(column_key)], column))
+        position = table.column_keys().index(column_key)
+        column = table.columns[position]
+        if row_index == "total":
+            if table.total is None:
+                continue
+            figures.append((str(column.label), table.total[position], column))
+        elif row_index < len(table.rows):
+            row = table.rows[row_index]
+            figures.append((str(row[0]), row[position], column))
     return figures
 
 

@@ -7,7 +7,7 @@ from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from reporting.tables import SUPPRESSED, Suppressed
+from reporting.tables import SUPPRESSION_NOTE, Suppressed
 
 register = template.Library()
 
@@ -99,5 +99,6 @@ def cells(row, columns):
 
 
 @register.simple_tag
-def suppressed_label():
-    return table_cell(SUPPRESSED, None)
+def suppression_note():
+    """How counts are published for readers who may not see small numbers."""
+    return str(SUPPRESSION_NOTE)

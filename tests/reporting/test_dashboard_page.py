@@ -97,9 +97,11 @@ def test_catrin_sees_small_numbers_as_less_than_five_and_the_chart_leaves_a_gap(
     abbr = '<abbr title="fewer than 5, hidden to protect privacy">&lt;5</abbr>'
     assert f'<th scope="row">February 2026</th><td class="text-end">{abbr}</td>' in html
     assert f'<th scope="row">Anneuaidd ŵ</th><td class="text-end">{abbr}</td>' in html
-    # The total that would give the hidden count away is rounded to the nearest 5.
+    # Every other count is rounded to the nearest 5, so no subtraction gives a hidden one away.
+    assert '<th scope="row">January 2026</th><td class="text-end">10</td>' in html
     assert '<th scope="row">Total</th><td class="text-end">25</td>' in html
-    assert chart_data(html, "funnel")["datasets"][0]["data"] == [12, None, 11]
+    assert chart_data(html, "funnel")["datasets"][0]["data"] == [10, None, 10]
+    assert "counts are rounded to the nearest 5" in html
 
 
 def test_the_filters_are_a_get_form_and_say_what_was_counted(client, coordinator, fake_dashboard):

@@ -1,6 +1,6 @@
 """On the 1st, Carys gets last month's figures for her scheme by email: once, in her language."""
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import pytest
 from celery.schedules import crontab
@@ -12,7 +12,9 @@ from accounts.models import Role
 from referrals.models import OutboxEmail
 from reporting import services, tasks
 from reporting.models import MonthlyReportSent
-from tests.factories import SchemeFactory, UserFactory
+from reporting.selectors import Filters, dashboard_tables, reporting_scope_for
+from reporting.templatetags.reporting_tables import plain_cell
+from tests.factories import ReferralFactory, SchemeFactory, UserFactory
 from tests.reporting import ui_stories
 
 # The people of the stories (fixtures are found by their names here).
@@ -57,18 +59,66 @@ def test_the_figures_are_her_schemes_exact_counts_for_that_month(
     assert call["scope"].exact and call["suppress"] is None
 
 
-def test_the_email_shows_the_figures_the_tables_hold(coordinator, fake_dashboard):
+@pytest.fixture
+def march(scheme, cluster, practice):
+    """Seven referrals the scheme received in March 2026 (three accepted, two contacted), one
+    in February and one to another scheme: only March's seven are the scheme's month."""
+    received = timezone.make_aware(datetime(2026, 3, 9, 10, 0))
+
+    def referral(days=0, **fields):
+        return ReferralFactory(
+            scheme=scheme, area=cluster, referring_organisation=practice,
+            received_at=received + timedelta(days=days), **fields,
+        )  # fmt: skip
+
+    for day in range(4):
+        referral(days=day)
+    for wait in (2, 6):
+        referral(
+            accepted_at=received + timedelta(days=1),
+            allocated_at=received + timedelta(days=1),
+            first_contact_at=received + timedelta(days=wait),
+        )
+    referral(accepted_at=received + timedelta(days=1))
+    referral(days=-20)  # February
+    ReferralFactory(received_at=received)  # another scheme
+    services.rollup_full()
+
+
+def test_the_email_shows_the_figures_the_tables_hold(coordinator, scheme, march):
     services.monthly_reports_send(today=FIRST_OF_APRIL)
     email = OutboxEmail.objects.get()
-    # The funnel's totals row (exact: 26 received, 19 accepted), and the funnel itself.
-    assert "- Received: 26" in email.body_text
-    assert "- Accepted: 19" in email.body_text
-    assert "- February 2026: Received 3; Accepted 3; Accepted (%) 100.0%" in email.body_text
-    assert '<th scope="row" align="left">Received</th><td align="right">26</td>' in (
-        email.body_html
+    text, html = email.body_text, email.body_html
+    # Exact counts for her own scheme: small numbers are not hidden from its manager.
+    assert "- Received: 7" in text
+    assert "- Accepted: 3" in text
+    assert "- Median wait (days): 4" in text
+    assert "- Contacted within 10 working days (%): 100.0" in text
+    assert "- Connections made: 0" in text
+    assert "- Closed as completed: 0" in text
+    assert "&lt;5" not in html and "<5" not in text
+    tables = dashboard_tables(
+        scope=reporting_scope_for(coordinator),
+        filters=Filters(start=MARCH, end=MARCH, scheme=scheme, area_ids=set()),
     )
-    assert "<caption>Referrals and how far they went</caption>" in email.body_html
-    assert "&lt;5" not in email.body_html
+    funnel = next(table for table in tables if table.key == "funnel")
+    assert f"<caption>{funnel.title}</caption>" in html
+    for stage, referrals, *_rates in funnel.rows:
+        assert f'<th scope="row" align="left">{stage}</th><td align="right">{referrals}</td>' in (
+            html
+        )
+    figures = services.monthly_report_figures(tables)
+    assert [label for label, _value, _column in figures] == [
+        "Received",
+        "Accepted",
+        "Median wait (days)",
+        "Contacted within 10 working days (%)",
+        "Connections made",
+        "Closed as completed",
+    ]
+    for label, value, column in figures:
+        assert f'<th scope="row" align="left">{label}</th><td align="right">' in html
+        assert f"- {label}: {plain_cell(value, column)}" in text
 
 
 def test_running_the_job_twice_sends_once(coordinator, fake_dashboard):
