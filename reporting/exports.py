@@ -23,6 +23,10 @@ CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHEET_NAME_MAX = 31  # Excel's limit
 SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+# A spreadsheet takes text starting with these as a formula: names come from providers and
+# other people's typing, so such text is written with a leading apostrophe (OWASP, CSV
+# injection) and stays text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def filename(*, key: str, filters, extension: str) -> str:
@@ -41,13 +45,19 @@ def preamble(*, table: Table | None, scope, filters, produced_at) -> list[list[s
     """The lines above the figures: what was counted, for whom, and when."""
     lines = []
     if table is not None:
-        lines.append([table.title])
-        lines.append([table.sentence])
-    lines.append([_("Counted for"), scope.title])
-    lines.extend([str(label), str(value)] for label, value in filters.described())
+        lines.append([safe_text(table.title)])
+        lines.append([safe_text(table.sentence)])
+    lines.append([_("Counted for"), safe_text(scope.title)])
+    lines.extend([str(label), safe_text(value)] for label, value in filters.described())
     lines.append([_("Figures as at"), produced_text(produced_at)])
     lines.append([str(SUPPRESSION_NOTE)])
     return lines
+
+
+def safe_text(text) -> str:
+    """Text that a spreadsheet shows as text, never runs as a formula."""
+    text = str(text)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def plain_value(value):
@@ -57,13 +67,13 @@ def plain_value(value):
     if isinstance(value, Suppressed):
         return str(value)
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        return str(value)
+        return safe_text(value)
     return value
 
 
 def table_lines(table: Table) -> list[list]:
     """The header row, the rows, the totals row (then the notes)."""
-    lines = [[str(column.label) for column in table.columns]]
+    lines = [[safe_text(column.label) for column in table.columns]]
     lines.extend([plain_value(value) for value in row] for row in table.rows)
     if table.total is not None:
         lines.append([plain_value(value) for value in table.total])
@@ -72,7 +82,7 @@ def table_lines(table: Table) -> list[list]:
 
 def table_notes(table: Table) -> list[str]:
     """The notes under the figures, less the privacy note the preamble already gives."""
-    return [str(note) for note in table.notes if str(note) != str(SUPPRESSION_NOTE)]
+    return [safe_text(note) for note in table.notes if str(note) != str(SUPPRESSION_NOTE)]
 
 
 def table_csv(*, table: Table, scope, filters, produced_at) -> bytes:

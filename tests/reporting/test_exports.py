@@ -178,3 +178,30 @@ def test_an_export_reads_as_many_queries_for_many_referrals_as_for_few(
     for _ in range(6):
         ReferralFactory(scheme=scheme, area=cluster, referring_organisation=practice)
     assert queries_for_export() == few
+
+
+def test_a_name_that_looks_like_a_formula_stays_text(client, coordinator, monkeypatch):
+    """A provider called "=HYPERLINK(...)" must not become a live formula in Excel."""
+    from reporting import selectors
+    from reporting.tables import Column, Table
+
+    def dashboard_tables(*, scope, filters, suppress=None):
+        return [
+            Table(
+                key="connections_by_provider",
+                title="Connections by provider",
+                sentence="Connections made.",
+                columns=[Column("provider", "Provider", "text"), Column("n", "Connections")],
+                rows=[['=HYPERLINK("http://example.org","Click")', 10], ["+Men's Shed", 5]],
+            )
+        ]
+
+    monkeypatch.setattr(selectors, "dashboard_tables", dashboard_tables)
+    client.force_login(coordinator)
+    rows = csv_rows(client.get("/reporting/export/connections_by_provider.csv"))
+    assert ['\'=HYPERLINK("http://example.org","Click")', "10"] in rows
+    assert ["'+Men's Shed", "5"] in rows
+    book = workbook(client.get("/reporting/export/connections_by_provider.xlsx"))
+    cells = [cell for row in book.active.iter_rows() for cell in row if cell.value]
+    assert not [cell for cell in cells if cell.data_type == "f"]
+    assert '\'=HYPERLINK("http://example.org","Click")' in [cell.value for cell in cells]
