@@ -13,6 +13,7 @@ from accounts.models import Area, Organisation
 from accounts.selectors import area_with_descendants_ids
 from referrals.models import SourceKind
 
+from .models import ReferralCube
 from .selectors import Filters, Scope
 
 DEFAULT_MONTHS = 12
@@ -70,22 +71,20 @@ class DashboardFilterForm(forms.Form):
     def __init__(self, *args, scope: Scope, **kwargs):
         super().__init__(*args, **kwargs)
         self.scope = scope
+        # The choices come from the rollup, not the referral tables (a page never counts those).
         if scope.kind == "scheme":
             # A manager's dashboard is their scheme's: the areas it takes referrals from.
+            seen = ReferralCube.objects.filter(scheme_id=scope.scheme.pk).values("area_id")
             self.fields["area"].queryset = Area.objects.filter(
-                Q(pk=scope.scheme.area_id) | Q(referrals__scheme=scope.scheme)
-            ).distinct()
+                Q(pk=scope.scheme.area_id) | Q(pk__in=seen)
+            )
             self.fields["scheme"].queryset = Organisation.objects.filter(pk=scope.scheme.pk)
             self.fields["scheme"].empty_label = None
         else:
+            seen = ReferralCube.objects.filter(area_id__in=scope.area_ids).values("scheme_id")
             self.fields["area"].queryset = Area.objects.filter(pk__in=scope.area_ids)
-            self.fields["scheme"].queryset = (
-                Organisation.objects.filter(kind=Organisation.Kind.SCHEME)
-                .filter(
-                    Q(area_id__in=scope.area_ids)
-                    | Q(referrals_received__area_id__in=scope.area_ids)
-                )
-                .distinct()
+            self.fields["scheme"].queryset = Organisation.objects.filter(
+                Q(kind=Organisation.Kind.SCHEME) & (Q(area_id__in=scope.area_ids) | Q(pk__in=seen))
             )
         self.fields["area"].label_from_instance = lambda area: area.display_name
         self.fields["scheme"].label_from_instance = lambda organisation: organisation.display_name

@@ -177,7 +177,12 @@ class ReferralCube(CellMixin):
     class Meta:
         verbose_name = _("referrals by month")
         verbose_name_plural = _("referrals by month")
-        indexes = [models.Index(fields=["scheme", "month"]), models.Index(fields=["month"])]
+        indexes = [
+            models.Index(fields=["scheme", "month"]),
+            models.Index(fields=["month"]),
+            # The dashboard's area and scheme choices.
+            models.Index(fields=["area", "scheme"]),
+        ]
 
 
 class WeeklyCube(CellMixin):

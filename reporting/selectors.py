@@ -333,8 +333,8 @@ def _funnel(scope, filters, suppress) -> Table:
         columns=[
             Column("stage", _("Stage"), "text"),
             Column("referrals", _("Referrals")),
-            Column("share_of_received", _("% of received"), "rate"),
-            Column("share_of_previous", _("% of the stage before"), "rate"),
+            Column("share_of_received", _("Share of received (%)"), "rate"),
+            Column("share_of_previous", _("Share of the stage before (%)"), "rate"),
         ],
         rows=rows,
         chart=Chart(type="bar", series=["referrals"], horizontal=True),
@@ -518,7 +518,7 @@ def _caseload(scope, filters, suppress) -> Table:
     columns_tail = [
         Column("open_cases", _("Open cases now")),
         Column("capacity", _("Capacity"), "number"),
-        Column("share_of_capacity", _("% of capacity"), "rate"),
+        Column("share_of_capacity", _("Share of capacity (%)"), "rate"),
         Column("allocated", _("Referrals allocated in the period")),
     ]
     if scope.kind == "scheme":
@@ -677,7 +677,7 @@ def _breakdowns(scope, filters, suppress, received: int) -> list[Table]:
             columns=[
                 Column("value", _breakdown_dimension_label(dimension), "text"),
                 Column("referrals", _("Referrals")),
-                Column("share", _("% of referrals"), "rate"),
+                Column("share", _("Share of referrals (%)"), "rate"),
             ],
             rows=rows,
             total=total,
@@ -903,7 +903,7 @@ def _outcomes(scope, filters, suppress) -> Table:
             Column("measure", _("Measure"), "text"),
             Column("pairs", _("People with a baseline and a follow-up")),
             Column("improved", _("Improved")),
-            Column("share_improved", _("% improved"), "rate"),
+            Column("share_improved", _("Share improved (%)"), "rate"),
             Column("worsened", _("Worse")),
             Column("mean_change", _("Mean change"), "number"),
         ],

@@ -5,7 +5,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -58,7 +60,10 @@ def refresh(request):
         messages.success(request, _("Figures refreshed."))
     elif run.state == RollupRun.State.FAILED:
         messages.error(request, _("The figures could not be refreshed. Try again later."))
-    return redirect(f"{request.POST.get('next') or '/reporting/'}#refresh")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("reporting:dashboard")
+    return redirect(f"{back}#refresh")
 
 
 @login_required

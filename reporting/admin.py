@@ -1,0 +1,21 @@
+from django.contrib import admin
+
+from .models import RollupRun
+
+
+@admin.register(RollupRun)
+class RollupRunAdmin(admin.ModelAdmin):
+    """Runs are started from the dashboard or by schedule; here they are only looked at."""
+
+    list_display = ["created_at", "kind", "state", "progress", "referrals", "finished_at"]
+    list_filter = ["kind", "state"]
+    readonly_fields = [
+        "uuid", "kind", "state", "progress", "requested_by", "since", "created_at",
+        "started_at", "finished_at", "referrals", "error",
+    ]  # fmt: skip
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,224 @@
+"""Filling the rollup tables: full and incremental runs, one at a time, safe to run twice."""
+
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.utils import timezone
+
+from reporting import services
+from reporting.models import ReferralCube, ReferralFact, RollupRun
+from reporting.services import (
+    age_band,
+    quintile,
+    rollup_execute,
+    rollup_full,
+    rollup_incremental,
+    rollup_request,
+    working_days_between,
+)
+from tests.factories import ReferralFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def settle():
+    """Make the fixture's rows look an hour old, as if the day's work was done before the run."""
+    from linkworkers.models import OutcomeMeasure
+    from referrals.models import Referral
+
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    Referral.objects.update(updated_at=an_hour_ago)
+    OutcomeMeasure.objects.update(created_at=an_hour_ago)
+
+
+def received(scheme=None, **filters):
+    rows = ReferralCube.objects.filter(**filters)
+    if scheme is not None:
+        rows = rows.filter(scheme=scheme)
+    return sum(rows.values_list("received", flat=True))
+
+
+def test_a_full_run_counts_every_referral(known_data, scheme):
+    run = rollup_full()
+    assert run.state == RollupRun.State.DONE
+    assert run.progress == 100
+    assert run.in_flight is None
+    assert run.referrals == 6
+    assert ReferralFact.objects.count() == 6
+    assert received(scheme) == 5  # R0 in February, R1-R4
+
+
+def test_an_incremental_run_adds_a_new_referral(known_data, scheme):
+    settle()
+    rollup_full()
+    ReferralFactory(scheme=scheme, received_at=known_data["r1"].received_at)
+    run = rollup_incremental()
+    assert run.kind == RollupRun.Kind.INCREMENTAL
+    assert run.referrals == 1  # only the one that changed was recomputed
+    assert received(scheme) == 6
+
+
+def test_an_incremental_run_sees_a_status_change(known_data, scheme):
+    rollup_full()
+    r2 = known_data["r2"]
+    r2.status, r2.closure_reason, r2.closed_at = "closed", "completed", timezone.now()
+    r2.save()
+    rollup_incremental()
+    cube = ReferralCube.objects.get(scheme=scheme, month=r2.received_at.date().replace(day=1),
+                                    source_kind="self")  # fmt: skip
+    assert cube.completed == 1
+
+
+def test_an_incremental_run_recounts_the_cell_a_referral_left(known_data, scheme):
+    from tests.factories import SchemeFactory
+
+    rollup_full()
+    other = SchemeFactory()
+    r4 = known_data["r4"]
+    r4.scheme = other
+    r4.save()
+    rollup_incremental()
+    assert received(scheme) == 4
+    assert received(other) == 1
+
+
+def test_an_incremental_run_finds_changes_to_connections_and_outcomes(known_data, scheme):
+    from reporting.models import ConnectionCube
+
+    settle()
+    rollup_full()
+    connection = known_data["r2"].connections.get()
+    # The provider's decision is changed without touching the referral row.
+    connection.status, connection.decline_reason = "accepted", ""
+    connection.answered_at = timezone.now()
+    connection.save()
+    run = rollup_incremental()
+    assert run.referrals == 1
+    cube = ConnectionCube.objects.get(scheme=scheme, category=known_data["arts"])
+    assert (cube.accepted, cube.declined) == (1, 0)
+
+
+def test_the_first_incremental_run_does_everything(known_data, scheme):
+    run = rollup_incremental()
+    assert run.since is None
+    assert received(scheme) == 5
+
+
+def test_a_second_request_joins_the_run_in_flight(known_data, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks, mock.patch(
+        "reporting.tasks.rollup_run_task.delay"
+    ):  # fmt: skip
+        first, created = rollup_request(kind=RollupRun.Kind.INCREMENTAL)
+        second, created_again = rollup_request(kind=RollupRun.Kind.FULL)
+    assert created and not created_again
+    assert second == first
+    assert len(callbacks) == 1
+    assert RollupRun.objects.count() == 1
+
+
+def test_running_the_same_run_twice_does_it_once(known_data):
+    with mock.patch("reporting.tasks.rollup_run_task.delay"):
+        run, _created = rollup_request(kind=RollupRun.Kind.FULL)
+    assert rollup_execute(run_id=run.pk).state == RollupRun.State.DONE
+    assert rollup_execute(run_id=run.pk) is None
+
+
+def test_the_celery_task_runs_the_queued_run(
+    known_data, scheme, django_capture_on_commit_callbacks
+):
+    # Tests run Celery eagerly: the task runs when the request commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        run, _created = rollup_request(kind=RollupRun.Kind.FULL)
+    run.refresh_from_db()
+    assert run.state == RollupRun.State.DONE
+    assert received(scheme) == 5
+
+
+def test_a_failed_run_says_so_and_frees_the_slot(known_data):
+    failing = mock.patch.object(services, "_process", side_effect=RuntimeError("disk full"))
+    with failing, pytest.raises(RuntimeError):
+        rollup_full()
+    run = RollupRun.objects.get()
+    assert run.state == RollupRun.State.FAILED
+    assert run.error == "disk full"
+    assert run.in_flight is None
+    assert rollup_full().state == RollupRun.State.DONE
+
+
+def test_a_run_abandoned_by_a_dead_worker_is_replaced(known_data):
+    stuck = RollupRun.objects.create(
+        kind=RollupRun.Kind.FULL,
+        state=RollupRun.State.RUNNING,
+        created_at=timezone.now() - timedelta(hours=4),
+    )
+    run = rollup_full()
+    stuck.refresh_from_db()
+    assert stuck.state == RollupRun.State.FAILED
+    assert run.state == RollupRun.State.DONE
+
+
+def test_the_nightly_and_incremental_schedules_queue_runs(known_data, settings):
+    from reporting import tasks
+
+    assert settings.CELERY_BEAT_SCHEDULE["reporting-rollup-nightly"]["task"] == (
+        "reporting.rollup_nightly"
+    )
+    assert settings.CELERY_BEAT_SCHEDULE["reporting-rollup-incremental"]["task"] == (
+        "reporting.rollup_incremental"
+    )
+    with mock.patch("reporting.tasks.rollup_run_task.delay"):
+        tasks.rollup_nightly()
+    assert RollupRun.objects.get().kind == RollupRun.Kind.FULL
+
+
+@pytest.mark.parametrize(
+    ("born", "on", "band"),
+    [
+        ("2008-06-02", "2026-06-01", "0-17"),
+        ("2008-06-01", "2026-06-01", "18-24"),
+        ("1982-01-01", "2026-06-01", "25-44"),
+        ("1961-06-02", "2026-06-01", "45-64"),
+        ("1952-06-01", "2026-06-01", "65-74"),
+        ("1951-06-01", "2026-06-01", "75+"),
+    ],
+)
+def test_age_bands_use_the_age_on_the_day(born, on, band):
+    from datetime import date
+
+    assert age_band(date.fromisoformat(born), date.fromisoformat(on)) == band
+
+
+def test_deciles_make_quintiles():
+    assert [quintile(d) for d in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10)] == list("1122334455")
+    assert quintile(None) == quintile(0) == quintile(11) == "unknown"
+
+
+def test_working_days_skip_weekends():
+    from datetime import date
+
+    friday = date(2026, 3, 6)
+    assert working_days_between(friday, friday) == 0
+    assert working_days_between(friday, date(2026, 3, 9)) == 1  # Monday
+    assert working_days_between(friday, date(2026, 3, 20)) == 10
+    assert working_days_between(date(2026, 3, 7), date(2026, 3, 8)) == 0  # Saturday to Sunday
+
+
+def test_the_rollup_command(known_data, scheme):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("rollup", "--full", stdout=out)
+    assert "6 referrals recomputed" in out.getvalue()
+    call_command("rollup", stdout=out)
+    assert received(scheme) == 5
+
+
+def test_the_rollup_command_refuses_while_a_run_is_in_flight(known_data):
+    from django.core.management import CommandError, call_command
+
+    RollupRun.objects.create(kind=RollupRun.Kind.FULL, created_at=timezone.now())
+    with pytest.raises(CommandError, match="already in flight"):
+        call_command("rollup")
