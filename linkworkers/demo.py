@@ -17,6 +17,7 @@ from referrals.models import Referral, ReferralEvent, Status
 
 from .demo_connections import seed_connections
 from .demo_coordination import seed_coordination
+from .demo_history import seed_history
 from .demo_outcomes import seed_outcomes
 from .models import Contact, ContactOutcome, Goal, GoalStatus, WhatMatters
 
@@ -76,6 +77,7 @@ def seed(stdout):
     seed_outcomes(stdout)
     seed_coordination(stdout)
     seed_connections(stdout)
+    seed_history(stdout)
 
 
 def _seed_casework(stdout):
