@@ -136,6 +136,7 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     # Third-party front-end assets come from npm packages (package.json), never copied in.
     ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
+    ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -213,6 +214,12 @@ CELERY_BEAT_SCHEDULE["reporting-rollup-incremental"] = {
 CELERY_BEAT_SCHEDULE["reporting-rollup-nightly"] = {
     "task": "reporting.rollup_nightly",
     "schedule": crontab(hour=2, minute=30),
+}
+# Reporting (README, "Statistics"): on the 1st at 07:00 each scheme's managers get last month's
+# figures by email, once each (safe to run twice).
+CELERY_BEAT_SCHEDULE["reporting-monthly-report"] = {
+    "task": "reporting.send_monthly_reports",
+    "schedule": crontab(day_of_month="1", hour=7, minute=0),
 }
 
 if REDIS_URL:

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import RollupRun
+from .models import MonthlyReportSent, RollupRun
 
 
 @admin.register(RollupRun)
@@ -13,6 +13,24 @@ class RollupRunAdmin(admin.ModelAdmin):
         "uuid", "kind", "state", "progress", "requested_by", "since", "created_at",
         "started_at", "finished_at", "referrals", "error",
     ]  # fmt: skip
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+# Monthly report ------------------------------------------------------------
+
+
+@admin.register(MonthlyReportSent)
+class MonthlyReportSentAdmin(admin.ModelAdmin):
+    """Which manager was sent which month's report: written by the monthly job only."""
+
+    list_display = ["user", "month", "created_at"]
+    list_select_related = ["user"]
+    readonly_fields = ["user", "month", "created_at"]
 
     def has_add_permission(self, request):
         return False

@@ -374,3 +374,29 @@ class RollupRun(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.state} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+# Monthly report ----------------------------------------------------------
+
+
+class MonthlyReportSent(models.Model):
+    """A scheme manager was sent the report for this month: the claim that makes it once."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("manager"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    month = models.DateField(_("month reported"))  # its first day
+    created_at = models.DateTimeField(_("sent"))
+
+    class Meta:
+        verbose_name = _("monthly report sent")
+        verbose_name_plural = _("monthly reports sent")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "month"], name="monthly_report_once_per_month")
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} {self.month:%Y-%m}"

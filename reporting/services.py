@@ -676,3 +676,114 @@ def rollup_full() -> RollupRun:
 def rollup_incremental() -> RollupRun:
     """Recompute the referrals changed since the last run, and their cells, now."""
     return _run_now(RollupRun.Kind.INCREMENTAL)
+
+
+# Monthly report ------------------------------------------------------------
+# On the 1st, each scheme's managers get last month's figures by email (README, "Statistics").
+# Imports are kept in this block's functions: it is read and changed apart from the rollup.
+
+# The key figures: (table key, row, column key). The row is an index into the table's rows
+# (its label is then the row's first cell) or "total" (labelled by the column). A figure
+# whose table, row or column is missing is left out, not guessed.
+MONTHLY_KEY_FIGURES = [
+    ("funnel", 0, "referrals"),  # received
+    ("funnel", 1, "referrals"),  # accepted
+    ("waiting", 1, "value"),  # median wait (days)
+    ("waiting", 3, "value"),  # share contacted within the target
+    ("connections_by_category", "total", "connections"),
+    ("funnel", 5, "referrals"),  # closed as completed
+]
+MONTHLY_FUNNEL_TABLE = "funnel"
+
+
+def monthly_report_figures(tables) -> list[tuple[str, object, object]]:
+    """(label, value, column) for each key figure found in `tables` (the month's dashboard)."""
+    by_key = {table.key: table for table in tables}
+    figures = []
+    for table_key, row_index, column_key in MONTHLY_KEY_FIGURES:
+        table = by_key.get(table_key)
+        if table is None or column_key not in table.column_keys():
+            continue
+        position = table.column_keys().index(column_key)
+        column = table.columns[position]
+        if row_index == "total":
+            if table.total is None:
+                continue
+            figures.append((str(column.label), table.total[position], column))
+        elif row_index < len(table.rows):
+            row = table.rows[row_index]
+            figures.append((str(row[0]), row[position], column))
+    return figures
+
+
+def monthly_report_send(*, manager, month: date) -> bool:
+    """Email one scheme manager their scheme's figures for `month` (its first day), once.
+
+    Exact counts (the manager's own scheme), in the manager's language. The
+    MonthlyReportSent row is the claim: written in the transaction that writes
+    the outbox email, so a second run sends nothing, and a broker or mail
+    outage only delays the email (the outbox sends it later). True when sent now.
+    """
+    from django.urls import reverse
+    from django.utils import translation
+
+    from referrals.services import outbox_email_queue
+
+    from .models import MonthlyReportSent
+    from .selectors import Filters, dashboard_tables, reporting_scope_for
+
+    scope = reporting_scope_for(manager)
+    if scope is None or scope.kind != "scheme" or not manager.email:
+        return False
+    if MonthlyReportSent.objects.filter(user=manager, month=month).exists():
+        return False  # sent already: spare the figures
+    with translation.override(manager.preferred_language):
+        filters = Filters(
+            start=month,
+            end=month,
+            scheme=scope.scheme,
+            area_ids=set(),
+            wait_target=settings.REPORTING_WAIT_TARGET_WORKING_DAYS,
+        )
+        tables = dashboard_tables(scope=scope, filters=filters)
+        query = f"?start={month:%Y-%m}&end={month:%Y-%m}"
+        context = {
+            "recipient": manager,
+            "scheme": scope.scheme,
+            "month": month,
+            "filters": filters,
+            "figures": monthly_report_figures(tables),
+            "funnel": next((t for t in tables if t.key == MONTHLY_FUNNEL_TABLE), None),
+            "url": settings.SITE_URL.rstrip("/") + reverse("reporting:dashboard") + query,
+        }
+        with transaction.atomic():
+            _claim, created = MonthlyReportSent.objects.get_or_create(
+                user=manager, month=month, defaults={"created_at": timezone.now()}
+            )
+            if not created:
+                return False
+            outbox_email_queue(
+                to=manager.email,
+                template="reporting/email/monthly",
+                context=context,
+                now=timezone.now(),
+            )
+    return True
+
+
+def monthly_reports_send(*, today: date | None = None) -> int:
+    """Last calendar month's report to every active manager of a scheme; returns how many sent."""
+    from accounts.models import Organisation, Role, User
+
+    from .forms import add_months
+
+    today = today or timezone.localdate()
+    month = add_months(today.replace(day=1), -1)
+    managers = (
+        User.objects.filter(
+            role=Role.COORDINATOR, is_active=True, organisation__kind=Organisation.Kind.SCHEME
+        )
+        .select_related("organisation__area")
+        .order_by("pk")
+    )
+    return sum(monthly_report_send(manager=manager, month=month) for manager in managers)

@@ -25,3 +25,12 @@ def rollup_nightly():
     """Each night by beat: everything rebuilt, so nothing an incremental run missed lasts."""
     run, _created = services.rollup_request(kind=RollupRun.Kind.FULL)
     return str(run.uuid)
+
+
+# Monthly report ------------------------------------------------------------
+
+
+@shared_task(name="reporting.send_monthly_reports")
+def send_monthly_reports():
+    """On the 1st by beat: last month's figures to every scheme manager, once each."""
+    return services.monthly_reports_send()

@@ -1,17 +1,20 @@
 """Dashboards and exports: parse the filters, read the cubes through the selectors, render."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import AuditEvent
 from accounts.services import audit_record
 
-from . import gp_extract, selectors, services
+from . import exports, gp_extract, selectors, services
 from .forms import DashboardFilterForm
 from .gp_forms import GPExtractForm
 from .models import RollupRun
@@ -49,7 +52,15 @@ def dashboard(request):
 @require_POST
 def refresh(request):
     _scope_or_403(request)
-    services.rollup_request(kind=RollupRun.Kind.INCREMENTAL, requested_by=request.user)
+    run, _created = services.rollup_request(
+        kind=RollupRun.Kind.INCREMENTAL, requested_by=request.user
+    )
+    # With Celery eager (the demo) the run is over by now; elsewhere the page shows its progress.
+    run.refresh_from_db()
+    if run.state == RollupRun.State.DONE:
+        messages.success(request, _("Figures refreshed."))
+    elif run.state == RollupRun.State.FAILED:
+        messages.error(request, _("The figures could not be refreshed. Try again later."))
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = reverse("reporting:dashboard")
@@ -137,3 +148,68 @@ def gp_extract_csv(request, ods_code):
     )
     gp_extract.write_csv(response, rows)
     return response
+
+
+# Exports -------------------------------------------------------------------
+
+
+def _export_tables(request):
+    """(scope, filters, tables, produced_at) for an export: the dashboard's, always suppressed."""
+    scope = _scope_or_403(request)
+    filters = DashboardFilterForm(request.GET or None, scope=scope).filters()
+    tables = selectors.dashboard_tables(scope=scope, filters=filters, suppress=True)
+    finished, _in_flight = selectors.latest_runs()
+    return scope, filters, tables, finished.finished_at if finished else None
+
+
+def _audit_export(request, *, scope, filters, what):
+    with translation.override("en"):
+        described = "; ".join(f"{label}={value}" for label, value in filters.described())
+    audit_record(
+        actor=request.user,
+        action=AuditEvent.Action.EXPORT,
+        obj=scope.scheme if scope.kind == "scheme" else scope.area,
+        request=request,
+        detail=f"reporting {what}; {described}",
+    )
+
+
+def _file_response(content: bytes, *, content_type: str, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_GET
+def export_table(request, table_key, extension):
+    scope, filters, tables, produced_at = _export_tables(request)
+    table = next((table for table in tables if table.key == table_key), None)
+    if table is None:
+        raise Http404
+    name = exports.filename(key=table.key, filters=filters, extension=extension)
+    if extension == "csv":
+        content = exports.table_csv(
+            table=table, scope=scope, filters=filters, produced_at=produced_at
+        )
+        content_type = exports.CSV_CONTENT_TYPE
+    else:
+        content = exports.tables_xlsx(
+            tables=[table], scope=scope, filters=filters, produced_at=produced_at
+        )
+        content_type = exports.XLSX_CONTENT_TYPE
+    _audit_export(request, scope=scope, filters=filters, what=f"table={table.key} {extension}")
+    return _file_response(content, content_type=content_type, name=name)
+
+
+@login_required
+@require_GET
+def export_all(request):
+    scope, filters, tables, produced_at = _export_tables(request)
+    content = exports.tables_xlsx(
+        tables=tables, scope=scope, filters=filters, produced_at=produced_at
+    )
+    _audit_export(request, scope=scope, filters=filters, what="table=all xlsx")
+    name = exports.filename(key="all", filters=filters, extension="xlsx")
+    return _file_response(content, content_type=exports.XLSX_CONTENT_TYPE, name=name)
