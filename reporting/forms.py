@@ -86,6 +86,11 @@ class DashboardFilterForm(forms.Form):
             self.fields["scheme"].queryset = Organisation.objects.filter(
                 Q(kind=Organisation.Kind.SCHEME) & (Q(area_id__in=scope.area_ids) | Q(pk__in=seen))
             )
+        # An empty form shows what is counted when nothing is chosen.
+        end = month_start(timezone.localdate())
+        self.fields["end"].initial = f"{end:%Y-%m}"
+        self.fields["start"].initial = f"{add_months(end, -(DEFAULT_MONTHS - 1)):%Y-%m}"
+        self.fields["wait_target"].initial = settings.REPORTING_WAIT_TARGET_WORKING_DAYS
         self.fields["area"].label_from_instance = lambda area: area.display_name
         self.fields["scheme"].label_from_instance = lambda organisation: organisation.display_name
 

@@ -17,8 +17,10 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 
+from accounts.models import Organisation, Role, User
 from directory.models import Postcode, Service, TaxonomyTerm
 from linkworkers.models import (
     Answer,
@@ -33,7 +35,9 @@ from linkworkers.models import (
     UnmetNeed,
 )
 from referrals.models import ClosureReason, Referral, ReferralEvent, Status
+from referrals.services import outbox_email_queue
 
+from .forms import add_months
 from .models import (
     AgeBand,
     BreakdownCube,
@@ -43,6 +47,7 @@ from .models import (
     Dimension,
     LinkWorkerCube,
     LinkWorkerLoad,
+    MonthlyReportSent,
     OutcomeCube,
     OutcomeFact,
     ReferralCube,
@@ -53,6 +58,7 @@ from .models import (
     WaitCube,
     WeeklyCube,
 )
+from .selectors import Filters, dashboard_tables, reporting_scope_for
 
 logger = logging.getLogger(__name__)
 
@@ -680,7 +686,6 @@ def rollup_incremental() -> RollupRun:
 
 # Monthly report ------------------------------------------------------------
 # On the 1st, each scheme's managers get last month's figures by email (README, "Statistics").
-# Imports are kept in this block's functions: it is read and changed apart from the rollup.
 
 # The key figures: (table key, row, column key). The row is an index into the table's rows
 # (its label is then the row's first cell) or "total" (labelled by the column). A figure
@@ -724,14 +729,6 @@ def monthly_report_send(*, manager, month: date) -> bool:
     the outbox email, so a second run sends nothing, and a broker or mail
     outage only delays the email (the outbox sends it later). True when sent now.
     """
-    from django.urls import reverse
-    from django.utils import translation
-
-    from referrals.services import outbox_email_queue
-
-    from .models import MonthlyReportSent
-    from .selectors import Filters, dashboard_tables, reporting_scope_for
-
     scope = reporting_scope_for(manager)
     if scope is None or scope.kind != "scheme" or not manager.email:
         return False
@@ -773,10 +770,6 @@ def monthly_report_send(*, manager, month: date) -> bool:
 
 def monthly_reports_send(*, today: date | None = None) -> int:
     """Last calendar month's report to every active manager of a scheme; returns how many sent."""
-    from accounts.models import Organisation, Role, User
-
-    from .forms import add_months
-
     today = today or timezone.localdate()
     month = add_months(today.replace(day=1), -1)
     managers = (
