@@ -12,38 +12,24 @@ the run already queued or running instead of racing it.
 import logging
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, Sum
+from django.db import IntegrityError, connections, transaction
+from django.db.models import CharField, Count, F, Max, Min, Q, Sum, Value
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import Organisation, Role, User
-from directory.models import Postcode, Service, TaxonomyTerm
-from linkworkers.models import (
-    Answer,
-    Connection,
-    ConnectionStatus,
-    Instrument,
-    Item,
-    LinkWorker,
-    OutcomeMeasure,
-    ScoringMethod,
-    Timepoint,
-    UnmetNeed,
-)
-from referrals.models import ClosureReason, Referral, ReferralEvent, Status
+from linkworkers.models import Answer, Connection, LinkWorker, OutcomeMeasure, UnmetNeed
+from referrals.models import Referral, ReferralEvent
 from referrals.services import outbox_email_queue
 
+from . import facts, selectors
 from .forms import add_months
 from .models import (
-    AgeBand,
     BreakdownCube,
     ConnectionCube,
     ConnectionFact,
-    DeprivationQuintile,
     Dimension,
     LinkWorkerCube,
     LinkWorkerLoad,
@@ -58,356 +44,117 @@ from .models import (
     WaitCube,
     WeeklyCube,
 )
-from .selectors import Filters, dashboard_tables, reporting_scope_for
 
 logger = logging.getLogger(__name__)
 
-BATCH = 5000  # referrals per fact batch: one transaction and one progress step each
+CHUNK = 50_000  # referrals per step of a full run: one transaction and one progress step each
 INSERT_BATCH = 5000
 # A run still "in flight" after this long died with its worker: a new request replaces it.
 STALE_RUN_AFTER = timedelta(hours=3)
 
 CELL_FIELDS = ("cell", "month", "scheme_id", "area_id", "source_kind")
-
-
-# Classifying one referral --------------------------------------------------
-
-
-def cell_key(month: date, scheme_id: int, area_id: int | None, source_kind: str) -> str:
-    return f"{month:%Y-%m}|{scheme_id}|{area_id or 0}|{source_kind}"
-
-
-def age_band(date_of_birth: date, on: date) -> str:
-    age = (
-        on.year
-        - date_of_birth.year
-        - ((on.month, on.day) < (date_of_birth.month, date_of_birth.day))
-    )
-    if age < 18:
-        return AgeBand.UNDER_18
-    if age < 25:
-        return AgeBand.FROM_18
-    if age < 45:
-        return AgeBand.FROM_25
-    if age < 65:
-        return AgeBand.FROM_45
-    if age < 75:
-        return AgeBand.FROM_65
-    return AgeBand.FROM_75
-
-
-def quintile(imd_decile: int | None) -> str:
-    """Deciles 1-2 are quintile 1 (most deprived) ... 9-10 quintile 5."""
-    if not imd_decile or not 1 <= imd_decile <= 10:
-        return DeprivationQuintile.NOT_KNOWN
-    return str((imd_decile + 1) // 2)
-
-
-def working_days_between(start: date, end: date) -> int:
-    """Weekdays after `start` up to and including `end` (0 when end is not after start).
-
-    Bank holidays count as working days: the service keeps no calendar of them.
-    """
-    if end <= start:
-        return 0
-    days = (end - start).days
-    full_weeks, rest = divmod(days, 7)
-    count = full_weeks * 5
-    weekday = start.weekday()
-    for offset in range(1, rest + 1):
-        if (weekday + offset) % 7 < 5:
-            count += 1
-    return count
-
-
-def _local_date(moment: datetime | None) -> date | None:
-    return timezone.localtime(moment).date() if moment else None
+FACT_MODELS = (ReferralFact, ConnectionFact, UnmetNeedFact, OutcomeFact)
 
 
 # Facts -------------------------------------------------------------------
 
 
-class _Reference:
-    """Small lookup tables read once per run: categories, services, instruments."""
+def _insert_from(model, queryset) -> None:
+    """INSERT INTO model's table the rows `queryset` selects: the database does the work.
 
-    def __init__(self):
-        parents = dict(TaxonomyTerm.objects.values_list("pk", "parent_id"))
-
-        def root(term_id):
-            seen = set()
-            while parents.get(term_id) and term_id not in seen:
-                seen.add(term_id)
-                term_id = parents[term_id]
-            return term_id
-
-        self.root_category = {term_id: root(term_id) for term_id in parents}
-        self.instruments = {
-            pk: (scoring, higher)
-            for pk, scoring, higher in Instrument.objects.values_list(
-                "pk", "scoring", "higher_is_better"
-            )
-        }
-        self.item_higher = dict(Item.objects.values_list("pk", "higher_is_better"))
-        self._services = {}
-
-    def services(self, service_ids):
-        """service id -> (provider id, top-level category id or None), loading what is new."""
-        missing = set(service_ids) - self._services.keys()
-        if missing:
-            first_term = {}
-            through = Service.taxonomy_terms.through.objects.filter(service_id__in=missing)
-            for service_id, term_id in through.order_by("taxonomyterm_id").values_list(
-                "service_id", "taxonomyterm_id"
-            ):
-                first_term.setdefault(service_id, term_id)
-            for pk, provider_id in Service.objects.filter(pk__in=missing).values_list(
-                "pk", "provider_id"
-            ):
-                term = first_term.get(pk)
-                self._services[pk] = (provider_id, self.root_category.get(term) if term else None)
-        return self._services
-
-
-REFERRAL_COLUMNS = (
-    "pk",
-    "received_at",
-    "scheme_id",
-    "area_id",
-    "source_kind",
-    "reasons",
-    "person__date_of_birth",
-    "person__gender",
-    "person__ethnic_group",
-    "person__postcode",
-    "status",
-    "accepted_at",
-    "rejected_at",
-    "cancelled_at",
-    "allocated_at",
-    "first_contact_at",
-    "closure_reason",
-    "link_worker_id",
-)
-
-
-def _facts_for(referral_rows, reference: _Reference):
-    """Build (referral facts, connection facts, unmet need facts, outcome facts) for a batch."""
-    ids = [row[0] for row in referral_rows]
-    postcodes = {row[9] for row in referral_rows}
-    deciles = dict(
-        Postcode.objects.filter(postcode__in=postcodes, imd_decile__isnull=False).values_list(
-            "postcode", "imd_decile"
-        )
-    )
-    cells = {}
-    referral_facts = []
-    for (
-        pk, received_at, scheme_id, area_id, source_kind, reasons, born, gender, ethnic_group,
-        postcode, status, accepted_at, rejected_at, cancelled_at, allocated_at, first_contact_at,
-        closure_reason, link_worker_id,
-    ) in referral_rows:  # fmt: skip
-        received = _local_date(received_at)
-        month = received.replace(day=1)
-        cell = cell_key(month, scheme_id, area_id, source_kind)
-        cells[pk] = (cell, month, scheme_id, area_id, source_kind)
-        contacted = _local_date(first_contact_at)
-        allocated = _local_date(allocated_at)
-        referral_facts.append(
-            ReferralFact(
-                referral_id=pk,
-                cell=cell,
-                month=month,
-                week=received - timedelta(days=received.weekday()),
-                scheme_id=scheme_id,
-                area_id=area_id,
-                source_kind=source_kind,
-                reasons=sorted(set(reasons or [])),
-                age_band=age_band(born, received),
-                gender=gender,
-                ethnic_group=ethnic_group,
-                deprivation=quintile(deciles.get(postcode)),
-                accepted=accepted_at is not None,
-                rejected=rejected_at is not None,
-                cancelled=cancelled_at is not None,
-                allocated=allocated_at is not None,
-                first_contact=first_contact_at is not None,
-                closed=status == Status.CLOSED,
-                completed=status == Status.CLOSED and closure_reason == ClosureReason.COMPLETED,
-                wait_days=max((contacted - received).days, 0) if contacted else None,
-                wait_working_days=working_days_between(received, contacted) if contacted else None,
-                link_worker_id=link_worker_id if allocated_at else None,
-                allocated_month=allocated.replace(day=1) if allocated else None,
-            )
-        )
-
-    def placed(pk):
-        cell, month, scheme_id, area_id, source_kind = cells[pk]
-        return {
-            "cell": cell,
-            "month": month,
-            "scheme_id": scheme_id,
-            "area_id": area_id,
-            "source_kind": source_kind,
-        }
-
-    connection_facts, connected = [], set()
-    rows = list(
-        Connection.objects.filter(referral_id__in=ids).values_list(
-            "pk", "referral_id", "service_id", "status", "referred_at", "answered_at",
-            "attending_since",
-        )
-    )  # fmt: skip
-    services = reference.services({row[2] for row in rows})
-    for pk, referral_id, service_id, status, referred_at, answered_at, attending_since in rows:
-        provider_id, category_id = services[service_id]
-        accepted = answered_at is not None and status != ConnectionStatus.DECLINED
-        if accepted:
-            connected.add(referral_id)
-        connection_facts.append(
-            ConnectionFact(
-                connection_id=pk,
-                referral_id=referral_id,
-                category_id=category_id,
-                provider_id=provider_id,
-                referred=referred_at is not None,
-                accepted=accepted,
-                declined=status == ConnectionStatus.DECLINED,
-                attended=attending_since is not None or status == ConnectionStatus.COMPLETED,
-                completed=status == ConnectionStatus.COMPLETED,
-                **placed(referral_id),
-            )
-        )
-    for fact in referral_facts:
-        fact.connected = fact.referral_id in connected
-
-    unmet_facts = [
-        UnmetNeedFact(
-            unmet_need_id=pk,
-            referral_id=referral_id,
-            category_id=reference.root_category.get(category_id, category_id),
-            **placed(referral_id),
-        )
-        for pk, referral_id, category_id in UnmetNeed.objects.filter(
-            referral_id__in=ids
-        ).values_list("pk", "referral_id", "category_id")
-    ]
-    outcome_facts = [
-        OutcomeFact(referral_id=referral_id, **placed(referral_id), **values)
-        for referral_id, values in _outcome_pairs(ids, reference)
-    ]
-    return referral_facts, connection_facts, unmet_facts, outcome_facts
-
-
-def _outcome_pairs(referral_ids, reference: _Reference):
-    """(referral id, fact fields) for each baseline + latest follow-up pair.
-
-    The follow-up is the closure measure where there is one, else the latest
-    review. Per-item instruments (ONS4) pair item by item, each with its own
-    direction; the others pair their headline score (the converted one where
-    the instrument converts, else the raw total).
+    Each selected column is an annotation named r_<field of model> (facts.py),
+    matched to the model's column by name, whatever order the SQL lists them in.
     """
-    measures = defaultdict(dict)  # (referral, instrument) -> {"baseline": m, "follow_up": m}
-    rows = OutcomeMeasure.objects.filter(referral_id__in=referral_ids).order_by(
-        "answered_on", "created_at", "pk"
+    connection = connections[queryset.db]
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    select_sql, params = compiler.as_sql()
+    columns = [
+        connection.ops.quote_name(model._meta.get_field(alias.removeprefix("r_")).column)
+        for _expression, _sql, alias in compiler.select
+    ]
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({', '.join(columns)}) {select_sql}", params)
+
+
+def _selected(queryset):
+    """Keep only the r_ annotations as the selected columns."""
+    return queryset.values(*[name for name in queryset.query.annotations if name.startswith("r_")])
+
+
+def _write_facts(referrals) -> None:
+    """Insert the facts of `referrals` (a Referral queryset) and of their connections,
+    unmet needs and outcome measures."""
+    ids = referrals.values("pk")
+    _insert_from(ReferralFact, _selected(facts.referral_facts(referrals)))
+    _insert_from(
+        ConnectionFact,
+        _selected(facts.connection_facts(Connection.objects.filter(referral_id__in=ids))),
     )
-    for pk, referral_id, instrument_id, timepoint, raw, converted in rows.values_list(
-        "pk", "referral_id", "instrument_id", "timepoint", "raw_score", "converted_score"
-    ):
-        slot = measures[(referral_id, instrument_id)]
-        measure = (pk, raw, converted)
-        if timepoint == Timepoint.BASELINE:
-            slot["baseline"] = measure
-        elif timepoint == Timepoint.CLOSURE or slot.get("kind") != Timepoint.CLOSURE:
-            slot["follow_up"], slot["kind"] = measure, timepoint
-    pairs = [
-        (key, slot["baseline"], slot["follow_up"])
-        for key, slot in measures.items()
-        if "baseline" in slot and "follow_up" in slot
-    ]
-    per_item_ids = [
-        measure[0]
-        for (_, instrument_id), baseline, follow_up in pairs
-        for measure in (baseline, follow_up)
-        if reference.instruments[instrument_id][0] == ScoringMethod.PER_ITEM
-    ]
-    answers = defaultdict(dict)
-    for measure_id, item_id, value in Answer.objects.filter(
-        measure_id__in=per_item_ids
-    ).values_list("measure_id", "item_id", "value"):
-        answers[measure_id][item_id] = value
-    for (referral_id, instrument_id), baseline, follow_up in pairs:
-        scoring, higher_is_better = reference.instruments[instrument_id]
-        if scoring == ScoringMethod.PER_ITEM:
-            before, after = answers[baseline[0]], answers[follow_up[0]]
-            for item_id in sorted(before.keys() & after.keys()):
-                yield referral_id, _pair(
-                    instrument_id, item_id, before[item_id], after[item_id],
-                    reference.item_higher.get(item_id, True),
-                )  # fmt: skip
-        else:
-            before = baseline[2] if baseline[2] is not None else baseline[1]
-            after = follow_up[2] if follow_up[2] is not None else follow_up[1]
-            if before is not None and after is not None:
-                yield referral_id, _pair(instrument_id, None, before, after, higher_is_better)
+    _insert_from(
+        UnmetNeedFact,
+        _selected(facts.unmet_need_facts(UnmetNeed.objects.filter(referral_id__in=ids))),
+    )
+    _insert_from(
+        OutcomeFact,
+        _selected(facts.outcome_facts_by_total(OutcomeMeasure.objects.filter(referral_id__in=ids))),
+    )
+    _insert_from(
+        OutcomeFact,
+        _selected(facts.outcome_facts_by_item(Answer.objects.filter(measure__referral_id__in=ids))),
+    )
 
 
-def _pair(instrument_id, item_id, before, after, higher_is_better) -> dict:
-    change = Decimal(after) - Decimal(before)
-    better = change > 0 if higher_is_better else change < 0
-    worse = change < 0 if higher_is_better else change > 0
-    return {
-        "instrument_id": instrument_id,
-        "item_id": item_id,
-        "baseline": before,
-        "follow_up": after,
-        "change": change,
-        "improved": better,
-        "worsened": worse,
-    }
-
-
-FACT_MODELS = (ReferralFact, ConnectionFact, UnmetNeedFact, OutcomeFact)
-
-
-def _write_facts(referral_ids, referral_rows, reference) -> set[str]:
-    """Replace the facts of these referrals; return the cells they counted in, before and after."""
-    old_cells = set()
+def _replace_facts(referral_ids: list[int]) -> set[str]:
+    """Recompute the facts of these referrals; return the cells they counted in before and now."""
+    cells = set()
     for model in FACT_MODELS:
-        facts = model.objects.filter(referral_id__in=referral_ids)
-        old_cells.update(facts.values_list("cell", flat=True).distinct())
-        facts._raw_delete(facts.db)
-    new = _facts_for(referral_rows, reference)
-    for model, facts in zip(FACT_MODELS, new, strict=True):
-        model.objects.bulk_create(facts, batch_size=INSERT_BATCH)
-    return old_cells | {fact.cell for fact in new[0]}
+        old = model.objects.filter(referral_id__in=referral_ids)
+        cells.update(old.values_list("cell", flat=True).distinct())
+        old._raw_delete(old.db)
+    _write_facts(Referral.objects.filter(pk__in=referral_ids))
+    cells.update(
+        ReferralFact.objects.filter(referral_id__in=referral_ids)
+        .values_list("cell", flat=True)
+        .distinct()
+    )
+    return cells
 
 
 # Cubes -------------------------------------------------------------------
 
 
 def _counts(**flags):
-    return {name: Count("pk", filter=Q(**{flag: True})) for name, flag in flags.items()}
+    return {f"r_{name}": Count("pk", filter=Q(**{flag: True})) for name, flag in flags.items()}
+
+
+def _grouped(facts_queryset, *dimensions, **sums):
+    """facts grouped by cell and `dimensions`, as r_ columns, with the aggregates `sums`."""
+    keys = {f"r_{name}": F(name) for name in (*CELL_FIELDS, *dimensions)}
+    return facts_queryset.order_by().annotate(**keys).values(*keys).annotate(**sums)
 
 
 def _rebuild_cubes(cells: set[str] | None) -> None:
     """Replace the cube rows of `cells` (None: all of them) by summing their facts."""
 
-    def facts(model):
+    def facts_of(model):
         rows = model.objects.all()
         return rows if cells is None else rows.filter(cell__in=cells)
 
-    def replace(cube, rows):
+    def replace(cube, queryset=None, rows=None):
         old = cube.objects.all() if cells is None else cube.objects.filter(cell__in=cells)
         old._raw_delete(old.db)
-        cube.objects.bulk_create((cube(**row) for row in rows), batch_size=INSERT_BATCH)
+        if queryset is not None:
+            _insert_from(cube, queryset)
+        if rows is not None:
+            cube.objects.bulk_create((cube(**row) for row in rows), batch_size=INSERT_BATCH)
 
-    referral_facts = facts(ReferralFact)
+    referral_facts = facts_of(ReferralFact)
     replace(
         ReferralCube,
-        referral_facts.values(*CELL_FIELDS)
-        .order_by()
-        .annotate(
-            received=Count("pk"),
+        _grouped(
+            referral_facts,
+            r_received=Count("pk"),
             **_counts(
                 accepted="accepted",
                 rejected="rejected",
@@ -420,32 +167,54 @@ def _rebuild_cubes(cells: set[str] | None) -> None:
             ),
         ),  # fmt: skip
     )
-    replace(
-        WeeklyCube,
-        referral_facts.values(*CELL_FIELDS, "week").order_by().annotate(received=Count("pk")),
-    )
+    replace(WeeklyCube, _grouped(referral_facts, "week", r_received=Count("pk")))
     replace(
         WaitCube,
-        referral_facts.filter(first_contact=True)
-        .values(*CELL_FIELDS, "wait_days", "wait_working_days")
-        .order_by()
-        .annotate(referrals=Count("pk")),
+        _grouped(
+            referral_facts.filter(first_contact=True),
+            "wait_days",
+            "wait_working_days",
+            r_referrals=Count("pk"),
+        ),
     )
     replace(
         LinkWorkerCube,
-        referral_facts.filter(link_worker_id__isnull=False, allocated_month__isnull=False)
-        .values(*CELL_FIELDS, "link_worker_id", "allocated_month")
-        .order_by()
-        .annotate(referrals=Count("pk")),
+        _grouped(
+            referral_facts.filter(link_worker_id__isnull=False, allocated_month__isnull=False),
+            "link_worker_id",
+            "allocated_month",
+            r_referrals=Count("pk"),
+        ),
     )
-    replace(BreakdownCube, _breakdown_rows(referral_facts))
+    old = (
+        BreakdownCube.objects.all()
+        if cells is None
+        else BreakdownCube.objects.filter(cell__in=cells)
+    )
+    old._raw_delete(old.db)
+    for dimension in (Dimension.AGE_BAND, Dimension.GENDER, Dimension.ETHNIC_GROUP,
+                      Dimension.DEPRIVATION):  # fmt: skip
+        _insert_from(
+            BreakdownCube,
+            referral_facts.order_by()
+            .annotate(
+                **{f"r_{name}": F(name) for name in CELL_FIELDS},
+                r_dimension=Value(dimension.value, output_field=CharField()),
+                r_value=F(dimension.value),
+            )
+            .values(*[f"r_{name}" for name in CELL_FIELDS], "r_dimension", "r_value")
+            .annotate(r_received=Count("pk")),
+        )
+    BreakdownCube.objects.bulk_create(
+        (BreakdownCube(**row) for row in _reason_rows(referral_facts)), batch_size=INSERT_BATCH
+    )
     replace(
         ConnectionCube,
-        facts(ConnectionFact)
-        .values(*CELL_FIELDS, "category_id", "provider_id")
-        .order_by()
-        .annotate(
-            connections=Count("pk"),
+        _grouped(
+            facts_of(ConnectionFact),
+            "category_id",
+            "provider_id",
+            r_connections=Count("pk"),
             **_counts(
                 referred="referred",
                 accepted="accepted",
@@ -455,45 +224,29 @@ def _rebuild_cubes(cells: set[str] | None) -> None:
             ),
         ),  # fmt: skip
     )
-    replace(
-        UnmetNeedCube,
-        facts(UnmetNeedFact)
-        .values(*CELL_FIELDS, "category_id")
-        .order_by()
-        .annotate(needs=Count("pk")),
-    )
+    replace(UnmetNeedCube, _grouped(facts_of(UnmetNeedFact), "category_id", r_needs=Count("pk")))
     replace(
         OutcomeCube,
-        facts(OutcomeFact)
-        .values(*CELL_FIELDS, "instrument_id", "item_id")
-        .order_by()
-        .annotate(
-            pairs=Count("pk"),
+        _grouped(
+            facts_of(OutcomeFact),
+            "instrument_id",
+            "item_id",
+            r_pairs=Count("pk"),
             **_counts(improved="improved", worsened="worsened"),
-            change_sum=Sum("change"),
+            r_change_sum=Sum("change"),
         ),
     )
 
 
-def _breakdown_rows(referral_facts):
-    for dimension in (Dimension.AGE_BAND, Dimension.GENDER, Dimension.ETHNIC_GROUP,
-                      Dimension.DEPRIVATION):  # fmt: skip
-        for row in (
-            referral_facts.values(*CELL_FIELDS, dimension).order_by().annotate(n=Count("pk"))
-        ):
-            yield {
-                **{field: row[field] for field in CELL_FIELDS},
-                "dimension": dimension,
-                "value": row[dimension],
-                "received": row["n"],
-            }
+def _reason_rows(referral_facts):
     # A referral may give several reasons and counts once under each of them. The reasons
-    # are a JSON list, which SQL cannot group portably, so they are counted here.
+    # are a JSON list, which SQL cannot unnest the same way everywhere, so they are counted
+    # here, reading one short row per referral.
     reasons = defaultdict(Counter)
     places = {}
-    for cell, month, scheme_id, area_id, source_kind, codes in referral_facts.values_list(
-        *CELL_FIELDS, "reasons"
-    ).iterator(chunk_size=20000):
+    for cell, month, scheme_id, area_id, source_kind, codes in (
+        referral_facts.order_by().values_list(*CELL_FIELDS, "reasons").iterator(chunk_size=20000)
+    ):
         places[cell] = (month, scheme_id, area_id, source_kind)
         reasons[cell].update(codes or [])
     for cell, counter in reasons.items():
@@ -562,32 +315,33 @@ def _changed_referral_ids(since: datetime) -> set[int]:
 
 
 def _process(run: RollupRun, referral_ids: list[int] | None) -> int:
-    """Rebuild facts for these referrals (None: all) and the cells they touch. Returns a count."""
-    reference = _Reference()
-    referrals = Referral.objects.order_by("pk")
+    """Rebuild facts for these referrals (None: all) and the cells they touch. Returns a count.
+
+    A full run rebuilds the facts in steps of CHUNK referrals, each its own
+    transaction (pages read only the cubes, which change in one transaction at
+    the end). An incremental run does it all in one transaction.
+    """
     if referral_ids is None:
         for model in FACT_MODELS:
             model.objects.all()._raw_delete(model.objects.db)
-        ids = list(referrals.values_list("pk", flat=True))
-    else:
-        ids = sorted(referral_ids)
-    touched = set()
-    for start in range(0, len(ids), BATCH):
-        batch = ids[start : start + BATCH]
-        rows = list(referrals.filter(pk__in=batch).values_list(*REFERRAL_COLUMNS))
+        bounds = Referral.objects.aggregate(low=Min("pk"), high=Max("pk"), n=Count("pk"))
+        low, high = bounds["low"] or 0, bounds["high"] or 0
+        for start in range(low, high + 1, CHUNK):
+            with transaction.atomic():
+                _write_facts(Referral.objects.filter(pk__gte=start, pk__lt=start + CHUNK))
+            _set_progress(run, 5 + int(75 * (start + CHUNK - low) / max(high + 1 - low, 1)))
         with transaction.atomic():
-            if referral_ids is None:
-                facts = _facts_for(rows, reference)
-                for model, built in zip(FACT_MODELS, facts, strict=True):
-                    model.objects.bulk_create(built, batch_size=INSERT_BATCH)
-            else:
-                # Deleted referrals leave facts behind until the next full run.
-                touched |= _write_facts(batch, rows, reference)
-        _set_progress(run, 5 + int(80 * (start + len(batch)) / max(len(ids), 1)))
+            _rebuild_cubes(None)
+            _rebuild_loads()
+        return bounds["n"]
     with transaction.atomic():
-        _rebuild_cubes(None if referral_ids is None else touched)
+        touched = set()
+        for start in range(0, len(referral_ids), CHUNK):
+            touched |= _replace_facts(referral_ids[start : start + CHUNK])
+        _set_progress(run, 50)
+        _rebuild_cubes(touched)
         _rebuild_loads()
-    return len(ids)
+    return len(referral_ids)
 
 
 def rollup_request(*, kind: str, requested_by=None, enqueue=True) -> tuple[RollupRun, bool]:
@@ -644,7 +398,7 @@ def rollup_execute(*, run_id: int) -> RollupRun | None:
         else:
             changed = _changed_referral_ids(since)
             _set_progress(run, 5, since=since)
-            count = _process(run, list(changed))
+            count = _process(run, sorted(changed))
     except Exception as error:
         logger.exception("Rollup run %s failed", run_id)
         RollupRun.objects.filter(pk=run_id).update(
@@ -729,20 +483,20 @@ def monthly_report_send(*, manager, month: date) -> bool:
     the outbox email, so a second run sends nothing, and a broker or mail
     outage only delays the email (the outbox sends it later). True when sent now.
     """
-    scope = reporting_scope_for(manager)
+    scope = selectors.reporting_scope_for(manager)
     if scope is None or scope.kind != "scheme" or not manager.email:
         return False
     if MonthlyReportSent.objects.filter(user=manager, month=month).exists():
         return False  # sent already: spare the figures
     with translation.override(manager.preferred_language):
-        filters = Filters(
+        filters = selectors.Filters(
             start=month,
             end=month,
             scheme=scope.scheme,
             area_ids=set(),
             wait_target=settings.REPORTING_WAIT_TARGET_WORKING_DAYS,
         )
-        tables = dashboard_tables(scope=scope, filters=filters)
+        tables = selectors.dashboard_tables(scope=scope, filters=filters)
         query = f"?start={month:%Y-%m}&end={month:%Y-%m}"
         context = {
             "recipient": manager,

@@ -1,6 +1,6 @@
 """Filling the rollup tables: full and incremental runs, one at a time, safe to run twice."""
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from unittest import mock
 
 import pytest
@@ -9,13 +9,10 @@ from django.utils import timezone
 from reporting import services
 from reporting.models import ReferralCube, ReferralFact, RollupRun
 from reporting.services import (
-    age_band,
-    quintile,
     rollup_execute,
     rollup_full,
     rollup_incremental,
     rollup_request,
-    working_days_between,
 )
 from tests.factories import ReferralFactory
 
@@ -184,24 +181,65 @@ def test_the_nightly_and_incremental_schedules_queue_runs(known_data, settings):
     ],
 )
 def test_age_bands_use_the_age_on_the_day(born, on, band):
-    from datetime import date
+    from tests.factories import PersonFactory
 
-    assert age_band(date.fromisoformat(born), date.fromisoformat(on)) == band
+    referral = ReferralFactory(
+        person=PersonFactory(date_of_birth=date.fromisoformat(born)),
+        received_at=datetime.fromisoformat(f"{on}T12:00:00+00:00"),
+    )
+    rollup_full()
+    assert ReferralFact.objects.get(referral_id=referral.pk).age_band == band
 
 
 def test_deciles_make_quintiles():
-    assert [quintile(d) for d in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10)] == list("1122334455")
-    assert quintile(None) == quintile(0) == quintile(11) == "unknown"
+    from directory.models import Postcode
+    from tests.factories import PersonFactory
+
+    made = {}
+    for decile in range(1, 11):
+        postcode = f"CF{decile} 1AA"
+        Postcode.objects.create(postcode=postcode, imd_decile=decile)
+        made[decile] = ReferralFactory(person=PersonFactory(postcode=postcode))
+    unknown = ReferralFactory(person=PersonFactory(postcode="SA1 1AA"))
+    rollup_full()
+    quintiles = dict(ReferralFact.objects.values_list("referral_id", "deprivation"))
+    assert [quintiles[made[d].pk] for d in range(1, 11)] == list("1122334455")
+    assert quintiles[unknown.pk] == "unknown"
 
 
-def test_working_days_skip_weekends():
-    from datetime import date
+def test_waiting_days_count_calendar_and_working_days():
+    """Every weekday to start from, every wait up to three weeks, against counting by hand."""
+    expected = {}
+    monday = date(2026, 3, 2)
+    for start_offset in range(7):
+        start = monday + timedelta(days=start_offset)
+        for wait in range(22):
+            contact = start + timedelta(days=wait)
+            referral = ReferralFactory(
+                received_at=datetime.combine(start, time(12), tzinfo=UTC),
+                first_contact_at=datetime.combine(contact, time(12), tzinfo=UTC),
+            )
+            weekdays = sum(
+                1 for n in range(1, wait + 1) if (start + timedelta(days=n)).weekday() < 5
+            )
+            expected[referral.pk] = (wait, weekdays)
+    rollup_full()
+    facts = {
+        pk: (days, working)
+        for pk, days, working in ReferralFact.objects.values_list(
+            "referral_id", "wait_days", "wait_working_days"
+        )
+    }
+    assert facts == expected
 
-    friday = date(2026, 3, 6)
-    assert working_days_between(friday, friday) == 0
-    assert working_days_between(friday, date(2026, 3, 9)) == 1  # Monday
-    assert working_days_between(friday, date(2026, 3, 20)) == 10
-    assert working_days_between(date(2026, 3, 7), date(2026, 3, 8)) == 0  # Saturday to Sunday
+
+def test_months_and_weeks_are_local_time():
+    # 23:30 UTC on 31 May 2026 is 00:30 on 1 June in London (summer time).
+    referral = ReferralFactory(received_at=datetime(2026, 5, 31, 23, 30, tzinfo=UTC))
+    rollup_full()
+    fact = ReferralFact.objects.get(referral_id=referral.pk)
+    assert fact.month == date(2026, 6, 1)
+    assert fact.week == date(2026, 6, 1)  # a Monday
 
 
 def test_the_rollup_command(known_data, scheme):

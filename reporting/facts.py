@@ -1,0 +1,322 @@
+"""What each referral contributes to the statistics, as querysets the database evaluates.
+
+The rollup (services.py) inserts these querysets' rows straight into the fact
+tables (INSERT ... SELECT), so a million referrals are classified inside the
+database instead of travelling to Python and back. Every output column is an
+annotation named `r_<fact field>`; `t_` annotations are working values.
+
+The definitions are DESIGN.md's (Statistics) and the README's: month and week
+received in local time, age on the day received, deprivation quintile from
+the postcode's decile, waiting days from received to the first contact and
+the same in working days (Monday to Friday).
+"""
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    DateField,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import (
+    Cast,
+    Coalesce,
+    Concat,
+    ExtractDay,
+    ExtractIsoWeekDay,
+    ExtractMonth,
+    ExtractYear,
+    Greatest,
+    TruncDate,
+    TruncMonth,
+    TruncWeek,
+)
+
+from directory.models import Postcode, Service
+from linkworkers.models import Answer, Connection, ConnectionStatus, OutcomeMeasure, ScoringMethod
+from referrals.models import ClosureReason, Status
+
+from .models import AgeBand, DeprivationQuintile
+
+SCORE = DecimalField(max_digits=7, decimal_places=2)
+
+
+class DaysBetween(Func):
+    """Whole days from the second date to the first (PostgreSQL and SQLite, the two we run on)."""
+
+    output_field = IntegerField()
+    arity = 2
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template="(%(expressions)s)", arg_joiner=" - ")
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(julianday(%(expressions)s) AS INTEGER)",
+            arg_joiner=") - julianday(",
+        )
+
+
+def flag(condition: Q):
+    return ExpressionWrapper(condition, output_field=BooleanField())
+
+
+def cell_columns(prefix: str = "") -> dict:
+    """The cell a fact counts in (models.CellMixin), from the referral at `prefix`."""
+    month = TruncMonth(f"{prefix}received_at", output_field=DateField())
+    return {
+        "r_month": month,
+        "r_scheme_id": F(f"{prefix}scheme_id"),
+        "r_area_id": F(f"{prefix}area_id"),
+        "r_source_kind": F(f"{prefix}source_kind"),
+        "r_cell": Concat(
+            Cast(month, CharField()),
+            Value("|"),
+            Cast(F(f"{prefix}scheme_id"), CharField()),
+            Value("|"),
+            Coalesce(Cast(F(f"{prefix}area_id"), CharField()), Value("0")),
+            Value("|"),
+            F(f"{prefix}source_kind"),
+            output_field=CharField(),
+        ),
+    }
+
+
+def _age_band():
+    steps = [(18, AgeBand.UNDER_18), (25, AgeBand.FROM_18), (45, AgeBand.FROM_25),
+             (65, AgeBand.FROM_45), (75, AgeBand.FROM_65)]  # fmt: skip
+    return Case(
+        *[When(t_age__lt=limit, then=Value(band.value)) for limit, band in steps],
+        default=Value(AgeBand.FROM_75.value),
+        output_field=CharField(),
+    )
+
+
+def _quintile():
+    return Case(
+        *[
+            When(t_decile__in=[2 * q - 1, 2 * q], then=Value(str(q)))
+            for q in range(1, 6)  # deciles 1-2 are quintile 1 (most deprived) ... 9-10 are 5
+        ],
+        default=Value(DeprivationQuintile.NOT_KNOWN.value),
+        output_field=CharField(),
+    )
+
+
+def referral_facts(referrals):
+    """One row per referral for ReferralFact."""
+    one, none = Value(1), Value(0)
+    return (
+        referrals.order_by()
+        .annotate(
+            t_received=TruncDate("received_at"),
+            t_contacted=TruncDate("first_contact_at"),
+            t_born=F("person__date_of_birth"),
+        )
+        .alias(
+            t_rm=ExtractMonth("t_received"),
+            t_bm=ExtractMonth("t_born"),
+            t_rd=ExtractDay("t_received"),
+            t_bd=ExtractDay("t_born"),
+        )
+        .annotate(
+            # Age on the day received: years between, less one before the birthday.
+            t_age=ExtractYear("t_received")
+            - ExtractYear("t_born")
+            - Case(
+                When(
+                    Q(t_rm__lt=F("t_bm")) | Q(t_rm=F("t_bm"), t_rd__lt=F("t_bd")),
+                    then=one,
+                ),
+                default=none,
+            ),
+            t_decile=Subquery(
+                Postcode.objects.filter(postcode=OuterRef("person__postcode")).values("imd_decile")[
+                    :1
+                ]
+            ),
+            t_wait=Greatest(DaysBetween("t_contacted", "t_received"), none),
+            t_weekday=ExtractIsoWeekDay("t_received"),
+        )
+        .annotate(
+            t_full_weeks=F("t_wait") / 7,
+            # Days after received until the next Saturday and Sunday (1-7).
+            t_to_saturday=Case(
+                When(t_weekday__lt=6, then=Value(6) - F("t_weekday")),
+                default=Value(13) - F("t_weekday"),
+            ),
+            t_to_sunday=Case(
+                When(t_weekday__lt=7, then=Value(7) - F("t_weekday")), default=Value(7)
+            ),
+        )
+        .annotate(t_rest=F("t_wait") - F("t_full_weeks") * 7)
+        .annotate(
+            **cell_columns(),
+            r_referral_id=F("pk"),
+            r_week=TruncWeek("received_at", output_field=DateField()),
+            r_reasons=F("reasons"),
+            r_age_band=_age_band(),
+            r_gender=F("person__gender"),
+            r_ethnic_group=F("person__ethnic_group"),
+            r_deprivation=_quintile(),
+            r_accepted=flag(Q(accepted_at__isnull=False)),
+            r_rejected=flag(Q(rejected_at__isnull=False)),
+            r_cancelled=flag(Q(cancelled_at__isnull=False)),
+            r_allocated=flag(Q(allocated_at__isnull=False)),
+            r_first_contact=flag(Q(first_contact_at__isnull=False)),
+            r_connected=Exists(
+                Connection.objects.filter(
+                    referral_id=OuterRef("pk"), answered_at__isnull=False
+                ).exclude(status=ConnectionStatus.DECLINED)
+            ),
+            r_closed=flag(Q(status=Status.CLOSED)),
+            r_completed=flag(Q(status=Status.CLOSED, closure_reason=ClosureReason.COMPLETED)),
+            r_wait_days=Case(When(first_contact_at__isnull=True, then=None), default="t_wait"),
+            # Working days: five per whole week, then the days left over that are not
+            # a Saturday or a Sunday. Bank holidays count: the app knows none.
+            r_wait_working_days=Case(
+                When(first_contact_at__isnull=True, then=None),
+                default=F("t_full_weeks") * 5
+                + F("t_rest")
+                - Case(When(t_to_saturday__lte=F("t_rest"), then=one), default=none)
+                - Case(When(t_to_sunday__lte=F("t_rest"), then=one), default=none),
+            ),
+            r_link_worker_id=Case(
+                When(allocated_at__isnull=False, then=F("link_worker_id")), default=None
+            ),
+            r_allocated_month=TruncMonth("allocated_at", output_field=DateField()),
+        )
+    )
+
+
+def _top_category(prefix: str):
+    # The directory's categories are a shallow tree (a category and its kinds): the top is
+    # the grandparent, else the parent, else the term itself.
+    return Coalesce(f"{prefix}parent__parent_id", f"{prefix}parent_id", f"{prefix}id")
+
+
+def connection_facts(connections):
+    """One row per connection for ConnectionFact, under the service's first category's top."""
+    first_category = (
+        Service.taxonomy_terms.through.objects.filter(service_id=OuterRef("service_id"))
+        .order_by("taxonomyterm_id")
+        .values(top=_top_category("taxonomyterm__"))[:1]
+    )
+    return connections.order_by().annotate(
+        **cell_columns("referral__"),
+        r_connection_id=F("pk"),
+        r_referral_id=F("referral_id"),
+        r_category_id=Subquery(first_category),
+        r_provider_id=F("service__provider_id"),
+        r_referred=flag(Q(referred_at__isnull=False)),
+        r_accepted=flag(Q(answered_at__isnull=False) & ~Q(status=ConnectionStatus.DECLINED)),
+        r_declined=flag(Q(status=ConnectionStatus.DECLINED)),
+        r_attended=flag(Q(attending_since__isnull=False) | Q(status=ConnectionStatus.COMPLETED)),
+        r_completed=flag(Q(status=ConnectionStatus.COMPLETED)),
+    )
+
+
+def unmet_need_facts(unmet_needs):
+    return unmet_needs.order_by().annotate(
+        **cell_columns("referral__"),
+        r_unmet_need_id=F("pk"),
+        r_referral_id=F("referral_id"),
+        r_category_id=_top_category("category__"),
+    )
+
+
+def _follow_up(referral, instrument):
+    """The follow-up measure paired with a baseline: the closure one, else the latest review."""
+    return (
+        OutcomeMeasure.objects.filter(
+            referral_id=OuterRef(referral),
+            instrument_id=OuterRef(instrument),
+            timepoint__in=["review", "closure"],
+        )
+        .annotate(t_closure=Case(When(timepoint="closure", then=Value(1)), default=Value(0)))
+        .order_by("-t_closure", "-answered_on", "-created_at", "-pk")
+    )
+
+
+def _direction(higher_is_better: str):
+    better = Q(**{higher_is_better: True, "t_change__gt": 0}) | Q(
+        **{higher_is_better: False, "t_change__lt": 0}
+    )
+    worse = Q(**{higher_is_better: True, "t_change__lt": 0}) | Q(
+        **{higher_is_better: False, "t_change__gt": 0}
+    )
+    return {
+        "r_improved": Case(When(better, then=Value(True)), default=Value(False)),
+        "r_worsened": Case(When(worse, then=Value(True)), default=Value(False)),
+    }
+
+
+def outcome_facts_by_total(measures):
+    """Baseline and follow-up of instruments scored as a whole (the converted score where the
+    instrument converts, else the raw total), one row per referral and instrument."""
+    headline = Coalesce("converted_score", Cast("raw_score", SCORE), output_field=SCORE)
+    follow_score = (
+        _follow_up("referral_id", "instrument_id")
+        .annotate(t_score=Coalesce("converted_score", Cast("raw_score", SCORE), output_field=SCORE))
+        .values("t_score")[:1]
+    )
+    return (
+        measures.order_by()
+        .filter(timepoint="baseline")
+        .exclude(instrument__scoring=ScoringMethod.PER_ITEM)
+        .annotate(t_before=headline, t_after=Subquery(follow_score, output_field=SCORE))
+        .filter(t_before__isnull=False, t_after__isnull=False)
+        .annotate(t_change=F("t_after") - F("t_before"))
+        .annotate(
+            **cell_columns("referral__"),
+            r_referral_id=F("referral_id"),
+            r_instrument_id=F("instrument_id"),
+            r_item_id=Value(None, output_field=IntegerField()),
+            r_baseline=F("t_before"),
+            r_follow_up=F("t_after"),
+            r_change=F("t_change"),
+            **_direction("instrument__higher_is_better"),
+        )
+    )
+
+
+def outcome_facts_by_item(answers):
+    """Per-item instruments (ONS4): each item's baseline answer against the follow-up's."""
+    follow_measure = _follow_up("measure__referral_id", "measure__instrument_id").values("pk")[:1]
+    follow_value = Answer.objects.filter(
+        measure_id=OuterRef("t_follow_measure"), item_id=OuterRef("item_id")
+    ).values("value")[:1]
+    return (
+        answers.order_by()
+        .filter(measure__timepoint="baseline", measure__instrument__scoring=ScoringMethod.PER_ITEM)
+        .annotate(t_follow_measure=Subquery(follow_measure))
+        .annotate(t_after=Subquery(follow_value))
+        .filter(t_after__isnull=False)
+        .annotate(
+            t_before_score=Cast("value", SCORE),
+            t_after_score=Cast("t_after", SCORE),
+        )
+        .annotate(t_change=F("t_after_score") - F("t_before_score"))
+        .annotate(
+            **cell_columns("measure__referral__"),
+            r_referral_id=F("measure__referral_id"),
+            r_instrument_id=F("measure__instrument_id"),
+            r_item_id=F("item_id"),
+            r_baseline=F("t_before_score"),
+            r_follow_up=F("t_after_score"),
+            r_change=F("t_change"),
+            **_direction("item__higher_is_better"),
+        )
+    )
