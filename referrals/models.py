@@ -342,6 +342,12 @@ class Referral(models.Model):
             models.Index(fields=["scheme", "status", "received_at"]),
             models.Index(fields=["referring_organisation", "status", "received_at"]),
             models.Index(fields=["link_worker", "status"]),
+            # Open cases per link worker (caseloads, the reporting rollup): a small index.
+            models.Index(
+                fields=["link_worker"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="referral_open_by_worker",
+            ),
             # The reporting rollup's "what changed since the last run".
             models.Index(fields=["updated_at"]),
         ]

@@ -179,6 +179,7 @@ class ReferralCube(CellMixin):
         verbose_name_plural = _("referrals by month")
         indexes = [
             models.Index(fields=["scheme", "month"]),
+            models.Index(fields=["area", "month"]),
             models.Index(fields=["month"]),
             # The dashboard's area and scheme choices.
             models.Index(fields=["area", "scheme"]),
@@ -192,7 +193,11 @@ class WeeklyCube(CellMixin):
     class Meta:
         verbose_name = _("referrals by week")
         verbose_name_plural = _("referrals by week")
-        indexes = [models.Index(fields=["scheme", "month"]), models.Index(fields=["month"])]
+        indexes = [
+            models.Index(fields=["scheme", "month"]),
+            models.Index(fields=["area", "month"]),
+            models.Index(fields=["month"]),
+        ]
 
 
 class BreakdownCube(CellMixin):
@@ -205,6 +210,7 @@ class BreakdownCube(CellMixin):
         verbose_name_plural = _("referrals by breakdown")
         indexes = [
             models.Index(fields=["dimension", "scheme", "month"]),
+            models.Index(fields=["dimension", "area", "month"]),
             models.Index(fields=["dimension", "month"]),
         ]
 
@@ -219,7 +225,11 @@ class WaitCube(CellMixin):
     class Meta:
         verbose_name = _("waiting times")
         verbose_name_plural = _("waiting times")
-        indexes = [models.Index(fields=["scheme", "month"]), models.Index(fields=["month"])]
+        indexes = [
+            models.Index(fields=["scheme", "month"]),
+            models.Index(fields=["area", "month"]),
+            models.Index(fields=["month"]),
+        ]
 
 
 class LinkWorkerCube(CellMixin):
@@ -237,7 +247,10 @@ class LinkWorkerCube(CellMixin):
     class Meta:
         verbose_name = _("allocations by link worker")
         verbose_name_plural = _("allocations by link worker")
-        indexes = [models.Index(fields=["scheme", "allocated_month"])]
+        indexes = [
+            models.Index(fields=["scheme", "allocated_month"]),
+            models.Index(fields=["area", "allocated_month"]),
+        ]
 
 
 class ConnectionCube(CellMixin):
@@ -261,7 +274,11 @@ class ConnectionCube(CellMixin):
     class Meta:
         verbose_name = _("connections")
         verbose_name_plural = _("connections")
-        indexes = [models.Index(fields=["scheme", "month"]), models.Index(fields=["month"])]
+        indexes = [
+            models.Index(fields=["scheme", "month"]),
+            models.Index(fields=["area", "month"]),
+            models.Index(fields=["month"]),
+        ]
 
 
 class UnmetNeedCube(CellMixin):
@@ -277,7 +294,11 @@ class UnmetNeedCube(CellMixin):
     class Meta:
         verbose_name = _("unmet needs")
         verbose_name_plural = _("unmet needs")
-        indexes = [models.Index(fields=["scheme", "month"]), models.Index(fields=["month"])]
+        indexes = [
+            models.Index(fields=["scheme", "month"]),
+            models.Index(fields=["area", "month"]),
+            models.Index(fields=["month"]),
+        ]
 
 
 class OutcomeCube(CellMixin):
@@ -299,7 +320,11 @@ class OutcomeCube(CellMixin):
     class Meta:
         verbose_name = _("outcomes")
         verbose_name_plural = _("outcomes")
-        indexes = [models.Index(fields=["scheme", "month"]), models.Index(fields=["month"])]
+        indexes = [
+            models.Index(fields=["scheme", "month"]),
+            models.Index(fields=["area", "month"]),
+            models.Index(fields=["month"]),
+        ]
 
 
 class LinkWorkerLoad(models.Model):

@@ -741,9 +741,15 @@ def _connections(scope, filters, suppress) -> tuple[Table, Table]:
             pk__in=[r[0] for r in rows_by["category_id"] if r[0]]
         )
     }
+    # Names only for the providers that can make the page: the busiest PROVIDER_ROWS and
+    # any tied with the last of them (ties are ordered by name).
+    by_count = sorted((row[1] for row in rows_by["provider_id"]), reverse=True)
+    least = by_count[PROVIDER_ROWS - 1] if len(by_count) > PROVIDER_ROWS else 0
     providers = {
         p.pk: p.display_name
-        for p in Provider.objects.filter(pk__in=[r[0] for r in rows_by["provider_id"]])
+        for p in Provider.objects.filter(
+            pk__in=[row[0] for row in rows_by["provider_id"] if row[1] >= least]
+        )
     }
 
     def build(rows, names, limit=None):
