@@ -20,6 +20,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     Func,
     IntegerField,
     OuterRef,
@@ -105,12 +106,24 @@ def _age_band():
 
 
 def _quintile():
-    return Case(
+    """The person's deprivation quintile from their postcode's decile: one lookup per row."""
+    quintile = Case(
         *[
-            When(t_decile__in=[2 * q - 1, 2 * q], then=Value(str(q)))
+            When(imd_decile__in=[2 * q - 1, 2 * q], then=Value(str(q)))
             for q in range(1, 6)  # deciles 1-2 are quintile 1 (most deprived) ... 9-10 are 5
         ],
         default=Value(DeprivationQuintile.NOT_KNOWN.value),
+        output_field=CharField(),
+    )
+    looked_up = (
+        Postcode.objects.filter(postcode=OuterRef("person__postcode"))
+        .order_by()
+        .annotate(t_quintile=quintile)
+        .values("t_quintile")[:1]
+    )
+    return Coalesce(
+        Subquery(looked_up, output_field=CharField()),
+        Value(DeprivationQuintile.NOT_KNOWN.value),
         output_field=CharField(),
     )
 
@@ -141,11 +154,6 @@ def referral_facts(referrals):
                     then=one,
                 ),
                 default=none,
-            ),
-            t_decile=Subquery(
-                Postcode.objects.filter(postcode=OuterRef("person__postcode")).values("imd_decile")[
-                    :1
-                ]
             ),
             t_wait=Greatest(DaysBetween("t_contacted", "t_received"), none),
             t_weekday=ExtractIsoWeekDay("t_received"),
@@ -237,16 +245,49 @@ def unmet_need_facts(unmet_needs):
     )
 
 
-def _follow_up(referral, instrument):
-    """The follow-up measure paired with a baseline: the closure one, else the latest review."""
+FOLLOW_UPS = ("review", "closure")
+
+
+def _beats(prefix: str, chosen: str) -> Q:
+    """Measure `prefix` is a better follow-up than measure `chosen` (OuterRef paths): the
+    closure measure beats any review; then the later answered, recorded, then higher id."""
+
+    def outer(field):
+        return OuterRef(f"{chosen}{field}")
+
+    same_day = Q(**{f"{prefix}answered_on": outer("answered_on")})
+    same_time = same_day & Q(**{f"{prefix}created_at": outer("created_at")})
+    same_kind = Q(**{f"{prefix}timepoint": outer("timepoint")})
+    return Q(**{f"{prefix}timepoint": "closure"}) & ~Q(
+        **{f"{prefix}timepoint": outer("timepoint")}
+    ) | same_kind & (
+        Q(**{f"{prefix}answered_on__gt": outer("answered_on")})
+        | same_day & Q(**{f"{prefix}created_at__gt": outer("created_at")})
+        | same_time & Q(**{f"{prefix}pk__gt": outer("pk")})
+    )
+
+
+def _paired(baselines, measure: str = ""):
+    """`baselines` (rows reaching a baseline measure at `measure`) joined to their follow-up,
+    as the relation `follow`: the closure measure on the same instrument, else the latest
+    review. A join, not a correlated subquery, so each row reads its follow-up once."""
+    others = f"{measure}referral__outcome_measures"
+    follow = FilteredRelation(
+        others,
+        condition=Q(**{f"{others}__instrument_id": F(f"{measure}instrument_id")})
+        & Q(**{f"{others}__timepoint__in": FOLLOW_UPS}),
+    )
+    better = OutcomeMeasure.objects.filter(
+        _beats("", "follow__"),
+        referral_id=OuterRef("follow__referral_id"),
+        instrument_id=OuterRef("follow__instrument_id"),
+        timepoint__in=FOLLOW_UPS,
+    )
     return (
-        OutcomeMeasure.objects.filter(
-            referral_id=OuterRef(referral),
-            instrument_id=OuterRef(instrument),
-            timepoint__in=["review", "closure"],
-        )
-        .annotate(t_closure=Case(When(timepoint="closure", then=Value(1)), default=Value(0)))
-        .order_by("-t_closure", "-answered_on", "-created_at", "-pk")
+        baselines.order_by()
+        .filter(**{f"{measure}timepoint": "baseline"})
+        .alias(follow=follow)  # a left join: callers drop the rows without a follow-up
+        .filter(~Exists(better))
     )
 
 
@@ -263,20 +304,18 @@ def _direction(higher_is_better: str):
     }
 
 
+def _score(prefix: str = ""):
+    return Coalesce(
+        f"{prefix}converted_score", Cast(f"{prefix}raw_score", SCORE), output_field=SCORE
+    )
+
+
 def outcome_facts_by_total(measures):
     """Baseline and follow-up of instruments scored as a whole (the converted score where the
     instrument converts, else the raw total), one row per referral and instrument."""
-    headline = Coalesce("converted_score", Cast("raw_score", SCORE), output_field=SCORE)
-    follow_score = (
-        _follow_up("referral_id", "instrument_id")
-        .annotate(t_score=Coalesce("converted_score", Cast("raw_score", SCORE), output_field=SCORE))
-        .values("t_score")[:1]
-    )
     return (
-        measures.order_by()
-        .filter(timepoint="baseline")
-        .exclude(instrument__scoring=ScoringMethod.PER_ITEM)
-        .annotate(t_before=headline, t_after=Subquery(follow_score, output_field=SCORE))
+        _paired(measures.exclude(instrument__scoring=ScoringMethod.PER_ITEM))
+        .annotate(t_before=_score(), t_after=_score("follow__"))
         .filter(t_before__isnull=False, t_after__isnull=False)
         .annotate(t_change=F("t_after") - F("t_before"))
         .annotate(
@@ -294,14 +333,14 @@ def outcome_facts_by_total(measures):
 
 def outcome_facts_by_item(answers):
     """Per-item instruments (ONS4): each item's baseline answer against the follow-up's."""
-    follow_measure = _follow_up("measure__referral_id", "measure__instrument_id").values("pk")[:1]
-    follow_value = Answer.objects.filter(
-        measure_id=OuterRef("t_follow_measure"), item_id=OuterRef("item_id")
-    ).values("value")[:1]
+    follow_value = (
+        Answer.objects.filter(measure_id=OuterRef("follow__pk"), item_id=OuterRef("item_id"))
+        .order_by()
+        .values("value")[:1]
+    )
     return (
-        answers.order_by()
-        .filter(measure__timepoint="baseline", measure__instrument__scoring=ScoringMethod.PER_ITEM)
-        .annotate(t_follow_measure=Subquery(follow_measure))
+        _paired(answers.filter(measure__instrument__scoring=ScoringMethod.PER_ITEM), "measure__")
+        # One unique-index lookup: the follow-up's answer to the same item.
         .annotate(t_after=Subquery(follow_value))
         .filter(t_after__isnull=False)
         .annotate(

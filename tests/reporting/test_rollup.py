@@ -260,3 +260,60 @@ def test_the_rollup_command_refuses_while_a_run_is_in_flight(known_data):
     RollupRun.objects.create(kind=RollupRun.Kind.FULL, created_at=timezone.now())
     with pytest.raises(CommandError, match="already in flight"):
         call_command("rollup")
+
+
+def test_each_baseline_pairs_with_the_right_follow_up():
+    """The closure measure beats any review; else the latest review (by day, then by when it
+    was recorded); instruments never pair across; per-item instruments pair item by item."""
+    from linkworkers.models import Answer
+    from reporting.models import OutcomeFact
+    from tests.factories import InstrumentFactory, ItemFactory, OutcomeMeasureFactory
+
+    whole = InstrumentFactory(higher_is_better=True)
+    other = InstrumentFactory(higher_is_better=True)
+    per_item = InstrumentFactory(scoring="per_item")
+    happy = ItemFactory(instrument=per_item, higher_is_better=True)
+    anxious = ItemFactory(instrument=per_item, higher_is_better=False)
+    noon = datetime(2026, 4, 1, 12, tzinfo=UTC)
+
+    def measure(referral, instrument, timepoint, day, score=None, *, later=0, answers=None):
+        made = OutcomeMeasureFactory(
+            referral=referral, instrument=instrument, timepoint=timepoint,
+            answered_on=date(2026, 4, day), raw_score=score,
+            created_at=noon + timedelta(minutes=later),
+        )  # fmt: skip
+        for item, value in (answers or {}).items():
+            Answer.objects.create(measure=made, item=item, value=value)
+        return made
+
+    with_closure = ReferralFactory(received_at=noon)
+    measure(with_closure, whole, "baseline", 1, 10)
+    measure(with_closure, whole, "review", 20, 30)  # later, but the closure wins
+    measure(with_closure, whole, "closure", 10, 14)
+    measure(with_closure, other, "review", 5, 99)  # another instrument: no baseline, no pair
+
+    reviews_only = ReferralFactory(received_at=noon)
+    measure(reviews_only, whole, "baseline", 1, 10)
+    measure(reviews_only, whole, "review", 8, 12, later=5)
+    measure(reviews_only, whole, "review", 8, 7, later=1)  # same day, recorded earlier
+    measure(reviews_only, whole, "review", 3, 40)
+
+    no_follow_up = ReferralFactory(received_at=noon)
+    measure(no_follow_up, whole, "baseline", 1, 10)
+
+    ons = ReferralFactory(received_at=noon)
+    measure(ons, per_item, "baseline", 1, answers={happy: 4, anxious: 6})
+    measure(ons, per_item, "review", 9, answers={happy: 7, anxious: 3})
+    measure(ons, per_item, "review", 2, answers={happy: 1, anxious: 9})
+
+    rollup_full()
+    facts = {
+        (f.referral_id, f.instrument_id, f.item_id): (f.baseline, f.follow_up, f.improved, f.worsened)
+        for f in OutcomeFact.objects.all()
+    }
+    assert facts == {
+        (with_closure.pk, whole.pk, None): (10, 14, True, False),
+        (reviews_only.pk, whole.pk, None): (10, 12, True, False),
+        (ons.pk, per_item.pk, happy.pk): (4, 7, True, False),
+        (ons.pk, per_item.pk, anxious.pk): (6, 3, True, False),  # lower anxiety is better
+    }
