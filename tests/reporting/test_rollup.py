@@ -308,7 +308,9 @@ def test_each_baseline_pairs_with_the_right_follow_up():
 
     rollup_full()
     facts = {
-        (f.referral_id, f.instrument_id, f.item_id): (f.baseline, f.follow_up, f.improved, f.worsened)
+        (f.referral_id, f.instrument_id, f.item_id): (
+            f.baseline, f.follow_up, f.improved, f.worsened,
+        )  # fmt: skip
         for f in OutcomeFact.objects.all()
     }
     assert facts == {
