@@ -4,6 +4,7 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from django.test import Client
 
@@ -13,18 +14,82 @@ class Measurement:
     name: str
     run: Callable[[], None]  # one timed run; raises if the answer is wrong
     target_ms: float | None = None  # the median we promise, where we promise one
+    setup: Callable[[], None] | None = None  # untimed, before every run (warm-up runs too)
+    runs: int | None = None  # timed runs, where not the command's --runs (slow measurements)
+    warmup: int = 3
 
 
-def get(name: str, url: str, *, target_ms: float | None = None) -> Measurement:
-    """A measurement that requests `url` (a page or an API endpoint) through the Django client."""
+def get(
+    name: str,
+    url: str,
+    *,
+    target_ms: float | None = None,
+    username: str | None = None,
+    setup: Callable[[], None] | None = None,
+) -> Measurement:
+    """A measurement that requests `url` (a page or an API endpoint) through the Django client,
+    signed in as `username` where one is given."""
     client = Client(HTTP_HOST="localhost")
+    signed_in = []
 
     def run():
+        if username and not signed_in:
+            from accounts.models import User
+
+            client.force_login(User.objects.get(username=username))
+            signed_in.append(username)
         response = client.get(url)
         if response.status_code != 200:
             raise AssertionError(f"{url} answered {response.status_code}")
 
-    return Measurement(name, run, target_ms)
+    return Measurement(name, run, target_ms, setup=setup)
+
+
+# Reporting (README, "Statistics"): needs the generated referrals (--referrals).
+CHANGED_PER_DAY = 3_000
+
+
+def _three_years() -> str:
+    """The filter for the 36 months to this one."""
+    today = date.today()
+    first = date(today.year - 3 + (today.month == 12), today.month % 12 + 1, 1)
+    return f"start={first:%Y-%m}&end={today:%Y-%m}"
+
+
+def _rolled_up():
+    """Untimed: make sure the figures exist (a dashboard reads only the rollup)."""
+    from reporting.models import RollupRun
+    from reporting.services import rollup_full
+
+    if not RollupRun.objects.filter(state=RollupRun.State.DONE).exists():
+        rollup_full()
+
+
+def _full_rollup():
+    from reporting.services import rollup_full
+
+    run = rollup_full()
+    if run.state != run.State.DONE:
+        raise AssertionError(f"the full rollup failed: {run.error}")
+
+
+def _a_days_activity():
+    from bench.referrals import apply_activity
+
+    _rolled_up()
+    apply_activity(CHANGED_PER_DAY)
+
+
+def _incremental_rollup():
+    from django.test import override_settings
+
+    from reporting.services import rollup_incremental
+
+    # No overlap with the run before: the day's changes are the whole of the work.
+    with override_settings(REPORTING_ROLLUP_OVERLAP_MINUTES=0):
+        run = rollup_incremental()
+    if run.state != run.State.DONE or run.referrals < CHANGED_PER_DAY:
+        raise AssertionError(f"the incremental rollup counted {run.referrals} referrals")
 
 
 MEASUREMENTS = [
@@ -49,6 +114,43 @@ MEASUREMENTS = [
         "/api/oruk/service_at_locations?search=garden&postcode=CF37+1AB&proximity=10000",
     ),
     get("ORUK services: keyword", "/api/oruk/services?search=garden"),
+    Measurement("reporting: full rollup", _full_rollup, target_ms=300_000, runs=1, warmup=0),
+    Measurement(
+        f"reporting: incremental rollup, {CHANGED_PER_DAY:,} changed",
+        _incremental_rollup,
+        target_ms=10_000,
+        setup=_a_days_activity,
+        runs=3,
+        warmup=0,
+    ),
+    get(
+        "reporting dashboard: manager, one scheme",
+        "/reporting/",
+        target_ms=300,
+        username="coordinator",
+        setup=_rolled_up,
+    ),
+    get(
+        "reporting dashboard: manager, 3 years of GP referrals",
+        f"/reporting/?{_three_years()}&source_kind=gp",
+        target_ms=300,
+        username="coordinator",
+        setup=_rolled_up,
+    ),
+    get(
+        "reporting dashboard: commissioner, health board",
+        "/reporting/",
+        target_ms=300,
+        username="commissioner",
+        setup=_rolled_up,
+    ),
+    get(
+        "reporting dashboard: commissioner, 3 years",
+        f"/reporting/?{_three_years()}",
+        target_ms=300,
+        username="commissioner",
+        setup=_rolled_up,
+    ),
 ]
 
 
@@ -64,13 +166,21 @@ class Result:
         return self.target_ms is None or self.median_ms <= self.target_ms
 
 
-def time_it(measurement: Measurement, runs: int, warmup: int = 3) -> Result:
-    for _ in range(warmup):
+def time_it(measurement: Measurement, runs: int, warmup: int | None = None) -> Result:
+    runs = measurement.runs or runs
+    for _ in range(measurement.warmup if warmup is None else warmup):
+        if measurement.setup:
+            measurement.setup()
         measurement.run()
     timings = []
     for _ in range(runs):
+        if measurement.setup:
+            measurement.setup()
         start = time.perf_counter()
         measurement.run()
         timings.append((time.perf_counter() - start) * 1000)
-    p95 = statistics.quantiles(timings, n=20, method="inclusive")[18]
+    if len(timings) == 1:
+        p95 = timings[0]
+    else:
+        p95 = statistics.quantiles(timings, n=20, method="inclusive")[18]
     return Result(measurement.name, statistics.median(timings), p95, measurement.target_ms)

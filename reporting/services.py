@@ -339,7 +339,8 @@ def _process(run: RollupRun, referral_ids: list[int] | None) -> int:
         for start in range(0, len(referral_ids), CHUNK):
             touched |= _replace_facts(referral_ids[start : start + CHUNK])
         _set_progress(run, 50)
-        _rebuild_cubes(touched)
+        if touched:
+            _rebuild_cubes(touched)
         _rebuild_loads()
     return len(referral_ids)
 

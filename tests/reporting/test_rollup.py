@@ -56,6 +56,16 @@ def test_an_incremental_run_adds_a_new_referral(known_data, scheme):
     assert received(scheme) == 6
 
 
+def test_an_incremental_run_with_nothing_changed_changes_nothing(known_data, scheme):
+    settle()
+    rollup_full()
+    before = list(ReferralCube.objects.order_by("pk").values())
+    run = rollup_incremental()
+    assert run.state == RollupRun.State.DONE
+    assert run.referrals == 0
+    assert list(ReferralCube.objects.order_by("pk").values()) == before
+
+
 def test_an_incremental_run_sees_a_status_change(known_data, scheme):
     rollup_full()
     r2 = known_data["r2"]
