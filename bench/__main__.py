@@ -51,13 +51,13 @@ def main(argv=None) -> int:
     # A database of its own beside the configured one: <name>_bench.
     bench_name = f"{settings.DATABASES['default']['NAME']}_bench"
     settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = bench_name
-    connection.creation.create_test_db(verbosity=0, keepdb=True)
+    connection.creation.create_test_db(verbosity=0, keepdb=True, serialize=False)
     try:
         wanted = (args.services, args.referrals)
         if args.regenerate or _sizes(connection) != wanted:
             if Service.objects.exists() or Referral.objects.exists():
                 connection.creation.destroy_test_db(bench_name, verbosity=0)
-                connection.creation.create_test_db(verbosity=0)
+                connection.creation.create_test_db(verbosity=0, serialize=False)
             started = time.monotonic()
             print(f"Generating {args.services:,} services in {bench_name}...", flush=True)
             generate(args.services, stdout=sys.stdout)
@@ -74,7 +74,8 @@ def main(argv=None) -> int:
         print(
             f"{Service.objects.count():,} services and {Referral.objects.count():,} referrals "
             f"in {bench_name}; {args.runs} runs each (rollups fewer); "
-            f"{os.cpu_count()} CPUs, load average {load}\n"
+            f"{os.cpu_count()} CPUs, load average {load}\n",
+            flush=True,
         )
 
         print(f"{'measurement':<56} {'median':>9} {'p95':>9}  target")
