@@ -1,10 +1,11 @@
 """Every change reporting makes: filling the rollup tables (and sending reports).
 
 A run rebuilds facts (one row per referral, connection, outcome pair and
-unmet need: what each contributes) and then replaces whole cube cells by
-summing facts (see models.py). The full run does it for everything; the
-incremental one only for referrals that changed since the last run began,
-and only for the cells those referrals count in now or counted in before.
+unmet need: what each contributes) and sums them into cubes (see models.py).
+The full run does it for everything. The incremental one recomputes only the
+facts of referrals that changed since the last run began, and moves the cube
+rows they touch by the difference: what those facts add now less what they
+added before (every cube value is a sum, so this equals summing afresh).
 Runs take turns: RollupRun.in_flight is unique, so a second request joins
 the run already queued or running instead of racing it.
 """
@@ -15,7 +16,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connections, transaction
-from django.db.models import CharField, Count, F, Max, Min, Q, Sum, Value
+from django.db.models import CharField, Count, F, Max, Min, Q, QuerySet, Sum, Value
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -105,20 +106,12 @@ def _write_facts(referrals) -> None:
     )
 
 
-def _replace_facts(referral_ids: list[int]) -> set[str]:
-    """Recompute the facts of these referrals; return the cells they counted in before and now."""
-    cells = set()
+def _replace_facts(referral_ids: list[int]) -> None:
+    """Recompute the facts of these referrals."""
     for model in FACT_MODELS:
         old = model.objects.filter(referral_id__in=referral_ids)
-        cells.update(old.values_list("cell", flat=True).distinct())
         old._raw_delete(old.db)
     _write_facts(Referral.objects.filter(pk__in=referral_ids))
-    cells.update(
-        ReferralFact.objects.filter(referral_id__in=referral_ids)
-        .values_list("cell", flat=True)
-        .distinct()
-    )
-    return cells
 
 
 # Cubes -------------------------------------------------------------------
@@ -134,6 +127,120 @@ def _grouped(facts_queryset, *dimensions, **sums):
     return facts_queryset.order_by().annotate(**keys).values(*keys).annotate(**sums)
 
 
+def _cube_sources(facts_of):
+    """What each cube sums: [(cube, its dimensions, [grouped querysets and row iterables])].
+
+    `facts_of(model)` gives the fact rows to sum: all of them, some cells' or
+    some referrals'. Every value a cube holds is a sum, so a cube row is the
+    sum of its facts' contributions, whichever way they are split up.
+    """
+    referral_facts = facts_of(ReferralFact)
+    breakdowns = [
+        referral_facts.order_by()
+        .annotate(
+            **{f"r_{name}": F(name) for name in CELL_FIELDS},
+            r_dimension=Value(dimension.value, output_field=CharField()),
+            r_value=F(dimension.value),
+        )
+        .values(*[f"r_{name}" for name in CELL_FIELDS], "r_dimension", "r_value")
+        .annotate(r_received=Count("pk"))
+        for dimension in (
+            Dimension.AGE_BAND,
+            Dimension.GENDER,
+            Dimension.ETHNIC_GROUP,
+            Dimension.DEPRIVATION,
+        )  # fmt: skip
+    ]
+    return [
+        (
+            ReferralCube,
+            (),
+            [
+                _grouped(
+                    referral_facts,
+                    r_received=Count("pk"),
+                    **_counts(
+                        accepted="accepted",
+                        rejected="rejected",
+                        cancelled="cancelled",
+                        allocated="allocated",
+                        first_contact="first_contact",
+                        connected="connected",
+                        closed="closed",
+                        completed="completed",
+                    ),
+                )
+            ],
+        ),
+        (WeeklyCube, ("week",), [_grouped(referral_facts, "week", r_received=Count("pk"))]),
+        (
+            WaitCube,
+            ("wait_days", "wait_working_days"),
+            [
+                _grouped(
+                    referral_facts.filter(first_contact=True),
+                    "wait_days",
+                    "wait_working_days",
+                    r_referrals=Count("pk"),
+                )
+            ],
+        ),
+        (
+            LinkWorkerCube,
+            ("link_worker_id", "allocated_month"),
+            [
+                _grouped(
+                    referral_facts.filter(
+                        link_worker_id__isnull=False, allocated_month__isnull=False
+                    ),
+                    "link_worker_id",
+                    "allocated_month",
+                    r_referrals=Count("pk"),
+                )
+            ],
+        ),
+        (BreakdownCube, ("dimension", "value"), [*breakdowns, _reason_rows(referral_facts)]),
+        (
+            ConnectionCube,
+            ("category_id", "provider_id"),
+            [
+                _grouped(
+                    facts_of(ConnectionFact),
+                    "category_id",
+                    "provider_id",
+                    r_connections=Count("pk"),
+                    **_counts(
+                        referred="referred",
+                        accepted="accepted",
+                        declined="declined",
+                        attended="attended",
+                        completed="completed",
+                    ),
+                )
+            ],
+        ),
+        (
+            UnmetNeedCube,
+            ("category_id",),
+            [_grouped(facts_of(UnmetNeedFact), "category_id", r_needs=Count("pk"))],
+        ),
+        (
+            OutcomeCube,
+            ("instrument_id", "item_id"),
+            [
+                _grouped(
+                    facts_of(OutcomeFact),
+                    "instrument_id",
+                    "item_id",
+                    r_pairs=Count("pk"),
+                    **_counts(improved="improved", worsened="worsened"),
+                    r_change_sum=Sum("change"),
+                )
+            ],
+        ),
+    ]
+
+
 def _rebuild_cubes(cells: set[str] | None) -> None:
     """Replace the cube rows of `cells` (None: all of them) by summing their facts."""
 
@@ -141,101 +248,70 @@ def _rebuild_cubes(cells: set[str] | None) -> None:
         rows = model.objects.all()
         return rows if cells is None else rows.filter(cell__in=cells)
 
-    def replace(cube, queryset=None, rows=None):
+    for cube, _dimensions, sources in _cube_sources(facts_of):
         old = cube.objects.all() if cells is None else cube.objects.filter(cell__in=cells)
         old._raw_delete(old.db)
-        if queryset is not None:
-            _insert_from(cube, queryset)
-        if rows is not None:
-            cube.objects.bulk_create((cube(**row) for row in rows), batch_size=INSERT_BATCH)
+        for source in sources:
+            if isinstance(source, QuerySet):
+                _insert_from(cube, source)
+            else:
+                cube.objects.bulk_create((cube(**row) for row in source), batch_size=INSERT_BATCH)
 
-    referral_facts = facts_of(ReferralFact)
-    replace(
-        ReferralCube,
-        _grouped(
-            referral_facts,
-            r_received=Count("pk"),
-            **_counts(
-                accepted="accepted",
-                rejected="rejected",
-                cancelled="cancelled",
-                allocated="allocated",
-                first_contact="first_contact",
-                connected="connected",
-                closed="closed",
-                completed="completed",
-            ),
-        ),  # fmt: skip
-    )
-    replace(WeeklyCube, _grouped(referral_facts, "week", r_received=Count("pk")))
-    replace(
-        WaitCube,
-        _grouped(
-            referral_facts.filter(first_contact=True),
-            "wait_days",
-            "wait_working_days",
-            r_referrals=Count("pk"),
-        ),
-    )
-    replace(
-        LinkWorkerCube,
-        _grouped(
-            referral_facts.filter(link_worker_id__isnull=False, allocated_month__isnull=False),
-            "link_worker_id",
-            "allocated_month",
-            r_referrals=Count("pk"),
-        ),
-    )
-    old = (
-        BreakdownCube.objects.all()
-        if cells is None
-        else BreakdownCube.objects.filter(cell__in=cells)
-    )
-    old._raw_delete(old.db)
-    for dimension in (Dimension.AGE_BAND, Dimension.GENDER, Dimension.ETHNIC_GROUP,
-                      Dimension.DEPRIVATION):  # fmt: skip
-        _insert_from(
-            BreakdownCube,
-            referral_facts.order_by()
-            .annotate(
-                **{f"r_{name}": F(name) for name in CELL_FIELDS},
-                r_dimension=Value(dimension.value, output_field=CharField()),
-                r_value=F(dimension.value),
-            )
-            .values(*[f"r_{name}" for name in CELL_FIELDS], "r_dimension", "r_value")
-            .annotate(r_received=Count("pk")),
-        )
-    BreakdownCube.objects.bulk_create(
-        (BreakdownCube(**row) for row in _reason_rows(referral_facts)), batch_size=INSERT_BATCH
-    )
-    replace(
-        ConnectionCube,
-        _grouped(
-            facts_of(ConnectionFact),
-            "category_id",
-            "provider_id",
-            r_connections=Count("pk"),
-            **_counts(
-                referred="referred",
-                accepted="accepted",
-                declined="declined",
-                attended="attended",
-                completed="completed",
-            ),
-        ),  # fmt: skip
-    )
-    replace(UnmetNeedCube, _grouped(facts_of(UnmetNeedFact), "category_id", r_needs=Count("pk")))
-    replace(
-        OutcomeCube,
-        _grouped(
-            facts_of(OutcomeFact),
-            "instrument_id",
-            "item_id",
-            r_pairs=Count("pk"),
-            **_counts(improved="improved", worsened="worsened"),
-            r_change_sum=Sum("change"),
-        ),
-    )
+
+def _contributions(referral_ids: list[int]) -> dict:
+    """What these referrals' facts add to each cube: {cube: (its dimensions, {key: row})},
+    where a key is the cell and the dimensions' values and a row holds every field's sum."""
+
+    def facts_of(model):
+        return model.objects.filter(referral_id__in=referral_ids)
+
+    found = {}
+    for cube, dimensions, sources in _cube_sources(facts_of):
+        rows = {}
+        found[cube] = (dimensions, rows)
+        for source in sources:
+            for row in source:
+                row = {name.removeprefix("r_"): value for name, value in row.items()}
+                rows[(row["cell"], *(row[name] for name in dimensions))] = row
+    return found
+
+
+def _apply_changes(before: dict, after: dict) -> set[str]:
+    """Add to the cubes what the changed referrals count now and take away what they counted
+    before, in the rows they touch only. Returns cells that needed rebuilding instead (a row
+    that would go below zero: never expected, but then the cell is summed afresh)."""
+    rebuild = set()
+    for cube, (dimensions, now_rows) in after.items():
+        then_rows = before[cube][1]
+        keys = then_rows.keys() | now_rows.keys()
+        if not keys:
+            continue
+        cells = {key[0] for key in keys}
+        existing = {}
+        for row in cube.objects.filter(cell__in=cells).values():
+            key = (row["cell"], *(row[name] for name in dimensions))
+            if key in keys:
+                existing[key] = row
+        replaced, written = [], []
+        for key in keys:
+            was, now, gone = existing.get(key), now_rows.get(key), then_rows.get(key)
+            row = dict(was or now or gone)
+            totals = [name for name in row if name not in (*CELL_FIELDS, *dimensions, "id")]
+            for name in totals:
+                row[name] = (
+                    (was or {}).get(name, 0) + (now or {}).get(name, 0) - (gone or {}).get(name, 0)
+                )
+            if was:
+                replaced.append(was["id"])
+            row.pop("id", None)
+            if any(row[name] < 0 for name in totals):
+                rebuild.add(key[0])
+            elif any(row[name] for name in totals):
+                written.append(cube(**row))
+        doomed = cube.objects.filter(pk__in=replaced)
+        doomed._raw_delete(doomed.db)
+        cube.objects.bulk_create(written, batch_size=INSERT_BATCH)
+    return rebuild
 
 
 def _reason_rows(referral_facts):
@@ -335,12 +411,15 @@ def _process(run: RollupRun, referral_ids: list[int] | None) -> int:
             _rebuild_loads()
         return bounds["n"]
     with transaction.atomic():
-        touched = set()
+        rebuild = set()
         for start in range(0, len(referral_ids), CHUNK):
-            touched |= _replace_facts(referral_ids[start : start + CHUNK])
+            ids = referral_ids[start : start + CHUNK]
+            before = _contributions(ids)
+            _replace_facts(ids)
+            rebuild |= _apply_changes(before, _contributions(ids))
         _set_progress(run, 50)
-        if touched:
-            _rebuild_cubes(touched)
+        if rebuild:
+            _rebuild_cubes(rebuild)
         _rebuild_loads()
     return len(referral_ids)
 

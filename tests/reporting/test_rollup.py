@@ -106,6 +106,76 @@ def test_an_incremental_run_finds_changes_to_connections_and_outcomes(known_data
     assert (cube.accepted, cube.declined) == (1, 0)
 
 
+CUBES = ("ReferralCube", "WeeklyCube", "WaitCube", "LinkWorkerCube", "BreakdownCube",
+         "ConnectionCube", "UnmetNeedCube", "OutcomeCube")  # fmt: skip
+
+
+def every_cube():
+    """Every cube's rows, without their ids, in a comparable order."""
+    from reporting import models
+
+    found = {}
+    for name in CUBES:
+        rows = [
+            tuple(sorted((k, str(v)) for k, v in row.items() if k != "id"))
+            for row in getattr(models, name).objects.values()
+        ]
+        found[name] = sorted(rows)
+    return found
+
+
+def test_an_incremental_run_moves_the_cubes_where_a_full_run_would_put_them(known_data, scheme):
+    from linkworkers.models import Answer
+    from tests.factories import (
+        ConnectionFactory,
+        ItemFactory,
+        OutcomeMeasureFactory,
+        SchemeFactory,
+        UnmetNeedFactory,
+    )
+
+    settle()
+    rollup_full()
+    r1, r2, r4 = known_data["r1"], known_data["r2"], known_data["r4"]
+    # A referral moves to another scheme and month and loses its worker's allocation.
+    r4.scheme = SchemeFactory()
+    r4.received_at = r4.received_at - timedelta(days=40)
+    r4.reasons = ["housing", "money"]
+    r4.save()
+    # Another is closed, gets a second connection (attended), an unmet need and a follow-up.
+    r2.status, r2.closure_reason, r2.closed_at = "closed", "completed", timezone.now()
+    r2.save()
+    ConnectionFactory(
+        referral=r2, service=r1.connections.get().service, status="attending",
+        proposed_at=timezone.now(), referred_at=timezone.now(), answered_at=timezone.now(),
+        attending_since=timezone.now(),
+    )  # fmt: skip
+    UnmetNeedFactory(referral=r2, category=known_data["gardening"], recorded_at=timezone.now())
+    OutcomeMeasureFactory(
+        referral=r4, instrument=known_data["ucla"], timepoint="closure",
+        answered_on=date(2026, 5, 10), raw_score=4,
+    )  # fmt: skip
+    # A new referral in a cell nobody counted in before.
+    ReferralFactory(
+        scheme=scheme, received_at=datetime(2026, 1, 14, 12, tzinfo=UTC), reasons=["loneliness"]
+    )
+    # A review with an item's answer (and the baseline's), for the per-item outcomes.
+    item = ItemFactory(instrument=known_data["ucla"])
+    review = OutcomeMeasureFactory(
+        referral=r1, instrument=known_data["ucla"], timepoint="review",
+        answered_on=date(2026, 4, 1), raw_score=6,
+    )  # fmt: skip
+    Answer.objects.create(measure=review, item=item, value=2)
+    Answer.objects.create(measure=r1.outcome_measures.get(timepoint="baseline"), item=item, value=4)
+
+    run = rollup_incremental()
+    assert run.state == RollupRun.State.DONE
+    assert run.referrals == 4  # r1, r2, r4 and the new one
+    moved = every_cube()
+    rollup_full()
+    assert moved == every_cube()
+
+
 def test_the_first_incremental_run_does_everything(known_data, scheme):
     run = rollup_incremental()
     assert run.since is None
