@@ -16,7 +16,18 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connections, transaction
-from django.db.models import CharField, Count, F, Max, Min, Q, QuerySet, Sum, Value
+from django.db.models import (
+    CharField,
+    Count,
+    F,
+    Max,
+    Min,
+    PositiveIntegerField,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -287,6 +298,11 @@ def _apply_changes(before: dict, after: dict) -> set[str]:
         if not keys:
             continue
         cells = {key[0] for key in keys}
+        counted = {
+            field.attname
+            for field in cube._meta.concrete_fields
+            if isinstance(field, PositiveIntegerField) and field.name not in dimensions
+        }
         existing = {}
         for row in cube.objects.filter(cell__in=cells).values():
             key = (row["cell"], *(row[name] for name in dimensions))
@@ -304,9 +320,11 @@ def _apply_changes(before: dict, after: dict) -> set[str]:
             if was:
                 replaced.append(was["id"])
             row.pop("id", None)
-            if any(row[name] < 0 for name in totals):
+            # Counts never go below zero; sums of changes may. A row counting nothing goes.
+            counts = [name for name in totals if name in counted]
+            if any(row[name] < 0 for name in counts):
                 rebuild.add(key[0])
-            elif any(row[name] for name in totals):
+            elif any(row[name] for name in counts):
                 written.append(cube(**row))
         doomed = cube.objects.filter(pk__in=replaced)
         doomed._raw_delete(doomed.db)

@@ -168,7 +168,9 @@ def test_an_incremental_run_moves_the_cubes_where_a_full_run_would_put_them(know
     Answer.objects.create(measure=review, item=item, value=2)
     Answer.objects.create(measure=r1.outcome_measures.get(timepoint="baseline"), item=item, value=4)
 
-    run = rollup_incremental()
+    with mock.patch.object(services, "_rebuild_cubes", wraps=services._rebuild_cubes) as summed:
+        run = rollup_incremental()
+    summed.assert_not_called()  # moved by the difference, not summed afresh
     assert run.state == RollupRun.State.DONE
     assert run.referrals == 4  # r1, r2, r4 and the new one
     moved = every_cube()
