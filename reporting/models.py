@@ -6,11 +6,11 @@ Two layers:
   need) holding what that referral contributes to the statistics, already
   classified (age band, deprivation quintile, waiting days...). They exist so
   that an incremental run can recompute only the referrals that changed and
-  still know which cells those referrals used to count in.
-- Cubes: counts per cell, summed over facts. A cell is one month of referrals
-  received by one scheme from one area and one source kind; every cube row
-  carries its cell so that a run replaces whole cells. Dashboards and exports
-  only ever sum cube rows.
+  still know what those referrals used to add to each cube row.
+- Cubes: counts (and sums) per cell, summed over facts. A cell is one month of
+  referrals received by one scheme from one area and one source kind; every
+  cube row carries its cell, by which a run finds the rows it changes.
+  Dashboards and exports only ever sum cube rows.
 
 Everything is counted by the month the referral was received (a cohort):
 "of the referrals received in these months, how many were accepted, waited
