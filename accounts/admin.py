@@ -4,7 +4,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .models import ApiClient, ApiScope, Area, AuditEvent, Organisation, User
+from .models import ApiClient, ApiScope, Area, AuditEvent, BankHoliday, Organisation, User
 from .services import api_client_create, api_client_revoke
 
 
@@ -15,6 +15,13 @@ class AreaAdmin(admin.ModelAdmin):
     search_fields = ["name", "name_cy", "code"]
     list_select_related = ["parent"]
     autocomplete_fields = ["parent"]
+
+
+@admin.register(BankHoliday)
+class BankHolidayAdmin(admin.ModelAdmin):
+    list_display = ["date", "name", "name_cy"]
+    date_hierarchy = "date"
+    search_fields = ["name", "name_cy"]
 
 
 @admin.register(Organisation)

@@ -140,6 +140,31 @@ class User(AbstractUser):
         return self.get_full_name() or self.username
 
 
+class BankHoliday(models.Model):
+    """A bank holiday in Wales (and England): not a working day.
+
+    Due dates (first contact after allocation) and waiting times counted in
+    working days skip these as well as weekends. The list for 2023 to 2027 is
+    loaded by a migration; an administrator adds later years in the admin.
+    """
+
+    date = models.DateField(_("date"), unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    name_cy = models.CharField(_("name in Welsh"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("bank holiday")
+        verbose_name_plural = _("bank holidays")
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.name}"
+
+    @property
+    def display_name(self):
+        return localised(self, "name")
+
+
 class AuditEvent(models.Model):
     """Who did what to which record, when and from where. Append-only.
 

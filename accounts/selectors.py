@@ -1,6 +1,8 @@
 """Reads for accounts, shared by pages, API and reports."""
 
-from .models import Area
+from datetime import date
+
+from .models import Area, BankHoliday
 
 
 def area_with_descendants_ids(area: Area) -> set[int]:
@@ -20,3 +22,8 @@ def area_and_ancestors(area: Area | None) -> list[Area]:
         chain.append(area)
         area = area.parent
     return chain
+
+
+def bank_holidays() -> frozenset[date]:
+    """Every bank holiday on record (a few a year): one query."""
+    return frozenset(BankHoliday.objects.values_list("date", flat=True))

@@ -19,7 +19,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
-from accounts.selectors import area_and_ancestors
+from accounts.selectors import area_and_ancestors, bank_holidays
 from directory.models import ServiceAtLocation
 from referrals.models import OPEN_STATUSES, Referral, ReferralEvent, Status
 from referrals.selectors import get_referral_for, referrals_visible_to
@@ -152,12 +152,12 @@ def age_on(date_of_birth: date, today: date) -> int:
     return today.year - date_of_birth.year - before_birthday
 
 
-def add_working_days(start: date, days: int) -> date:
-    """`days` weekdays after `start` (bank holidays are not known here, so they count)."""
+def add_working_days(start: date, days: int, holidays: frozenset[date] = frozenset()) -> date:
+    """The `days`th working day after `start`: weekdays that are not in `holidays`."""
     current = start
     while days > 0:
         current += timedelta(days=1)
-        if current.weekday() < 5:
+        if current.weekday() < 5 and current not in holidays:
             days -= 1
     return current
 
@@ -234,13 +234,14 @@ def _localdate(moment: datetime | None) -> date | None:
     return timezone.localdate(moment) if moment else None
 
 
-def _due_items(referral, today: date, outcome_due_on: date | None = None) -> list[DueItem]:
+def _due_items(
+    referral, today: date, outcome_due_on: date | None, holidays: frozenset[date]
+) -> list[DueItem]:
     dates = []
     if referral.status == Status.ALLOCATED:
         allocated = _localdate(referral.allocated_at or referral.received_at)
-        dates.append(
-            ("first_contact", add_working_days(allocated, settings.FIRST_CONTACT_DUE_DAYS))
-        )
+        due_on = add_working_days(allocated, settings.FIRST_CONTACT_DUE_DAYS, holidays)
+        dates.append(("first_contact", due_on))
     if referral.follow_up_on:
         dates.append(("follow_up", referral.follow_up_on))
     if referral.status == Status.ON_HOLD and referral.hold_review_date:
@@ -275,10 +276,10 @@ def case_link_workers_for(user):
 def caseload_for(user, *, status="", due="", link_worker=None, today=None) -> Caseload:
     """The open cases `user` may see, each with what is due next; overdue first, then soonest.
 
-    Two queries whatever the number of cases: the latest contact's next
+    Three queries whatever the number of cases: the latest contact's next
     contact date, the earliest open goal's target date and the oldest referral
     to a service still awaiting the provider's answer come as subqueries; the
-    outcome reviews due come in one more query.
+    outcome reviews due come in one more query, the bank holidays in a third.
     The counts cover every open case (before the status and due filters).
     """
     today = today or timezone.localdate()
@@ -300,8 +301,9 @@ def caseload_for(user, *, status="", due="", link_worker=None, today=None) -> Ca
     )
     cases = list(cases)
     outcome_due = outcome_reviews_due_on([case.pk for case in cases])
+    holidays = bank_holidays()
     rows = [
-        CaseRow(referral=case, due=_due_items(case, today, outcome_due.get(case.pk)))
+        CaseRow(referral=case, due=_due_items(case, today, outcome_due.get(case.pk), holidays))
         for case in cases
     ]
     counts = {

@@ -8,7 +8,7 @@ annotation named `r_<fact field>`; `t_` annotations are working values.
 The definitions are DESIGN.md's (Statistics) and the README's: month and week
 received in local time, age on the day received, deprivation quintile from
 the postcode's decile, waiting days from received to the first contact and
-the same in working days (Monday to Friday).
+the same in working days (Monday to Friday, less bank holidays).
 """
 
 from django.db.models import (
@@ -43,6 +43,7 @@ from django.db.models.functions import (
     TruncWeek,
 )
 
+from accounts.models import BankHoliday
 from directory.models import Postcode, Service
 from linkworkers.models import Answer, Connection, ConnectionStatus, OutcomeMeasure, ScoringMethod
 from referrals.models import ClosureReason, Status
@@ -128,6 +129,22 @@ def _quintile():
     )
 
 
+def _bank_holidays_between(after: str, until: str):
+    """How many bank holidays fall on a weekday after `after` and up to `until` (dates)."""
+    holidays = (
+        BankHoliday.objects.filter(
+            date__gt=OuterRef(after),
+            date__lte=OuterRef(until),
+            date__week_day__gte=2,  # Monday (1 is Sunday)
+            date__week_day__lte=6,  # Friday
+        )
+        .order_by()
+        .annotate(n=Func(F("pk"), function="COUNT"))
+        .values("n")
+    )
+    return Coalesce(Subquery(holidays, output_field=IntegerField()), Value(0))
+
+
 def referral_facts(referrals):
     """One row per referral for ReferralFact."""
     one, none = Value(1), Value(0)
@@ -193,13 +210,14 @@ def referral_facts(referrals):
             r_completed=flag(Q(status=Status.CLOSED, closure_reason=ClosureReason.COMPLETED)),
             r_wait_days=Case(When(first_contact_at__isnull=True, then=None), default="t_wait"),
             # Working days: five per whole week, then the days left over that are not
-            # a Saturday or a Sunday. Bank holidays count: the app knows none.
+            # a Saturday or a Sunday, less the bank holidays on weekdays in between.
             r_wait_working_days=Case(
                 When(first_contact_at__isnull=True, then=None),
                 default=F("t_full_weeks") * 5
                 + F("t_rest")
                 - Case(When(t_to_saturday__lte=F("t_rest"), then=one), default=none)
-                - Case(When(t_to_sunday__lte=F("t_rest"), then=one), default=none),
+                - Case(When(t_to_sunday__lte=F("t_rest"), then=one), default=none)
+                - _bank_holidays_between("t_received", "t_contacted"),
             ),
             r_link_worker_id=Case(
                 When(allocated_at__isnull=False, then=F("link_worker_id")), default=None

@@ -439,8 +439,7 @@ def _waiting(scope, filters, suppress) -> tuple[Table, Table]:
             _(
                 "Calendar days from the day a referral was received to the day of the first "
                 "successful contact, for referrals received in the period that have had one. "
-                "The target counts working days (Monday to Friday; bank holidays are not "
-                "taken out)."
+                "The target counts working days: Monday to Friday, less bank holidays."
             )
         ],
     )

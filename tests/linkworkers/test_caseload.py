@@ -50,6 +50,19 @@ def test_working_days_skip_weekends():
     assert add_working_days(date(2026, 3, 7), 5) == date(2026, 3, 13)  # Sat -> Fri
 
 
+def test_working_days_skip_bank_holidays():
+    easter = frozenset({date(2026, 4, 3), date(2026, 4, 6)})  # Good Friday, Easter Monday
+    assert add_working_days(date(2026, 4, 2), 1, easter) == date(2026, 4, 7)  # Thu -> Tue
+    assert add_working_days(date(2026, 4, 1), 5, easter) == date(2026, 4, 10)
+
+
+def test_first_contact_due_skips_the_bank_holidays_on_record(link_worker, open_case):
+    # Allocated on the Wednesday before Easter 2026 (the migration's list): Thursday, then
+    # Tuesday to Friday are the five working days.
+    open_case(Status.ALLOCATED, "Dylan", allocated_at=_at(date(2026, 4, 1)))
+    assert _due(link_worker) == {"Dylan": [("first_contact", date(2026, 4, 10), False)]}
+
+
 def test_first_contact_is_due_five_working_days_after_allocation(link_worker, open_case):
     open_case(Status.ALLOCATED, "Bethan", allocated_at=_at(date(2026, 3, 2)))
     open_case(Status.ALLOCATED, "Cerys", allocated_at=_at(date(2026, 2, 23)))

@@ -315,6 +315,34 @@ def test_waiting_days_count_calendar_and_working_days():
     assert facts == expected
 
 
+def test_working_days_leave_out_the_bank_holidays_on_record():
+    """Across Easter 2026 (Good Friday 3 April, Easter Monday 6 April, from the migration),
+    every start in the fortnight before and every wait up to three weeks, by hand."""
+    from accounts.models import BankHoliday
+
+    holidays = set(BankHoliday.objects.values_list("date", flat=True))
+    assert {date(2026, 4, 3), date(2026, 4, 6)} <= holidays
+    expected = {}
+    for start in (date(2026, 3, 23) + timedelta(days=n) for n in range(14)):
+        for wait in range(22):
+            contact = start + timedelta(days=wait)
+            referral = ReferralFactory(
+                received_at=datetime.combine(start, time(12), tzinfo=UTC),
+                first_contact_at=datetime.combine(contact, time(12), tzinfo=UTC),
+            )
+            days = [start + timedelta(days=n) for n in range(1, wait + 1)]
+            working = sum(1 for day in days if day.weekday() < 5 and day not in holidays)
+            expected[referral.pk] = (wait, working)
+    rollup_full()
+    facts = {
+        pk: (days, working)
+        for pk, days, working in ReferralFact.objects.values_list(
+            "referral_id", "wait_days", "wait_working_days"
+        )
+    }
+    assert facts == expected
+
+
 def test_months_and_weeks_are_local_time():
     # 23:30 UTC on 31 May 2026 is 00:30 on 1 June in London (summer time).
     referral = ReferralFactory(received_at=datetime(2026, 5, 31, 23, 30, tzinfo=UTC))
