@@ -138,6 +138,9 @@ def _grouped(facts_queryset, *dimensions, **sums):
     return facts_queryset.order_by().annotate(**keys).values(*keys).annotate(**sums)
 
 
+BREAKDOWNS = (Dimension.AGE_BAND, Dimension.GENDER, Dimension.ETHNIC_GROUP, Dimension.DEPRIVATION)
+
+
 def _cube_sources(facts_of):
     """What each cube sums: [(cube, its dimensions, [grouped querysets and row iterables])].
 
@@ -145,109 +148,75 @@ def _cube_sources(facts_of):
     some referrals'. Every value a cube holds is a sum, so a cube row is the
     sum of its facts' contributions, whichever way they are split up.
     """
+
+    def cube(model, facts, dimensions, **sums):
+        return (model, dimensions, [_grouped(facts, *dimensions, **sums)])
+
     referral_facts = facts_of(ReferralFact)
-    breakdowns = [
-        referral_facts.order_by()
-        .annotate(
-            **{f"r_{name}": F(name) for name in CELL_FIELDS},
-            r_dimension=Value(dimension.value, output_field=CharField()),
-            r_value=F(dimension.value),
+    breakdown = ("dimension", "value")
+    by_dimension = [
+        _grouped(
+            referral_facts.annotate(
+                dimension=Value(dimension.value, output_field=CharField()),
+                value=F(dimension.value),
+            ),
+            *breakdown,
+            r_received=Count("pk"),
         )
-        .values(*[f"r_{name}" for name in CELL_FIELDS], "r_dimension", "r_value")
-        .annotate(r_received=Count("pk"))
-        for dimension in (
-            Dimension.AGE_BAND,
-            Dimension.GENDER,
-            Dimension.ETHNIC_GROUP,
-            Dimension.DEPRIVATION,
-        )  # fmt: skip
+        for dimension in BREAKDOWNS
     ]
     return [
-        (
+        cube(
             ReferralCube,
+            referral_facts,
             (),
-            [
-                _grouped(
-                    referral_facts,
-                    r_received=Count("pk"),
-                    **_counts(
-                        accepted="accepted",
-                        rejected="rejected",
-                        cancelled="cancelled",
-                        allocated="allocated",
-                        first_contact="first_contact",
-                        connected="connected",
-                        closed="closed",
-                        completed="completed",
-                    ),
-                )
-            ],
+            r_received=Count("pk"),
+            **_counts(
+                accepted="accepted",
+                rejected="rejected",
+                cancelled="cancelled",
+                allocated="allocated",
+                first_contact="first_contact",
+                connected="connected",
+                closed="closed",
+                completed="completed",
+            ),
         ),
-        (WeeklyCube, ("week",), [_grouped(referral_facts, "week", r_received=Count("pk"))]),
-        (
+        cube(WeeklyCube, referral_facts, ("week",), r_received=Count("pk")),
+        cube(
             WaitCube,
+            referral_facts.filter(first_contact=True),
             ("wait_days", "wait_working_days"),
-            [
-                _grouped(
-                    referral_facts.filter(first_contact=True),
-                    "wait_days",
-                    "wait_working_days",
-                    r_referrals=Count("pk"),
-                )
-            ],
+            r_referrals=Count("pk"),
         ),
-        (
+        cube(
             LinkWorkerCube,
+            referral_facts.filter(link_worker_id__isnull=False, allocated_month__isnull=False),
             ("link_worker_id", "allocated_month"),
-            [
-                _grouped(
-                    referral_facts.filter(
-                        link_worker_id__isnull=False, allocated_month__isnull=False
-                    ),
-                    "link_worker_id",
-                    "allocated_month",
-                    r_referrals=Count("pk"),
-                )
-            ],
+            r_referrals=Count("pk"),
         ),
-        (BreakdownCube, ("dimension", "value"), [*breakdowns, _reason_rows(referral_facts)]),
-        (
+        (BreakdownCube, breakdown, [*by_dimension, _reason_rows(referral_facts)]),
+        cube(
             ConnectionCube,
+            facts_of(ConnectionFact),
             ("category_id", "provider_id"),
-            [
-                _grouped(
-                    facts_of(ConnectionFact),
-                    "category_id",
-                    "provider_id",
-                    r_connections=Count("pk"),
-                    **_counts(
-                        referred="referred",
-                        accepted="accepted",
-                        declined="declined",
-                        attended="attended",
-                        completed="completed",
-                    ),
-                )
-            ],
+            r_connections=Count("pk"),
+            **_counts(
+                referred="referred",
+                accepted="accepted",
+                declined="declined",
+                attended="attended",
+                completed="completed",
+            ),
         ),
-        (
-            UnmetNeedCube,
-            ("category_id",),
-            [_grouped(facts_of(UnmetNeedFact), "category_id", r_needs=Count("pk"))],
-        ),
-        (
+        cube(UnmetNeedCube, facts_of(UnmetNeedFact), ("category_id",), r_needs=Count("pk")),
+        cube(
             OutcomeCube,
+            facts_of(OutcomeFact),
             ("instrument_id", "item_id"),
-            [
-                _grouped(
-                    facts_of(OutcomeFact),
-                    "instrument_id",
-                    "item_id",
-                    r_pairs=Count("pk"),
-                    **_counts(improved="improved", worsened="worsened"),
-                    r_change_sum=Sum("change"),
-                )
-            ],
+            r_pairs=Count("pk"),
+            **_counts(improved="improved", worsened="worsened"),
+            r_change_sum=Sum("change"),
         ),
     ]
 
@@ -297,34 +266,31 @@ def _apply_changes(before: dict, after: dict) -> set[str]:
         keys = then_rows.keys() | now_rows.keys()
         if not keys:
             continue
-        cells = {key[0] for key in keys}
-        counted = {
+        # The summed fields; of those, counts never go below zero (sums of changes may).
+        totals = [
             field.attname
             for field in cube._meta.concrete_fields
-            if isinstance(field, PositiveIntegerField) and field.name not in dimensions
-        }
+            if not field.primary_key and field.attname not in (*CELL_FIELDS, *dimensions)
+        ]
+        counts = [
+            name for name in totals if isinstance(cube._meta.get_field(name), PositiveIntegerField)
+        ]
         existing = {}
-        for row in cube.objects.filter(cell__in=cells).values():
+        for row in cube.objects.filter(cell__in={key[0] for key in keys}).values():
             key = (row["cell"], *(row[name] for name in dimensions))
             if key in keys:
                 existing[key] = row
         replaced, written = [], []
         for key in keys:
-            was, now, gone = existing.get(key), now_rows.get(key), then_rows.get(key)
-            row = dict(was or now or gone)
-            totals = [name for name in row if name not in (*CELL_FIELDS, *dimensions, "id")]
+            was, now, gone = existing.pop(key, {}), now_rows.get(key, {}), then_rows.get(key, {})
+            row = {name: value for name, value in (was or now or gone).items() if name != "id"}
             for name in totals:
-                row[name] = (
-                    (was or {}).get(name, 0) + (now or {}).get(name, 0) - (gone or {}).get(name, 0)
-                )
+                row[name] = was.get(name, 0) + now.get(name, 0) - gone.get(name, 0)
             if was:
                 replaced.append(was["id"])
-            row.pop("id", None)
-            # Counts never go below zero; sums of changes may. A row counting nothing goes.
-            counts = [name for name in totals if name in counted]
             if any(row[name] < 0 for name in counts):
                 rebuild.add(key[0])
-            elif any(row[name] for name in counts):
+            elif any(row[name] for name in counts):  # a row counting nothing goes
                 written.append(cube(**row))
         doomed = cube.objects.filter(pk__in=replaced)
         doomed._raw_delete(doomed.db)
@@ -409,7 +375,9 @@ def _changed_referral_ids(since: datetime) -> set[int]:
 
 
 def _process(run: RollupRun, referral_ids: list[int] | None) -> int:
-    """Rebuild facts for these referrals (None: all) and the cells they touch. Returns a count.
+    """Rebuild facts for these referrals (None: all) and the cube rows they count in.
+
+    Returns how many referrals were recomputed.
 
     A full run rebuilds the facts in steps of CHUNK referrals, each its own
     transaction (pages read only the cubes, which change in one transaction at
