@@ -1,0 +1,23 @@
+"""Reads for the dashboards and exports: scoped to the reader, and only ever from the cubes.
+
+`dashboard_tables` turns cube rows into `tables.Table`s. Counts are exact for
+a scheme's own managers; for commissioners (and in every export) small
+numbers are suppressed by `tables.suppress_counts`, and a share or mean
+computed from a hidden count is withheld too. One module per topic:
+`scope` (who may count what, the filters), `common` (cube reads and publishing),
+then one module per group of tables, and `dashboard` putting them in page order.
+"""
+
+from .dashboard import dashboard_tables
+from .scope import REPORTING_ROLES, Filters, Scope, latest_runs, reporting_scope_for
+from .waiting import waiting_figures
+
+__all__ = [
+    "Filters",
+    "REPORTING_ROLES",
+    "Scope",
+    "dashboard_tables",
+    "latest_runs",
+    "reporting_scope_for",
+    "waiting_figures",
+]

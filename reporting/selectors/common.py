@@ -1,0 +1,90 @@
+"""What every table shares: cube rows in scope, months, and publishing counts and rates."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from ..tables import (
+    SUPPRESSED,
+    Table,
+    publish_count,
+    share,
+    suppress_counts,
+)
+from .scope import Filters, Scope
+
+
+def in_period(model, scope: Scope, filters: Filters, month_field: str = "month"):
+    """Cube rows in the reader's scope and filters (a cell: month x scheme x area x source)."""
+    rows = model.objects.filter(
+        **{f"{month_field}__gte": filters.start, f"{month_field}__lte": filters.end}
+    )
+    if scope.kind == "scheme":
+        rows = rows.filter(scheme_id=scope.scheme.pk)
+    elif filters.scheme is not None:
+        rows = rows.filter(scheme_id=filters.scheme.pk)
+    if filters.area_ids:
+        rows = rows.filter(area_id__in=filters.area_ids)
+    if filters.source_kind:
+        rows = rows.filter(source_kind=filters.source_kind)
+    return rows.order_by()
+
+
+def months_of(filters: Filters) -> list[date]:
+    months, month = [], filters.start
+    while month <= filters.end:
+        months.append(month)
+        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return months
+
+
+def month_label(month: date) -> str:
+    return date_format(month, "YEAR_MONTH_FORMAT")
+
+
+def published_count(value, suppress: bool):
+    """A count as this reader may see it (tables.publish_count)."""
+    return publish_count(value, suppress)
+
+
+def published_rate(part, whole, suppress: bool):
+    """A share of published counts: withheld when either is hidden (<5)."""
+    part, whole = publish_count(part, suppress), publish_count(whole, suppress)
+    if part is SUPPRESSED or whole is SUPPRESSED:
+        return None
+    return share(part, whole)
+
+
+def period_words(filters: Filters) -> str:
+    return _("%(start)s to %(end)s") % {
+        "start": month_label(filters.start),
+        "end": month_label(filters.end),
+    }
+
+
+def shown_text(value) -> str:
+    return str(value) if value is not None else "–"
+
+
+def finish_table(table: Table, suppress: bool, sentence) -> Table:
+    """Publish the table for this reader, then say in words what it shows (from what is shown)."""
+    if suppress:
+        suppress_counts(table)
+    table.sentence = sentence(table)
+    return table
+
+
+def total_of(table: Table, key: str):
+    return table.total[table.column_keys().index(key)] if table.total else None
+
+
+def number_text(value) -> str:
+    if isinstance(value, Decimal):
+        return str(value.normalize()) if value == value.to_integral() else f"{value:.1f}"
+    return str(value)
+
+
+def months_in(filters: Filters) -> int:
+    return len(months_of(filters))

@@ -1,0 +1,175 @@
+"""Connections to services by category and provider, and unmet needs."""
+
+from collections import Counter
+
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from accounts.models import Area
+from directory.models import Provider, TaxonomyTerm
+
+from ..models import (
+    ConnectionCube,
+    UnmetNeedCube,
+)
+from ..tables import (
+    Chart,
+    Column,
+    Table,
+)
+from .common import finish_table, in_period, total_of
+
+PROVIDER_ROWS = 25  # the busiest providers on the page; the rest share one row
+
+
+def connection_tables(scope, filters, suppress) -> tuple[Table, Table]:
+    measures = ["connections", "referred", "accepted", "declined", "attended", "completed"]
+    columns_tail = [
+        Column("connections", _("Connections made")),
+        Column("accepted", _("Accepted by the provider")),
+        Column("declined", _("Declined by the provider")),
+        Column("attended", _("Attended")),
+        Column("completed", _("Completed")),
+    ]
+    rows_by = {}
+    for group in ("category_id", "provider_id"):
+        rows_by[group] = list(
+            in_period(ConnectionCube, scope, filters)
+            .values(group)
+            .annotate(**{m: Sum(m) for m in measures})
+            .values_list(group, *measures)
+        )
+    categories = {
+        term.pk: term.display_name
+        for term in TaxonomyTerm.objects.filter(
+            pk__in=[r[0] for r in rows_by["category_id"] if r[0]]
+        )
+    }
+    # Names only for the providers that can make the page: the busiest PROVIDER_ROWS and
+    # any tied with the last of them (ties are ordered by name).
+    by_count = sorted((row[1] for row in rows_by["provider_id"]), reverse=True)
+    least = by_count[PROVIDER_ROWS - 1] if len(by_count) > PROVIDER_ROWS else 0
+    providers = {
+        p.pk: p.display_name
+        for p in Provider.objects.filter(
+            pk__in=[row[0] for row in rows_by["provider_id"] if row[1] >= least]
+        )
+    }
+
+    def build(rows, names, limit=None):
+        body = sorted(
+            (
+                [names.get(key, _("Not categorised")), *values[:1], *values[2:]]
+                for key, *values in rows
+            ),
+            key=lambda row: (-row[1], row[0]),
+        )
+        if limit and len(body) > limit:
+            rest = body[limit:]
+            body = body[:limit] + [
+                [_("All other providers (%(count)s)") % {"count": len(rest)}]
+                + [sum(row[i] for row in rest) for i in range(1, 6)]
+            ]
+        return body
+
+    category_rows = build(rows_by["category_id"], categories)
+    totals = [_("Total")] + [sum(row[i] for row in category_rows) for i in range(1, 6)]
+    by_category = Table(
+        key="connections_by_category",
+        title=_("Connections to community services by category"),
+        sentence="",
+        columns=[Column("category", _("Category"), "text"), *columns_tail],
+        rows=category_rows,
+        total=totals,
+        chart=Chart(type="bar", series=["connections", "attended"]),
+        notes=[
+            _(
+                "Connections made for referrals received in the period, under the main "
+                "category of the service. Attended: the person started going."
+            )
+        ],
+    )
+    provider_rows = build(rows_by["provider_id"], providers, PROVIDER_ROWS)
+    by_provider = Table(
+        key="connections_by_provider",
+        title=_("Connections to community services by provider"),
+        sentence="",
+        columns=[Column("provider", _("Provider"), "text"), *columns_tail],
+        rows=provider_rows,
+        total=list(totals),
+        chart=Chart(type="bar", series=["connections", "attended"], horizontal=True),
+    )
+    exact = totals
+
+    def category_sentence(table):
+        if not exact[1]:
+            return _("No connections were made for referrals received in this period.")
+        return _("%(attended)s of %(made)s connections led to the person attending.") % {
+            "attended": total_of(table, "attended"),
+            "made": total_of(table, "connections"),
+        }
+
+    return (
+        finish_table(by_category, suppress, category_sentence),
+        finish_table(
+            by_provider,
+            suppress,
+            lambda table: _("Which providers took the connections, busiest first."),
+        ),
+    )
+
+
+def unmet_need_tables(scope, filters, suppress) -> tuple[Table, Table]:
+    by_category = Counter()
+    by_area = Counter()
+    for category_id, area_id, n in (
+        in_period(UnmetNeedCube, scope, filters)
+        .values("category_id", "area_id")
+        .annotate(n=Sum("needs"))
+        .values_list("category_id", "area_id", "n")
+    ):
+        by_category[category_id] += n
+        by_area[area_id] += n
+    categories = {t.pk: t.display_name for t in TaxonomyTerm.objects.filter(pk__in=by_category)}
+    areas = {a.pk: a.display_name for a in Area.objects.filter(pk__in=by_area)}
+    total = sum(by_category.values())
+    category_table = Table(
+        key="unmet_needs",
+        title=_("Unmet needs by category"),
+        sentence="",
+        columns=[Column("category", _("Category"), "text"), Column("needs", _("Unmet needs"))],
+        rows=sorted(
+            ([categories.get(k, _("Not categorised")), n] for k, n in by_category.items()),
+            key=lambda row: (-row[1], row[0]),
+        ),
+        total=[_("Total"), total],
+        chart=Chart(type="bar", series=["needs"], horizontal=True),
+        notes=[_("Needs a link worker recorded because no suitable service could be found.")],
+    )
+    area_table = Table(
+        key="unmet_needs_by_area",
+        title=_("Unmet needs by area"),
+        sentence="",
+        columns=[Column("area", _("Area"), "text"), Column("needs", _("Unmet needs"))],
+        rows=sorted(
+            ([areas.get(k, _("Not known")), n] for k, n in by_area.items()),
+            key=lambda row: (-row[1], row[0]),
+        ),
+        total=[_("Total"), total],
+        chart=Chart(type="bar", series=["needs"], horizontal=True),
+    )
+    top = category_table.rows[0][0] if category_table.rows else None
+
+    def sentence(table):
+        if not total:
+            return _("No unmet needs were recorded for referrals received in this period.")
+        return _("The most often unmet need was %(category)s.") % {"category": top}
+
+    return (
+        finish_table(category_table, suppress, sentence),
+        finish_table(
+            area_table,
+            suppress,
+            lambda table: _("Where the unmet needs were, by the area the referral came from."),
+        ),
+    )

@@ -1,0 +1,379 @@
+"""Referrals received: by month, week, year, area, scheme and breakdown, and the funnel."""
+
+from collections import Counter, defaultdict
+from datetime import date, timedelta
+
+from django.db.models import Sum
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from accounts.models import Area, Organisation
+from referrals.models import EthnicGroup, Gender, Reason, SourceKind
+
+from ..models import (
+    AgeBand,
+    BreakdownCube,
+    DeprivationQuintile,
+    Dimension,
+    ReferralCube,
+    WeeklyCube,
+)
+from ..tables import (
+    Chart,
+    Column,
+    Table,
+)
+from .common import (
+    finish_table,
+    in_period,
+    month_label,
+    months_of,
+    period_words,
+    published_count,
+    published_rate,
+    total_of,
+)
+
+
+def referrals_by_month(scope, filters, suppress) -> Table:
+    by_month = defaultdict(Counter)
+    for month, source, n in (
+        in_period(ReferralCube, scope, filters)
+        .values("month", "source_kind")
+        .annotate(n=Sum("received"))
+        .values_list("month", "source_kind", "n")
+    ):
+        by_month[month][source] += n
+    sources = [
+        kind for kind in SourceKind if not filters.source_kind or kind == filters.source_kind
+    ]
+    keys = [kind.value for kind in sources]
+    columns = [Column("month", _("Month"), "text")]
+    columns += [Column(kind.value, kind.label) for kind in sources]
+    columns.append(Column("total", _("Total")))
+    rows = []
+    for month in months_of(filters):
+        counts = [by_month[month][key] for key in keys]
+        rows.append([month_label(month), *counts, sum(counts)])
+    totals = [sum(row[1 + i] for row in rows) for i in range(len(keys))]
+    table = Table(
+        key="referrals_by_month",
+        title=_("Referrals received by month and source"),
+        sentence="",
+        columns=columns,
+        rows=rows,
+        total=[_("Total"), *totals, sum(totals)],
+        chart=Chart(type="bar", series=keys, stacked=True),
+    )
+    exact_totals = dict(zip(sources, totals, strict=True))
+
+    def sentence(table):
+        words = _("%(total)s referrals were received from %(period)s.") % {
+            "total": total_of(table, "total"),
+            "period": period_words(filters),
+        }
+        if len(sources) > 1 and sum(totals):
+            biggest = max(sources, key=lambda kind: exact_totals[kind])
+            words += " " + _("The largest source was %(source)s.") % {"source": biggest.label}
+        return words
+
+    return finish_table(table, suppress, sentence)
+
+
+def referrals_by_week(scope, filters, suppress) -> Table:
+    weeks = Counter(
+        dict(
+            in_period(WeeklyCube, scope, filters)
+            .values("week")
+            .annotate(n=Sum("received"))
+            .values_list("week", "n")
+        )
+    )
+    first = filters.start - timedelta(days=filters.start.weekday())
+    rows, week = [], first
+    last_day = months_of(filters)[-1]
+    last_day = date(last_day.year + last_day.month // 12, last_day.month % 12 + 1, 1)
+    while week < last_day:
+        rows.append([date_format(week, "j M Y"), weeks[week]])
+        week += timedelta(days=7)
+    busiest = max(rows, key=lambda row: row[1]) if rows else None
+    table = Table(
+        key="referrals_by_week",
+        title=_("Referrals received by week"),
+        sentence="",
+        columns=[Column("week", _("Week beginning"), "text"), Column("received", _("Referrals"))],
+        rows=rows,
+        chart=Chart(type="line", series=["received"]),
+        notes=[_("Weeks begin on Monday; the first and last weeks may be part weeks.")],
+    )
+
+    def sentence(table):
+        if not busiest or not busiest[1]:
+            return _("No referrals were received in this period.")
+        return _("The busiest week began on %(week)s.") % {"week": busiest[0]}
+
+    return finish_table(table, suppress, sentence)
+
+
+def referrals_by_year(scope, filters, suppress) -> Table:
+    years = Counter()
+    for month, n in (
+        in_period(ReferralCube, scope, filters)
+        .values("month")
+        .annotate(n=Sum("received"))
+        .values_list("month", "n")
+    ):
+        years[month.year] += n
+    rows = [[str(year), years[year]] for year in range(filters.start.year, filters.end.year + 1)]
+    table = Table(
+        key="referrals_by_year",
+        title=_("Referrals received by calendar year"),
+        sentence="",
+        columns=[Column("year", _("Year"), "text"), Column("received", _("Referrals"))],
+        rows=rows,
+        notes=[_("Only the months in the chosen period are counted in each year.")],
+    )
+    return finish_table(
+        table,
+        suppress,
+        lambda table: (
+            _("Referrals received in each calendar year of the period, %(period)s.")
+            % {"period": period_words(filters)}
+        ),
+    )
+
+
+FUNNEL = [
+    ("received", _("Received")),
+    ("accepted", _("Accepted")),
+    ("allocated", _("Allocated to a link worker")),
+    ("first_contact", _("First contact made")),
+    ("connected", _("Connected to a service")),
+    ("completed", _("Closed as completed")),
+]
+
+
+def funnel_counts(scope, filters) -> dict:
+    fields = [key for key, _label in FUNNEL] + ["rejected", "cancelled", "closed"]
+    totals = in_period(ReferralCube, scope, filters).aggregate(**{key: Sum(key) for key in fields})
+    return {key: totals[key] or 0 for key in fields}
+
+
+def funnel_table(scope, filters, suppress) -> Table:
+    counts = funnel_counts(scope, filters)
+    rows, previous = [], None
+    for key, label in FUNNEL:
+        n = counts[key]
+        rows.append(
+            [
+                str(label),
+                published_count(n, suppress),
+                published_rate(n, counts["received"], suppress),
+                published_rate(n, previous, suppress) if previous is not None else None,
+            ]
+        )
+        previous = n
+    table = Table(
+        key="funnel",
+        title=_("From referral to connection: the funnel"),
+        sentence="",
+        columns=[
+            Column("stage", _("Stage"), "text"),
+            Column("referrals", _("Referrals")),
+            Column("share_of_received", _("Share of received (%)"), "rate"),
+            Column("share_of_previous", _("Share of the stage before (%)"), "rate"),
+        ],
+        rows=rows,
+        chart=Chart(type="bar", series=["referrals"], horizontal=True),
+        notes=[
+            _(
+                "Of the referrals received in the period, how many reached each stage by now. "
+                "Rejected: %(rejected)s. Cancelled by the referrer: %(cancelled)s."
+            )
+            % {
+                "rejected": published_count(counts["rejected"], suppress),
+                "cancelled": published_count(counts["cancelled"], suppress),
+            }
+        ],
+    )
+
+    def sentence(table):
+        rate = published_rate(counts["connected"], counts["received"], suppress)
+        if rate is None:
+            return _(
+                "Too few referrals were connected to a service in this period to give a share."
+            )
+        return _("%(rate)s%% of the referrals received were connected to a community service.") % {
+            "rate": rate
+        }
+
+    return finish_table(table, suppress, sentence)
+
+
+def _breakdown_label(dimension: str, value: str) -> str:
+    choices = {
+        Dimension.REASON: Reason,
+        Dimension.AGE_BAND: AgeBand,
+        Dimension.GENDER: Gender,
+        Dimension.ETHNIC_GROUP: EthnicGroup,
+        Dimension.DEPRIVATION: DeprivationQuintile,
+    }[dimension]
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
+BREAKDOWNS = [
+    (Dimension.REASON, "reasons", _("Reasons for referral")),
+    (Dimension.AGE_BAND, "age_bands", _("Referrals by age band")),
+    (Dimension.GENDER, "gender", _("Referrals by gender")),
+    (Dimension.ETHNIC_GROUP, "ethnic_groups", _("Referrals by ethnic group")),
+    (Dimension.DEPRIVATION, "deprivation", _("Referrals by deprivation quintile")),
+]
+
+
+def breakdown_tables(scope, filters, suppress, received: int) -> list[Table]:
+    counts = defaultdict(Counter)
+    for dimension, value, n in (
+        in_period(BreakdownCube, scope, filters)
+        .values("dimension", "value")
+        .annotate(n=Sum("received"))
+        .values_list("dimension", "value", "n")
+    ):
+        counts[dimension][value] = n
+    tables = []
+    for dimension, key, title in BREAKDOWNS:
+        values = {
+            Dimension.REASON: Reason.values,
+            Dimension.AGE_BAND: AgeBand.values,
+            Dimension.GENDER: Gender.values,
+            Dimension.ETHNIC_GROUP: EthnicGroup.values,
+            Dimension.DEPRIVATION: DeprivationQuintile.values,
+        }[dimension]
+        extra = [value for value in counts[dimension] if value not in values]
+        rows = [
+            [
+                _breakdown_label(dimension, value),
+                counts[dimension][value],
+                published_rate(counts[dimension][value], received, suppress),
+            ]
+            for value in [*values, *extra]
+        ]
+        notes = []
+        if dimension == Dimension.REASON:
+            notes.append(_("A referral may give several reasons and is counted under each."))
+            total = None
+        else:
+            total = [_("Total"), sum(row[1] for row in rows), None]
+        if dimension == Dimension.AGE_BAND:
+            notes.append(_("Age on the day the referral was received."))
+        if dimension == Dimension.DEPRIVATION:
+            notes.append(
+                _(
+                    "From the person's postcode and the index of multiple deprivation where "
+                    "postcode reference data with deprivation is loaded (import_onspd); "
+                    "1 is the most deprived fifth of areas."
+                )
+            )
+        table = Table(
+            key=key,
+            title=str(title),
+            sentence="",
+            columns=[
+                Column("value", _breakdown_dimension_label(dimension), "text"),
+                Column("referrals", _("Referrals")),
+                Column("share", _("Share of referrals (%)"), "rate"),
+            ],
+            rows=rows,
+            total=total,
+            chart=Chart(type="bar", series=["referrals"], horizontal=True),
+            notes=notes,
+        )
+        top = max(rows, key=lambda row: row[1]) if rows and received else None
+        known = sum(
+            row[1] for row, value in zip(rows, [*values, *extra], strict=True) if value != "unknown"
+        )
+
+        def sentence(table, top=top, dimension=dimension, known=known):
+            if top is None or not top[1]:
+                return _("No referrals were received in this period.")
+            if dimension == Dimension.DEPRIVATION and not known:
+                return _(
+                    "Deprivation is not known for these referrals: no postcode data with "
+                    "deprivation has been loaded."
+                )
+            return {
+                Dimension.REASON: _("The reason given most often was %(value)s."),
+                Dimension.AGE_BAND: _("The age band with most referrals was %(value)s."),
+                Dimension.GENDER: _("The gender recorded most often was %(value)s."),
+                Dimension.ETHNIC_GROUP: _("The ethnic group recorded most often was %(value)s."),
+                Dimension.DEPRIVATION: _(
+                    "The deprivation quintile with most referrals was %(value)s."
+                ),
+            }[dimension] % {"value": top[0]}
+
+        tables.append(finish_table(table, suppress, sentence))
+    return tables
+
+
+def _breakdown_dimension_label(dimension) -> str:
+    return str(Dimension(dimension).label)
+
+
+def referrals_by_area(scope, filters, suppress) -> Table:
+    counts = Counter(
+        dict(
+            in_period(ReferralCube, scope, filters)
+            .values("area_id")
+            .annotate(n=Sum("received"))
+            .values_list("area_id", "n")
+        )
+    )
+    areas = {a.pk: a.display_name for a in Area.objects.filter(pk__in=counts)}
+    rows = sorted(
+        ([areas.get(k, _("Not known")), n] for k, n in counts.items()),
+        key=lambda row: (-row[1], row[0]),
+    )
+    table = Table(
+        key="referrals_by_area",
+        title=_("Referrals received by area"),
+        sentence="",
+        columns=[Column("area", _("Area"), "text"), Column("referrals", _("Referrals"))],
+        rows=rows,
+        total=[_("Total"), sum(counts.values())],
+        chart=Chart(type="bar", series=["referrals"], horizontal=True),
+        notes=[_("The area of the referring organisation; self-referrals count in the scheme's.")],
+    )
+    return finish_table(
+        table,
+        suppress,
+        lambda table: _("Where referrals came from, most first."),
+    )
+
+
+def referrals_by_scheme(scope, filters, suppress) -> Table:
+    counts = Counter(
+        dict(
+            in_period(ReferralCube, scope, filters)
+            .values("scheme_id")
+            .annotate(n=Sum("received"))
+            .values_list("scheme_id", "n")
+        )
+    )
+    names = {o.pk: o.display_name for o in Organisation.objects.filter(pk__in=counts)}
+    rows = sorted(
+        ([names.get(k, "?"), n] for k, n in counts.items()), key=lambda row: (-row[1], row[0])
+    )
+    table = Table(
+        key="referrals_by_scheme",
+        title=_("Referrals received by scheme"),
+        sentence="",
+        columns=[Column("scheme", _("Scheme"), "text"), Column("referrals", _("Referrals"))],
+        rows=rows,
+        total=[_("Total"), sum(counts.values())],
+        chart=Chart(type="bar", series=["referrals"], horizontal=True),
+    )
+    return finish_table(
+        table, suppress, lambda table: _("Which schemes received the referrals, most first.")
+    )

@@ -1,0 +1,84 @@
+"""Who may count what (a scheme or an area and beneath it), and the dashboard's filters."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.utils.translation import gettext as _
+
+from accounts.models import Area, Organisation, Role
+from accounts.selectors import area_with_descendants_ids
+
+from ..models import (
+    RollupRun,
+)
+
+REPORTING_ROLES = (Role.COORDINATOR, Role.COMMISSIONER)
+
+
+@dataclass
+class Scope:
+    """What a reader may count: one scheme (managers) or an area and all beneath it."""
+
+    kind: str  # "scheme" or "area"
+    scheme: Organisation | None = None
+    area: Area | None = None
+    area_ids: set[int] = field(default_factory=set)
+    exact: bool = False  # whether counts of 1 to 4 may be shown as they are
+
+    @property
+    def title(self):
+        if self.kind == "scheme":
+            return self.scheme.display_name
+        return self.area.display_name
+
+
+def reporting_scope_for(user) -> Scope | None:
+    """The reader's scope, or None when they have no dashboard (the page answers 403)."""
+    organisation = getattr(user, "organisation", None)
+    if user.role == Role.COORDINATOR and organisation and organisation.kind == "scheme":
+        return Scope(kind="scheme", scheme=organisation, area=organisation.area, exact=True)
+    if user.role == Role.COMMISSIONER and organisation and organisation.area_id:
+        return Scope(
+            kind="area",
+            area=organisation.area,
+            area_ids=area_with_descendants_ids(organisation.area),
+            exact=False,
+        )
+    return None
+
+
+@dataclass
+class Filters:
+    """The dashboard's filters, already checked against the reader's scope."""
+
+    start: date  # first day of the first month
+    end: date  # first day of the last month (inclusive)
+    area: Area | None = None
+    # The areas counted: the chosen area and beneath it, else the reader's scope (empty: any).
+    area_ids: set[int] = field(default_factory=set)
+    scheme: Organisation | None = None
+    source_kind: str = ""
+    wait_target: int = 10  # working days
+
+    def described(self) -> list[tuple[str, str]]:
+        """(label, value) pairs saying what was counted: on the page, in every export."""
+        from referrals.models import SourceKind
+
+        return [
+            (_("From"), self.start.strftime("%Y-%m")),
+            (_("To"), self.end.strftime("%Y-%m")),
+            (_("Area"), self.area.display_name if self.area else _("All")),
+            (_("Scheme"), self.scheme.display_name if self.scheme else _("All")),
+            (
+                _("Source"),
+                SourceKind(self.source_kind).label if self.source_kind else _("All"),
+            ),
+            (_("First contact target (working days)"), str(self.wait_target)),
+        ]
+
+
+def latest_runs():
+    """(the last finished run, the run under way or None): for "figures as at" and progress."""
+    finished = RollupRun.objects.filter(state=RollupRun.State.DONE).order_by("-finished_at").first()
+    in_flight = RollupRun.objects.filter(in_flight=True).first()
+    return finished, in_flight
