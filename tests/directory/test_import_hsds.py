@@ -187,7 +187,7 @@ def test_a_failure_while_writing_rolls_the_whole_record_back(monkeypatch):
     def refuse(term):
         raise IntegrityError("duplicate key")
 
-    monkeypatch.setattr(services, "_term_for_service", refuse)
+    monkeypatch.setattr(services.imports, "_term_for_service", refuse)
     result = services.service_import_hsds(record=in_cardiff())
     assert result.action == "rejected"
     assert "the database refused it: duplicate key" in result.reason

@@ -141,7 +141,7 @@ def test_approving_writes_an_audit_row(client, editor, change, garden):
 
 
 def test_approving_refreshes_the_search_document(editor, change, garden):
-    with mock.patch("directory.services.service_refresh_search") as refresh:
+    with mock.patch("directory.services.upkeep.service_refresh_search") as refresh:
         service_change_approve(change=change, actor=editor)
     refresh.assert_called_once_with(service_ids=[garden.pk])
 

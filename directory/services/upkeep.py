@@ -1,18 +1,13 @@
-"""Writes for the directory. Every change that spans rows goes through here."""
+"""Keeping listings true: providers propose changes, editors decide, stale ones are flagged."""
 
 import copy
-import csv
 import logging
-import uuid
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TextIO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import EmailMultiAlternatives
-from django.db import DatabaseError, connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -22,338 +17,20 @@ from django.utils.translation import gettext as _
 from accounts.models import AuditEvent, User
 from accounts.services import audit_record
 
-from . import hsds_import, onspd, selectors
-from .exceptions import InvalidTransition, NothingChanged, StaleChange, ValidationError
-from .models import (
+from .. import selectors
+from ..exceptions import InvalidTransition, NothingChanged, StaleChange, ValidationError
+from ..models import (
     STALE_AFTER,
-    Contact,
-    Location,
-    Postcode,
-    Provider,
-    Schedule,
     Service,
-    ServiceAtLocation,
     ServiceChange,
-    ServiceCheck,
-    Taxonomy,
-    TaxonomyTerm,
 )
-from .selectors import PROVIDER_EDITABLE_FIELDS
+from ..selectors import PROVIDER_EDITABLE_FIELDS
+from .search import service_refresh_search
 
 logger = logging.getLogger(__name__)
 
-# English text is stemmed ("gardening" finds "garden"); Welsh has no stemmer in
-# PostgreSQL, so Welsh text and names are indexed word for word ('simple').
-_SEARCH_DOCUMENT_SQL = """
-UPDATE directory_service AS s SET search_vector =
-    setweight(to_tsvector('simple', coalesce(s.name, '') || ' ' || coalesce(s.name_cy, '')), 'A')
-    || setweight(to_tsvector('english', coalesce(s.name, '')), 'A')
-    || setweight(to_tsvector('simple', coalesce((
-        SELECT string_agg(t.name || ' ' || t.name_cy, ' ')
-        FROM directory_service_taxonomy_terms AS st
-        JOIN directory_taxonomyterm AS t ON t.id = st.taxonomyterm_id
-        WHERE st.service_id = s.id), '')), 'B')
-    || setweight(to_tsvector('english', coalesce(s.description, '')), 'C')
-    || setweight(to_tsvector('simple', coalesce(s.description_cy, '')), 'C')
-    || setweight(to_tsvector('simple', coalesce((
-        SELECT p.name || ' ' || p.name_cy FROM directory_provider AS p
-        WHERE p.id = s.provider_id), '')), 'D')
-"""
 
-
-def service_refresh_search(*, service_ids: Iterable[int] | None = None) -> None:
-    """Rebuild the full-text search document of these services (all when None).
-
-    Call it after any write to a service's names, descriptions, categories or
-    provider. On SQLite (development) search falls back to plain matching and
-    there is nothing to build.
-    """
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        if service_ids is None:
-            cursor.execute(_SEARCH_DOCUMENT_SQL)
-        else:
-            ids = list(service_ids)
-            if ids:
-                cursor.execute(_SEARCH_DOCUMENT_SQL + " WHERE s.id = ANY(%s)", [ids])
-
-
-# --- Import from Open Referral feeds (HSDS 3 / ORUK) ---------------------------------
-# The checks live in directory/hsds_import.py (reads only); these functions write.
-
-
-@dataclass(frozen=True)
-class HsdsImportResult:
-    kind: str  # service, organization, taxonomy
-    id: str  # the id as the feed gave it
-    action: str  # created, updated or rejected
-    reason: str = ""
-
-
-def service_import_hsds(*, record, dry_run: bool = False, namespace: str = "") -> HsdsImportResult:
-    """Create or update one service (with its organization, locations, sessions,
-    contacts and categories) from an HSDS/ORUK record, matched by id.
-
-    The record is checked in full before anything is written, and written in one
-    transaction: an invalid record is rejected with the reason and changes
-    nothing. With `dry_run` it is only checked. `namespace` (the feed's URL or
-    file) makes stable uuids for feeds whose ids are not UUIDs.
-    """
-    raw_id = str(record.get("id", "")) if isinstance(record, dict) else ""
-    try:
-        plan = hsds_import.plan_service(record, namespace=namespace)
-    except hsds_import.HsdsRejected as error:
-        return HsdsImportResult("service", raw_id, "rejected", str(error))
-    action = "updated" if Service.objects.filter(uuid=plan.uuid).exists() else "created"
-    if not dry_run:
-        try:
-            with transaction.atomic():
-                service = _service_write_plan(plan)
-                service_refresh_search(service_ids=[service.pk])
-        except DatabaseError as error:  # a constraint the checks could not see
-            return HsdsImportResult(
-                "service", raw_id, "rejected", f"the database refused it: {error}"
-            )
-    return HsdsImportResult("service", raw_id or str(plan.uuid), action)
-
-
-def provider_import_hsds(*, record, dry_run: bool = False, namespace: str = "") -> HsdsImportResult:
-    """Create or update a provider from an HSDS organization record, matched by id."""
-    raw_id = str(record.get("id", "")) if isinstance(record, dict) else ""
-    try:
-        if not isinstance(record, dict):
-            raise hsds_import.HsdsRejected("an organization must be a JSON object")
-        plan = hsds_import.plan_organization(record, namespace=namespace)
-    except hsds_import.HsdsRejected as error:
-        return HsdsImportResult("organization", raw_id, "rejected", str(error))
-    action = "updated" if Provider.objects.filter(uuid=plan.uuid).exists() else "created"
-    if not dry_run:
-        _provider_write_plan(plan)
-        if action == "updated":
-            # The provider's names are part of its services' search document.
-            service_refresh_search(
-                service_ids=Service.objects.filter(provider__uuid=plan.uuid).values_list(
-                    "pk", flat=True
-                )
-            )
-    return HsdsImportResult("organization", raw_id, action)
-
-
-def taxonomy_import_hsds(*, record, dry_run: bool = False, namespace: str = "") -> HsdsImportResult:
-    """Create or update a taxonomy and its terms (parents before children), matched by id."""
-    raw_id = str(record.get("id", "")) if isinstance(record, dict) else ""
-    try:
-        tax_uuid, fields, terms = hsds_import.plan_taxonomy(record, namespace=namespace)
-    except hsds_import.HsdsRejected as error:
-        return HsdsImportResult("taxonomy", raw_id, "rejected", str(error))
-    action = "updated" if Taxonomy.objects.filter(uuid=tax_uuid).exists() else "created"
-    if not dry_run:
-        try:
-            with transaction.atomic():
-                taxonomy, _ = Taxonomy.objects.update_or_create(uuid=tax_uuid, defaults=fields)
-                for term in _parents_first(terms):
-                    _term_write(term, taxonomy=taxonomy)
-                if action == "updated":
-                    # Category names are part of their services' search document.
-                    service_refresh_search(
-                        service_ids=Service.objects.filter(taxonomy_terms__taxonomy=taxonomy)
-                        .values_list("pk", flat=True)
-                        .distinct()
-                    )
-        except DatabaseError as error:  # a constraint the checks could not see
-            return HsdsImportResult(
-                "taxonomy", raw_id, "rejected", f"the database refused it: {error}"
-            )
-    return HsdsImportResult("taxonomy", raw_id, action)
-
-
-def _provider_write_plan(plan) -> Provider:
-    if not plan.fields:  # the record named an organization we already hold
-        return Provider.objects.get(uuid=plan.uuid)
-    provider, _ = Provider.objects.update_or_create(uuid=plan.uuid, defaults=plan.fields)
-    return provider
-
-
-def _service_write_plan(plan) -> Service:
-    provider = _provider_write_plan(plan.organization)
-    service, _ = Service.objects.update_or_create(
-        uuid=plan.uuid, defaults=plan.fields | {"provider": provider}
-    )
-    at_locations = {row.uuid: row for row in service.at_locations.all()}
-    if plan.locations is not None:
-        kept = {}
-        for sal_uuid, location_plan in plan.locations:
-            location, _ = Location.objects.update_or_create(
-                uuid=location_plan.uuid,
-                defaults=location_plan.fields,
-                create_defaults=location_plan.fields | {"provider": provider},
-            )
-            row = at_locations.get(sal_uuid) or next(
-                (r for r in at_locations.values() if r.location_id == location.pk), None
-            )
-            if row is None:
-                row = ServiceAtLocation.objects.create(
-                    uuid=sal_uuid, service=service, location=location
-                )
-            elif row.location_id != location.pk:
-                row.location = location
-                row.save(update_fields=["location"])
-            kept[sal_uuid] = row
-        service.at_locations.exclude(pk__in=[row.pk for row in kept.values()]).delete()
-        at_locations = kept
-    if plan.sessions is not None:
-        kept_ids = []
-        for session in plan.sessions:
-            row, _ = Schedule.objects.update_or_create(
-                uuid=session.uuid,
-                defaults=session.fields
-                | {
-                    "service": service,
-                    "service_at_location": at_locations.get(session.at_location),
-                },
-            )
-            kept_ids.append(row.pk)
-        service.schedules.exclude(pk__in=kept_ids).delete()
-    if plan.contacts is not None:
-        kept_ids = [
-            Contact.objects.update_or_create(
-                uuid=contact_uuid, defaults=fields | {"service": service}
-            )[0].pk
-            for contact_uuid, fields in plan.contacts
-        ]
-        service.contacts.exclude(pk__in=kept_ids).delete()
-    if plan.terms is not None:
-        terms = _parents_first(plan.terms)
-        service.taxonomy_terms.set([_term_for_service(term) for term in terms])
-    return service
-
-
-def _parents_first(terms: list) -> list:
-    ordered, placed, pending = [], set(), list(terms)
-    in_batch = {term.uuid for term in terms}
-    while pending:
-        ready = [t for t in pending if t.parent_uuid not in in_batch or t.parent_uuid in placed]
-        if not ready:  # a loop of parents: take them as they come, the parent links fail softly
-            ready = pending
-        for term in ready:
-            ordered.append(term)
-            placed.add(term.uuid)
-        pending = [t for t in pending if t.uuid not in placed]
-    return ordered
-
-
-def _free_code(taxonomy: Taxonomy, code: str, term_uuid) -> str:
-    taken = set(
-        TaxonomyTerm.objects.filter(taxonomy=taxonomy, code__startswith=code)
-        .exclude(uuid=term_uuid)
-        .values_list("code", flat=True)
-    )
-    candidate, number = code, 1
-    while candidate in taken:
-        number += 1
-        candidate = f"{code[:95]}-{number}"
-    return candidate
-
-
-def _term_write(term, *, taxonomy: Taxonomy) -> TaxonomyTerm:
-    parent = (
-        TaxonomyTerm.objects.filter(uuid=term.parent_uuid).first() if term.parent_uuid else None
-    )
-    row, _ = TaxonomyTerm.objects.update_or_create(
-        uuid=term.uuid,
-        defaults={
-            "taxonomy": taxonomy,
-            "code": _free_code(taxonomy, term.code, term.uuid),
-            "name": term.name,
-            "description": term.description,
-            "parent": parent if parent is None or parent.uuid != term.uuid else None,
-        },
-    )
-    return row
-
-
-def _term_for_service(term) -> TaxonomyTerm:
-    """A service's category: ours when we know its id, else added to its taxonomy."""
-    known = TaxonomyTerm.objects.filter(uuid=term.uuid).first()
-    if known is not None:
-        return known
-    taxonomy = (
-        Taxonomy.objects.filter(uuid=term.taxonomy_uuid).first() if term.taxonomy_uuid else None
-    )
-    if taxonomy is None:
-        taxonomy = Taxonomy.objects.filter(
-            name=term.taxonomy_name
-        ).first() or Taxonomy.objects.create(
-            uuid=term.taxonomy_uuid or uuid.uuid4(), name=term.taxonomy_name
-        )
-    return _term_write(term, taxonomy=taxonomy)
-
-
-@dataclass
-class PostcodeImportResult:
-    read: int = 0
-    imported: int = 0
-    rejected: list[tuple[int, str]] = field(default_factory=list)  # (line number, reason)
-
-
-def postcodes_import(
-    *,
-    csv_file: TextIO,
-    batch_size: int = 5000,
-    on_batch: Callable[[PostcodeImportResult], None] | None = None,
-) -> PostcodeImportResult:
-    """Import an ONS Postcode Directory CSV into the Postcode table; safe to run twice.
-
-    Rows are written in batches, each in one transaction, as upserts keyed by
-    postcode, so a second run changes nothing and an interrupted run can simply
-    be started again. A bad row is left out and reported with its line number
-    and reason; it never half-imports. A file without the postcode or grid
-    columns raises onspd.BadRow before anything is written.
-    """
-    reader = csv.DictReader(csv_file)
-    cols = onspd.columns(reader.fieldnames or [])
-    update_fields = ["easting", "northing", "latitude", "longitude", "local_authority", "lsoa"]
-    update_fields.append("terminated_on")
-    if cols.imd_decile:
-        update_fields.append("imd_decile")
-    result = PostcodeImportResult()
-    batch: dict[str, Postcode] = {}
-
-    def flush():
-        if batch:
-            with transaction.atomic():
-                Postcode.objects.bulk_create(
-                    batch.values(),
-                    update_conflicts=True,
-                    unique_fields=["postcode"],
-                    update_fields=update_fields,
-                )
-            result.imported += len(batch)
-            batch.clear()
-        if on_batch is not None:
-            on_batch(result)
-
-    for row in reader:
-        result.read += 1
-        try:
-            fields = onspd.parse(row, cols)
-        except onspd.BadRow as error:
-            result.rejected.append((reader.line_num, str(error)))
-            continue
-        # A postcode twice in one batch would upsert one row twice (PostgreSQL refuses): last wins.
-        batch[fields["postcode"]] = Postcode(**fields)
-        if len(batch) >= batch_size:
-            flush()
-    flush()
-    return result
-
-
-# Keeping the directory true: providers propose changes, directory editors
-# decide, stale listings are flagged, link workers record pre-referral checks.
-
-
-def _service_values_check(service: Service, data: dict) -> None:
+def service_values_check(service: Service, data: dict) -> None:
     """Raise ValidationError naming each field at fault if `data` would make a bad listing."""
     errors: dict[str, list[str]] = {}
     unknown = sorted(set(data) - set(PROVIDER_EDITABLE_FIELDS))
@@ -431,7 +108,7 @@ def service_change_propose(*, service: Service, actor: User, data: dict) -> Serv
     with transaction.atomic():
         # Lock order everywhere: the service, then its changes.
         service = Service.objects.select_for_update().select_related("provider").get(pk=service.pk)
-        _service_values_check(service, data)
+        service_values_check(service, data)
         pending = (
             ServiceChange.objects.select_for_update()
             .filter(service=service, status=ServiceChange.Status.PENDING)
@@ -478,7 +155,7 @@ def service_change_propose(*, service: Service, actor: User, data: dict) -> Serv
 
 
 def _notify_decision_on_commit(change: ServiceChange) -> None:
-    from . import tasks
+    from .. import tasks
 
     def queue():
         try:
@@ -496,7 +173,7 @@ def service_change_decision_notify(*, change_id: int) -> bool:
     two runs (the task queued at decision time and the beat sweep) never both
     send. If queueing fails the claim is released for the next sweep.
     """
-    from . import tasks
+    from .. import tasks
 
     claimed = (
         ServiceChange.objects.filter(pk=change_id, decision_notified_at__isnull=True)
@@ -578,7 +255,7 @@ def service_change_approve(
                 )
                 % {"fields": labels}
             )
-        _service_values_check(service, change.after)
+        service_values_check(service, change.after)
         for name, value in change.after.items():
             setattr(service, name, value)
         service.last_reviewed_on = timezone.localdate()
@@ -702,7 +379,7 @@ def services_flag_stale(*, today: date | None = None) -> int:
     next staleness is told again. Closed services are left alone. Returns the
     number of services flagged by this run.
     """
-    from . import tasks
+    from .. import tasks
 
     today = today or timezone.localdate()
     candidates = list(
@@ -750,56 +427,3 @@ def service_stale_email_send(*, service_id: int, recipient_id: int) -> bool:
         context={"service": service},
     )
     return True
-
-
-def service_check_record(
-    *,
-    service: Service,
-    actor: User,
-    safeguarding_policy: bool,
-    insurance: bool,
-    dbs: str,
-    visited: bool,
-    notes: str = "",
-    checked_on: date | None = None,
-) -> ServiceCheck:
-    """Record a link worker's pre-referral check of a service (what they saw, and when)."""
-    if not selectors.user_can_check_services(actor):
-        raise InvalidTransition(_("Only link workers, coordinators and editors record checks."))
-    checked_on = checked_on or timezone.localdate()
-    notes = (notes or "").strip()
-    errors: dict[str, list[str]] = {}
-    if dbs not in ServiceCheck.Dbs.values:
-        errors["dbs"] = [_("Say whether staff have DBS checks, or that they are not relevant.")]
-    if checked_on > timezone.localdate():
-        errors["checked_on"] = [_("The date of the check cannot be in the future.")]
-    max_length = ServiceCheck._meta.get_field("notes").max_length
-    if len(notes) > max_length:
-        errors["notes"] = [_("Keep the notes under %(count)d characters.") % {"count": max_length}]
-    if errors:
-        raise ValidationError(_("Please correct the errors below."), field_errors=errors)
-    with transaction.atomic():
-        check = ServiceCheck.objects.create(
-            service=service,
-            checked_by=actor,
-            checked_on=checked_on,
-            safeguarding_policy=bool(safeguarding_policy),
-            insurance=bool(insurance),
-            dbs=dbs,
-            visited=bool(visited),
-            notes=notes,
-        )
-        audit_record(
-            actor=actor,
-            action=AuditEvent.Action.CREATE,
-            obj=check,
-            detail=f"pre-referral check of service {service.uuid}",
-        )
-    return check
-
-
-def service_update_referral_stats(*, service, usual_reply_days, accepted_share) -> None:
-    """Store how the provider answers referrals (computed by linkworkers, shown on the listing)."""
-    Service.objects.filter(pk=service.pk).update(
-        usual_reply_days=usual_reply_days, accepted_share=accepted_share
-    )

@@ -1,0 +1,75 @@
+"""Every change to a link worker's case: one function per use case, one module per topic.
+
+Pages, tasks and commands call these with keyword arguments. They raise only
+`referrals.exceptions` errors, so one family is turned into form errors and
+messages in one place; status changes go through referrals' transition
+services, which lock the row, write the timeline and tell the referrer.
+
+`cases` (locking an open case), `contacts`, `plans` (what matters, goals),
+`closure`, `outcomes`, `team` (supervision, peer navigators), `reminders`
+(the scheduled jobs), `connections` (to directory services) and `prescription`.
+"""
+
+from .closure import CLOSURE_PARTS, case_close, case_reopen, closure_summary_compose
+from .connections import (
+    ATTENDANCE_STATUSES,
+    CONNECTION_NOTE_LIMIT,
+    DECLINE_DETAILS_LIMIT,
+    EXPIRE_AFTER,
+    REMIND_AFTER,
+    connection_accept,
+    connection_decline,
+    connection_propose,
+    connection_record_attendance,
+    connection_refer,
+    connection_stats_refresh,
+    connection_stats_refresh_all,
+    connection_stop,
+    connections_remind_and_expire,
+    unmet_need_record,
+)
+from .contacts import MAX_CONTACT_MINUTES, contact_log
+from .outcomes import instrument_define, outcome_record, outcome_view_record
+from .plans import GOAL_LIMIT, goal_add, goal_update, what_matters_save
+from .prescription import prescription_email_send
+from .reminders import digest_send, digests_send, holds_resume_due, outcome_reviews_notify
+from .team import peer_navigator_attach, peer_navigator_detach, supervision_note_add
+
+__all__ = [
+    "ATTENDANCE_STATUSES",
+    "CLOSURE_PARTS",
+    "CONNECTION_NOTE_LIMIT",
+    "DECLINE_DETAILS_LIMIT",
+    "EXPIRE_AFTER",
+    "GOAL_LIMIT",
+    "MAX_CONTACT_MINUTES",
+    "REMIND_AFTER",
+    "case_close",
+    "case_reopen",
+    "closure_summary_compose",
+    "connection_accept",
+    "connection_decline",
+    "connection_propose",
+    "connection_record_attendance",
+    "connection_refer",
+    "connection_stats_refresh",
+    "connection_stats_refresh_all",
+    "connection_stop",
+    "connections_remind_and_expire",
+    "contact_log",
+    "digest_send",
+    "digests_send",
+    "goal_add",
+    "goal_update",
+    "holds_resume_due",
+    "instrument_define",
+    "outcome_record",
+    "outcome_reviews_notify",
+    "outcome_view_record",
+    "peer_navigator_attach",
+    "peer_navigator_detach",
+    "prescription_email_send",
+    "supervision_note_add",
+    "unmet_need_record",
+    "what_matters_save",
+]

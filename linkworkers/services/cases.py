@@ -1,0 +1,42 @@
+"""What every change to an open case shares: locking it and checking who may work on it."""
+
+from django.utils.translation import gettext as _
+
+from referrals.exceptions import InvalidTransition, ValidationError
+from referrals.models import (
+    OPEN_STATUSES,
+    Referral,
+)
+
+from ..selectors import (
+    can_work_on,
+)
+
+
+def too_long(limit):
+    return _("Keep this to %(limit)s characters or fewer.") % {"limit": limit}
+
+
+def raise_if(errors):
+    if errors:
+        raise ValidationError(_("Please correct the errors below."), field_errors=errors)
+
+
+def lock_open_case(*, referral, actor, refusal, may=can_work_on) -> Referral:
+    """Lock the referral row and check `actor` may work on it now (open, and theirs)."""
+    locked = Referral.objects.select_for_update().get(pk=referral.pk)
+    if not may(actor, locked):
+        raise InvalidTransition(refusal)
+    if locked.status not in OPEN_STATUSES:
+        raise InvalidTransition(
+            _("This case is %(status)s: reopen it first.") % {"status": locked.get_status_display()}
+        )
+    return locked
+
+
+def not_theirs(doing):
+    return {
+        "contact": _("Only the link worker holding this case can record a contact."),
+        "what_matters": _("Only the link worker holding this case can record what matters."),
+        "plan": _("Only the link worker holding this case can change the plan."),
+    }[doing]
