@@ -46,24 +46,36 @@ class LocationAdmin(admin.ModelAdmin):
     autocomplete_fields = ["provider"]
 
 
-class ServiceAtLocationInline(admin.TabularInline):
+class ViewOnlyInline(admin.TabularInline):
+    """Part of a listing: changed with the listing, through the review workflow."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ServiceAtLocationInline(ViewOnlyInline):
     model = ServiceAtLocation
-    autocomplete_fields = ["location"]
-    extra = 0
 
 
-class ScheduleInline(admin.TabularInline):
+class ScheduleInline(ViewOnlyInline):
     model = Schedule
-    extra = 0
 
 
-class ContactInline(admin.TabularInline):
+class ContactInline(ViewOnlyInline):
     model = Contact
-    extra = 0
 
 
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
+    """Read-only: listings change through providers' proposals and editors' review
+    (/directory/review/) or an HSDS import, so every change is checked and recorded."""
+
     list_display = ["name", "provider", "status", "capacity", "is_free", "last_reviewed_on"]
     list_filter = ["status", "capacity", "is_free", "welsh_offered", "taxonomy_terms"]
     search_fields = ["name", "name_cy", "provider__name"]
@@ -72,11 +84,14 @@ class ServiceAdmin(admin.ModelAdmin):
     filter_horizontal = ["taxonomy_terms"]
     inlines = [ServiceAtLocationInline, ScheduleInline, ContactInline]
 
-    def save_related(self, request, form, formsets, change):
-        from .services import service_refresh_search
+    def has_add_permission(self, request):
+        return False
 
-        super().save_related(request, form, formsets, change)
-        service_refresh_search(service_ids=[form.instance.pk])
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ServiceCheck)
@@ -88,11 +103,21 @@ class ServiceCheckAdmin(admin.ModelAdmin):
 
 @admin.register(ServiceChange)
 class ServiceChangeAdmin(admin.ModelAdmin):
+    """Read-only: editors approve or reject changes at /directory/review/."""
+
     list_display = ["service", "status", "proposed_by", "proposed_at", "decided_by"]
     list_filter = ["status"]
     list_select_related = ["service", "proposed_by", "decided_by"]
     readonly_fields = ["before", "after"]
-    autocomplete_fields = ["service", "proposed_by", "decided_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Postcode)
@@ -103,6 +128,16 @@ class PostcodeAdmin(admin.ModelAdmin):
 
 @admin.register(ServiceAtLocation)
 class ServiceAtLocationAdmin(admin.ModelAdmin):
+    """Read-only, like the listing it belongs to."""
+
     list_display = ["service", "location"]
     list_select_related = ["service", "location"]
-    autocomplete_fields = ["service", "location"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin
+from django.forms.models import BaseInlineFormSet
 
 from .models import (
     Answer,
@@ -16,6 +18,18 @@ from .models import (
     UnmetNeed,
     WhatMatters,
 )
+from .services import instrument_define
+from .services.outcomes import instrument_definition_errors
+
+# What `instrument_define` takes, as the admin's forms name it.
+INSTRUMENT_FIELDS = [
+    "code", "name", "name_cy", "description", "description_cy", "licence", "scoring",
+    "higher_is_better", "conversion_table", "scheme", "active",
+]  # fmt: skip
+ITEM_FIELDS = [
+    "label", "label_cy", "text", "text_cy", "min_value", "max_value", "reverse_scored",
+    "higher_is_better", "answer_labels",
+]  # fmt: skip
 
 
 @admin.register(LinkWorker)
@@ -68,8 +82,41 @@ class ClosureSummaryAdmin(ReadOnlyAdmin):
     search_fields = ["referral__reference"]
 
 
+class ItemFormSet(BaseInlineFormSet):
+    """The items are checked as a whole by the same rules as `instrument_define`."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        instrument = self.instance
+        errors = instrument_definition_errors(
+            code=instrument.code,
+            scheme=instrument.scheme,
+            scoring=instrument.scoring,
+            conversion_table=instrument.conversion_table,
+            items=[Item(order=n, **fields) for n, fields in enumerate(_item_rows(self), 1)],
+        )
+        if errors:
+            raise forms.ValidationError(sum(errors.values(), []))
+
+
+def _item_rows(formset) -> list[dict]:
+    """The items a valid formset keeps, in their order, as `instrument_define` takes them."""
+    rows = [
+        form.cleaned_data
+        for form in formset.forms
+        if form.cleaned_data and not form.cleaned_data.get("DELETE")
+    ]
+    return [
+        {name: row[name] for name in ITEM_FIELDS}
+        for row in sorted(rows, key=lambda row: row["order"])
+    ]
+
+
 class ItemInline(admin.StackedInline):
     model = Item
+    formset = ItemFormSet
     extra = 0
     fields = [
         ("order", "label", "label_cy"),
@@ -82,7 +129,11 @@ class ItemInline(admin.StackedInline):
 
 @admin.register(Instrument)
 class InstrumentAdmin(admin.ModelAdmin):
-    """Instruments are data: a scheme adds one here, items inline, without a release."""
+    """Instruments are data: a scheme adds one here, items inline, without a release.
+
+    Saved through `instrument_define`, the one door for defining an instrument,
+    so the admin cannot store one the engine could not score.
+    """
 
     list_display = ["name", "code", "scoring", "scheme", "active"]
     list_filter = ["active", "scoring"]
@@ -90,6 +141,26 @@ class InstrumentAdmin(admin.ModelAdmin):
     search_fields = ["name", "name_cy", "code"]
     autocomplete_fields = ["scheme"]
     inlines = [ItemInline]
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        # The items were written by the service, not by the formsets the admin would list.
+        return super().construct_change_message(request, form, [], add)
+
+    def get_readonly_fields(self, request, obj=None):
+        # The code names the instrument in `instrument_define`: a new code is a new instrument.
+        return ["code"] if obj else []
+
+    def save_model(self, request, obj, form, change):
+        """Nothing yet: `save_related` writes the instrument and its items in one call."""
+
+    def save_related(self, request, form, formsets, change):
+        items = next(formset for formset in formsets if formset.model is Item)
+        data = form.cleaned_data
+        fields = {name: data[name] for name in INSTRUMENT_FIELDS if name in data}
+        fields["code"] = form.instance.code
+        instrument = instrument_define(items=_item_rows(items), **fields)
+        # The admin's history entry and redirect name the instrument the service saved.
+        form.instance.pk = instrument.pk
 
 
 class AnswerInline(admin.TabularInline):

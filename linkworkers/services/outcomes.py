@@ -166,6 +166,50 @@ def outcome_view_record(*, referral, actor, request=None):
 
 
 @transaction.atomic
+def instrument_definition_errors(
+    *, code: str, scheme, scoring: str, conversion_table: dict | None, items: list[Item]
+) -> dict[str, list[str]]:
+    """Why this definition cannot be saved, by field (empty when it can).
+
+    The engine must be able to score it, the code must not be another scheme's,
+    and once answers exist the number of items and an answered item's range and
+    scoring cannot change (the scores would no longer add up). The admin checks
+    a form with this before `instrument_define` saves it.
+    """
+    existing = Instrument.objects.filter(code=code).first()
+    if existing and existing.scheme_id != (scheme.pk if scheme else None):
+        message = _("The code %(code)s is already used by another scheme's instrument.") % {
+            "code": code
+        }
+        return {"code": [message]}
+    problems = instrument_problems(
+        scoring=scoring, conversion_table=conversion_table or {}, items=items
+    )
+    if problems:
+        return {"items": problems}
+    if existing is None:
+        return {}
+    current = {item.order: item for item in existing.items.all()}
+    answered = set(
+        Answer.objects.filter(item__instrument=existing).values_list("item__order", flat=True)
+    )
+    if answered and len(items) != len(current):
+        return {
+            "items": [_("Answers to this instrument exist, so its number of items cannot change.")]
+        }
+    for draft in items:
+        old = current.get(draft.order)
+        shape = (draft.min_value, draft.max_value, draft.reverse_scored)
+        if old and draft.order in answered and shape != (
+            old.min_value, old.max_value, old.reverse_scored
+        ):  # fmt: skip
+            message = _("Item %(order)s has answers, so its range and scoring cannot change.") % {
+                "order": draft.order
+            }
+            return {"items": [message]}
+    return {}
+
+
 def instrument_define(
     *, code, name, scoring, items: list[dict], name_cy="", description="", description_cy="",
     licence="", higher_is_better=True, conversion_table=None, scheme=None, active=True,
@@ -176,18 +220,12 @@ def instrument_define(
     Refuses a definition the engine could not score, and any change to an
     item's range once answers to it exist (they would no longer add up).
     """
-    existing = Instrument.objects.filter(code=code).first()
-    if existing and existing.scheme_id != (scheme.pk if scheme else None):
-        message = _("The code %(code)s is already used by another scheme's instrument.") % {
-            "code": code
-        }
-        raise ValidationError(message, field_errors={"code": [message]})
     drafts = [Item(order=n, **fields) for n, fields in enumerate(items, 1)]
-    problems = instrument_problems(
-        scoring=scoring, conversion_table=conversion_table or {}, items=drafts
+    errors = instrument_definition_errors(
+        code=code, scheme=scheme, scoring=scoring, conversion_table=conversion_table, items=drafts
     )
-    if problems:
-        raise ValidationError(" ".join(problems), field_errors={"items": problems})
+    if errors:
+        raise ValidationError(" ".join(sum(errors.values(), [])), field_errors=errors)
     instrument, _created = Instrument.objects.update_or_create(
         code=code,
         defaults={
@@ -198,22 +236,8 @@ def instrument_define(
         },
     )  # fmt: skip
     current = {item.order: item for item in instrument.items.all()}
-    answered = set(
-        Answer.objects.filter(item__instrument=instrument).values_list("item__order", flat=True)
-    )
-    if answered and len(drafts) != len(current):
-        message = _("Answers to this instrument exist, so its number of items cannot change.")
-        raise ValidationError(message, field_errors={"items": [message]})
     for draft in drafts:
         old = current.get(draft.order)
-        shape = (draft.min_value, draft.max_value, draft.reverse_scored)
-        if old and draft.order in answered and shape != (
-            old.min_value, old.max_value, old.reverse_scored
-        ):  # fmt: skip
-            message = _("Item %(order)s has answers, so its range and scoring cannot change.") % {
-                "order": draft.order
-            }
-            raise ValidationError(message, field_errors={"items": [message]})
         draft.instrument = instrument
         draft.pk = old.pk if old else None
         draft.save()

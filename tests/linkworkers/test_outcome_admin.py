@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Role
-from linkworkers.models import Instrument, OutcomeMeasure
+from linkworkers.models import Answer, Instrument, OutcomeMeasure
 from linkworkers.services import instrument_define
 from referrals.exceptions import ValidationError
 from tests.factories import OutcomeMeasureFactory, SchemeFactory, UserFactory
@@ -66,3 +66,64 @@ def test_a_code_belongs_to_one_scheme(scheme):
             code="ours", name="Theirs", scoring="sum", items=[item], scheme=SchemeFactory()
         )
     assert Instrument.objects.get(code="ours").name == "Ours"
+
+
+def _new_instrument(scheme, **changes):
+    data = {
+        "code": "steps", "name": "Steps", "scoring": "sum", "higher_is_better": "on",
+        "conversion_table": "{}", "scheme": scheme.pk, "active": "on",
+        "items-TOTAL_FORMS": "1", "items-INITIAL_FORMS": "0",
+        "items-0-order": "1", "items-0-label": "Walking", "items-0-text": "Days walked?",
+        "items-0-min_value": "0", "items-0-max_value": "7", "items-0-answer_labels": "{}",
+        "items-0-higher_is_better": "on",
+    }  # fmt: skip
+    return data | changes
+
+
+def test_the_admin_refuses_an_instrument_without_items(client, administrator, scheme):
+    data = _new_instrument(scheme, **{"items-TOTAL_FORMS": "0"})
+    response = client.post(reverse("admin:linkworkers_instrument_add"), data)
+    assert response.status_code == 200
+    assert "An instrument needs at least one item." in response.content.decode()
+    assert not Instrument.objects.filter(code="steps").exists()
+
+
+def test_the_admin_refuses_an_answer_label_outside_the_range(client, administrator, scheme):
+    data = _new_instrument(scheme, **{"items-0-answer_labels": '{"9": "Every day"}'})
+    response = client.post(reverse("admin:linkworkers_instrument_add"), data)
+    assert response.status_code == 200
+    assert "Item 1: the answer label 9 is outside its range." in response.content.decode()
+    assert not Instrument.objects.filter(code="steps").exists()
+
+
+def test_the_admin_refuses_a_conversion_table_with_gaps(client, administrator, scheme):
+    data = _new_instrument(scheme, scoring="sum_with_table", conversion_table='{"0": 1}')
+    response = client.post(reverse("admin:linkworkers_instrument_add"), data)
+    assert response.status_code == 200
+    assert "The conversion table has no score for these totals" in response.content.decode()
+    assert not Instrument.objects.filter(code="steps").exists()
+
+
+def test_the_admin_cannot_change_the_items_of_an_answered_instrument(
+    client, administrator, instruments
+):
+    ons4 = instruments["ons4"]
+    measure = OutcomeMeasureFactory(instrument=ons4)
+    Answer.objects.create(measure=measure, item=ons4.items.order_by("order").first(), value=5)
+    url = reverse("admin:linkworkers_instrument_change", args=[ons4.pk])
+    form = client.get(url).context["adminform"].form
+    inline = client.get(url).context["inline_admin_formsets"][0].formset
+    data = {"name": form.initial["name"], "scoring": form.initial["scoring"]}
+    data |= {"conversion_table": "{}", "higher_is_better": "on", "active": "on"}
+    data |= {"items-TOTAL_FORMS": "1", "items-INITIAL_FORMS": str(inline.initial_form_count())}
+    first = ons4.items.order_by("order").first()
+    data |= {
+        "items-0-id": first.pk, "items-0-instrument": ons4.pk, "items-0-order": "1",
+        "items-0-label": first.label, "items-0-text": first.text,
+        "items-0-min_value": first.min_value, "items-0-max_value": first.max_value,
+        "items-0-answer_labels": "{}", "items-0-higher_is_better": "on",
+    }  # fmt: skip
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "Answers to this instrument exist" in response.content.decode()
+    assert ons4.items.count() == 4
