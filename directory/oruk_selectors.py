@@ -10,10 +10,9 @@ which are public in their own right.
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
+from . import search
 from .models import Provider, Schedule, Service, ServiceAtLocation, Taxonomy, TaxonomyTerm
 from .postcodes import Place
 
@@ -37,23 +36,6 @@ class ServiceFilters:
 
 def oruk_services() -> QuerySet[Service]:
     return Service.objects.filter(status__in=PUBLIC_STATUSES)
-
-
-def _search(queryset: QuerySet[Service], text: str) -> QuerySet[Service]:
-    if connection.vendor == "postgresql":
-        # English stems ("gardening" finds "garden"); 'simple' matches Welsh and names as written.
-        query = SearchQuery(text, search_type="websearch", config="english") | SearchQuery(
-            text, search_type="websearch", config="simple"
-        )
-        return queryset.filter(search_vector=query).annotate(
-            rank=SearchRank(F("search_vector"), query)
-        )
-    return queryset.filter(
-        Q(name__icontains=text)
-        | Q(name_cy__icontains=text)
-        | Q(description__icontains=text)
-        | Q(description_cy__icontains=text)
-    )
 
 
 def oruk_services_filtered(filters: ServiceFilters) -> QuerySet[Service]:
@@ -96,8 +78,8 @@ def oruk_services_filtered(filters: ServiceFilters) -> QuerySet[Service]:
     if filters.modified_after is not None:
         services = services.filter(updated_at__gte=filters.modified_after)
     if filters.search:
-        services = _search(services, filters.search)
-        if connection.vendor == "postgresql":
+        services = search.keyword_search(services, filters.search)
+        if search.ranks_matches():
             return services.order_by("-rank", "name", "pk")
     return services.order_by("name", "pk")
 

@@ -4,9 +4,7 @@ The directory is public: what a reader may see is every active service (and
 the page of a paused one, which says so); closed services are gone.
 """
 
-from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db import connection
-from django.db.models import Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import Exists, F, Min, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf, Power, Sqrt
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -15,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 
+from . import search
 from .models import Schedule, Service, ServiceAtLocation, ServiceChange, ServiceCheck, TaxonomyTerm
 from .postcodes import Place
 
@@ -31,27 +30,6 @@ def taxonomy_term_with_descendants(term: TaxonomyTerm) -> list[int]:
         level = [pk for pk in level if pk not in ids]  # a loop in bad data must not hang us
         ids.extend(level)
     return ids
-
-
-def _keyword_filter(services: QuerySet, q: str) -> tuple[QuerySet, SearchRank | None]:
-    """The services matching `q`, and how to rank them where the database can."""
-    if connection.vendor == "postgresql":
-        # The search document holds English (stemmed) and word-for-word ('simple')
-        # vectors: match either, so "gardening" finds "garden" and Welsh words match as typed.
-        query = SearchQuery(q, config="english", search_type="websearch") | SearchQuery(
-            q, config="simple", search_type="websearch"
-        )
-        return services.filter(search_vector=query), SearchRank(F("search_vector"), query)
-    # SQLite (development): every word must appear in a name or description, in either language.
-    for word in q.split():
-        services = services.filter(
-            Q(name__icontains=word)
-            | Q(name_cy__icontains=word)
-            | Q(description__icontains=word)
-            | Q(description_cy__icontains=word)
-            | Q(provider__name__icontains=word)
-        )
-    return services, None
 
 
 def _nearest_location_distance(near: Place):
@@ -99,10 +77,10 @@ def services_search(
         .select_related("provider")
         .defer("search_vector")  # large, and no page shows it
     )
-    rank = None
     q = (q or "").strip()
+    ranked = bool(q) and search.ranks_matches()
     if q:
-        services, rank = _keyword_filter(services, q)
+        services = search.keyword_search(services, q)
     if category is not None:
         services = services.filter(
             Exists(
@@ -137,8 +115,8 @@ def services_search(
         # Nearest first; relevance would only break ties between services in one place.
         services = services.annotate(distance_m=Sqrt(_nearest_location_distance(near)))
         ordering = [F("distance_m").asc(nulls_last=True), *by_name]
-    elif rank is not None:
-        ordering = [rank.desc(), *by_name]
+    elif ranked:
+        ordering = [F("rank").desc(), *by_name]
     else:
         ordering = by_name
     return services.order_by(*ordering).prefetch_related(
