@@ -1,7 +1,7 @@
+from csp.decorators import csp_update
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
-from csp.decorators import csp_update
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
@@ -27,11 +27,13 @@ urlpatterns = [
         ),
         name="api-docs",
     ),
-    # Redoc draws its page with styled-components, which writes <style> elements as it goes:
-    # it needs inline style, on this page only. Its script stays from this site only.
+    # Redoc draws its page with styled-components, which writes <style> elements as it goes,
+    # and builds its search index in a worker made from a blob: it needs inline style and
+    # blob: workers, on this page only. Its script stays from this site only; its "API docs by
+    # Redocly" logo, from a CDN, is refused on purpose (no third-party request from our pages).
     path(
         "api/redoc/",
-        csp_update({"style-src": ["'unsafe-inline'"]})(
+        csp_update({"style-src": ["'unsafe-inline'"], "worker-src": ["'self'", "blob:"]})(
             SpectacularRedocView.as_view(url_name="api-schema", template_name="api/redoc.html")
         ),
         name="api-redoc",
