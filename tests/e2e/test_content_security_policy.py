@@ -116,8 +116,9 @@ def pages_for(username, case):
         "provider": ["/", "/directory/manage/", "/providers/referrals/",
                      "/referrals/notifications/"],
         "commissioner": ["/", "/reporting/"],
-        "admin": ["/admin/", "/admin/referrals/referral/", f"/admin/referrals/referral/{case.pk}/change/",
-                  "/admin/accounts/user/", "/admin/accounts/user/add/"],
+        "admin": ["/admin/", "/admin/referrals/referral/",
+                  f"/admin/referrals/referral/{case.pk}/change/", "/admin/accounts/user/",
+                  "/admin/accounts/user/add/"],
     }[username]  # fmt: skip
 
 
