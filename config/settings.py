@@ -326,8 +326,8 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 # Permissions-Policy: the browser features this app never uses are switched off for it and for
-# anything it might embed. Kept on for this site only: fullscreen (Swagger and the charts do
-# not need it, but a reader zooming a page may) and WebAuthn sign-in (security keys).
+# anything it might embed. Kept on for this site only: WebAuthn (security keys), for two-factor
+# sign-in.
 PERMISSIONS_POLICY: dict[str, list[str]] = {
     "accelerometer": [],
     "ambient-light-sensor": [],
@@ -337,7 +337,7 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
     "camera": [],
     "display-capture": [],
     "encrypted-media": [],
-    "fullscreen": ["self"],
+    "fullscreen": [],
     "geolocation": [],
     "gyroscope": [],
     "hid": [],
