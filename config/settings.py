@@ -289,6 +289,75 @@ X_FRAME_OPTIONS = "DENY"
 # /healthz is polled by load balancers over plain HTTP inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
+# --- Security headers (issue 11: CSP, Permissions-Policy, no-store) ---------------------------
+# Kept in one block to merge easily. README, "Security", says what each one does.
+# Cache-Control: no-store on every answer but the public Open Referral API (config/middleware.py).
+# After WhiteNoise, so that static files keep their long cache lifetime.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1,
+    "config.middleware.NoStoreMiddleware",
+)
+# Straight after SecurityMiddleware, so that every answer carries them, static files too.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "csp.middleware.CSPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+)
+# Content-Security-Policy: scripts, styles, fonts, images and fetches from this site only, and
+# no inline script or style at all, so that one missed escape cannot run script. Pages keep
+# their CSS and JS in static/. Images may also be data: URLs (Bootstrap's icons are data: SVGs
+# in its CSS; QR codes). One page has a scoped exception, with its reason: the Redoc API
+# docs (config/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+# Permissions-Policy: the browser features this app never uses are switched off for it and for
+# anything it might embed. Kept on for this site only: WebAuthn (security keys), for two-factor
+# sign-in.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    "accelerometer": [],
+    "ambient-light-sensor": [],
+    "autoplay": [],
+    "bluetooth": [],
+    "browsing-topics": [],
+    "camera": [],
+    "display-capture": [],
+    "encrypted-media": [],
+    "fullscreen": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "hid": [],
+    "idle-detection": [],
+    "interest-cohort": [],
+    "local-fonts": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "picture-in-picture": [],
+    "publickey-credentials-create": ["self"],
+    "publickey-credentials-get": ["self"],
+    "screen-wake-lock": [],
+    "serial": [],
+    "usb": [],
+    "xr-spatial-tracking": [],
+}
+# --- end of security headers ------------------------------------------------------------------
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,7 +1,12 @@
+from csp.decorators import csp_update
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 
 from accounts import views as accounts_views
 from referrals import views as referrals_views
@@ -13,8 +18,26 @@ urlpatterns = [
     # The partner API and its OpenAPI schema and docs: for machines too, so not under /cy/.
     path("api/v1/", include("referrals.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    # The docs pages under the site's CSP (README, "Security"): Swagger UI's start-up script
+    # is a file of its own (the split view), and neither page has inline style.
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api-schema", template_name="api/swagger_ui.html"
+        ),
+        name="api-docs",
+    ),
+    # Redoc draws its page with styled-components, which writes <style> elements as it goes,
+    # and builds its search index in a worker made from a blob: it needs inline style and
+    # blob: workers, on this page only. Its script stays from this site only; its "API docs by
+    # Redocly" logo, from a CDN, is refused on purpose (no third-party request from our pages).
+    path(
+        "api/redoc/",
+        csp_update({"style-src": ["'unsafe-inline'"], "worker-src": ["'self'", "blob:"]})(
+            SpectacularRedocView.as_view(url_name="api-schema", template_name="api/redoc.html")
+        ),
+        name="api-redoc",
+    ),
 ]
 
 # Pages people read: English unprefixed, Welsh under /cy/.

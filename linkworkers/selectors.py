@@ -14,6 +14,7 @@ from statistics import median
 from django.conf import settings
 from django.db.models import Count, Max, Min, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -866,6 +867,18 @@ def prescription_for(referral) -> dict:
         "goals": [goal for goal in goals_for(referral) if goal.status in OPEN_GOAL_STATUSES],
         "connections": list(connections_for_prescription(referral)),
     }
+
+
+def prescription_text(*, referral, prescription: dict) -> str:
+    """The plain-text prescription (the email's text part), to copy into a text message.
+
+    It is plain text, rendered with autoescape off as an email must be, and yet
+    marked safe by Django's template renderer: a page shows it with `force_escape`
+    (a name such as `</textarea><script>` would otherwise break out), and never
+    includes the template into its HTML.
+    """
+    context = {"referral": referral, "person": referral.person, **prescription}
+    return render_to_string("linkworkers/email/prescription.txt", context)
 
 
 def connected_to_text(referral) -> str:

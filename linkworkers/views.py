@@ -789,6 +789,7 @@ def prescription(request, referral_uuid):
     person = referral.person
     # The person reads it: their language, whatever the link worker's.
     with translation.override(person.preferred_language):
+        prescription = selectors.prescription_for(referral)
         return render(
             request,
             "linkworkers/prescription.html",
@@ -799,7 +800,10 @@ def prescription(request, referral_uuid):
                 "can_email": person.contact_method == ContactMethod.EMAIL and bool(person.email),
                 "by_text": person.contact_method == ContactMethod.TEXT,
                 "page_language": person.preferred_language,
-                **selectors.prescription_for(referral),
+                "text_version": selectors.prescription_text(
+                    referral=referral, prescription=prescription
+                ),
+                **prescription,
             },
         )
 

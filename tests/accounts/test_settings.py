@@ -66,3 +66,34 @@ def test_it_reads_the_database_and_broker_from_the_environment():
         "'b.example.org']",
         "smtp.example.org",
     ]
+
+
+def test_production_sends_the_security_headers():
+    """Issue 11, findings 2 and 8: CSP with no inline code, Permissions-Policy, no-store."""
+    result = run_manage(
+        "shell",
+        "-v0",
+        "-c",
+        "from django.conf import settings as s; "
+        "m = s.MIDDLEWARE; i = m.index; "
+        "print(i('django.middleware.security.SecurityMiddleware') "
+        "< i('django_permissions_policy.PermissionsPolicyMiddleware') "
+        "< i('whitenoise.middleware.WhiteNoiseMiddleware') "
+        "< i('config.middleware.NoStoreMiddleware') "
+        "and i('django.middleware.security.SecurityMiddleware') "
+        "< i('csp.middleware.CSPMiddleware') < i('whitenoise.middleware.WhiteNoiseMiddleware')); "
+        "d = s.CONTENT_SECURITY_POLICY['DIRECTIVES']; "
+        "print(sorted(v for values in d.values() for v in values)); "
+        "print(d['script-src'], d['style-src'], d['frame-ancestors'], d['object-src']); "
+        "print(s.PERMISSIONS_POLICY['camera'], s.PERMISSIONS_POLICY['geolocation'])",
+        DEBUG="0",
+        SECRET_KEY="k9-Vq2xT7mPz4Lr8sWc1Hn6Jd3Fb5Gy0Ae-Ut8Ro2Ki7Me4Nw9Qx1Zv6Cp3Sl5Dh",
+        ALLOWED_HOSTS="sp.example.org",
+    )
+    assert result.returncode == 0, result.stderr
+    middleware, sources, directives, features = result.stdout.strip().splitlines()
+    # Headers on every answer, static files too; no-store on everything but static files.
+    assert middleware == "True"
+    assert "'unsafe-inline'" not in sources and "'unsafe-eval'" not in sources
+    assert directives == "[\"'self'\"] [\"'self'\"] [\"'none'\"] [\"'none'\"]"
+    assert features == "[] []"

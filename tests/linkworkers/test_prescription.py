@@ -1,6 +1,9 @@
 """Glenys's social prescription: what she agreed, where to go, when, who to call; her language."""
 
+from pathlib import Path
+
 import pytest
+from django.contrib.staticfiles import finders
 from django.urls import reverse
 
 from linkworkers import services
@@ -53,7 +56,10 @@ def test_it_is_in_glenyss_language(client, link_worker, prescribed):
 def test_it_prints_without_the_navigation(client, link_worker, prescribed):
     client.force_login(link_worker)
     body = _page(client, prescribed).content.decode()
-    assert "@media print" in body and ".site-header" in body
+    # A stylesheet of its own, not inline style: the CSP allows none.
+    assert "css/prescription.css" in body and "<style" not in body
+    stylesheet = Path(finders.find("css/prescription.css")).read_text()
+    assert "@media print" in stylesheet and ".site-header" in stylesheet
 
 
 def test_the_text_version_says_there_is_no_sms_gateway(client, link_worker, prescribed):
@@ -100,3 +106,31 @@ def test_dafydd_cannot_send_it(client, other_link_worker, prescribed):
     client.force_login(other_link_worker)
     url = reverse("linkworkers:prescription_email", args=[prescribed.uuid])
     assert client.post(url).status_code == 404
+
+
+BREAK_OUT = "</textarea><img src=x onerror=alert(1)>"
+
+
+def test_a_name_cannot_break_out_of_the_text_version(client, link_worker, prescribed):
+    """Issue 11, finding 2: the plain text (autoescape off, for the email) was included raw."""
+    person = prescribed.person
+    person.given_name = BREAK_OUT
+    person.save()
+    client.force_login(link_worker)
+    body = _page(client, prescribed).content.decode()
+    assert BREAK_OUT not in body
+    assert "<img src=x" not in body
+    escaped = "&lt;/textarea&gt;&lt;img src=x onerror=alert(1)&gt;"
+    text_area = body.split('data-testid="prescription-text">', 1)[1].split("</textarea>", 1)[0]
+    assert text_area.startswith(f"Your social prescription, {escaped}")
+
+
+def test_the_email_text_keeps_the_name_as_typed(client, link_worker, prescribed):
+    """Plain text is not HTML: the email's text part shows the name unescaped, as typed."""
+    person = prescribed.person
+    person.given_name, person.contact_method, person.email = BREAK_OUT, "email", "g@example.org"
+    person.save()
+    services.prescription_email_send(referral=prescribed, actor=link_worker)
+    email = OutboxEmail.objects.get(to="g@example.org")
+    assert f"Your social prescription, {BREAK_OUT}" in email.body_text
+    assert BREAK_OUT not in email.body_html

@@ -205,3 +205,17 @@ def test_a_name_that_looks_like_a_formula_stays_text(client, coordinator, monkey
     cells = [cell for row in book.active.iter_rows() for cell in row if cell.value]
     assert not [cell for cell in cells if cell.data_type == "f"]
     assert '\'=HYPERLINK("http://example.org","Click")' in [cell.value for cell in cells]
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["/reporting/export/funnel.csv", "/reporting/export/funnel.xlsx", "/reporting/export/all.xlsx"],
+)
+def test_no_cache_keeps_a_download(client, coordinator, fake_dashboard, address):
+    """Issue 11, finding 8: files travel; at least browsers and proxies keep no copy."""
+    client.force_login(coordinator)
+    response = client.get(f"{address}{FILTERS}")
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    assert "private" in response["Cache-Control"]
+    assert "camera=()" in response["Permissions-Policy"]

@@ -31,6 +31,11 @@ def test_the_docs_come_from_a_package_not_a_cdn(client, path, asset):
     assert response.status_code == 200
     page = response.content.decode()
     assert f"/static/drf_spectacular_sidecar/{asset}" in page
+    assert "<script>" not in page  # no inline script: the CSP allows none
+    if asset == "swagger-ui":
+        # Swagger UI's start-up script is a file of its own, where the schema's address is.
+        assert '<script src="/api/docs/?script="></script>' in page
+        page += client.get(f"{path}?script=").content.decode()
     assert "cdn." not in page and "/api/schema/" in page
 
 
