@@ -11,7 +11,7 @@ from directory.exceptions import InvalidTransition, StaleChange
 from directory.models import Service
 from directory.selectors import service_change_rows
 from directory.services import service_change_approve, service_change_propose
-from tests.factories import ServiceFactory, UserFactory
+from tests.factories import ProviderFactory, ServiceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -407,3 +407,17 @@ def test_the_review_pages_only_answer_get(client, editor, change):
     client.force_login(editor)
     assert client.post(QUEUE).status_code == 405
     assert client.post(review_url(change)).status_code == 405
+
+
+def test_a_subject_is_plain_text_not_html(
+    client, editor, provider, django_capture_on_commit_callbacks
+):
+    shed = ServiceFactory(
+        name="Men's Shed & Café", provider=ProviderFactory(organisation=provider.organisation)
+    )
+    change = service_change_propose(service=shed, actor=provider, data={"capacity": "full"})
+    client.force_login(editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(review_url(change, "approve"))
+    message = next(m for m in mail.outbox if m.to == [provider.email])
+    assert message.subject == "Your change to Men's Shed & Café is approved"
