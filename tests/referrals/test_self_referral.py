@@ -1,7 +1,7 @@
 """Mair refers herself on the public form, in Welsh or English."""
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.urls import reverse
 
 from referrals.models import Referral
@@ -13,9 +13,9 @@ URL = "/self-referral/"
 
 @pytest.fixture(autouse=True)
 def clear_cache():
-    cache.clear()
+    caches["ratelimit"].clear()
     yield
-    cache.clear()
+    caches["ratelimit"].clear()
 
 
 @pytest.fixture
