@@ -110,6 +110,8 @@ class AccessAttemptAdmin(AxesAccessAttemptAdmin):
     def unlock(self, request, queryset):
         removed = 0
         for attempt in queryset:
+            if not (attempt.username or attempt.ip_address):
+                continue
             removed += signin_unlock(
                 actor=request.user,
                 username=attempt.username or "",

@@ -158,6 +158,7 @@ def _with_next(view_name: str, next_url: str) -> str:
     return f"{reverse(view_name)}?{urlencode({'next': next_url})}"
 
 
+@never_cache
 @login_required
 def two_factor(request: HttpRequest) -> HttpResponse:
     """The second step of signing in: a code from the authenticator app, or a recovery code."""
@@ -194,6 +195,7 @@ def _qr_code_data_uri(text: str) -> str:
     return "data:image/svg+xml;base64," + b64encode(buffer.getvalue()).decode()
 
 
+@never_cache
 @login_required
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
     """Add an authenticator app: scan the QR code, confirm a code, get recovery codes."""

@@ -166,6 +166,7 @@ def test_a_wrong_code_at_set_up_is_refused_and_audited(client, gp_receptionist, 
 
 def test_the_secret_stays_the_same_until_it_is_confirmed(client, gp_receptionist, required):
     _sign_in(client)
+
     def secret():
         html = client.get(SETUP).content.decode()
         return re.search(r'data-testid="totp-secret">([A-Z2-7 ]+)<', html).group(1)
