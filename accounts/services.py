@@ -129,21 +129,16 @@ def api_client_touch(*, client: ApiClient, now=None) -> None:
 # --- Sign-in: lockouts (django-axes) ---------------------------------------------------------
 
 
-def signin_lockout_record(*, request, username: str | None, failures: int) -> AuditEvent | None:
-    """Audit the moment an account or address becomes locked out (not every refusal after it).
-
-    Axes counts failures by account and by address; the attempt that reaches the limit locks
-    both. The refused attempts while locked are in the trail already as failed log-ins.
-    """
-    if failures != settings.AXES_FAILURE_LIMIT:
-        return None
+def signin_lockout_record(*, request, username: str | None) -> AuditEvent:
+    """Audit the moment an account or address becomes locked out (not each refusal after it;
+    those are in the trail as failed log-ins)."""
     user = User.objects.filter(username=username).first() if username else None
     return audit_record(
         actor=None,
         action=AuditEvent.Action.LOCKED_OUT,
         obj=user,
         request=request,
-        detail=f"username={(username or '')[:150]} failures={failures}",
+        detail=f"username={(username or '')[:150]}",
     )
 
 

@@ -272,13 +272,18 @@ PASSWORD_RESET_RATE_PER_EMAIL = env.int("PASSWORD_RESET_RATE_PER_EMAIL", default
 # --- end client address and rate limits ---
 
 # --- Sign-in lockout (django-axes; README, "Signing in") ---
-# After AXES_FAILURE_LIMIT failed sign-ins for one account, or from one address, within the
-# cool-off, both are refused (the right password too) until the cool-off has passed since the
-# last failure or an administrator unlocks them.
+# After AXES_FAILURE_LIMIT failed sign-ins for one account within the cool-off, that account
+# is refused from anywhere; after LOGIN_ADDRESS_FAILURE_LIMIT from one address, every sign-in
+# from it is refused; the right password too, until the cool-off has passed since the last
+# failure or an administrator unlocks them.
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+# An address has its own, higher limit: many staff may share one (a practice's or a health
+# board's NAT). Ours, not an axes setting: accounts/lockout.py applies it.
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=20)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "accounts.lockout.SigninLockoutHandler"
 AXES_CLIENT_IP_CALLABLE = "core.client_address.client_address"
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 # The attempts are shown, and unlocked through an audited action, by accounts' own admin.
