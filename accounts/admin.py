@@ -1,11 +1,15 @@
+from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
+from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import ApiClient, ApiScope, Area, AuditEvent, BankHoliday, Organisation, User
-from .services import api_client_create, api_client_revoke
+from .services import api_client_create, api_client_revoke, signin_unlock, two_factor_reset
 
 
 @admin.register(Area)
@@ -45,6 +49,85 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = BaseUserAdmin.add_fieldsets + (
         (_("Role and organisation"), {"fields": ("role", "organisation", "preferred_language")}),
     )
+    actions = ["unlock_sign_in", "reset_two_factor"]
+
+    @admin.action(description=_("Unlock sign-in for the selected users"))
+    def unlock_sign_in(self, request, queryset):
+        for user in queryset:
+            signin_unlock(actor=request.user, username=user.username, request=request)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d user unlocked: they can sign in again.",
+                "%(count)d users unlocked: they can sign in again.",
+                len(queryset),
+            )
+            % {"count": len(queryset)},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Reset two-factor sign-in for the selected users"))
+    def reset_two_factor(self, request, queryset):
+        for user in queryset:
+            two_factor_reset(user=user, actor=request.user, request=request)
+        self.message_user(
+            request,
+            ngettext(
+                "Two-factor sign-in reset for %(count)d user: they set it up again at their "
+                "next sign-in.",
+                "Two-factor sign-in reset for %(count)d users: they set it up again at their "
+                "next sign-in.",
+                len(queryset),
+            )
+            % {"count": len(queryset)},
+            messages.SUCCESS,
+        )
+
+
+# Second factors change only through the audited services (the reset action on users): the
+# device admins django-otp registers would let a secret key be read or a device dropped unseen.
+for device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(device_model):
+        admin.site.unregister(device_model)
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(AxesAccessAttemptAdmin):
+    """Failed sign-ins (django-axes), read-only; unlocking goes through the audited service."""
+
+    actions = ["unlock"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Unlock the accounts and addresses of the selected attempts"))
+    def unlock(self, request, queryset):
+        removed = 0
+        for attempt in queryset:
+            if not (attempt.username or attempt.ip_address):
+                continue
+            removed += signin_unlock(
+                actor=request.user,
+                username=attempt.username or "",
+                ip_address=attempt.ip_address or "",
+                request=request,
+            )
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d failed attempt forgotten: those accounts and addresses can sign in.",
+                "%(count)d failed attempts forgotten: those accounts and addresses can sign in.",
+                removed,
+            )
+            % {"count": removed},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(AuditEvent)

@@ -180,6 +180,13 @@ class AuditEvent(models.Model):
         LOGIN = "login", _("Log in")
         LOGOUT = "logout", _("Log out")
         LOGIN_FAILED = "login_failed", _("Failed log in")
+        LOCKED_OUT = "locked_out", _("Locked out after failed log ins")
+        UNLOCKED = "unlocked", _("Unlocked")
+        TWO_FACTOR_ENROLLED = "2fa_enrolled", _("Set up two-factor sign-in")
+        TWO_FACTOR_VERIFIED = "2fa_verified", _("Second factor accepted")
+        TWO_FACTOR_FAILED = "2fa_failed", _("Second factor refused")
+        RECOVERY_CODE_USED = "2fa_recovery_code", _("Recovery code used")
+        TWO_FACTOR_RESET = "2fa_reset", _("Two-factor sign-in reset")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

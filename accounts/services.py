@@ -4,23 +4,22 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from axes.utils import reset as axes_reset
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp import devices_for_user
+from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import ApiClient, ApiScope, AuditEvent
+from core.client_address import client_address
+
+from .models import ApiClient, ApiScope, AuditEvent, User
 
 TOKEN_START = "spk"
-
-
-def _client_ip(request):
-    if request is None:
-        return None
-    # Behind the proxy (gunicorn behind nginx/a load balancer), REMOTE_ADDR is the
-    # proxy; the first X-Forwarded-For entry is the client it was set for.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR") or None
 
 
 def audit_record(
@@ -45,7 +44,7 @@ def audit_record(
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(getattr(obj, "uuid", None) or getattr(obj, "pk", "")) if obj else "",
         detail=detail[:500],
-        ip_address=_client_ip(request),
+        ip_address=client_address(request),
     )
 
 
@@ -125,3 +124,158 @@ def api_client_touch(*, client: ApiClient, now=None) -> None:
         return
     ApiClient.objects.filter(pk=client.pk).update(last_used_at=now)
     client.last_used_at = now
+
+
+# --- Sign-in: lockouts (django-axes) ---------------------------------------------------------
+
+
+def signin_lockout_record(*, request, username: str | None) -> AuditEvent:
+    """Audit the moment an account or address becomes locked out (not each refusal after it;
+    those are in the trail as failed log-ins)."""
+    user = User.objects.filter(username=username).first() if username else None
+    return audit_record(
+        actor=None,
+        action=AuditEvent.Action.LOCKED_OUT,
+        obj=user,
+        request=request,
+        detail=f"username={(username or '')[:150]}",
+    )
+
+
+def signin_unlock(*, actor, username: str = "", ip_address: str = "", request=None) -> int:
+    """Lift a sign-in lockout: forget the failures of an account and/or an address.
+
+    Given both, every failure of the account *or* from the address goes, which is what
+    unlocks a lockout row in the admin (it may have locked either). Returns how many
+    attempt records were removed; the audit row names what was unlocked even when none were.
+    """
+    if not username and not ip_address:
+        raise ValidationError(_("Name an account or an address to unlock."))
+    with transaction.atomic():
+        removed = axes_reset(
+            username=username or None,
+            ip=ip_address or None,
+            ip_or_username=bool(username and ip_address),
+        )
+        user = User.objects.filter(username=username).first() if username else None
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.UNLOCKED,
+            obj=user,
+            request=request,
+            detail=f"username={username[:150]} address={ip_address} attempts removed={removed}",
+        )
+    return removed
+
+
+# --- Sign-in: second factor (django-otp) ------------------------------------------------------
+
+TOTP_DEVICE_NAME = "Authenticator app"
+RECOVERY_DEVICE_NAME = "Recovery codes"
+
+
+def two_factor_devices(user) -> list:
+    """The user's confirmed second factors (authenticator apps and recovery code sets)."""
+    return list(devices_for_user(user, confirmed=True))
+
+
+def two_factor_enrolment_start(*, user) -> TOTPDevice:
+    """The authenticator the user is about to add: one unconfirmed device, kept across reloads.
+
+    The secret it holds is shown as a QR code until a code from it is confirmed.
+    """
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+    return device
+
+
+def two_factor_enrol(*, request, device: TOTPDevice, token: str) -> list[str] | None:
+    """Confirm a new authenticator with a code from it; returns the new recovery codes.
+
+    On success the authenticator replaces any earlier one, a fresh set of one-time recovery
+    codes replaces any earlier set (they are returned to be shown once, never again), the
+    session counts as verified, and the trail records it. A wrong code returns None and is
+    audited as a failed second factor.
+    """
+    user = request.user
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().get(pk=device.pk, user=user)
+        if not device.verify_token(_normalise_token(token)):
+            audit_record(
+                actor=user,
+                action=AuditEvent.Action.TWO_FACTOR_FAILED,
+                request=request,
+                detail="wrong code while setting up an authenticator",
+            )
+            return None
+        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        StaticDevice.objects.filter(user=user).delete()
+        recovery = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME)
+        codes = [StaticToken.random_token() for _n in range(settings.OTP_RECOVERY_CODES)]
+        StaticToken.objects.bulk_create(StaticToken(device=recovery, token=c) for c in codes)
+        audit_record(actor=user, action=AuditEvent.Action.TWO_FACTOR_ENROLLED, request=request)
+    otp_login(request, device)
+    return codes
+
+
+def two_factor_verify(*, request, token: str):
+    """Check the second factor of the signed-in user: an authenticator code or a recovery code.
+
+    A recovery code works once (it is deleted as it is used). Success marks the session as
+    verified. Every outcome is audited: a recovery code's use is its own event, so the person
+    and their administrator can see a set is being used up. Returns the device or None.
+    Repeated wrong codes slow down (django-otp doubles the wait after each failure).
+    """
+    user = request.user
+    token = _normalise_token(token)
+    # Authenticator codes are digits; recovery codes are letters and digits (base32).
+    model = TOTPDevice if token.isdigit() and token.isascii() else StaticDevice
+    with transaction.atomic():
+        device = None
+        for candidate in model.objects.devices_for_user(user, confirmed=True).select_for_update():
+            if candidate.verify_token(token):
+                device = candidate
+                break
+        if device is None:
+            audit_record(actor=user, action=AuditEvent.Action.TWO_FACTOR_FAILED, request=request)
+            return None
+        if isinstance(device, StaticDevice):
+            left = device.token_set.count()
+            audit_record(
+                actor=user,
+                action=AuditEvent.Action.RECOVERY_CODE_USED,
+                request=request,
+                detail=f"recovery codes left={left}",
+            )
+        else:
+            audit_record(actor=user, action=AuditEvent.Action.TWO_FACTOR_VERIFIED, request=request)
+    otp_login(request, device)
+    return device
+
+
+def two_factor_reset(*, user, actor, request=None) -> int:
+    """Remove every second factor of a user (a lost phone): they set one up at next sign-in.
+
+    Their sessions verified by a removed device stop counting as verified at once.
+    Returns how many devices were removed.
+    """
+    with transaction.atomic():
+        removed = 0
+        for model in (TOTPDevice, StaticDevice):
+            removed += model.objects.filter(user=user).delete()[1].get(model._meta.label, 0)
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.TWO_FACTOR_RESET,
+            obj=user,
+            request=request,
+            detail=f"devices removed={removed}",
+        )
+    return removed
+
+
+def _normalise_token(token: str) -> str:
+    # People type codes with spaces ("123 456") and recovery codes in capitals.
+    return "".join((token or "").split()).lower()[:32]

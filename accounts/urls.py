@@ -8,6 +8,10 @@ app_name = "accounts"
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("two-factor/", views.two_factor, name="two_factor"),
+    path("two-factor/setup/", views.two_factor_setup, name="two_factor_setup"),
+    path("two-factor/recovery-codes/", views.two_factor_codes, name="two_factor_codes"),
+    path("security/", views.security, name="security"),
     path("password/change/", views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "password/change/done/",

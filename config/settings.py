@@ -50,6 +50,12 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "crispy_forms",
     "crispy_bootstrap5",
+    # Sign-in protection (README, "Signing in"): lockouts after repeated failures, second factors.
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "core",
     "accounts",
     "directory",
     "referrals",
@@ -65,8 +71,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Sign-in: which second factor verified this session, then no page until it is verified.
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Sign-in: turns a lockout into the lockout page; axes wants it last.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -96,6 +107,12 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# Sign-in lockout: the axes backend refuses a locked-out account or address before any password
+# is checked (it needs the request, which every sign-in form passes).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 # The test suite (pyproject.toml) hashes passwords quickly: PBKDF2's deliberate slowness
 # protects real logins and costs most of a second per test user. Honoured only with DEBUG on.
 if DEBUG and env.bool("FAST_PASSWORD_HASHING", default=False):
@@ -229,9 +246,59 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# --- Client address and rate limits (README, "Configuration": TRUSTED_PROXY_COUNT) ---
+# How many proxies of our own stand in front of the app (nginx, a load balancer), each
+# appending to X-Forwarded-For. 0: the headers are ignored and the peer's address is the
+# client's. Set it to exactly the number of proxies: more lets a client forge its address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
+# Rate limits (django-ratelimit) count in their own cache alias, on the same Redis, whose
+# backend fails open: a Redis outage logs a warning and lets requests through, never a 500.
+CACHES["ratelimit"] = (
+    {"BACKEND": "core.cache.FailOpenRedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}
+)
+RATELIMIT_USE_CACHE = "ratelimit"
+RATELIMIT_FAIL_OPEN = True
+
 # Public self-referral form: at most this many submissions per address per window.
 SELF_REFERRAL_RATE_LIMIT = env.int("SELF_REFERRAL_RATE_LIMIT", default=5)
 SELF_REFERRAL_RATE_WINDOW_SECONDS = env.int("SELF_REFERRAL_RATE_WINDOW_SECONDS", default=3600)
+# Password reset requests: per address and per email address asked for, per hour.
+PASSWORD_RESET_RATE_PER_ADDRESS = env.int("PASSWORD_RESET_RATE_PER_ADDRESS", default=10)
+PASSWORD_RESET_RATE_PER_EMAIL = env.int("PASSWORD_RESET_RATE_PER_EMAIL", default=3)
+# --- end client address and rate limits ---
+
+# --- Sign-in lockout (django-axes; README, "Signing in") ---
+# After AXES_FAILURE_LIMIT failed sign-ins for one account within the cool-off, that account
+# is refused from anywhere; after LOGIN_ADDRESS_FAILURE_LIMIT from one address, every sign-in
+# from it is refused; the right password too, until the cool-off has passed since the last
+# failure or an administrator unlocks them.
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+# An address has its own, higher limit: many staff may share one (a practice's or a health
+# board's NAT). Ours, not an axes setting: accounts/lockout.py applies it.
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=20)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "accounts.lockout.SigninLockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "core.client_address.client_address"
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+# The attempts are shown, and unlocked through an audited action, by accounts' own admin.
+AXES_ENABLE_ADMIN = False
+# --- end sign-in lockout ---
+
+# --- Two-factor sign-in (django-otp; README, "Signing in") ---
+# Every signed-in person needs a second factor (an authenticator app's code, or a one-time
+# recovery code) once this is on: by default whenever DEBUG is off. `make run` leaves it off,
+# and anyone may still set one up from their account page.
+OTP_REQUIRED = env.bool("OTP_REQUIRED", default=not DEBUG)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Social prescribing")
+# Recovery codes handed out at enrolment, each usable once.
+OTP_RECOVERY_CODES = 10
+# --- end two-factor sign-in ---
 
 # Link workers' caseloads (README, "Link workers"). A first contact is due this
 # many working days after allocation. The workspace proposes closing as unable

@@ -3,14 +3,15 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
 
 from accounts.models import Role
+from core.client_address import client_address_key
 from linkworkers.selectors import link_worker_candidates, suggested_link_worker
 
 from . import selectors, services
@@ -228,28 +229,23 @@ def notification_open(request, notification_uuid):
     return redirect("referrals:detail", referral_uuid=notification.referral.uuid)
 
 
-def _client_address(request):
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR", "unknown")
+def _self_referral_rate(group, request):
+    return (settings.SELF_REFERRAL_RATE_LIMIT, settings.SELF_REFERRAL_RATE_WINDOW_SECONDS)
 
 
-def _rate_limited(request) -> bool:
-    """Count this submission against the address; True once over the limit for the window."""
-    key = f"self-referral:{_client_address(request)}"
-    cache.add(key, 0, timeout=settings.SELF_REFERRAL_RATE_WINDOW_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=settings.SELF_REFERRAL_RATE_WINDOW_SECONDS)
-        count = 1
-    return count > settings.SELF_REFERRAL_RATE_LIMIT
-
-
+# Every submission counts against the client's address, honeypot and invalid ones too.
+@ratelimit(
+    group="self-referral",
+    key=client_address_key,
+    rate=_self_referral_rate,
+    method="POST",
+    block=False,
+)
 def self_referral(request):
     schemes = selectors.schemes_for_self_referral()
     form = SelfReferralForm(request.POST or None, schemes=schemes)
     if request.method == "POST":
-        if _rate_limited(request):
+        if request.limited:
             return render(request, "referrals/self_referral_limited.html", status=429)
         if request.POST.get("website"):
             # A bot filled the hidden field: look successful, keep nothing.

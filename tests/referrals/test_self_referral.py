@@ -1,7 +1,8 @@
 """Mair refers herself on the public form, in Welsh or English."""
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
+from django.test import override_settings
 from django.urls import reverse
 
 from referrals.models import Referral
@@ -13,9 +14,9 @@ URL = "/self-referral/"
 
 @pytest.fixture(autouse=True)
 def clear_cache():
-    cache.clear()
+    caches["ratelimit"].clear()
     yield
-    cache.clear()
+    caches["ratelimit"].clear()
 
 
 @pytest.fixture
@@ -93,3 +94,66 @@ def test_too_many_submissions_from_one_address_are_refused(client, scheme, form_
     assert Referral.objects.count() == 2
     other_address = client.post(URL, {**form_data, "given_name": "Elin"}, REMOTE_ADDR="10.0.0.9")
     assert other_address.status_code == 302
+
+
+@pytest.mark.parametrize("trusted_proxies", [0, 1])
+def test_a_forged_forwarded_header_does_not_escape_the_limit(
+    client, scheme, form_data, settings, trusted_proxies
+):
+    """Eve sends a new X-Forwarded-For with each form; behind nginx it appends her address."""
+    settings.SELF_REFERRAL_RATE_LIMIT = 2
+    settings.TRUSTED_PROXY_COUNT = trusted_proxies
+    eve = "198.51.100.66"
+    peer = {"REMOTE_ADDR": "10.0.0.2" if trusted_proxies else eve}
+    answers = []
+    for n in range(4):
+        forged = f"203.0.113.{n}"
+        forwarded = f"{forged}, {eve}" if trusted_proxies else forged
+        response = client.post(
+            URL, {**form_data, "given_name": f"Mair{n}"}, HTTP_X_FORWARDED_FOR=forwarded, **peer
+        )
+        answers.append(response.status_code)
+    assert answers == [302, 302, 429, 429]
+    assert Referral.objects.count() == 2
+
+
+def test_behind_a_proxy_each_client_has_its_own_limit(client, scheme, form_data, settings):
+    settings.SELF_REFERRAL_RATE_LIMIT = 1
+    settings.TRUSTED_PROXY_COUNT = 1
+    nginx = {"REMOTE_ADDR": "10.0.0.2"}
+    first = client.post(URL, form_data, HTTP_X_FORWARDED_FOR="198.51.100.66", **nginx)
+    second = client.post(URL, form_data, HTTP_X_FORWARDED_FOR="198.51.100.67", **nginx)
+    assert (first.status_code, second.status_code) == (302, 302)
+
+
+@pytest.mark.parametrize(
+    "forwarded", ["not-an-ip", "", "x" * 20_000, "2001:db8::1", "unknown", ",", "fe80::1%eth0"]
+)
+@pytest.mark.parametrize("trusted_proxies", [0, 1])
+def test_a_malformed_forwarded_header_is_no_error(
+    client, scheme, form_data, settings, forwarded, trusted_proxies
+):
+    settings.TRUSTED_PROXY_COUNT = trusted_proxies
+    assert client.get(URL, HTTP_X_FORWARDED_FOR=forwarded).status_code == 200
+    response = client.post(URL, form_data, HTTP_X_FORWARDED_FOR=forwarded)
+    assert response.status_code == 302
+    assert Referral.objects.count() == 1
+
+
+def test_a_cache_outage_lets_the_form_through_and_says_so_in_the_log(
+    client, scheme, form_data, settings, caplog
+):
+    """Redis is down: the limit cannot be counted, so it is not applied; no 500."""
+    settings.SELF_REFERRAL_RATE_LIMIT = 1
+    # Nothing listens on port 1: every cache call fails to connect.
+    down = {
+        "BACKEND": "core.cache.FailOpenRedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+        "OPTIONS": {"socket_connect_timeout": 0.5},
+    }
+    with override_settings(CACHES={**settings.CACHES, "ratelimit": down}):
+        for n in range(3):
+            response = client.post(URL, {**form_data, "given_name": f"Mair{n}"})
+            assert response.status_code == 302
+    assert Referral.objects.count() == 3
+    assert "rate limits are not enforced" in caplog.text
