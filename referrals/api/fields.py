@@ -15,8 +15,9 @@ NOT_A_STRING = _("Must be a string.")
 NOT_A_BOOLEAN = _("Must be true or false.")
 
 
-class TextField(serializers.CharField):
-    """A JSON string; surrounding spaces are trimmed, so one of only spaces counts as blank."""
+class JsonStringMixin:
+    """Only a JSON string, and no longer than max_length as sent: DRF trims surrounding spaces
+    before it measures, so "A0 0AA" and five spaces passed a maxLength of 10."""
 
     # The schema's pattern for this field, or None for the default (see referrals.api.schema).
     schema_pattern = None
@@ -24,20 +25,19 @@ class TextField(serializers.CharField):
     def to_internal_value(self, data):
         if not isinstance(data, str):
             raise serializers.ValidationError(NOT_A_STRING, code="invalid")
+        if self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
         return super().to_internal_value(data)
 
 
-class EmailField(serializers.EmailField):
-    schema_pattern = None
+class TextField(JsonStringMixin, serializers.CharField):
+    """A JSON string; surrounding spaces are trimmed, so one of only spaces counts as blank."""
 
+
+class EmailField(JsonStringMixin, serializers.EmailField):
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 254)  # as the models' EmailField
         super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            raise serializers.ValidationError(NOT_A_STRING, code="invalid")
-        return super().to_internal_value(data)
 
 
 class BooleanField(serializers.BooleanField):
