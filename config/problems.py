@@ -12,13 +12,14 @@ a `problem_field_name(name)` method.
 """
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions
 from rest_framework.response import Response
 
-from accounts.api.parsers import RequestBodyTooLarge
+from accounts.api.parsers import RequestBodyTooLarge, too_large_message
 from referrals.exceptions import (
     ApplicationError,
     IdempotencyConflict,
@@ -136,6 +137,9 @@ def problem_exception_handler(exc, context):
         exc = exceptions.NotFound(_("There is nothing here, or nothing this client may see."))
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        # DRF checks Content-Length against DATA_UPLOAD_MAX_MEMORY_SIZE before any parser runs.
+        exc = RequestBodyTooLarge(too_large_message())
     if isinstance(exc, ApplicationError):
         return _application_problem(exc, context)
     if not isinstance(exc, exceptions.APIException):

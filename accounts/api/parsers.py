@@ -23,6 +23,12 @@ class RequestBodyTooLarge(exceptions.APIException):
     default_code = "too_large"
 
 
+def too_large_message() -> str:
+    return _("The body is larger than %(limit)s bytes.") % {
+        "limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    }
+
+
 def json_depth(value) -> int:
     """How deeply arrays and objects nest in `value` (a scalar is 0), counted without recursion."""
     deepest, stack = 0, [(value, 1)]
@@ -48,9 +54,7 @@ class SafeJSONParser(JSONParser):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         raw = stream.read(limit + 1) if limit is not None else stream.read()
         if limit is not None and len(raw) > limit:
-            raise RequestBodyTooLarge(
-                _("The body is larger than %(limit)s bytes.") % {"limit": limit}
-            )
+            raise RequestBodyTooLarge(too_large_message())
         try:
             text = raw.decode(encoding)
             parse_constant = json.strict_constant if self.strict else None

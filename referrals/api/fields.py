@@ -49,6 +49,15 @@ class BooleanField(serializers.BooleanField):
         return data
 
 
+class ChoicesField(serializers.MultipleChoiceField):
+    """A JSON array of choices; DRF would also take an object's keys."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
 @extend_schema_field({"type": "boolean", "enum": [True]})
 class ConsentField(BooleanField):
     """Documented as `enum: [true]`: the referral service refuses a referral without consent."""

@@ -94,6 +94,7 @@ class GivenMeansFilledForm(forms.Form):
         cleaned = super().clean()
         for name in self.fields:
             if name in self.data and not str(self.data.get(name) or "").strip():
+                self._errors.pop(name, None)  # this says it better than "not a valid choice"
                 self.add_error(name, _("This parameter is empty: give a value or leave it out."))
         return cleaned
 

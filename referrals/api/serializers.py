@@ -26,6 +26,7 @@ from referrals.validators import validate_nhs_number, validate_not_in_future, va
 
 from .fields import (
     BooleanField,
+    ChoicesField,
     ConsentField,
     EmailField,
     NhsNumberField,
@@ -91,7 +92,7 @@ class ReferralCreateInputSerializer(serializers.Serializer):
     """A referral as the PRSB "Referral to social prescribing services" standard words it."""
 
     person = PersonInputSerializer()
-    reasons = serializers.MultipleChoiceField(
+    reasons = ChoicesField(
         choices=Reason.choices, allow_empty=False, help_text=_("One or more reason codes.")
     )
     reason_other = TextField(max_length=200, required=False, allow_blank=True)

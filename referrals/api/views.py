@@ -15,6 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.generics import GenericAPIView
@@ -29,7 +30,7 @@ from accounts.models import ApiScope
 from referrals import selectors, services
 from referrals.models import Referral
 
-from .examples import REFERRAL_CREATED_EXAMPLE, REFERRAL_REQUEST_EXAMPLE
+from .examples import REFERRAL_CREATED_EXAMPLE, REFERRAL_ID_EXAMPLE, REFERRAL_REQUEST_EXAMPLE
 from .filters import ReferralFilter
 from .pagination import ReferralPagination
 from .schema import PartnerAutoSchema, problem_responses
@@ -233,7 +234,16 @@ class ReferralDetailView(PartnerApiView):
             "Status, dates, closure summary and the events meant for the referrer. "
             "Each read is written to the audit trail."
         ),
-        parameters=ERROR_HEADERS,
+        parameters=[
+            OpenApiParameter(
+                "id",
+                OpenApiTypes.UUID,
+                OpenApiParameter.PATH,
+                description=gettext_lazy("The referral's id, as the list and Location give it."),
+                examples=[REFERRAL_ID_EXAMPLE],
+            ),
+            *ERROR_HEADERS,
+        ],
         responses={
             (200, "application/json"): ReferralDetailOutputSerializer,
             **problem_responses(*READ_PROBLEMS),

@@ -28,6 +28,9 @@ from hypothesis import strategies as st
 from schemathesis.config import SchemathesisConfig
 
 from accounts.services import api_client_create
+from referrals import services
+from referrals.api.examples import EXAMPLE_REFERRAL_ID
+from tests.factories import ReferralFactory
 from tests.referrals.api.conftest import BOTH
 
 pytestmark = [pytest.mark.schemathesis, pytest.mark.django_db]
@@ -49,7 +52,11 @@ _nhs_numbers = (
     .filter(bool)
     .flatmap(
         lambda digits: st.sampled_from(
-            [digits, f"{digits[:3]} {digits[3:6]} {digits[6:]}", f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"]
+            [
+                digits,
+                f"{digits[:3]} {digits[3:6]} {digits[6:]}",
+                f"{digits[:3]}-{digits[3:6]}-{digits[6:]}",
+            ]
         )
     )
 )
@@ -78,6 +85,23 @@ def afon_emis_token(practice, scheme):
     return token
 
 
+@pytest.fixture
+def afon_referrals(practice, scheme, coordinator, link_worker):
+    """What Afon EMIS reads: Glenys's referral, with the id the schema's examples use, accepted
+    and allocated (a timeline; no NHS number, no preferred name), and one just received."""
+    glenys = ReferralFactory(
+        uuid=EXAMPLE_REFERRAL_ID,
+        referring_organisation=practice,
+        scheme=scheme,
+        person__given_name="Glenys",
+        person__nhs_number=None,
+        person__preferred_name="",
+    )
+    glenys = services.referral_accept(referral=glenys, actor=coordinator, note="Call after 10am.")
+    services.referral_allocate(referral=glenys, actor=coordinator, link_worker=link_worker)
+    ReferralFactory(referring_organisation=practice, scheme=scheme)
+
+
 # Loaded when the module is collected (schemathesis's lazy fixture loader does not work with
 # pytest 9): the schema view needs no database, and the calls run inside each test's transaction.
 schema = schemathesis.openapi.from_wsgi(
@@ -102,5 +126,5 @@ schema.hook("map_body")(_date_of_birth_not_in_future)
 @schema.parametrize()
 # The token is made once per operation and shared by its examples, as intended.
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
-def test_the_api_does_what_its_schema_says(case, afon_emis_token):
+def test_the_api_does_what_its_schema_says(case, afon_emis_token, afon_referrals):
     case.call_and_validate(headers={"Authorization": f"Bearer {afon_emis_token}"})
