@@ -212,3 +212,9 @@ def test_paging_within_bounds_still_works(afon_emis, afon_referrals):
 def test_a_blank_or_unknown_status_is_named(afon_emis, afon_referrals, value, reason):
     said = assert_problem(afon_emis.get(URL, {"status": value}), 400, "status")
     assert reason is None or said == reason
+
+
+def test_an_accept_header_without_json_is_a_406_problem(afon_emis, afon_referrals):
+    response = afon_emis.get(URL, HTTP_ACCEPT="text/html")
+    assert response.status_code == 406
+    assert response["Content-Type"] == PROBLEM

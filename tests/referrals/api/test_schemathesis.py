@@ -22,7 +22,9 @@ from datetime import date
 import nhs_number
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.config import SchemathesisConfig
@@ -77,6 +79,17 @@ def _date_of_birth_not_in_future(context, body):
 
 
 @pytest.fixture
+def database_kept_open():
+    """Django closes the connection at the start and end of each WSGI request, which would end
+    the test's transaction; its test client stops that the same way."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
 def afon_emis_token(practice, scheme):
     """Afon EMIS, with a rate limit high enough for the run (429 has its own tests)."""
     _client, token = api_client_create(
@@ -126,5 +139,7 @@ schema.hook("map_body")(_date_of_birth_not_in_future)
 @schema.parametrize()
 # The token is made once per operation and shared by its examples, as intended.
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
-def test_the_api_does_what_its_schema_says(case, afon_emis_token, afon_referrals):
+def test_the_api_does_what_its_schema_says(
+    case, database_kept_open, afon_emis_token, afon_referrals
+):
     case.call_and_validate(headers={"Authorization": f"Bearer {afon_emis_token}"})
