@@ -139,6 +139,10 @@ class ReferralListCreateView(PartnerApiView):
     @extend_schema(
         operation_id="referrals_list",
         summary=gettext_lazy("List your organisation's referrals"),
+        description=gettext_lazy(
+            "The referrals the client's organisation made, newest first, with their status and "
+            "milestone dates and no personal details."
+        ),
         parameters=ERROR_HEADERS,
         responses={
             # Keyed like the problems, so drf-spectacular still finds the list among them.
