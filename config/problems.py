@@ -12,12 +12,14 @@ a `problem_field_name(name)` method.
 """
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions
 from rest_framework.response import Response
 
+from accounts.api.parsers import RequestBodyTooLarge, too_large_message
 from referrals.exceptions import (
     ApplicationError,
     IdempotencyConflict,
@@ -38,6 +40,7 @@ TYPES = {
     405: "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.6",
     406: "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.7",
     409: "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.10",
+    413: "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.14",
     415: "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.16",
     422: "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.21",
     429: "https://www.rfc-editor.org/rfc/rfc6585#section-4",
@@ -50,6 +53,7 @@ TITLES = {
     405: gettext_lazy("Method not allowed"),
     406: gettext_lazy("Not acceptable"),
     409: gettext_lazy("Conflict"),
+    413: gettext_lazy("Request too large"),
     415: gettext_lazy("Unsupported media type"),
     422: gettext_lazy("Cannot be processed"),
     429: gettext_lazy("Too many requests"),
@@ -133,6 +137,9 @@ def problem_exception_handler(exc, context):
         exc = exceptions.NotFound(_("There is nothing here, or nothing this client may see."))
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        # DRF checks Content-Length against DATA_UPLOAD_MAX_MEMORY_SIZE before any parser runs.
+        exc = RequestBodyTooLarge(too_large_message())
     if isinstance(exc, ApplicationError):
         return _application_problem(exc, context)
     if not isinstance(exc, exceptions.APIException):
@@ -145,7 +152,7 @@ def problem_exception_handler(exc, context):
             request=request,
             invalid_params=invalid,
         )
-    elif isinstance(exc, exceptions.ParseError):
+    elif isinstance(exc, exceptions.ParseError | RequestBodyTooLarge):
         response = problem_response(
             status_code=exc.status_code,
             detail=exc.detail,
@@ -160,7 +167,14 @@ def problem_exception_handler(exc, context):
             request=request,
         )
     else:
-        response = problem_response(status_code=exc.status_code, detail=exc.detail, request=request)
+        # An exception may name the query parameter at fault (a page past the last names `page`).
+        parameter = getattr(exc, "parameter", None)
+        response = problem_response(
+            status_code=exc.status_code,
+            detail=exc.detail,
+            request=request,
+            invalid_params=[{"name": parameter, "reason": str(exc.detail)}] if parameter else None,
+        )
     if getattr(exc, "auth_header", None):
         response["WWW-Authenticate"] = exc.auth_header
     if getattr(exc, "wait", None) is not None:

@@ -322,6 +322,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # JSON only, read with a cap on size and nesting: a hostile body is a 4xx, never a 500.
+    "DEFAULT_PARSER_CLASSES": ["accounts.api.parsers.SafeJSONParser"],
     # Every API error is RFC 7807 problem JSON, made in one place.
     "EXCEPTION_HANDLER": "config.problems.problem_exception_handler",
 }
@@ -337,6 +339,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Names for the one-value choice sets the referral schema uses: consent must be true,
+    # and risk_details may be left out only when risk_flag is false.
+    "ENUM_NAME_OVERRIDES": {
+        "ConsentGivenEnum": [(True, True)],
+        "NoRiskFlaggedEnum": [(False, False)],
+    },
 }
 
 # Security: secure by default whenever DEBUG is off (`manage.py check --deploy`

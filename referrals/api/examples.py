@@ -7,6 +7,9 @@ The NHS number is from the 999 test range, never issued to anyone.
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample
 
+# The id the documented examples use (the schemathesis run gives a referral this id).
+EXAMPLE_REFERRAL_ID = "5f0c6b8e-2f4a-4d7e-9a51-3c2b1e0d9f47"
+
 REFERRAL_REQUEST = {
     "person": {
         "given_name": "Glenys",
@@ -49,11 +52,15 @@ REFERRAL_REQUEST_EXAMPLE = OpenApiExample(
     request_only=True,
 )
 
+REFERRAL_ID_EXAMPLE = OpenApiExample(
+    "Glenys", summary=_("Glenys's referral"), value=EXAMPLE_REFERRAL_ID
+)
+
 REFERRAL_CREATED_EXAMPLE = OpenApiExample(
     "Referral received",
     summary=_("The referral as recorded"),
     value={
-        "id": "5f0c6b8e-2f4a-4d7e-9a51-3c2b1e0d9f47",
+        "id": EXAMPLE_REFERRAL_ID,
         "reference": "SP-7K3QD9M",
         "status": "received",
         "urgency": "routine",

@@ -24,6 +24,16 @@ from referrals.models import (
 from referrals.services import PERSON_FIELDS
 from referrals.validators import validate_nhs_number, validate_not_in_future, validate_postcode
 
+from .fields import (
+    BooleanField,
+    ChoicesField,
+    ConsentField,
+    EmailField,
+    NhsNumberField,
+    PostcodeField,
+    TextField,
+)
+
 REFERRER_FIELDS = ("name", "role", "phone", "email")
 
 
@@ -37,11 +47,13 @@ def api_field_name(service_field: str) -> str:
 
 
 class PersonInputSerializer(serializers.Serializer):
-    given_name = serializers.CharField(max_length=100)
-    family_name = serializers.CharField(max_length=100)
-    preferred_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    date_of_birth = serializers.DateField(validators=[validate_not_in_future])
-    nhs_number = serializers.CharField(
+    given_name = TextField(max_length=100)
+    family_name = TextField(max_length=100)
+    preferred_name = TextField(max_length=100, required=False, allow_blank=True)
+    date_of_birth = serializers.DateField(
+        validators=[validate_not_in_future], help_text=_("Not after today.")
+    )
+    nhs_number = NhsNumberField(
         max_length=12,
         required=False,
         allow_blank=True,
@@ -55,47 +67,48 @@ class PersonInputSerializer(serializers.Serializer):
         required=False,
         help_text=_("NHS Data Dictionary ethnic category code."),
     )
-    address = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    postcode = serializers.CharField(
+    address = TextField(max_length=300, required=False, allow_blank=True)
+    postcode = PostcodeField(
         max_length=10, validators=[validate_postcode], help_text=_("A UK postcode.")
     )
-    phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
-    email = serializers.EmailField(required=False, allow_blank=True)
+    phone = TextField(max_length=30, required=False, allow_blank=True)
+    email = EmailField(required=False, allow_blank=True)
     contact_method = serializers.ChoiceField(choices=ContactMethod.choices, required=False)
-    may_leave_message = serializers.BooleanField(required=False)
+    may_leave_message = BooleanField(required=False)
     preferred_language = serializers.ChoiceField(choices=Language.choices, required=False)
-    communication_needs = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    communication_needs = TextField(max_length=500, required=False, allow_blank=True)
 
 
 class ReferrerInputSerializer(serializers.Serializer):
-    name = serializers.CharField(
+    name = TextField(
         max_length=200, help_text=_("The clinician or professional making the referral.")
     )
-    role = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
-    email = serializers.EmailField(required=False, allow_blank=True)
+    role = TextField(max_length=100, required=False, allow_blank=True)
+    phone = TextField(max_length=30, required=False, allow_blank=True)
+    email = EmailField(required=False, allow_blank=True)
 
 
 class ReferralCreateInputSerializer(serializers.Serializer):
     """A referral as the PRSB "Referral to social prescribing services" standard words it."""
 
     person = PersonInputSerializer()
-    reasons = serializers.MultipleChoiceField(
+    reasons = ChoicesField(
         choices=Reason.choices, allow_empty=False, help_text=_("One or more reason codes.")
     )
-    reason_other = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    what_matters = serializers.CharField(
+    reason_other = TextField(max_length=200, required=False, allow_blank=True)
+    what_matters = TextField(
         max_length=TEXT_LIMIT, help_text=_("What matters to the person, in the referrer's words.")
     )
     urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
-    risk_flag = serializers.BooleanField(
-        required=False, help_text=_("A safeguarding or risk concern; describe it in risk_details.")
+    risk_flag = BooleanField(
+        required=False,
+        help_text=_("A safeguarding or risk concern; when true, describe it in risk_details."),
     )
-    risk_details = serializers.CharField(max_length=TEXT_LIMIT, required=False, allow_blank=True)
-    consent_to_referral = serializers.BooleanField(
+    risk_details = TextField(max_length=TEXT_LIMIT, required=False, allow_blank=True)
+    consent_to_referral = ConsentField(
         help_text=_("The person agreed to be referred. Must be true.")
     )
-    consent_to_share = serializers.BooleanField(
+    consent_to_share = ConsentField(
         help_text=_(
             "The person agreed to their details being shared with the scheme. Must be true."
         )

@@ -8,31 +8,33 @@ config.problems; scopes, rate limits and the Bearer token are accounts' business
 
 import hashlib
 import json
+import re
 
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.generics import GenericAPIView
-from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from accounts.api.authentication import ApiClientAuthentication
+from accounts.api.parsers import SafeJSONParser
 from accounts.api.permissions import HasApiScope
 from accounts.api.throttling import ApiClientRateThrottle
 from accounts.models import ApiScope
 from referrals import selectors, services
 from referrals.models import Referral
 
-from .examples import REFERRAL_CREATED_EXAMPLE, REFERRAL_REQUEST_EXAMPLE
+from .examples import REFERRAL_CREATED_EXAMPLE, REFERRAL_ID_EXAMPLE, REFERRAL_REQUEST_EXAMPLE
 from .filters import ReferralFilter
+from .pagination import ReferralPagination
+from .schema import PartnerAutoSchema, problem_responses
 from .serializers import (
-    ProblemSerializer,
     ReferralCreatedOutputSerializer,
     ReferralCreateInputSerializer,
     ReferralDetailOutputSerializer,
@@ -41,19 +43,9 @@ from .serializers import (
 )
 
 IDEMPOTENCY_KEY_MAX = 255
-PROBLEM_DESCRIPTION = gettext_lazy("RFC 7807 problem details.")
-
-
-def _problems(*codes):
-    return {
-        code: OpenApiResponse(ProblemSerializer, description=PROBLEM_DESCRIPTION) for code in codes
-    }
-
-
-class ReferralPagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
+# Visible ASCII, spaces allowed inside: a header carries bytes, so anything else arrives mangled.
+IDEMPOTENCY_KEY_PATTERN = r"^[!-~](?:[ -~]*[!-~])?$"
+IDEMPOTENCY_KEY_SHAPE = re.compile(IDEMPOTENCY_KEY_PATTERN)
 
 
 class PartnerApiView(GenericAPIView):
@@ -62,8 +54,9 @@ class PartnerApiView(GenericAPIView):
     authentication_classes = [ApiClientAuthentication]
     permission_classes = [HasApiScope]
     throttle_classes = [ApiClientRateThrottle]
-    parser_classes = [JSONParser]
+    parser_classes = [SafeJSONParser]
     renderer_classes = [JSONRenderer]
+    schema = PartnerAutoSchema()
     # The OpenAPI schema describes the API; OPTIONS would only repeat part of it.
     http_method_names = ["get", "post", "head"]
     required_scopes: dict[str, str] = {}
@@ -88,20 +81,48 @@ class PartnerApiView(GenericAPIView):
 
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     "Idempotency-Key",
+    type={
+        "type": "string",
+        "minLength": 1,
+        "maxLength": IDEMPOTENCY_KEY_MAX,
+        "pattern": IDEMPOTENCY_KEY_PATTERN,
+    },
     location=OpenApiParameter.HEADER,
     required=False,
     description=gettext_lazy(
-        "Any unique string up to 255 characters (a UUID is a good choice). Sending the same "
-        "request again with the same key returns the referral the first one made (200) instead "
-        "of making another; the same key with a different body answers 409."
+        "Any unique string of up to 255 visible ASCII characters (a UUID is a good choice). "
+        "Sending the same request again with the same key returns the referral the first one "
+        "made (200) instead of making another; the same key with a different body answers 409."
     ),
 )
 LOCATION_HEADER = OpenApiParameter(
     "Location",
+    type={"type": "string", "format": "uri"},
     location=OpenApiParameter.HEADER,
+    required=True,
     response=[200, 201],
     description=gettext_lazy("The address of the referral."),
 )
+# Every operation may answer these; their headers are part of the answer.
+ERROR_HEADERS = [
+    OpenApiParameter(
+        "WWW-Authenticate",
+        type=str,
+        location=OpenApiParameter.HEADER,
+        required=True,
+        response=[401],
+        description=gettext_lazy("The scheme to authenticate with: Bearer."),
+    ),
+    OpenApiParameter(
+        "Retry-After",
+        type={"type": "integer", "minimum": 1},
+        location=OpenApiParameter.HEADER,
+        required=True,
+        response=[429],
+        description=gettext_lazy("Seconds to wait before the next request."),
+    ),
+]
+READ_PROBLEMS = (401, 403, 404, 406, 429)
 
 
 class ReferralListCreateView(PartnerApiView):
@@ -118,7 +139,16 @@ class ReferralListCreateView(PartnerApiView):
     @extend_schema(
         operation_id="referrals_list",
         summary=gettext_lazy("List your organisation's referrals"),
-        responses={200: ReferralOutputSerializer(many=True), **_problems(400, 401, 403, 404, 429)},
+        description=gettext_lazy(
+            "The referrals the client's organisation made, newest first, with their status and "
+            "milestone dates and no personal details."
+        ),
+        parameters=ERROR_HEADERS,
+        responses={
+            # Keyed like the problems, so drf-spectacular still finds the list among them.
+            (200, "application/json"): ReferralOutputSerializer(many=True),
+            **problem_responses(400, *READ_PROBLEMS),
+        },
         tags=["referrals"],
     )
     def get(self, request):
@@ -133,16 +163,16 @@ class ReferralListCreateView(PartnerApiView):
             "must have agreed to the referral and to sharing their details."
         ),
         request=ReferralCreateInputSerializer,
-        parameters=[IDEMPOTENCY_KEY_PARAMETER, LOCATION_HEADER],
+        parameters=[IDEMPOTENCY_KEY_PARAMETER, LOCATION_HEADER, *ERROR_HEADERS],
         responses={
-            201: ReferralCreatedOutputSerializer,
-            200: OpenApiResponse(
+            (201, "application/json"): ReferralCreatedOutputSerializer,
+            (200, "application/json"): OpenApiResponse(
                 ReferralCreatedOutputSerializer,
                 description=gettext_lazy(
                     "A repeat of a request already made with this Idempotency-Key."
                 ),
             ),
-            **_problems(400, 401, 403, 409, 415, 422, 429),
+            **problem_responses(400, 401, 403, 406, 409, 413, 415, 422, 429),
         },
         examples=[REFERRAL_REQUEST_EXAMPLE, REFERRAL_CREATED_EXAMPLE],
         tags=["referrals"],
@@ -183,11 +213,14 @@ class ReferralListCreateView(PartnerApiView):
         key = request.headers.get("Idempotency-Key")
         if key is None:
             return None
-        if not key.strip() or len(key) > IDEMPOTENCY_KEY_MAX or not key.isprintable():
+        if len(key) > IDEMPOTENCY_KEY_MAX or not IDEMPOTENCY_KEY_SHAPE.fullmatch(key):
             raise exceptions.ValidationError(
                 {
                     "Idempotency-Key": [
-                        _("Send a key of 1 to %(max)s printable characters, such as a UUID.")
+                        _(
+                            "Send a key of 1 to %(max)s visible ASCII characters (spaces "
+                            "allowed between them), such as a UUID."
+                        )
                         % {"max": IDEMPOTENCY_KEY_MAX}
                     ]
                 }
@@ -205,7 +238,20 @@ class ReferralDetailView(PartnerApiView):
             "Status, dates, closure summary and the events meant for the referrer. "
             "Each read is written to the audit trail."
         ),
-        responses={200: ReferralDetailOutputSerializer, **_problems(401, 403, 404, 429)},
+        parameters=[
+            OpenApiParameter(
+                "id",
+                OpenApiTypes.UUID,
+                OpenApiParameter.PATH,
+                description=gettext_lazy("The referral's id, as the list and Location give it."),
+                examples=[REFERRAL_ID_EXAMPLE],
+            ),
+            *ERROR_HEADERS,
+        ],
+        responses={
+            (200, "application/json"): ReferralDetailOutputSerializer,
+            **problem_responses(*READ_PROBLEMS),
+        },
         tags=["referrals"],
     )
     def get(self, request, id):

@@ -86,3 +86,11 @@ def referral_body():
         "gp_feedback": "coded_only",
         "referrer": {"name": "Dr Ffion Hughes", "role": "GP"},
     }
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "schemathesis: the bounded schemathesis run against /api/schema/ "
+        '(skip locally with -m "not schemathesis"; CI runs it)',
+    )

@@ -67,7 +67,12 @@ def test_it_filters_by_updated_since(afon_emis, referral, practice, scheme):
 @pytest.mark.parametrize(
     ("parameter", "value", "reason"),
     [
-        ("updated_since", "last tuesday", "Enter a valid date/time."),
+        (
+            "updated_since",
+            "last tuesday",
+            "Give an RFC 3339 date-time with its offset, such as 2026-01-31T09:00:00Z "
+            "(a plus sign in the offset must be URL-encoded).",
+        ),
         ("status", "lost", "Select a valid choice. lost is not one of the available choices."),
     ],
 )
