@@ -10,6 +10,12 @@ class PersonAdmin(admin.ModelAdmin):
     list_display = ["family_name", "given_name", "date_of_birth", "postcode"]
     search_fields = ["family_name", "given_name", "nhs_number", "postcode"]
 
+    def get_queryset(self, request):
+        # A merged record is the same person as the one it was merged into: it
+        # is not listed or found as someone else (the coordinator's
+        # possible-duplicates page still shows it, to undo the merge).
+        return super().get_queryset(request).active()
+
     def has_add_permission(self, request):
         return False
 

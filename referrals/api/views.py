@@ -33,7 +33,6 @@ from .examples import REFERRAL_CREATED_EXAMPLE, REFERRAL_REQUEST_EXAMPLE
 from .filters import ReferralFilter
 from .serializers import (
     ProblemSerializer,
-    ReferralCreatedOutputSerializer,
     ReferralCreateInputSerializer,
     ReferralDetailOutputSerializer,
     ReferralOutputSerializer,
@@ -135,9 +134,9 @@ class ReferralListCreateView(PartnerApiView):
         request=ReferralCreateInputSerializer,
         parameters=[IDEMPOTENCY_KEY_PARAMETER, LOCATION_HEADER],
         responses={
-            201: ReferralCreatedOutputSerializer,
+            201: ReferralOutputSerializer,
             200: OpenApiResponse(
-                ReferralCreatedOutputSerializer,
+                ReferralOutputSerializer,
                 description=gettext_lazy(
                     "A repeat of a request already made with this Idempotency-Key."
                 ),
@@ -157,23 +156,20 @@ class ReferralListCreateView(PartnerApiView):
             "request": request,
         }
         if key is None:
-            referral, already_known = services.referral_create(
-                api_client=self.api_client, **details
-            )
+            referral = services.referral_create(api_client=self.api_client, **details)
             created = True
         else:
-            referral, already_known, created = services.referral_create_idempotent(
+            referral, created = services.referral_create_idempotent(
                 api_client=self.api_client,
                 idempotency_key=key,
                 request_hash=_body_hash(request.data),
                 **details,
             )
-        referral.person_already_known = already_known
         location = request.build_absolute_uri(
             reverse("api-v1:referral-detail", kwargs={"id": referral.uuid})
         )
         return Response(
-            ReferralCreatedOutputSerializer(referral).data,
+            ReferralOutputSerializer(referral).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
             headers={"Location": location},
         )
