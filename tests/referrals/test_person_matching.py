@@ -51,9 +51,7 @@ def test_the_same_nhs_number_with_another_date_of_birth_is_queued(gp_receptionis
     assert not note.visible_to_referrer
 
 
-def test_the_same_name_birth_and_postcode_without_an_nhs_number_is_queued(
-    gp_receptionist, scheme
-):
+def test_the_same_name_birth_and_postcode_without_an_nhs_number_is_queued(gp_receptionist, scheme):
     first = refer(gp_receptionist, nhs_number="")
     second = refer(gp_receptionist, nhs_number="", given_name="GLENYS")
     assert second.person != first.person
