@@ -54,9 +54,7 @@ def _ten_at_once(rhian, person, monkeypatch):
     def refer():
         try:
             start.wait()
-            services.referral_create(
-                actor=rhian, person_details=person, referral_details=REFERRAL
-            )
+            services.referral_create(actor=rhian, person_details=person, referral_details=REFERRAL)
         except Exception as error:  # noqa: BLE001 - the test reports what went wrong
             failures.append(error)
         finally:
@@ -77,9 +75,7 @@ def test_ten_at_once_with_the_nhs_number_make_one_person(gp_receptionist, scheme
     assert not PossibleDuplicate.objects.exists()
 
 
-def test_ten_at_once_without_it_are_all_queued_but_the_first(
-    gp_receptionist, scheme, monkeypatch
-):
+def test_ten_at_once_without_it_are_all_queued_but_the_first(gp_receptionist, scheme, monkeypatch):
     _ten_at_once(gp_receptionist, GLENYS, monkeypatch)
     people = list(Person.objects.order_by("pk"))
     assert len(people) == TEN
