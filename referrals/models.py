@@ -482,6 +482,22 @@ class Referral(models.Model):
         return PersonAsReferred.from_snapshot(self.person_details_as_referred)
 
     @property
+    def referred_details_differ(self) -> bool:
+        """Whether the referrer gave the person otherwise than the scheme's record has them.
+
+        Shown to the scheme on the referral page: a linked referral whose name or
+        postcode disagrees with the record is worth a second look.
+        """
+        given, person = self.person_as_referred, self.person
+        return (
+            given.given_name.casefold(), given.family_name.casefold(), given.date_of_birth,
+            given.postcode, given.nhs_number,
+        ) != (
+            person.given_name.casefold(), person.family_name.casefold(), person.date_of_birth,
+            person.postcode, person.nhs_number,
+        )  # fmt: skip
+
+    @property
     def reason_labels(self):
         return [Reason(code).label for code in self.reasons if code in Reason.values]
 
@@ -658,22 +674,23 @@ class PossibleDuplicate(models.Model):
         related_name="possible_duplicates",
         limit_choices_to={"kind": "scheme"},
     )
+    # A pair means nothing without both records and the referral: it goes with them.
     person = models.ForeignKey(
         Person,
         verbose_name=_("new record"),
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,
         related_name="possible_duplicates_as_new",
     )
     existing = models.ForeignKey(
         Person,
         verbose_name=_("existing record"),
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,
         related_name="possible_duplicates_as_existing",
     )
     referral = models.ForeignKey(
         Referral,
         verbose_name=_("referral"),
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,
         related_name="possible_duplicates",
         help_text=_("The referral that made the new record."),
     )

@@ -76,17 +76,17 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='possibleduplicate',
             name='existing',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='possible_duplicates_as_existing', to='referrals.person', verbose_name='existing record'),
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='possible_duplicates_as_existing', to='referrals.person', verbose_name='existing record'),
         ),
         migrations.AddField(
             model_name='possibleduplicate',
             name='person',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='possible_duplicates_as_new', to='referrals.person', verbose_name='new record'),
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='possible_duplicates_as_new', to='referrals.person', verbose_name='new record'),
         ),
         migrations.AddField(
             model_name='possibleduplicate',
             name='referral',
-            field=models.ForeignKey(help_text='The referral that made the new record.', on_delete=django.db.models.deletion.PROTECT, related_name='possible_duplicates', to='referrals.referral', verbose_name='referral'),
+            field=models.ForeignKey(help_text='The referral that made the new record.', on_delete=django.db.models.deletion.CASCADE, related_name='possible_duplicates', to='referrals.referral', verbose_name='referral'),
         ),
         migrations.AddField(
             model_name='possibleduplicate',

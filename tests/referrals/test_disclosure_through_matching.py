@@ -226,3 +226,18 @@ def test_the_scheme_still_sees_its_record_of_megan(client, gp_receptionist, mega
     client.force_login(coordinator)
     page = client.get(reverse("referrals:detail", args=[referral.uuid])).content.decode()
     assert "Megan Howells" in page and "07700 900999" in page
+
+
+def test_the_scheme_sees_how_the_referrer_gave_a_linked_person(
+    client, gp_receptionist, megan, coordinator
+):
+    """A linked referral whose name and postcode disagree with the record is worth a look."""
+    referral, _response = _refer_by_web(
+        client, gp_receptionist, _invented(born=MEGAN["born"].isoformat())
+    )
+    client.force_login(coordinator)
+    response = client.get(reverse("referrals:detail", args=[referral.uuid]))
+    assert "As the referrer gave them: Siân Morgan" in response.content.decode()
+    first = Referral.objects.earliest("pk")
+    page = client.get(reverse("referrals:detail", args=[first.uuid])).content.decode()
+    assert 'data-testid="as-referred"' not in page
