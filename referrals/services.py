@@ -354,7 +354,7 @@ def referral_create(
             referral=referral, kind=ReferralEvent.Kind.NOTE, visible_to_referrer=False,
             note=_("This may be someone the scheme already knows (%(why)s): a coordinator "
                    "will decide in the possible duplicates.")
-            % {"why": PossibleDuplicate.Reason(reason).label.lower()},
+            % {"why": PossibleDuplicate.Reason(reason).label},
             created_at=now,
         )  # fmt: skip
     audit_record(

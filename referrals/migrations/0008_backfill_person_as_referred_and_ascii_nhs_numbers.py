@@ -5,6 +5,11 @@ their current person is the best record there is, so it becomes the copy.
 NHS numbers stored with other scripts' digits (the old validator let them
 through) become ASCII digits; one that is still not ten digits is cleared,
 since it could never have matched or been exported correctly.
+
+The "Linked to a person already known to the scheme" note used to sit on the
+referral's first timeline event, which referrers see: it moves to a note of
+its own that only the scheme sees (the one change ever made to a timeline
+row, to stop it telling referrers who the scheme knows).
 """
 
 import unicodedata
@@ -45,6 +50,21 @@ def forwards(apps, schema_editor):
             Referral.objects.bulk_update(batch, ["person_details_as_referred"])
             batch = []
     Referral.objects.bulk_update(batch, ["person_details_as_referred"])
+    _hide_known_person_notes(apps)
+
+
+def _hide_known_person_notes(apps):
+    ReferralEvent = apps.get_model("referrals", "ReferralEvent")
+    # Only referral_create ever wrote a note on the "created" event, and only that one.
+    told = ReferralEvent.objects.filter(kind="created").exclude(note="")
+    ReferralEvent.objects.bulk_create(
+        ReferralEvent(
+            referral_id=event.referral_id, kind="note", actor_id=event.actor_id,
+            note=event.note, visible_to_referrer=False, created_at=event.created_at,
+        )  # fmt: skip
+        for event in told
+    )
+    told.update(note="")
 
 
 class Migration(migrations.Migration):

@@ -1,5 +1,7 @@
 """The referrals made before issue 11: what their referrers see, and their NHS numbers.
 
+The old "linked to a person already known" note leaves the referrer's timeline.
+
 They kept no copy of what the referrer typed, so the migration copies each
 referral's current person (the best record there is); an NHS number stored
 with full-width digits (the old validator let them in) becomes ASCII digits.
@@ -45,6 +47,11 @@ def test_old_referrals_get_the_person_as_referred_and_ascii_numbers():
             what_matters="Singing.", consent_to_referral=True, consent_to_share=True,
             received_at=timezone.now(),
         )  # fmt: skip
+        ReferralEvent = apps.get_model("referrals", "ReferralEvent")
+        ReferralEvent.objects.create(
+            referral=referral, kind="created", to_status="received",
+            note="Linked to a person already known to the scheme.", created_at=timezone.now(),
+        )  # fmt: skip
 
         apps = _migrate(AFTER)
         Person = apps.get_model("referrals", "Person")
@@ -55,5 +62,10 @@ def test_old_referrals_get_the_person_as_referred_and_ascii_numbers():
         assert as_referred["date_of_birth"] == "1948-03-02"
         assert as_referred["nhs_number"] == "9434765919"
         assert as_referred["postcode"] == "CF10 1AA"
+        ReferralEvent = apps.get_model("referrals", "ReferralEvent")
+        created = ReferralEvent.objects.get(referral_id=referral.pk, kind="created")
+        assert created.note == "" and created.visible_to_referrer
+        hidden = ReferralEvent.objects.get(referral_id=referral.pk, kind="note")
+        assert "already known" in hidden.note and not hidden.visible_to_referrer
     finally:
         _migrate(AFTER)
