@@ -163,7 +163,7 @@ def possible_duplicates_for(user):
         return PossibleDuplicate.objects.none()
     return (
         PossibleDuplicate.objects.filter(scheme_id=user.organisation_id)
-        .select_related("person", "existing", "referral")
+        .select_related("person", "existing", "referral", "decided_by")
         .order_by("created_at", "pk")
     )
 
@@ -171,7 +171,7 @@ def possible_duplicates_for(user):
 def get_possible_duplicate_for(user, duplicate_uuid):
     """The pair, or 404 alike for "not there" and "another scheme's" (or not a coordinator)."""
     try:
-        return possible_duplicates_for(user).select_related("decided_by").get(uuid=duplicate_uuid)
+        return possible_duplicates_for(user).get(uuid=duplicate_uuid)
     except (PossibleDuplicate.DoesNotExist, ValueError, TypeError, DjangoValidationError):
         raise Http404 from None
 
