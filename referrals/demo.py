@@ -30,7 +30,7 @@ from .models import (
     Status,
     Urgency,
 )
-from .services import REFERENCE_ALPHABET, REFERENCE_LENGTH, referral_create
+from .services import REFERENCE_ALPHABET, REFERENCE_LENGTH
 
 SCHEME_NAME = "Teg Valley Community Connectors"
 EXTRA_ORGANISATIONS = [
@@ -353,35 +353,7 @@ def seed(stdout):
                 )
             )
     ReferralEvent.objects.bulk_create(events)
-    _possible_duplicates(people, gp, now)
     stdout.write(
         f"referrals: {len(referrals)} referrals, {Person.objects.count()} people, "
         f"{len(events)} timeline events, {LinkWorker.objects.count()} link workers"
     )
-
-
-def _possible_duplicates(people, gp, now):
-    """Two fresh referrals from the demo GP that wait in the coordinator's possible duplicates.
-
-    Made through the service, as a real referral would be: one with a known
-    NHS number but a date of birth three days out, one with a known name,
-    date of birth and postcode and no NHS number on either side.
-    """
-    numbered = next(p for p in people if p.nhs_number)
-    unnumbered = next(p for p in people if not p.nhs_number)
-    for person, changes in (
-        (numbered, {"date_of_birth": numbered.date_of_birth + timedelta(days=3)}),
-        (unnumbered, {}),
-    ):
-        details = {key: getattr(person, key) for key in PersonAsReferred.FIELDS}
-        details.update(changes)
-        referral_create(
-            actor=gp,
-            person_details=details,
-            referral_details={
-                "reasons": ["loneliness"],
-                "what_matters": "Would like to meet people nearby.",
-                "consent_to_referral": True,
-                "consent_to_share": True,
-            },
-        )

@@ -43,11 +43,3 @@ def test_running_it_twice_adds_nothing(seeded):
         Person.objects.count(),
         ReferralEvent.objects.count(),
     ) == counts
-
-
-def test_the_coordinator_has_possible_duplicates_to_try(seeded):
-    from referrals.models import PossibleDuplicate
-
-    pairs = PossibleDuplicate.objects.filter(state="open")
-    assert sorted(pairs.values_list("reason", flat=True)) == ["demographics", "nhs_number"]
-    assert all(pair.scheme == pair.referral.scheme for pair in pairs)
