@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from .models import ApiIdempotencyKey, Notification, OutboxEmail, Person, Referral, ReferralEvent
+from .models import (
+    ApiIdempotencyKey,
+    Notification,
+    OutboxEmail,
+    Person,
+    PossibleDuplicate,
+    Referral,
+    ReferralEvent,
+)
 
 
 @admin.register(Person)
@@ -80,4 +88,22 @@ class ApiIdempotencyKeyAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PossibleDuplicate)
+class PossibleDuplicateAdmin(admin.ModelAdmin):
+    """Read-only: the scheme's coordinators decide on the possible duplicates page."""
+
+    list_display = ["referral", "scheme", "reason", "state", "created_at", "decided_at"]
+    list_filter = ["state", "reason", "scheme"]
+    list_select_related = ["referral", "scheme"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
