@@ -314,6 +314,10 @@ UNABLE_TO_CONTACT_ATTEMPTS = env.int("UNABLE_TO_CONTACT_ATTEMPTS", default=3)
 UNABLE_TO_CONTACT_MIN_DAYS = env.int("UNABLE_TO_CONTACT_MIN_DAYS", default=7)
 # An outcome measure falls due this many weeks after the baseline (linkworkers).
 OUTCOME_REVIEW_WEEKS = env.int("OUTCOME_REVIEW_WEEKS", default=12)
+# NHS numbers from the synthetic 9xx range (never issued to anyone: test patients,
+# the demo, training systems) are accepted only when this is on; by default with
+# DEBUG. A live service refuses them, with the other ranges that cannot be real.
+NHS_NUMBER_ACCEPT_TEST_RANGE = env.bool("NHS_NUMBER_ACCEPT_TEST_RANGE", default=DEBUG)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from .models import ApiIdempotencyKey, Notification, OutboxEmail, Person, Referral, ReferralEvent
+from .models import (
+    ApiIdempotencyKey,
+    Notification,
+    OutboxEmail,
+    Person,
+    PossibleDuplicate,
+    Referral,
+    ReferralEvent,
+)
 
 
 @admin.register(Person)
@@ -9,6 +17,12 @@ class PersonAdmin(admin.ModelAdmin):
 
     list_display = ["family_name", "given_name", "date_of_birth", "postcode"]
     search_fields = ["family_name", "given_name", "nhs_number", "postcode"]
+
+    def get_queryset(self, request):
+        # A merged record is the same person as the one it was merged into: it
+        # is not listed or found as someone else (the coordinator's
+        # possible-duplicates page still shows it, to undo the merge).
+        return super().get_queryset(request).active()
 
     def has_add_permission(self, request):
         return False
@@ -74,4 +88,22 @@ class ApiIdempotencyKeyAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PossibleDuplicate)
+class PossibleDuplicateAdmin(admin.ModelAdmin):
+    """Read-only: the scheme's coordinators decide on the possible duplicates page."""
+
+    list_display = ["referral", "scheme", "reason", "state", "created_at", "decided_at"]
+    list_filter = ["state", "reason", "scheme"]
+    list_select_related = ["referral", "scheme"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

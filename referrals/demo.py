@@ -21,6 +21,7 @@ from .models import (
     EthnicGroup,
     Gender,
     Person,
+    PersonAsReferred,
     Reason,
     Referral,
     ReferralEvent,
@@ -252,6 +253,9 @@ def seed(stdout):
             referral = Referral(
                 reference=references[index],
                 person=people[index % len(people)],
+                person_details_as_referred=PersonAsReferred.snapshot_of(
+                    people[index % len(people)]
+                ),
                 source_kind=source_kind,
                 referring_organisation=organisation,
                 referring_user=gp if organisation and organisation.ods_code == "W99001" else None,

@@ -271,6 +271,10 @@ class AllocateForm(ActionForm):
         ).order_by("last_name", "first_name")
 
 
+class DuplicateDecisionForm(ActionForm):
+    """Merge, not the same person, or undo: each carries the pair's version as it was seen."""
+
+
 class CancelForm(ActionForm):
     reason = _text(_("Why are you cancelling it?"), required=False, rows=2)
 

@@ -6,10 +6,12 @@ matters, urgency, consent, information back to the GP, risk, referrer).
 """
 
 import uuid
+from dataclasses import dataclass
+from datetime import date
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
@@ -61,7 +63,38 @@ class Language(models.TextChoices):
     WELSH = "cy", _("Welsh")
 
 
+class PersonQuerySet(models.QuerySet):
+    def active(self):
+        """People not merged into another record: the ones lists and searches show."""
+        return self.filter(merged_into__isnull=True)
+
+    def known_to_scheme(self, scheme):
+        """People with a referral in `scheme`: the only ones its referrals are matched against."""
+        return self.active().filter(
+            pk__in=Referral.objects.filter(scheme=scheme).values("person_id")
+        )
+
+
 class Person(models.Model):
+    """Someone referred: the scheme's record of them, which its staff keep.
+
+    Why there is no unique constraint on the NHS number. Matching a referral
+    to a person already known is the scheme's decision and happens within one
+    scheme (DESIGN.md, Who may see what): a referral is linked automatically
+    only when the NHS number and the date of birth agree with someone known
+    to that scheme. So the same NHS number may sit on two rows: once per
+    scheme that has met the person, and twice within a scheme while a
+    coordinator decides whether a record whose date of birth disagrees is the
+    same person (a PossibleDuplicate). A global unique NHS number would force
+    either a cross-scheme link or a silent automatic one, the disclosure this
+    rule exists to stop. What the database does enforce: an NHS number is ten
+    ASCII digits (the normaliser in validators.py turns every other script's
+    digits into those), and a merged record points at another, never itself.
+    The exact match is made race-safe by a lock on the match key
+    (services._lock_match_keys), not by a constraint, because a person's
+    scheme lives on their referrals.
+    """
+
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     given_name = models.CharField(_("first name"), max_length=100)
     family_name = models.CharField(_("last name"), max_length=100)
@@ -105,18 +138,41 @@ class Person(models.Model):
     )
     consent_method = models.CharField(_("how consent was given"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # A coordinator found this record to be the same person as another one: its
+    # referrals moved there. Kept (not deleted) so the merge can be undone.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_records",
+    )
+    merged_at = models.DateTimeField(_("merged"), null=True, blank=True)
+
+    objects = PersonQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("people")
         constraints = [
-            models.UniqueConstraint(
-                fields=["nhs_number"],
-                condition=Q(nhs_number__isnull=False),
-                name="person_nhs_number_unique",
+            models.CheckConstraint(
+                condition=Q(nhs_number__isnull=True) | Q(nhs_number__regex=r"^[0-9]{10}$"),
+                name="person_nhs_number_ascii_digits",
+            ),
+            models.CheckConstraint(
+                condition=~Q(merged_into=F("pk")), name="person_not_merged_into_itself"
+            ),
+            models.CheckConstraint(
+                condition=Q(merged_into__isnull=True, merged_at__isnull=True)
+                | Q(merged_into__isnull=False, merged_at__isnull=False),
+                name="person_merged_has_date",
             ),
         ]
-        indexes = [models.Index(fields=["family_name", "date_of_birth", "postcode"])]
+        indexes = [
+            models.Index(fields=["family_name", "date_of_birth", "postcode"]),
+            models.Index(fields=["nhs_number", "date_of_birth"]),
+        ]
 
     def __str__(self):
         return f"{self.given_name} {self.family_name}"
@@ -205,6 +261,63 @@ REOPEN_DAYS = 90
 OPEN_STATUSES = (Status.ALLOCATED, Status.IN_PROGRESS, Status.ON_HOLD)
 
 
+@dataclass(frozen=True)
+class PersonAsReferred:
+    """The person as the referring organisation supplied them, kept on the referral.
+
+    Everything a referrer reads about the person (the referral page, the API,
+    the GP extract, feedback) comes from this, never from the Person row: the
+    scheme may have linked the referral to a record holding details the
+    referrer never gave (DESIGN.md: a referrer never sees details their
+    organisation did not supply).
+    """
+
+    given_name: str = ""
+    family_name: str = ""
+    preferred_name: str = ""
+    date_of_birth: date | None = None
+    nhs_number: str | None = None
+    gender: str = ""
+    ethnic_group: str = ""
+    address: str = ""
+    postcode: str = ""
+    phone: str = ""
+    email: str = ""
+    contact_method: str = ""
+    may_leave_message: bool = False
+    preferred_language: str = ""
+    communication_needs: str = ""
+
+    FIELDS = (
+        "given_name", "family_name", "preferred_name", "date_of_birth", "nhs_number", "gender",
+        "ethnic_group", "address", "postcode", "phone", "email", "contact_method",
+        "may_leave_message", "preferred_language", "communication_needs",
+    )  # fmt: skip
+
+    @classmethod
+    def from_snapshot(cls, snapshot: dict | None) -> "PersonAsReferred":
+        values = {key: (snapshot or {}).get(key) for key in cls.FIELDS}
+        born = values["date_of_birth"]
+        values["date_of_birth"] = date.fromisoformat(born) if born else None
+        return cls(**{key: value for key, value in values.items() if value is not None})
+
+    @staticmethod
+    def snapshot(details: dict) -> dict:
+        """The JSON kept on the referral, from cleaned person details (or a Person's fields)."""
+        snapshot = {key: details.get(key) for key in PersonAsReferred.FIELDS if key in details}
+        born = snapshot.get("date_of_birth")
+        if born is not None:
+            snapshot["date_of_birth"] = born.isoformat()
+        return snapshot
+
+    @classmethod
+    def snapshot_of(cls, person: "Person") -> dict:
+        return cls.snapshot({key: getattr(person, key) for key in cls.FIELDS})
+
+    def __str__(self):
+        return f"{self.given_name} {self.family_name}"
+
+
 class ReferralQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
@@ -218,6 +331,11 @@ class Referral(models.Model):
     reference = models.CharField(_("reference"), max_length=12, unique=True, editable=False)
     person = models.ForeignKey(
         Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="referrals"
+    )
+    # The person as the referrer supplied them (PersonAsReferred.snapshot): what
+    # every referrer-facing reader shows. The scheme side reads `person`.
+    person_details_as_referred = models.JSONField(
+        _("the person as referred"), default=dict, blank=True
     )
     source_kind = models.CharField(_("source"), max_length=20, choices=SourceKind.choices)
     referring_user = models.ForeignKey(
@@ -360,6 +478,26 @@ class Referral(models.Model):
         return self.status in OPEN_STATUSES
 
     @property
+    def person_as_referred(self) -> PersonAsReferred:
+        return PersonAsReferred.from_snapshot(self.person_details_as_referred)
+
+    @property
+    def referred_details_differ(self) -> bool:
+        """Whether the referrer gave the person otherwise than the scheme's record has them.
+
+        Shown to the scheme on the referral page: a linked referral whose name or
+        postcode disagrees with the record is worth a second look.
+        """
+        given, person = self.person_as_referred, self.person
+        return (
+            given.given_name.casefold(), given.family_name.casefold(), given.date_of_birth,
+            given.postcode, given.nhs_number,
+        ) != (
+            person.given_name.casefold(), person.family_name.casefold(), person.date_of_birth,
+            person.postcode, person.nhs_number,
+        )  # fmt: skip
+
+    @property
     def reason_labels(self):
         return [Reason(code).label for code in self.reasons if code in Reason.values]
 
@@ -494,7 +632,6 @@ class ApiIdempotencyKey(models.Model):
     referral = models.ForeignKey(
         Referral, verbose_name=_("referral"), on_delete=models.CASCADE, related_name="+"
     )
-    person_already_known = models.BooleanField(_("linked to a known person"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -508,3 +645,91 @@ class ApiIdempotencyKey(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class PossibleDuplicate(models.Model):
+    """A new person record that may be someone the scheme already knows.
+
+    Written when a referral's person matches a record known to the scheme on
+    less than the NHS number and the date of birth together; never an
+    automatic link. A coordinator of the scheme decides: merge (the newer
+    record's referrals move to the existing one; the newer record is kept,
+    marked merged, so the merge can be undone), or not the same person.
+    """
+
+    class Reason(models.TextChoices):
+        NHS_NUMBER = "nhs_number", _("Same NHS number, different date of birth")
+        DEMOGRAPHICS = "demographics", _("Same name, date of birth and postcode")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Waiting for a decision")
+        MERGED = "merged", _("Merged")
+        DISMISSED = "dismissed", _("Not the same person")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    scheme = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("scheme"),
+        on_delete=models.PROTECT,
+        related_name="possible_duplicates",
+        limit_choices_to={"kind": "scheme"},
+    )
+    # A pair means nothing without both records and the referral: it goes with them.
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("new record"),
+        on_delete=models.CASCADE,
+        related_name="possible_duplicates_as_new",
+    )
+    existing = models.ForeignKey(
+        Person,
+        verbose_name=_("existing record"),
+        on_delete=models.CASCADE,
+        related_name="possible_duplicates_as_existing",
+    )
+    referral = models.ForeignKey(
+        Referral,
+        verbose_name=_("referral"),
+        on_delete=models.CASCADE,
+        related_name="possible_duplicates",
+        help_text=_("The referral that made the new record."),
+    )
+    reason = models.CharField(_("why"), max_length=20, choices=Reason.choices)
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.OPEN)
+    # The referrals a merge moved, so an undo moves back exactly those.
+    moved_referrals = models.JSONField(_("referrals moved"), default=list, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(_("found"))
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("possible duplicate")
+        verbose_name_plural = _("possible duplicates")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(person=F("existing")), name="possible_duplicate_two_records"
+            ),
+            models.UniqueConstraint(
+                fields=["person", "existing"], name="possible_duplicate_pair_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["open", "merged", "dismissed"]),
+                name="possible_duplicate_state_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(version__gte=1), name="possible_duplicate_version_positive"
+            ),
+        ]
+        indexes = [models.Index(fields=["scheme", "state", "created_at"])]
+
+    def __str__(self):
+        return f"{self.person_id} ~ {self.existing_id} ({self.state})"

@@ -17,6 +17,7 @@ from .models import (
     SYSTEM_TRANSITIONS,
     TRANSITIONS,
     Notification,
+    PossibleDuplicate,
     Referral,
     ReferralEvent,
     Status,
@@ -146,6 +147,38 @@ def get_referral_for_api_client(client, referral_uuid):
         )
     except (Referral.DoesNotExist, ValueError, TypeError, DjangoValidationError):
         raise Http404 from None
+
+
+# Possible duplicates: a coordinator's queue, within their scheme.
+
+
+def possible_duplicates_for(user):
+    """The scheme's possible duplicates; none for anyone but a coordinator of a scheme."""
+    if not (
+        user.is_authenticated
+        and user.is_active
+        and user.role == Role.COORDINATOR
+        and user.organisation_id
+    ):
+        return PossibleDuplicate.objects.none()
+    return (
+        PossibleDuplicate.objects.filter(scheme_id=user.organisation_id)
+        .select_related("person", "existing", "referral", "decided_by")
+        .order_by("created_at", "pk")
+    )
+
+
+def get_possible_duplicate_for(user, duplicate_uuid):
+    """The pair, or 404 alike for "not there" and "another scheme's" (or not a coordinator)."""
+    try:
+        return possible_duplicates_for(user).get(uuid=duplicate_uuid)
+    except (PossibleDuplicate.DoesNotExist, ValueError, TypeError, DjangoValidationError):
+        raise Http404 from None
+
+
+def scheme_referrals_of(person, scheme_id):
+    """A person's referrals in one scheme: what a coordinator may compare them by."""
+    return person.referrals.filter(scheme_id=scheme_id).order_by("received_at", "pk")
 
 
 def notifications_for(user):

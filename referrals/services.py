@@ -4,6 +4,7 @@ Pages (and later the partner API) call these with keyword arguments; they
 raise only `referrals.exceptions` errors for things a person can put right.
 """
 
+import hashlib
 import logging
 import secrets
 import smtplib
@@ -13,8 +14,8 @@ from functools import partial
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -32,6 +33,8 @@ from .models import (
     Notification,
     OutboxEmail,
     Person,
+    PersonAsReferred,
+    PossibleDuplicate,
     Reason,
     Referral,
     ReferralEvent,
@@ -148,44 +151,110 @@ def _clean_referral(details: dict) -> dict:
     return data
 
 
-def _existing_person(data: dict) -> Person | None:
-    """The same person already known: same NHS number, or same name, date of birth and postcode."""
-    match = Q(
-        given_name__iexact=data["given_name"],
-        family_name__iexact=data["family_name"],
+# Matching a referral to a person the scheme already knows -------------------
+
+
+def _lock_id(key: str) -> int:
+    """A signed 64-bit number for a match key, as pg_advisory_xact_lock takes."""
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+
+
+def _lock_match_keys(keys: list[str]) -> None:
+    """Hold each match key until the transaction ends, so people sharing a key are made in turn.
+
+    Without it ten referrals for the same person arriving together all look,
+    all find no one, and all create a record (finding 7 of issue 11). On
+    PostgreSQL a transaction-scoped advisory lock per key makes the second
+    wait for the first to commit, then see its person. Keys are taken in a
+    fixed order so two referrals needing the same two keys cannot deadlock.
+    SQLite has no such lock and needs none: it lets one writer in at a time.
+    """
+    if connection.vendor != "postgresql":
+        return
+    assert connection.in_atomic_block, "a match-key lock lasts until the transaction ends"
+    with connection.cursor() as cursor:
+        for key in sorted(set(keys)):
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_id(key)])
+
+
+def _match_keys(data: dict, scheme) -> list[str]:
+    keys = [
+        "person-who:"
+        + ":".join(
+            [
+                str(scheme.pk),
+                data["given_name"].strip().upper(),
+                data["family_name"].strip().upper(),
+                data["date_of_birth"].isoformat(),
+                data["postcode"],
+            ]
+        )
+    ]
+    if data.get("nhs_number"):
+        keys.append(f"person-nhs:{scheme.pk}:{data['nhs_number']}")
+    return keys
+
+
+def _match_person(data: dict, scheme) -> tuple[Person | None, Person | None, str]:
+    """(exact match, possible match, why it is possible) among people known to `scheme`.
+
+    Exact: the NHS number and the date of birth agree; the referral is linked.
+    Possible: the NHS number agrees but not the date of birth, or the name,
+    date of birth and postcode agree where one side has no NHS number; the
+    referral gets a new person and a coordinator decides. Two different NHS
+    numbers are two people. Only people with a referral in this scheme count:
+    another scheme's records are its own, and matching there would show this
+    scheme (and any coordinator reviewing the pair) someone it never met.
+    """
+    known = Person.objects.known_to_scheme(scheme).order_by("pk")
+    number = data.get("nhs_number")
+    if number:
+        same_number = known.filter(nhs_number=number)
+        # Locked, and checked again once locked, so a merge that commits
+        # meanwhile cannot leave this referral on a merged record.
+        exact = (
+            same_number.select_for_update()
+            .filter(date_of_birth=data["date_of_birth"], merged_into__isnull=True)
+            .first()
+        )
+        if exact is not None:
+            return exact, None, ""
+        possible = same_number.first()
+        if possible is not None:
+            return None, possible, PossibleDuplicate.Reason.NHS_NUMBER
+    same_details = known.filter(
+        given_name__iexact=data["given_name"].strip(),
+        family_name__iexact=data["family_name"].strip(),
         date_of_birth=data["date_of_birth"],
         postcode=data["postcode"],
     )
-    if data.get("nhs_number"):
-        match |= Q(nhs_number=data["nhs_number"])
-    return Person.objects.filter(match).order_by("pk").first()
+    if number:
+        same_details = same_details.filter(nhs_number__isnull=True)
+    possible = same_details.first()
+    return None, possible, PossibleDuplicate.Reason.DEMOGRAPHICS if possible else ""
 
 
-def person_find_or_create(
-    *, details: dict, actor=None, consent_method: str = ""
-) -> tuple[Person, bool]:
-    """Return (person, already_known). Never creates a duplicate of a known person."""
-    data = _clean_person(details)
-    existing = _existing_person(data)
-    if existing:
-        return existing, True
-    now = timezone.now()
-    try:
-        with transaction.atomic():
-            person = Person.objects.create(
-                **data,
-                consent_to_share=True,
-                consent_recorded_at=now,
-                consent_recorded_by=actor if actor and actor.is_authenticated else None,
-                consent_method=consent_method,
-            )
-    except IntegrityError:
-        # Someone recorded the same NHS number a moment ago: link to theirs.
-        existing = _existing_person(data)
-        if existing is None:
-            raise
-        return existing, True
-    return person, False
+def _person_for_referral(*, data: dict, scheme, actor, consent_method: str):
+    """(person, linked, possible match, reason): the known person to link the referral to
+    (linked True), or a new one, with the record it may duplicate.
+
+    Call inside the transaction that creates the referral: the match-key lock
+    is held until it commits, so the referral (which makes the person known
+    to the scheme) and any possible-duplicate entry are visible to the next
+    referral for the same key before it looks.
+    """
+    _lock_match_keys(_match_keys(data, scheme))
+    exact, possible, reason = _match_person(data, scheme)
+    if exact is not None:
+        return exact, True, None, ""
+    person = Person.objects.create(
+        **data,
+        consent_to_share=True,
+        consent_recorded_at=timezone.now(),
+        consent_recorded_by=actor if actor and actor.is_authenticated else None,
+        consent_method=consent_method,
+    )
+    return person, False, possible, reason
 
 
 @transaction.atomic
@@ -197,12 +266,13 @@ def referral_create(
     api_client=None,
     scheme=None,
     request=None,
-) -> tuple[Referral, bool]:
+) -> Referral:
     """Record a referral: professional when `actor` is a referrer or `api_client` a partner
     system acting for its organisation, self-referral when neither is given.
 
-    Returns (referral, person_already_known) so the page can tell the
-    referrer the referral was linked to a person the scheme already knows.
+    The referral keeps the person as the referrer supplied them; whether they
+    are someone the scheme already knows is the scheme's business and is never
+    told to the referrer (DESIGN.md, Who may see what).
     """
     if actor is not None and actor.role != Role.REFERRER:
         raise InvalidTransition(_("Only referrers can make a referral."))
@@ -217,7 +287,7 @@ def referral_create(
         # No signed-in person to name: the partner system must say who referred.
         errors["referrer_name"] = [_("Give the name of the person making the referral.")]
     try:
-        _clean_person(person_details)
+        person_data = _clean_person(person_details)
     except ValidationError as error:
         errors.update(error.field_errors)
     if errors:
@@ -242,8 +312,9 @@ def referral_create(
         # The person is the referrer: no GP involvement to choose here.
         referral_data.pop("referrer_name", None)
 
-    person, already_known = person_find_or_create(
-        details=person_details,
+    person, linked, possible, reason = _person_for_referral(
+        data=person_data,
+        scheme=scheme,
         actor=actor,
         consent_method=_("Recorded by the referrer")
         if actor or api_client
@@ -253,6 +324,7 @@ def referral_create(
     referral = Referral.objects.create(
         reference=_unique_reference(),
         person=person,
+        person_details_as_referred=PersonAsReferred.snapshot(person_data),
         source_kind=source_kind,
         referring_user=actor,
         referring_organisation=organisation,
@@ -262,13 +334,29 @@ def referral_create(
         **referral_data,
     )
     ReferralEvent.objects.create(
-        referral=referral,
-        kind=ReferralEvent.Kind.CREATED,
-        to_status=Status.RECEIVED,
-        actor=actor,
-        note=_("Linked to a person already known to the scheme.") if already_known else "",
-        created_at=now,
-    )
+        referral=referral, kind=ReferralEvent.Kind.CREATED, to_status=Status.RECEIVED,
+        actor=actor, created_at=now,
+    )  # fmt: skip
+    if linked:
+        # Linked on the NHS number and date of birth: the scheme's side only.
+        ReferralEvent.objects.create(
+            referral=referral, kind=ReferralEvent.Kind.NOTE, visible_to_referrer=False,
+            note=_("Linked to the person already known to the scheme with the same NHS number "
+                   "and date of birth."),
+            created_at=now,
+        )  # fmt: skip
+    if possible is not None:
+        PossibleDuplicate.objects.create(
+            scheme=scheme, person=person, existing=possible, referral=referral,
+            reason=reason, created_at=now,
+        )  # fmt: skip
+        ReferralEvent.objects.create(
+            referral=referral, kind=ReferralEvent.Kind.NOTE, visible_to_referrer=False,
+            note=_("This may be someone the scheme already knows (%(why)s): a coordinator "
+                   "will decide in the possible duplicates.")
+            % {"why": PossibleDuplicate.Reason(reason).label},
+            created_at=now,
+        )  # fmt: skip
     audit_record(
         actor=actor,
         api_client=api_client,
@@ -277,7 +365,7 @@ def referral_create(
         request=request,
         detail=f"person {person.uuid}",
     )
-    return referral, already_known
+    return referral
 
 
 def referral_create_idempotent(
@@ -288,22 +376,22 @@ def referral_create_idempotent(
     person_details: dict,
     referral_details: dict,
     request=None,
-) -> tuple[Referral, bool, bool]:
+) -> tuple[Referral, bool]:
     """`referral_create` for a partner system that may send the same request again.
 
-    Returns (referral, person_already_known, created). The same key with the
-    same body gives back the referral the first request made (created False);
-    the same key with another body raises IdempotencyConflict. Two identical
-    requests racing each other both reach the insert of the key: the unique
-    constraint lets one in, the other's transaction (referral included) is
-    rolled back and it answers with the winner's referral.
+    Returns (referral, created). The same key with the same body gives back
+    the referral the first request made (created False); the same key with
+    another body raises IdempotencyConflict. Two identical requests racing
+    each other both reach the insert of the key: the unique constraint lets
+    one in, the other's transaction (referral included) is rolled back and it
+    answers with the winner's referral.
     """
     stored = _stored_idempotency_key(api_client, idempotency_key, request_hash)
     if stored is not None:
-        return stored.referral, stored.person_already_known, False
+        return stored.referral, False
     try:
         with transaction.atomic():
-            referral, already_known = referral_create(
+            referral = referral_create(
                 person_details=person_details,
                 referral_details=referral_details,
                 api_client=api_client,
@@ -314,14 +402,13 @@ def referral_create_idempotent(
                 key=idempotency_key,
                 request_hash=request_hash,
                 referral=referral,
-                person_already_known=already_known,
             )
     except IntegrityError:
         stored = _stored_idempotency_key(api_client, idempotency_key, request_hash)
         if stored is None:
             raise
-        return stored.referral, stored.person_already_known, False
-    return referral, already_known, True
+        return stored.referral, False
+    return referral, True
 
 
 def _stored_idempotency_key(api_client, key, request_hash):
@@ -522,6 +609,148 @@ def referral_view_record(*, referral, actor, request=None, api_client=None):
     )  # fmt: skip
 
 
+# Possible duplicates: the scheme decides who is the same person -------------
+
+DUPLICATE_MERGE = "merge"
+DUPLICATE_DISMISS = "not-the-same"
+DUPLICATE_UNDO_MERGE = "undo-merge"
+DUPLICATE_DECISIONS = (DUPLICATE_MERGE, DUPLICATE_DISMISS, DUPLICATE_UNDO_MERGE)
+
+
+def possible_duplicate_decide(
+    *, duplicate: PossibleDuplicate, actor, decision: str, expected_version: int, request=None
+) -> PossibleDuplicate:
+    """A coordinator's decision on a possible duplicate; the one door for all three.
+
+    merge: the newer record's referrals move to the existing record, and the
+    newer record is kept, marked merged into it. not-the-same: the pair is
+    dismissed and both records stay. undo-merge: the referrals that merge
+    moved go back, the newer record is unmerged, and the pair waits for a
+    decision again. Only a coordinator of the pair's scheme may decide. The
+    pair is locked, then both people, then the referrals that move; a
+    decision made on an older view of the pair is refused. Each decision
+    writes an audit row and a timeline note (not shown to the referrer) on
+    every referral it concerns.
+    """
+    if decision not in DUPLICATE_DECISIONS:
+        raise InvalidTransition(_("Choose merge, not the same person, or undo the merge."))
+    with transaction.atomic():
+        locked = PossibleDuplicate.objects.select_for_update().get(pk=duplicate.pk)
+        if not (
+            actor is not None
+            and actor.role == Role.COORDINATOR
+            and actor.organisation_id is not None
+            and actor.organisation_id == locked.scheme_id
+        ):
+            raise InvalidTransition(_("Only a coordinator of this scheme can decide this."))
+        if locked.version != expected_version:
+            raise StaleVersion(
+                _(
+                    "Someone decided on these two records while you were looking at them "
+                    "(now: %(state)s). Nothing was changed: look again and decide."
+                )
+                % {"state": locked.get_state_display()}
+            )
+        people = Person.objects.select_for_update().filter(
+            pk__in=[locked.person_id, locked.existing_id]
+        )
+        people = {person.pk: person for person in people.order_by("pk")}
+        newer, existing = people[locked.person_id], people[locked.existing_id]
+        now = timezone.now()
+        if decision == DUPLICATE_MERGE:
+            moved = _duplicate_merge(locked, newer=newer, existing=existing, now=now)
+            note = _("Merged by a coordinator: the person is the same as on the scheme's earlier "
+                     "record, and this referral is now on that record.")  # fmt: skip
+        elif decision == DUPLICATE_DISMISS:
+            if locked.state != PossibleDuplicate.State.OPEN:
+                raise InvalidTransition(_("These two records were already decided on."))
+            moved = list(newer.referrals.filter(scheme_id=locked.scheme_id).order_by("pk"))
+            locked.state = PossibleDuplicate.State.DISMISSED
+            note = _("Checked by a coordinator: not the same person as a record the scheme "
+                     "already had.")  # fmt: skip
+        else:
+            moved = _duplicate_unmerge(locked, newer=newer, existing=existing, now=now)
+            note = _("A coordinator undid a merge: this referral is back on its own record.")
+        locked.version += 1
+        locked.decided_at = now
+        locked.decided_by = actor
+        locked.save()
+        ReferralEvent.objects.bulk_create(
+            ReferralEvent(
+                referral=referral,
+                kind=ReferralEvent.Kind.NOTE,
+                actor=actor,
+                note=note,
+                visible_to_referrer=False,
+                created_at=now,
+            )  # fmt: skip
+            for referral in moved
+        )
+        audit_record(
+            actor=actor, action=AuditEvent.Action.CHANGE, obj=newer, request=request,
+            detail=f"possible duplicate {locked.uuid}: {decision}; person {newer.uuid} and "
+            f"person {existing.uuid}; referrals {', '.join(r.reference for r in moved)}",
+        )  # fmt: skip
+    return locked
+
+
+def _duplicate_merge(locked, *, newer, existing, now) -> list[Referral]:
+    if locked.state != PossibleDuplicate.State.OPEN:
+        raise InvalidTransition(_("These two records were already decided on."))
+    if newer.merged_into_id is not None or existing.merged_into_id is not None:
+        raise InvalidTransition(
+            _("One of these records was merged into another since: decide on that one.")
+        )
+    referrals = list(Referral.objects.select_for_update().filter(person=newer).order_by("pk"))
+    if any(referral.scheme_id != locked.scheme_id for referral in referrals):
+        # Only records made before matching kept within a scheme can be like this.
+        raise InvalidTransition(
+            _("The newer record also has referrals in another scheme, so it cannot be merged here.")
+        )
+    _move_referrals(referrals, to=existing, now=now)
+    newer.merged_into, newer.merged_at = existing, now
+    newer.save(update_fields=["merged_into", "merged_at"])
+    locked.state = PossibleDuplicate.State.MERGED
+    locked.moved_referrals = [referral.pk for referral in referrals]
+    return referrals
+
+
+def _duplicate_unmerge(locked, *, newer, existing, now) -> list[Referral]:
+    if locked.state != PossibleDuplicate.State.MERGED or newer.merged_into_id != existing.pk:
+        raise InvalidTransition(_("These two records are not merged, so there is nothing to undo."))
+    if existing.merged_into_id is not None:
+        raise InvalidTransition(
+            _("The existing record was merged into another since: undo that merge first.")
+        )
+    referrals = list(
+        Referral.objects.select_for_update()
+        .filter(pk__in=locked.moved_referrals, person=existing, scheme_id=locked.scheme_id)
+        .order_by("pk")
+    )
+    _move_referrals(referrals, to=newer, now=now)
+    newer.merged_into, newer.merged_at = None, None
+    newer.save(update_fields=["merged_into", "merged_at"])
+    locked.state = PossibleDuplicate.State.OPEN
+    locked.moved_referrals = []
+    return referrals
+
+
+def _move_referrals(referrals, *, to, now) -> None:
+    # A new version: a page opened before the move must not save over it.
+    Referral.objects.filter(pk__in=[referral.pk for referral in referrals]).update(
+        person=to, version=F("version") + 1, updated_at=now
+    )
+
+
+def possible_duplicate_view_record(*, duplicate, actor, request=None) -> None:
+    """Audit the read of both records a coordinator compares (reads are audited)."""
+    for person in (duplicate.person, duplicate.existing):
+        audit_record(
+            actor=actor, action=AuditEvent.Action.VIEW, obj=person, request=request,
+            detail=f"possible duplicate {duplicate.uuid}",
+        )  # fmt: skip
+
+
 # Feedback to the referrer -------------------------------------------------
 
 
@@ -533,7 +762,8 @@ def _feedback_message(referral) -> str:
         Status.CLOSED: _("Referral %(ref)s for %(name)s has been closed."),
     }[referral.status] % {
         "ref": referral.reference,
-        "name": referral.person,
+        # What the referrer supplied, never the scheme's record of the person.
+        "name": referral.person_as_referred,
         "scheme": referral.scheme.name,
     }
 

@@ -8,6 +8,13 @@ urlpatterns = [
     path("", views.referral_list, name="list"),
     path("new/", views.referral_new, name="new"),
     path("triage/", views.triage, name="triage"),
+    path("duplicates/", views.duplicates, name="duplicates"),
+    path("duplicates/<uuid:duplicate_uuid>/", views.duplicate_detail, name="duplicate"),
+    path(
+        "duplicates/<uuid:duplicate_uuid>/<slug:decision>/",
+        views.duplicate_decide,
+        name="duplicate_decide",
+    ),
     path("notifications/", views.notifications, name="notifications"),
     path(
         "notifications/<uuid:notification_uuid>/open/",

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,6 +21,7 @@ from .forms import (
     AllocateForm,
     CancelForm,
     CloseForm,
+    DuplicateDecisionForm,
     FilterForm,
     HoldForm,
     NoteActionForm,
@@ -27,7 +29,7 @@ from .forms import (
     RejectForm,
     SelfReferralForm,
 )
-from .models import Notification, Status
+from .models import Notification, PossibleDuplicate, Status
 
 PAGE_SIZE = 25
 CASE_ROLES = {Role.REFERRER, Role.COORDINATOR, Role.LINK_WORKER}
@@ -50,7 +52,12 @@ def referral_list(request):
     return render(
         request,
         "referrals/list.html",
-        {"filters": filters, "page": page, "query": query.urlencode()},
+        {
+            "filters": filters,
+            "page": page,
+            "query": query.urlencode(),
+            "scheme_side": request.user.role != Role.REFERRER,
+        },
     )
 
 
@@ -60,7 +67,7 @@ def referral_new(request):
     form = ProfessionalReferralForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            referral, already_known = services.referral_create(
+            referral = services.referral_create(
                 person_details=form.person_details(),
                 referral_details=form.referral_details(),
                 actor=request.user,
@@ -71,14 +78,6 @@ def referral_new(request):
         except ApplicationError as error:
             form.add_error(None, error.message)
         else:
-            if already_known:
-                messages.info(
-                    request,
-                    _(
-                        "This person is already known to the scheme, so the referral was "
-                        "linked to their existing record."
-                    ),
-                )
             return redirect("referrals:submitted", referral_uuid=referral.uuid)
     return render(request, "referrals/new.html", {"form": form})
 
@@ -203,6 +202,83 @@ def triage(request):
     return render(request, "referrals/triage.html", {"page": page})
 
 
+# Possible duplicates: a coordinator decides who is the same person -------
+
+
+def _coordinator_or_404(user):
+    # Another role learns nothing, not even that the queue exists.
+    if user.role != Role.COORDINATOR:
+        raise Http404
+
+
+@login_required
+def duplicates(request: HttpRequest) -> HttpResponse:
+    _coordinator_or_404(request.user)
+    pairs = selectors.possible_duplicates_for(request.user)
+    page = Paginator(pairs.filter(state=PossibleDuplicate.State.OPEN), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    merged = pairs.filter(state=PossibleDuplicate.State.MERGED).order_by("-decided_at", "-pk")
+    return render(request, "referrals/duplicates.html", {"page": page, "merged": merged[:50]})
+
+
+@login_required
+def duplicate_detail(request: HttpRequest, duplicate_uuid) -> HttpResponse:
+    _coordinator_or_404(request.user)
+    pair = selectors.get_possible_duplicate_for(request.user, duplicate_uuid)
+    services.possible_duplicate_view_record(duplicate=pair, actor=request.user, request=request)
+    records = [
+        (_("New record"), pair.person, selectors.scheme_referrals_of(pair.person, pair.scheme_id)),
+        (
+            _("Existing record"),
+            pair.existing,
+            selectors.scheme_referrals_of(pair.existing, pair.scheme_id),
+        ),
+    ]
+    return render(
+        request,
+        "referrals/duplicate.html",
+        {
+            "pair": pair,
+            "records": records,
+            "form": DuplicateDecisionForm(initial={"version": pair.version}),
+        },
+    )
+
+
+@login_required
+@require_POST
+def duplicate_decide(request: HttpRequest, duplicate_uuid, decision: str) -> HttpResponse:
+    _coordinator_or_404(request.user)
+    pair = selectors.get_possible_duplicate_for(request.user, duplicate_uuid)
+    if decision not in services.DUPLICATE_DECISIONS:
+        raise Http404
+    form = DuplicateDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The page was out of date: look again and decide."))
+        return redirect("referrals:duplicate", duplicate_uuid=pair.uuid)
+    try:
+        pair = services.possible_duplicate_decide(
+            duplicate=pair,
+            actor=request.user,
+            decision=decision,
+            expected_version=form.cleaned_data["version"],
+            request=request,
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect("referrals:duplicate", duplicate_uuid=pair.uuid)
+    messages.success(
+        request,
+        {
+            services.DUPLICATE_MERGE: _("Merged: the referrals are now on one record."),
+            services.DUPLICATE_DISMISS: _("Kept apart: not the same person."),
+            services.DUPLICATE_UNDO_MERGE: _("Merge undone: the records are apart again."),
+        }[decision],
+    )
+    return redirect("referrals:duplicates")
+
+
 @login_required
 def notifications(request):
     if request.method == "POST":
@@ -253,7 +329,7 @@ def self_referral(request):
         if form.is_valid():
             scheme = form.cleaned_data.get("scheme") or schemes.first()
             try:
-                referral, _known = services.referral_create(
+                referral = services.referral_create(
                     person_details=form.person_details(),
                     referral_details=form.referral_details(),
                     scheme=scheme,

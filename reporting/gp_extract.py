@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Organisation, Role
 from referrals.exceptions import ValidationError
-from referrals.models import ClosureReason, Referral, ReferralEvent, Status
+from referrals.models import ClosureReason, PersonAsReferred, Referral, ReferralEvent, Status
 from referrals.selectors import referrals_visible_to
 
 
@@ -258,25 +258,26 @@ def _safe(value) -> str:
 
 def extract_rows(*, practice, period: Period, user=None) -> list[list[str]]:
     """The CSV's rows (without the header), in one query whatever their number."""
+    # The person as the practice itself supplied them on each referral, never the
+    # scheme's record: the scheme may have linked the referral to a person whose
+    # details the practice never gave (DESIGN.md, Who may see what).
     events = coded_events(practice=practice, period=period, user=user).values_list(
-        "referral__person__nhs_number",
-        "referral__person__family_name",
-        "referral__person__given_name",
-        "referral__person__date_of_birth",
+        "referral__person_details_as_referred",
         "referral__reference",
         "created_at",
         "event_word",
     )
     rows = []
-    for nhs_number, family, given, born, reference, when, word in events:
+    for as_referred, reference, when, word in events:
         concept = CONCEPTS[word]
+        person = PersonAsReferred.from_snapshot(as_referred)
         rows.append(
             [
                 practice.ods_code,
-                nhs_number or "",
-                _safe(family),
-                _safe(given),
-                born.isoformat(),
+                person.nhs_number or "",
+                _safe(person.family_name),
+                _safe(person.given_name),
+                person.date_of_birth.isoformat() if person.date_of_birth else "",
                 reference,
                 timezone.localdate(when).isoformat(),
                 concept.id,

@@ -3,6 +3,7 @@ import nhs_number
 from django.utils import timezone
 
 from accounts.models import Area, Organisation, Role, User
+from referrals.models import PersonAsReferred
 
 
 class AreaFactory(factory.django.DjangoModelFactory):
@@ -145,6 +146,10 @@ class ReferralFactory(factory.django.DjangoModelFactory):
 
     reference = factory.Sequence(lambda n: f"SP-T{n:06d}")
     person = factory.SubFactory(PersonFactory)
+    # What the referrer supplied: the person as they were when referred.
+    person_details_as_referred = factory.LazyAttribute(
+        lambda referral: PersonAsReferred.snapshot_of(referral.person)
+    )
     source_kind = "gp"
     referring_organisation = factory.SubFactory(OrganisationFactory)
     referring_user = factory.SubFactory(

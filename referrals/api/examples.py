@@ -74,7 +74,6 @@ REFERRAL_CREATED_EXAMPLE = OpenApiExample(
         "closed_at": None,
         "cancelled_at": None,
         "updated_at": "2026-11-26T10:15:00Z",
-        "person_already_known": False,
     },
     response_only=True,
     status_codes=["201"],

@@ -154,17 +154,12 @@ class ReferralOutputSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
-class ReferralCreatedOutputSerializer(ReferralOutputSerializer):
-    person_already_known = serializers.BooleanField(
-        help_text=_(
-            "True when the person was already known (same NHS number, or same name, date of "
-            "birth and postcode) and the referral was linked to their record."
-        )
-    )
-
-
 class PersonOutputSerializer(serializers.Serializer):
-    """What a referrer sees of the person: enough to know who, not how to reach them."""
+    """What a referrer sees of the person: enough to know who, not how to reach them.
+
+    Read from what the referrer supplied (Referral.person_as_referred), never the
+    scheme's record of the person.
+    """
 
     given_name = serializers.CharField()
     family_name = serializers.CharField()
@@ -191,7 +186,7 @@ class ReferrerOutputSerializer(serializers.Serializer):
 
 
 class ReferralDetailOutputSerializer(ReferralOutputSerializer):
-    person = PersonOutputSerializer()
+    person = PersonOutputSerializer(source="person_as_referred")
     source_kind = serializers.CharField()
     reason_other = serializers.CharField()
     what_matters = serializers.CharField()

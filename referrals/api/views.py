@@ -35,7 +35,6 @@ from .filters import ReferralFilter
 from .pagination import ReferralPagination
 from .schema import PartnerAutoSchema, problem_responses
 from .serializers import (
-    ReferralCreatedOutputSerializer,
     ReferralCreateInputSerializer,
     ReferralDetailOutputSerializer,
     ReferralOutputSerializer,
@@ -165,9 +164,9 @@ class ReferralListCreateView(PartnerApiView):
         request=ReferralCreateInputSerializer,
         parameters=[IDEMPOTENCY_KEY_PARAMETER, LOCATION_HEADER, *ERROR_HEADERS],
         responses={
-            (201, "application/json"): ReferralCreatedOutputSerializer,
+            (201, "application/json"): ReferralOutputSerializer,
             (200, "application/json"): OpenApiResponse(
-                ReferralCreatedOutputSerializer,
+                ReferralOutputSerializer,
                 description=gettext_lazy(
                     "A repeat of a request already made with this Idempotency-Key."
                 ),
@@ -187,23 +186,20 @@ class ReferralListCreateView(PartnerApiView):
             "request": request,
         }
         if key is None:
-            referral, already_known = services.referral_create(
-                api_client=self.api_client, **details
-            )
+            referral = services.referral_create(api_client=self.api_client, **details)
             created = True
         else:
-            referral, already_known, created = services.referral_create_idempotent(
+            referral, created = services.referral_create_idempotent(
                 api_client=self.api_client,
                 idempotency_key=key,
                 request_hash=_body_hash(request.data),
                 **details,
             )
-        referral.person_already_known = already_known
         location = request.build_absolute_uri(
             reverse("api-v1:referral-detail", kwargs={"id": referral.uuid})
         )
         return Response(
-            ReferralCreatedOutputSerializer(referral).data,
+            ReferralOutputSerializer(referral).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
             headers={"Location": location},
         )

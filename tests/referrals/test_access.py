@@ -96,3 +96,22 @@ def test_actions_reject_get(client, people, referral):
     assert (
         client.get(reverse("referrals:action", args=[referral.uuid, "accept"])).status_code == 405
     )
+
+
+# The possible duplicates queue: a coordinator's, and only within their scheme.
+DUPLICATES = {
+    "referrer": 404,
+    "coordinator": 200,
+    "link_worker": 404,
+    "other_link_worker": 404,
+    "outsider_referrer": 404,
+    "outsider_coordinator": 200,  # their own scheme's queue, without Teg Valley's pairs
+    "provider": 404,
+    "commissioner": 404,
+}
+
+
+@pytest.mark.parametrize(("who", "status"), DUPLICATES.items())
+def test_the_possible_duplicates_queue(client, people, who, status):
+    client.force_login(people[who])
+    assert client.get(reverse("referrals:duplicates")).status_code == status

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AuditEvent
-from referrals.models import Person, Referral, ReferralEvent
+from referrals.models import Person, PossibleDuplicate, Referral, ReferralEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -63,21 +63,27 @@ def test_it_records_the_referral_and_shows_the_reference(
     assert AuditEvent.objects.filter(action="create", object_id=str(referral.uuid)).exists()
 
 
-def test_a_known_person_is_linked_not_duplicated(client, gp_receptionist, scheme, form_data):
+def test_the_same_details_without_the_nhs_number_go_to_the_coordinator_not_linked(
+    client, gp_receptionist, scheme, form_data
+):
     client.force_login(gp_receptionist)
     client.post(URL, form_data)
     again = {**form_data, "nhs_number": ""}
     response = client.post(URL, again, follow=True)
-    assert Person.objects.count() == 1
+    assert Person.objects.count() == 2
     assert Referral.objects.count() == 2
-    assert "already known to the scheme" in response.content.decode()
+    assert PossibleDuplicate.objects.get().existing == Referral.objects.earliest("pk").person
+    assert "already known" not in response.content.decode()
 
 
-def test_the_same_nhs_number_links_to_the_person(client, gp_receptionist, scheme, form_data):
+def test_the_same_nhs_number_and_date_of_birth_link_to_the_person(
+    client, gp_receptionist, scheme, form_data
+):
     client.force_login(gp_receptionist)
     client.post(URL, form_data)
     client.post(URL, {**form_data, "family_name": "Pritchard-Jones", "postcode": "CF11 9AA"})
     assert Person.objects.count() == 1
+    assert not PossibleDuplicate.objects.exists()
 
 
 @pytest.mark.parametrize(
