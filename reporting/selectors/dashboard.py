@@ -12,11 +12,14 @@ from .referrals import (
     referrals_by_week,
     referrals_by_year,
 )
+from ..tables import Table
 from .scope import Filters, Scope
 from .waiting import caseload_table, waiting_tables
 
 
-def dashboard_tables(*, scope: Scope, filters: Filters, suppress: bool | None = None) -> list:
+def dashboard_tables(
+    *, scope: Scope, filters: Filters, suppress: bool | None = None
+) -> list[Table]:
     """Every table on the dashboard, in page order, published for this reader.
 
     Counts are exact for a scheme's managers and suppressed for everyone else;
