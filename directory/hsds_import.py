@@ -18,10 +18,10 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from uuid import UUID
 from dataclasses import dataclass
 from datetime import date, time
 from decimal import Decimal
+from uuid import UUID
 
 from django.conf.locale import LANG_INFO
 from django.core.exceptions import ValidationError

@@ -21,9 +21,9 @@ from django.db import IntegrityError, connections, transaction
 from django.db.models import (
     Aggregate,
     CharField,
-    Field,
     Count,
     F,
+    Field,
     Max,
     Min,
     PositiveIntegerField,
@@ -42,7 +42,6 @@ from referrals.services import outbox_email_queue
 
 from . import facts, selectors
 from .forms import add_months
-from .tables import Column, Table
 from .models import (
     BreakdownCube,
     CellMixin,
@@ -62,6 +61,7 @@ from .models import (
     WaitCube,
     WeeklyCube,
 )
+from .tables import Column, Table
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +71,12 @@ INSERT_BATCH = 5000
 STALE_RUN_AFTER = timedelta(hours=3)
 
 CELL_FIELDS = ("cell", "month", "scheme_id", "area_id", "source_kind")
-FACT_MODELS: tuple[type[CellMixin], ...] = (ReferralFact, ConnectionFact, UnmetNeedFact, OutcomeFact)
+FACT_MODELS: tuple[type[CellMixin], ...] = (
+    ReferralFact,
+    ConnectionFact,
+    UnmetNeedFact,
+    OutcomeFact,
+)
 
 # The fact rows a cube sums (`facts_of(fact model)`); a source of cube rows: a grouped
 # queryset of r_ columns to insert from, or rows to create; each cube with its dimensions.

@@ -13,7 +13,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.functional import Promise
-
 from django.utils.translation import gettext_lazy as _
 
 SUPPRESSION_THRESHOLD = 5  # counts of 1 to 4 are not published

@@ -5,7 +5,6 @@ from collections.abc import Callable
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-
 from referrals.exceptions import InvalidTransition, ValidationError
 from referrals.models import (
     OPEN_STATUSES,

@@ -108,9 +108,7 @@ def _moved(
     return connection
 
 
-def _tell_link_worker(
-    connection: Connection, message: Callable[[], str], now: datetime
-) -> None:
+def _tell_link_worker(connection: Connection, message: Callable[[], str], now: datetime) -> None:
     referral = connection.referral
     user_notify(
         recipient=referral.link_worker,

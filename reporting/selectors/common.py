@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from ..models import CellMixin
 from ..tables import (
     SUPPRESSED,
     Table,
@@ -16,7 +17,6 @@ from ..tables import (
     share,
     suppress_counts,
 )
-from ..models import CellMixin
 from .scope import Filters, Scope
 
 CellModel = TypeVar("CellModel", bound=CellMixin)

@@ -1,5 +1,6 @@
 """Every table on the dashboard, in page order."""
 
+from ..tables import Table
 from .connections import connection_tables, unmet_need_tables
 from .outcomes import outcome_table
 from .referrals import (
@@ -12,7 +13,6 @@ from .referrals import (
     referrals_by_week,
     referrals_by_year,
 )
-from ..tables import Table
 from .scope import Filters, Scope
 from .waiting import caseload_table, waiting_tables
 

@@ -239,9 +239,7 @@ BREAKDOWNS = [
 ]
 
 
-def breakdown_tables(
-    scope: Scope, filters: Filters, suppress: bool, received: int
-) -> list[Table]:
+def breakdown_tables(scope: Scope, filters: Filters, suppress: bool, received: int) -> list[Table]:
     counts: defaultdict[str, Counter[str]] = defaultdict(Counter)
     for dimension, value, n in (
         in_period(BreakdownCube, scope, filters)
@@ -304,7 +302,10 @@ def breakdown_tables(
         )
 
         def sentence(
-            table: Table, top: list[Any] | None = top, dimension: str = dimension, known: int = known
+            table: Table,
+            top: list[Any] | None = top,
+            dimension: str = dimension,
+            known: int = known,
         ) -> str:
             if top is None or not top[1]:
                 return _("No referrals were received in this period.")

@@ -1,8 +1,8 @@
 """Waiting from referral to first contact, and link workers' caseloads."""
 
 import math
-from collections.abc import Sequence
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
