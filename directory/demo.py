@@ -654,7 +654,11 @@ def taxonomy() -> dict[str, TaxonomyTerm]:
         terms[code], _ = TaxonomyTerm.objects.get_or_create(
             taxonomy=vocabulary,
             code=code,
-            defaults={"name": name, "name_cy": name_cy, "parent": terms.get(parent)},
+            defaults={
+                "name": name,
+                "name_cy": name_cy,
+                "parent": terms.get(parent) if parent else None,
+            },
         )
     return terms
 

@@ -4,11 +4,15 @@ Pages turn these into form errors or messages in one place each; services
 never know which front end called them.
 """
 
+from typing import Any
+
+from django.utils.functional import Promise
+
 
 class ApplicationError(Exception):
     """A use case refused: the message is safe to show to the person who asked."""
 
-    def __init__(self, message, *, extra=None):
+    def __init__(self, message: str | Promise, *, extra: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.message = str(message)
         self.extra = extra or {}
@@ -29,6 +33,8 @@ class NothingChanged(ApplicationError):
 class ValidationError(ApplicationError):
     """Bad input. `field_errors` maps each field at fault to its messages."""
 
-    def __init__(self, message, *, field_errors=None):
+    def __init__(
+        self, message: str | Promise, *, field_errors: dict[str, list[str]] | None = None
+    ) -> None:
         super().__init__(message, extra={"field_errors": field_errors or {}})
         self.field_errors = field_errors or {}

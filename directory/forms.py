@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.db import models
 from django.forms.models import fields_for_model
@@ -38,20 +40,22 @@ class DirectorySearchForm(forms.Form):
         "accessible_toilet": "accessible_toilet",
     }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.categories = {str(term.uuid): term for term in selectors.search_categories()}
-        self.fields["category"].choices = [
+        category = self.fields["category"]
+        assert isinstance(category, forms.TypedChoiceField)  # as declared above
+        category.choices = [
             ("", _("All categories")),
             *(
                 (key, "– " * term.depth + term.display_name)
                 for key, term in self.categories.items()
             ),
         ]
-        self.fields["category"].coerce = self.categories.get
+        category.coerce = self.categories.get
         self.place: postcodes.Place | None = None
 
-    def clean_postcode(self):
+    def clean_postcode(self) -> str:
         raw = self.cleaned_data["postcode"].strip()
         if not raw:
             return ""
@@ -61,7 +65,7 @@ class DirectorySearchForm(forms.Form):
             raise forms.ValidationError(str(error), code="postcode") from error
         return self.place.postcode
 
-    def search_arguments(self) -> dict:
+    def search_arguments(self) -> dict[str, Any]:
         """The keyword arguments for selectors.services_search."""
         data = self.cleaned_data
         category: TaxonomyTerm | None = data["category"]
@@ -84,9 +88,11 @@ class DirectorySearchForm(forms.Form):
 class ServiceEditForm(forms.Form):
     """The fields a provider keeps current, labelled and typed as on the model."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["waiting_band"].choices = [
+        waiting_band = self.fields["waiting_band"]
+        assert isinstance(waiting_band, forms.ChoiceField)  # the model field has choices
+        waiting_band.choices = [
             ("", _("No waiting list")),
             *Service.WaitingBand.choices,
         ]
@@ -95,7 +101,7 @@ class ServiceEditForm(forms.Form):
                 field.widget.attrs["rows"] = 3
 
 
-def _formfield(model_field, **kwargs):
+def _formfield(model_field: "models.Field[Any, Any]", **kwargs: Any) -> forms.Field | None:
     if isinstance(model_field, models.URLField):
         kwargs.setdefault("assume_scheme", "https")
     return model_field.formfield(**kwargs)
@@ -116,9 +122,11 @@ class ServiceChangeRejectForm(forms.Form):
 
 
 class ServiceCheckForm(forms.Form):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["dbs"].choices = ServiceCheck.Dbs.choices
+        dbs = self.fields["dbs"]
+        assert isinstance(dbs, forms.ChoiceField)  # the model field has choices
+        dbs.choices = ServiceCheck.Dbs.choices
         self.fields["dbs"].widget = forms.RadioSelect(choices=ServiceCheck.Dbs.choices)
         self.fields["checked_on"].widget = forms.DateInput(attrs={"type": "date"})
         self.fields["checked_on"].show_hidden_initial = False

@@ -36,12 +36,12 @@ PROFILE_URL = "https://raw.githubusercontent.com/openreferral/uk-profile/main"
 ORUK_DIR = Path(__file__).resolve().parent / "oruk"
 OPENAPI_PATH = ORUK_DIR / "schema" / "openapi.json"
 
-STATUS_TO_HSDS = {
+STATUS_TO_HSDS: dict[str, str] = {
     Service.Status.ACTIVE: "active",
     Service.Status.PAUSED: "temporarily closed",
     Service.Status.CLOSED: "defunct",
 }
-BYDAY = {
+BYDAY: dict[int, str] = {
     Schedule.Weekday.MONDAY: "MO",
     Schedule.Weekday.TUESDAY: "TU",
     Schedule.Weekday.WEDNESDAY: "WE",
@@ -134,7 +134,7 @@ def taxonomy_term(term: TaxonomyTerm) -> dict:
             "name": term.name,
             "description": term.description,
             "code": term.code,
-            "parent_id": str(term.parent.uuid) if term.parent_id else None,
+            "parent_id": str(term.parent.uuid) if term.parent is not None else None,
             "taxonomy": term.taxonomy.name,
             "taxonomy_id": str(term.taxonomy.uuid),
             "term": term.name,
@@ -279,7 +279,7 @@ def schedule(session: Schedule) -> dict:
         {
             "id": str(session.uuid),
             "service_at_location_id": str(session.service_at_location.uuid)
-            if session.service_at_location_id
+            if session.service_at_location is not None
             else None,
             "freq": "WEEKLY",
             "interval": 1,

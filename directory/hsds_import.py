@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, time
 from decimal import Decimal
+from uuid import UUID
 
 from django.conf.locale import LANG_INFO
 from django.core.exceptions import ValidationError
@@ -60,47 +61,47 @@ class HsdsRejected(ValueError):
 
 @dataclass
 class OrganizationPlan:
-    uuid: uuid.UUID
+    uuid: UUID
     fields: dict
 
 
 @dataclass
 class LocationPlan:
-    uuid: uuid.UUID
+    uuid: UUID
     fields: dict
 
 
 @dataclass
 class SessionPlan:
-    uuid: uuid.UUID
+    uuid: UUID
     fields: dict
-    at_location: uuid.UUID | None
+    at_location: UUID | None
 
 
 @dataclass
 class TermPlan:
-    uuid: uuid.UUID
-    taxonomy_uuid: uuid.UUID | None
+    uuid: UUID
+    taxonomy_uuid: UUID | None
     taxonomy_name: str
     code: str
     name: str
     description: str
-    parent_uuid: uuid.UUID | None
+    parent_uuid: UUID | None
 
 
 @dataclass
 class ServicePlan:
-    uuid: uuid.UUID
+    uuid: UUID
     fields: dict
     organization: OrganizationPlan
     # None: the record says nothing about them, so leave ours as they are.
-    locations: list[tuple[uuid.UUID, LocationPlan]] | None = None
+    locations: list[tuple[UUID, LocationPlan]] | None = None
     sessions: list[SessionPlan] | None = None
-    contacts: list[tuple[uuid.UUID, dict]] | None = None
+    contacts: list[tuple[UUID, dict]] | None = None
     terms: list[TermPlan] | None = None
 
 
-def record_uuid(value, *, kind: str, namespace: str) -> uuid.UUID:
+def record_uuid(value, *, kind: str, namespace: str) -> UUID:
     """Our uuid for an HSDS id.
 
     HSDS 3 ids are UUIDs and we keep them as they are, so a record matches its
@@ -486,7 +487,7 @@ def _contacts(records: list[dict], *, service_uuid, namespace: str) -> list:
     return contacts
 
 
-def _owned_elsewhere(model, uuids, service_uuid) -> uuid.UUID | None:
+def _owned_elsewhere(model, uuids, service_uuid) -> UUID | None:
     """The first of these ids that already belongs to another service."""
     taken = (
         model.objects.filter(uuid__in=list(uuids))
@@ -651,7 +652,7 @@ def records_from_document(document) -> dict[str, list]:
     )
 
 
-def plan_taxonomy(record, *, namespace: str) -> tuple[uuid.UUID, dict, list[TermPlan]]:
+def plan_taxonomy(record, *, namespace: str) -> tuple[UUID, dict, list[TermPlan]]:
     if not isinstance(record, dict):
         raise HsdsRejected("a taxonomy must be a JSON object")
     tax_uuid = record_uuid(record.get("id"), kind="taxonomy", namespace=namespace)

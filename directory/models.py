@@ -59,6 +59,8 @@ class TaxonomyTerm(models.Model):
         blank=True,
         related_name="children",
     )
+    # Not a column: how far down the tree a term sits, set by selectors.search_categories.
+    depth: int
 
     class Meta:
         verbose_name = _("category")

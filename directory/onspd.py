@@ -17,6 +17,7 @@ and edition of each nation's index, which the file does not state; so a plain
 ONSPD import leaves `imd_decile` as it was.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -44,7 +45,7 @@ class Columns:
     imd_decile: str | None
 
 
-def columns(header: list[str]) -> Columns:
+def columns(header: Sequence[str]) -> Columns:
     """Which columns this file uses; BadRow naming the missing ones when it cannot be read."""
     names = {name.strip().lower(): name for name in header}
 

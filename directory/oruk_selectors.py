@@ -80,7 +80,7 @@ def oruk_services_filtered(filters: ServiceFilters) -> QuerySet[Service]:
     if filters.search:
         services = search.keyword_search(services, filters.search)
         if search.ranks_matches():
-            return services.order_by("-rank", "name", "pk")
+            return services.order_by(F("rank").desc(), "name", "pk")
     return services.order_by("name", "pk")
 
 

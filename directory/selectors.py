@@ -4,7 +4,23 @@ The directory is public: what a reader may see is every active service (and
 the page of a paused one, which says so); closed services are gone.
 """
 
-from django.db.models import Exists, F, Min, OuterRef, Prefetch, QuerySet, Subquery, Value
+from collections.abc import Iterable
+from typing import Any, TypeGuard
+from uuid import UUID
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import (
+    Exists,
+    F,
+    Field,
+    Min,
+    OrderBy,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce, NullIf, Power, Sqrt
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -32,7 +48,7 @@ def taxonomy_term_with_descendants(term: TaxonomyTerm) -> list[int]:
     return ids
 
 
-def _nearest_location_distance(near: Place):
+def _nearest_location_distance(near: Place) -> Subquery:
     """A subquery: the squared distance in m² from `near` to the service's nearest location."""
     squared = Power(F("location__easting") - near.easting, 2) + Power(
         F("location__northing") - near.northing, 2
@@ -49,7 +65,7 @@ def _nearest_location_distance(near: Place):
     )
 
 
-def _display_name_key():
+def _display_name_key() -> Coalesce | F:
     if (get_language() or "").startswith("cy"):
         return Coalesce(NullIf("name_cy", Value("")), "name")
     return F("name")
@@ -64,7 +80,7 @@ def services_search(
     welsh: bool = False,
     accessibility: tuple[str, ...] = (),
     near: Place | None = None,
-) -> QuerySet:
+) -> QuerySet[Service]:
     """Active services matching a reader's search, best first.
 
     Ordered by distance from `near` when given (each service carries
@@ -110,7 +126,7 @@ def services_search(
         )
 
     # Alphabetical in the reader's language (Welsh names fall back to English ones).
-    by_name = [_display_name_key(), "pk"]
+    by_name: list[str | F | Coalesce | OrderBy] = [_display_name_key(), "pk"]
     if near is not None:
         # Nearest first; relevance would only break ties between services in one place.
         services = services.annotate(distance_m=Sqrt(_nearest_location_distance(near)))
@@ -129,7 +145,7 @@ def services_search(
     )
 
 
-def get_service(uuid) -> Service:
+def get_service(uuid: UUID | str) -> Service:
     """One service's page: 404 when there is none or it has closed."""
     return get_object_or_404(
         Service.objects.exclude(status=Service.Status.CLOSED)
@@ -165,7 +181,7 @@ def search_categories() -> list[TaxonomyTerm]:
         children.setdefault(term.parent_id, []).append(term)
     ordered: list[TaxonomyTerm] = []
 
-    def walk(parent_id, depth):
+    def walk(parent_id: int | None, depth: int) -> None:
         for term in sorted(children.get(parent_id, []), key=lambda t: t.display_name.lower()):
             term.depth = depth
             ordered.append(term)
@@ -208,21 +224,21 @@ PROVIDER_EDITABLE_FIELDS = [
 CHECKING_ROLES = {Role.LINK_WORKER, Role.COORDINATOR}
 
 
-def user_is_provider_staff(user) -> bool:
+def user_is_provider_staff(user: User | AnonymousUser) -> TypeGuard[User]:
     return user.is_authenticated and user.role == Role.PROVIDER and user.organisation_id is not None
 
 
-def user_can_review_changes(user) -> bool:
+def user_can_review_changes(user: User | AnonymousUser) -> bool:
     return user.is_authenticated and user.has_perm(REVIEW_PERMISSION)
 
 
-def user_can_check_services(user) -> bool:
+def user_can_check_services(user: User | AnonymousUser) -> bool:
     return user.is_authenticated and (
         user.role in CHECKING_ROLES or user.has_perm(REVIEW_PERMISSION)
     )
 
 
-def user_manages_service(user, service: Service) -> bool:
+def user_manages_service(user: User | AnonymousUser, service: Service) -> bool:
     return (
         user_is_provider_staff(user)
         and service.provider.organisation_id is not None
@@ -230,9 +246,9 @@ def user_manages_service(user, service: Service) -> bool:
     )
 
 
-def services_managed_by(user) -> QuerySet[Service]:
+def services_managed_by(user: User | AnonymousUser) -> QuerySet[Service]:
     """The services a provider's staff keep current, each with its pending change's uuid."""
-    if not user_is_provider_staff(user):
+    if not user_is_provider_staff(user) or user.organisation_id is None:
         return Service.objects.none()
     pending = ServiceChange.objects.filter(
         service=OuterRef("pk"), status=ServiceChange.Status.PENDING
@@ -245,7 +261,7 @@ def services_managed_by(user) -> QuerySet[Service]:
     )
 
 
-def service_managed_by(user, uuid) -> Service:
+def service_managed_by(user: User | AnonymousUser, uuid: UUID | str) -> Service:
     """Access helper: the service if this user keeps it, else 404 (missing and not yours alike)."""
     try:
         return services_managed_by(user).get(uuid=uuid)
@@ -257,7 +273,9 @@ def service_change_pending(service: Service) -> ServiceChange | None:
     return service.changes.filter(status=ServiceChange.Status.PENDING).first()
 
 
-def service_edit_initial(service: Service, pending: ServiceChange | None, fields) -> dict:
+def service_edit_initial(
+    service: Service, pending: ServiceChange | None, fields: Iterable[str]
+) -> dict[str, Any]:
     """What the edit form starts from: the listing, with the provider's pending proposal on top."""
     initial = {name: getattr(service, name) for name in fields}
     if pending is not None:
@@ -265,9 +283,11 @@ def service_edit_initial(service: Service, pending: ServiceChange | None, fields
     return initial
 
 
-def service_changes_for_provider(user, *, limit: int = 20) -> QuerySet[ServiceChange]:
+def service_changes_for_provider(
+    user: User | AnonymousUser, *, limit: int = 20
+) -> QuerySet[ServiceChange]:
     """The latest proposals for this provider's services, pending and decided."""
-    if not user_is_provider_staff(user):
+    if not user_is_provider_staff(user) or user.organisation_id is None:
         return ServiceChange.objects.none()
     return (
         ServiceChange.objects.filter(service__provider__organisation_id=user.organisation_id)
@@ -276,7 +296,7 @@ def service_changes_for_provider(user, *, limit: int = 20) -> QuerySet[ServiceCh
     )
 
 
-def service_changes_pending_review(user) -> QuerySet[ServiceChange]:
+def service_changes_pending_review(user: User | AnonymousUser) -> QuerySet[ServiceChange]:
     """The review queue: every pending change, oldest first, for directory editors."""
     if not user_can_review_changes(user):
         return ServiceChange.objects.none()
@@ -287,7 +307,7 @@ def service_changes_pending_review(user) -> QuerySet[ServiceChange]:
     )
 
 
-def service_change_for_review(user, uuid) -> ServiceChange:
+def service_change_for_review(user: User | AnonymousUser, uuid: UUID | str) -> ServiceChange:
     """Access helper: a change (any status) for a directory editor, else 404."""
     if not user_can_review_changes(user):
         raise Http404(_("No such change."))
@@ -299,7 +319,7 @@ def service_change_for_review(user, uuid) -> ServiceChange:
         raise Http404(_("No such change.")) from None
 
 
-def _display(field, value) -> str:
+def _display(field: "Field[Any, Any]", value: object) -> str:
     if value is None or value == "":
         return _("(empty)")
     if field.choices:
@@ -309,13 +329,20 @@ def _display(field, value) -> str:
     return str(value)
 
 
-def service_change_rows(change: ServiceChange) -> list[dict]:
+def editable_field(name: str) -> "Field[Any, Any]":
+    """The model field behind one of PROVIDER_EDITABLE_FIELDS (all are plain columns)."""
+    field = Service._meta.get_field(name)
+    assert isinstance(field, Field), name
+    return field
+
+
+def service_change_rows(change: ServiceChange) -> list[dict[str, str]]:
     """The difference field by field, in the form's order: label, before and after, for people."""
     rows = []
     for name in PROVIDER_EDITABLE_FIELDS:
         if name not in change.after:
             continue
-        field = Service._meta.get_field(name)
+        field = editable_field(name)
         rows.append(
             {
                 "name": name,
@@ -327,7 +354,7 @@ def service_change_rows(change: ServiceChange) -> list[dict]:
     return rows
 
 
-def service_for_checks(user, uuid) -> Service:
+def service_for_checks(user: User | AnonymousUser, uuid: UUID | str) -> Service:
     """Access helper for pre-referral checks: link workers, coordinators and editors; else 404."""
     if not user_can_check_services(user):
         raise Http404(_("No such service."))
@@ -343,7 +370,7 @@ def service_checks_recent(service: Service, *, limit: int = 10) -> list[ServiceC
     )
 
 
-def service_latest_checks(service_ids) -> dict[int, ServiceCheck]:
+def service_latest_checks(service_ids: Iterable[int]) -> dict[int, ServiceCheck]:
     """The latest pre-referral check of each of these services, in one query (for lists)."""
     latest: dict[int, ServiceCheck] = {}
     checks = (

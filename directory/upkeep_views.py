@@ -4,20 +4,34 @@ Every view has the same shape: fetch the object through one access helper
 (404 for missing and not yours alike), call one service, redirect.
 """
 
+from datetime import datetime
+from uuid import UUID
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.models import User
+
 from . import selectors, services
 from .exceptions import ApplicationError, ValidationError
 from .forms import ServiceChangeRejectForm, ServiceCheckForm, ServiceEditForm
+from .models import ServiceChange
 
 
-def _add_errors(form, error: ApplicationError) -> None:
+class AuthenticatedHttpRequest(HttpRequest):
+    """What a @login_required view is given: a request whose user has signed in."""
+
+    user: User
+
+
+def _add_errors(form: forms.Form, error: ApplicationError) -> None:
     """Put a service's refusal on the form: under the field it names, or above the form."""
     field_errors = getattr(error, "field_errors", None)
     if not field_errors:
@@ -28,14 +42,14 @@ def _add_errors(form, error: ApplicationError) -> None:
             form.add_error(name if name in form.fields else None, message)
 
 
-def _seen_proposed_at(request):
+def _seen_proposed_at(request: HttpRequest) -> datetime | None:
     """Which version of the proposal the editor's page showed (None when not said)."""
     return parse_datetime(request.POST.get("seen", ""))
 
 
 @login_required
 @require_GET
-def manage(request):
+def manage(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A provider's listings, their pending changes and the editors' decisions."""
     if not selectors.user_is_provider_staff(request.user):
         raise PermissionDenied
@@ -51,7 +65,7 @@ def manage(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def service_edit(request, uuid):
+def service_edit(request: AuthenticatedHttpRequest, uuid: UUID) -> HttpResponse:
     service = selectors.service_managed_by(request.user, uuid)
     pending = selectors.service_change_pending(service)
     initial = selectors.service_edit_initial(service, pending, selectors.PROVIDER_EDITABLE_FIELDS)
@@ -82,7 +96,7 @@ def service_edit(request, uuid):
 
 @login_required
 @require_POST
-def service_confirm(request, uuid):
+def service_confirm(request: AuthenticatedHttpRequest, uuid: UUID) -> HttpResponse:
     service = selectors.service_managed_by(request.user, uuid)
     services.service_confirm_current(service=service, actor=request.user)
     messages.success(
@@ -94,7 +108,7 @@ def service_confirm(request, uuid):
 
 @login_required
 @require_GET
-def review_queue(request):
+def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not selectors.user_can_review_changes(request.user):
         raise PermissionDenied
     return render(
@@ -104,7 +118,12 @@ def review_queue(request):
     )
 
 
-def _review_page(request, change, reject_form=None, status=200):
+def _review_page(
+    request: HttpRequest,
+    change: ServiceChange,
+    reject_form: ServiceChangeRejectForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     return render(
         request,
         "directory/upkeep/review_change.html",
@@ -119,14 +138,14 @@ def _review_page(request, change, reject_form=None, status=200):
 
 @login_required
 @require_GET
-def review_change(request, uuid):
+def review_change(request: AuthenticatedHttpRequest, uuid: UUID) -> HttpResponse:
     change = selectors.service_change_for_review(request.user, uuid)
     return _review_page(request, change)
 
 
 @login_required
 @require_POST
-def review_approve(request, uuid):
+def review_approve(request: AuthenticatedHttpRequest, uuid: UUID) -> HttpResponse:
     change = selectors.service_change_for_review(request.user, uuid)
     try:
         services.service_change_approve(
@@ -144,7 +163,7 @@ def review_approve(request, uuid):
 
 @login_required
 @require_POST
-def review_reject(request, uuid):
+def review_reject(request: AuthenticatedHttpRequest, uuid: UUID) -> HttpResponse:
     change = selectors.service_change_for_review(request.user, uuid)
     form = ServiceChangeRejectForm(request.POST)
     if form.is_valid():
@@ -172,7 +191,7 @@ def review_reject(request, uuid):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def service_checks(request, uuid):
+def service_checks(request: AuthenticatedHttpRequest, uuid: UUID) -> HttpResponse:
     """A service's quality at a glance, its recent pre-referral checks, and a form to add one."""
     service = selectors.service_for_checks(request.user, uuid)
     form = ServiceCheckForm(request.POST or None)

@@ -1,26 +1,32 @@
-from django.core.paginator import Paginator
+from uuid import UUID
+
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from . import selectors
 from .forms import DirectorySearchForm
+from .models import Service
 
 PAGE_SIZE = 20
 
 
-def _page_number(raw, num_pages: int) -> int:
+def _page_number(raw: str | None, num_pages: int) -> int:
     """A page number from the address: anything odd gives the nearest real page."""
+    if raw is None:
+        return 1
     try:
         number = int(raw)
-    except (TypeError, ValueError):
+    except ValueError:
         return 1
     return min(max(number, 1), num_pages)
 
 
 @require_GET
-def search(request):
+def search(request: HttpRequest) -> HttpResponse:
     form = DirectorySearchForm(request.GET)
-    page = None
+    page: Page[Service] | None = None
     if form.is_valid():
         paginator = Paginator(selectors.services_search(**form.search_arguments()), PAGE_SIZE)
         page = paginator.page(_page_number(request.GET.get("page"), paginator.num_pages))
@@ -32,7 +38,7 @@ def search(request):
 
 
 @require_GET
-def service_detail(request, uuid):
+def service_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
     service = selectors.get_service(uuid)
     context = {"service": service, "can_check": selectors.user_can_check_services(request.user)}
     if context["can_check"]:

@@ -166,7 +166,7 @@ class InstrumentAdmin(admin.ModelAdmin):
 class AnswerInline(admin.TabularInline):
     model = Answer
     fields = ["item", "value"]
-    readonly_fields = fields
+    readonly_fields = ["item", "value"]
     extra = 0
     can_delete = False
 

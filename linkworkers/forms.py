@@ -4,8 +4,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role
-from referrals.models import ClosureReason, Status
+from accounts.models import Role, User
+from referrals.models import ClosureReason, Referral, Status
 
 from .models import (
     CLOSURE_PART_LIMIT,
@@ -138,7 +138,7 @@ class CaseloadFilterForm(forms.Form):
         required=False,
         choices=[("", _("All")), ("overdue", _("Overdue")), ("week", _("Due in the next 7 days"))],
     )
-    link_worker = forms.ModelChoiceField(
+    link_worker: "forms.ModelChoiceField[User]" = forms.ModelChoiceField(
         label=_("Link worker"), required=False, queryset=None, empty_label=_("Every link worker")
     )
 
@@ -191,7 +191,7 @@ class OutcomeForm(forms.Form):
 
 
 class ReassignForm(ServiceErrorsMixin, forms.Form):
-    link_worker = forms.ModelChoiceField(
+    link_worker: "forms.ModelChoiceField[User]" = forms.ModelChoiceField(
         label=_("New link worker"), queryset=None, to_field_name="uuid",
         empty_label=_("Choose a link worker"),
     )  # fmt: skip
@@ -204,7 +204,7 @@ class ReassignForm(ServiceErrorsMixin, forms.Form):
 
 class SupervisionNoteForm(ServiceErrorsMixin, forms.Form):
     text = _text(_("Note"), limit=NOTE_LIMIT, required=True, rows=4)
-    referral = forms.ModelChoiceField(
+    referral: "forms.ModelChoiceField[Referral]" = forms.ModelChoiceField(
         label=_("About a case (optional)"), queryset=None, to_field_name="uuid", required=False,
         empty_label=_("Their work in general"),
     )  # fmt: skip
@@ -216,7 +216,7 @@ class SupervisionNoteForm(ServiceErrorsMixin, forms.Form):
 
 
 class PeerNavigatorForm(ServiceErrorsMixin, forms.Form):
-    peer_navigator = forms.ModelChoiceField(
+    peer_navigator: "forms.ModelChoiceField[User]" = forms.ModelChoiceField(
         label=_("Peer navigator"), queryset=None, to_field_name="uuid",
         empty_label=_("Choose a peer navigator"),
     )  # fmt: skip

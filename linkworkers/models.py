@@ -610,7 +610,7 @@ class ConnectionStatus(models.TextChoices):
 
 
 # Which move each status allows; the services check who may make it.
-CONNECTION_TRANSITIONS = {
+CONNECTION_TRANSITIONS: dict[str, set[ConnectionStatus]] = {
     ConnectionStatus.PROPOSED: {ConnectionStatus.REFERRED, ConnectionStatus.STOPPED},
     ConnectionStatus.REFERRED: {
         ConnectionStatus.ACCEPTED,

@@ -5,14 +5,16 @@ ONS4 from UCLA. Answers are checked before they reach `score`
 (services.outcome_record), so the engine only adds up.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.utils.translation import gettext as _
 
 from referrals.exceptions import ValidationError
 
-from .models import ScoringMethod
+from .models import Instrument, Item, ScoringMethod
 
 TWO_PLACES = Decimal("0.01")
 
@@ -27,17 +29,17 @@ class Score:
     per_item: dict[int, int] = field(default_factory=dict)
 
     @property
-    def value(self):
+    def value(self) -> int | Decimal | None:
         """The headline score: the converted one where there is one, else the raw total."""
         return self.converted if self.converted is not None else self.raw
 
 
-def _counted(item, value):
+def _counted(item: Item, value: int) -> int:
     # Reverse-scored items count backwards in a total (5 on a 1-5 item counts as 1).
     return item.min_value + item.max_value - value if item.reverse_scored else value
 
 
-def score(instrument, answers: dict[int, int]) -> Score:
+def score(instrument: Instrument, answers: dict[int, int]) -> Score:
     """Score a complete set of answers (item id -> value) by the instrument's method."""
     items = list(instrument.items.all())
     per_item = {item.pk: answers[item.pk] for item in items}
@@ -65,18 +67,20 @@ def score(instrument, answers: dict[int, int]) -> Score:
     )
 
 
-def total_range(items) -> tuple[int, int]:
+def total_range(items: Sequence[Item]) -> tuple[int, int]:
     """The lowest and highest possible totals (reverse scoring keeps each item's range)."""
     return sum(i.min_value for i in items), sum(i.max_value for i in items)
 
 
-def instrument_problems(*, scoring, conversion_table, items) -> list[str]:
+def instrument_problems(
+    *, scoring: str, conversion_table: dict[str, Any] | None, items: Sequence[Item]
+) -> list[str]:
     """What would stop this instrument being answered and scored; empty when it is sound.
 
     Used when a scheme defines an instrument (command or service), so a bad
     definition is refused before anyone answers it.
     """
-    problems = []
+    problems: list[str] = []
     if scoring not in ScoringMethod.values:
         problems.append(_("Unknown scoring method: %(method)s.") % {"method": scoring})
     if not items:

@@ -11,6 +11,8 @@ the postcode's decile, waiting days from received to the first contact and
 the same in working days (Monday to Friday, less bank holidays).
 """
 
+from typing import Any
+
 from django.db.models import (
     BooleanField,
     Case,
@@ -25,6 +27,7 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Value,
     When,
@@ -45,8 +48,15 @@ from django.db.models.functions import (
 
 from accounts.models import BankHoliday
 from directory.models import Postcode, Service
-from linkworkers.models import Answer, Connection, ConnectionStatus, OutcomeMeasure, ScoringMethod
-from referrals.models import ClosureReason, Status
+from linkworkers.models import (
+    Answer,
+    Connection,
+    ConnectionStatus,
+    OutcomeMeasure,
+    ScoringMethod,
+    UnmetNeed,
+)
+from referrals.models import ClosureReason, Referral, Status
 
 from .models import AgeBand, DeprivationQuintile
 
@@ -145,7 +155,7 @@ def _bank_holidays_between(after: str, until: str):
     return Coalesce(Subquery(holidays, output_field=IntegerField()), Value(0))
 
 
-def referral_facts(referrals):
+def referral_facts(referrals: QuerySet[Referral]) -> QuerySet[Any]:
     """One row per referral for ReferralFact."""
     one, none = Value(1), Value(0)
     return (
@@ -233,7 +243,7 @@ def _top_category(prefix: str):
     return Coalesce(f"{prefix}parent__parent_id", f"{prefix}parent_id", f"{prefix}id")
 
 
-def connection_facts(connections):
+def connection_facts(connections: QuerySet[Connection]) -> QuerySet[Any]:
     """One row per connection for ConnectionFact, under the service's first category's top."""
     first_category = (
         Service.taxonomy_terms.through.objects.filter(service_id=OuterRef("service_id"))
@@ -254,7 +264,7 @@ def connection_facts(connections):
     )
 
 
-def unmet_need_facts(unmet_needs):
+def unmet_need_facts(unmet_needs: QuerySet[UnmetNeed]) -> QuerySet[Any]:
     return unmet_needs.order_by().annotate(
         **cell_columns("referral__"),
         r_unmet_need_id=F("pk"),
@@ -328,7 +338,7 @@ def _score(prefix: str = ""):
     )
 
 
-def outcome_facts_by_total(measures):
+def outcome_facts_by_total(measures: QuerySet[OutcomeMeasure]) -> QuerySet[Any]:
     """Baseline and follow-up of instruments scored as a whole (the converted score where the
     instrument converts, else the raw total), one row per referral and instrument."""
     return (
@@ -349,7 +359,7 @@ def outcome_facts_by_total(measures):
     )
 
 
-def outcome_facts_by_item(answers):
+def outcome_facts_by_item(answers: QuerySet[Answer]) -> QuerySet[Any]:
     """Per-item instruments (ONS4): each item's baseline answer against the follow-up's."""
     follow_value = (
         Answer.objects.filter(measure_id=OuterRef("follow__pk"), item_id=OuterRef("item_id"))

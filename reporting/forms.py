@@ -1,6 +1,7 @@
 """The dashboard's filters: periods in whole months, and only areas and schemes in the scope."""
 
 from datetime import date
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -46,13 +47,20 @@ class MonthField(forms.CharField):
             raise ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
+class DisplayNameChoiceField(forms.ModelChoiceField):
+    """A choice of areas or organisations, each shown by its display name."""
+
+    def label_from_instance(self, obj: Area | Organisation) -> str:
+        return str(obj.display_name)
+
+
 class DashboardFilterForm(forms.Form):
     start = MonthField(label=_("From (month)"), required=False)
     end = MonthField(label=_("To (month)"), required=False)
-    area = forms.ModelChoiceField(
+    area = DisplayNameChoiceField(
         label=_("Area"), queryset=Area.objects.none(), required=False, empty_label=_("All")
     )
-    scheme = forms.ModelChoiceField(
+    scheme = DisplayNameChoiceField(
         label=_("Scheme"),
         queryset=Organisation.objects.none(),
         required=False,
@@ -68,22 +76,22 @@ class DashboardFilterForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, scope: Scope, **kwargs):
+    def __init__(self, *args: Any, scope: Scope, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.scope = scope
+        area, scheme = self._choices("area"), self._choices("scheme")
         # The choices come from the rollup, not the referral tables (a page never counts those).
         if scope.kind == "scheme":
+            assert scope.scheme is not None  # a scheme scope always names its scheme
             # A manager's dashboard is their scheme's: the areas it takes referrals from.
-            seen = ReferralCube.objects.filter(scheme_id=scope.scheme.pk).values("area_id")
-            self.fields["area"].queryset = Area.objects.filter(
-                Q(pk=scope.scheme.area_id) | Q(pk__in=seen)
-            )
-            self.fields["scheme"].queryset = Organisation.objects.filter(pk=scope.scheme.pk)
-            self.fields["scheme"].empty_label = None
+            seen_areas = ReferralCube.objects.filter(scheme_id=scope.scheme.pk).values("area_id")
+            area.queryset = Area.objects.filter(Q(pk=scope.scheme.area_id) | Q(pk__in=seen_areas))
+            scheme.queryset = Organisation.objects.filter(pk=scope.scheme.pk)
+            scheme.empty_label = None
         else:
             seen = ReferralCube.objects.filter(area_id__in=scope.area_ids).values("scheme_id")
-            self.fields["area"].queryset = Area.objects.filter(pk__in=scope.area_ids)
-            self.fields["scheme"].queryset = Organisation.objects.filter(
+            area.queryset = Area.objects.filter(pk__in=scope.area_ids)
+            scheme.queryset = Organisation.objects.filter(
                 Q(kind=Organisation.Kind.SCHEME) & (Q(area_id__in=scope.area_ids) | Q(pk__in=seen))
             )
         # An empty form shows what is counted when nothing is chosen.
@@ -91,8 +99,11 @@ class DashboardFilterForm(forms.Form):
         self.fields["end"].initial = f"{end:%Y-%m}"
         self.fields["start"].initial = f"{add_months(end, -(DEFAULT_MONTHS - 1)):%Y-%m}"
         self.fields["wait_target"].initial = settings.REPORTING_WAIT_TARGET_WORKING_DAYS
-        self.fields["area"].label_from_instance = lambda area: area.display_name
-        self.fields["scheme"].label_from_instance = lambda organisation: organisation.display_name
+
+    def _choices(self, name: str) -> DisplayNameChoiceField:
+        field = self.fields[name]
+        assert isinstance(field, DisplayNameChoiceField)  # as declared above
+        return field
 
     def clean(self):
         cleaned = super().clean()

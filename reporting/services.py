@@ -12,14 +12,18 @@ the run already queued or running instead of racing it.
 
 import logging
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, timedelta
+from typing import Any, Literal, cast
 
 from django.conf import settings
 from django.db import IntegrityError, connections, transaction
 from django.db.models import (
+    Aggregate,
     CharField,
     Count,
     F,
+    Field,
     Max,
     Min,
     PositiveIntegerField,
@@ -40,6 +44,7 @@ from . import facts, selectors
 from .forms import add_months
 from .models import (
     BreakdownCube,
+    CellMixin,
     ConnectionCube,
     ConnectionFact,
     Dimension,
@@ -56,6 +61,7 @@ from .models import (
     WaitCube,
     WeeklyCube,
 )
+from .tables import Column, Table
 
 logger = logging.getLogger(__name__)
 
@@ -65,13 +71,26 @@ INSERT_BATCH = 5000
 STALE_RUN_AFTER = timedelta(hours=3)
 
 CELL_FIELDS = ("cell", "month", "scheme_id", "area_id", "source_kind")
-FACT_MODELS = (ReferralFact, ConnectionFact, UnmetNeedFact, OutcomeFact)
+FACT_MODELS: tuple[type[CellMixin], ...] = (
+    ReferralFact,
+    ConnectionFact,
+    UnmetNeedFact,
+    OutcomeFact,
+)
+
+# The fact rows a cube sums (`facts_of(fact model)`); a source of cube rows: a grouped
+# queryset of r_ columns to insert from, or rows to create; each cube with its dimensions.
+FactsOf = Callable[[type[CellMixin]], QuerySet[Any]]
+CubeSource = QuerySet[Any, dict[str, Any]] | Iterable[dict[str, Any]]
+CubeSources = list[tuple[type[CellMixin], tuple[str, ...], list[CubeSource]]]
+# {cube: (its dimensions, {(cell, *dimension values): row of sums})}
+Contributions = dict[type[CellMixin], tuple[tuple[str, ...], dict[tuple[Any, ...], dict[str, Any]]]]
 
 
 # Facts -------------------------------------------------------------------
 
 
-def _insert_from(model, queryset) -> None:
+def _insert_from(model: type[CellMixin], queryset: QuerySet[Any, Any]) -> None:
     """INSERT INTO model's table the rows `queryset` selects: the database does the work.
 
     Each selected column is an annotation named r_<field of model> (facts.py),
@@ -81,7 +100,7 @@ def _insert_from(model, queryset) -> None:
     compiler = queryset.query.get_compiler(using=queryset.db)
     select_sql, params = compiler.as_sql()
     columns = [
-        connection.ops.quote_name(model._meta.get_field(alias.removeprefix("r_")).column)
+        connection.ops.quote_name(_column(model, alias.removeprefix("r_")))
         for _expression, _sql, alias in compiler.select
     ]
     table = connection.ops.quote_name(model._meta.db_table)
@@ -89,12 +108,19 @@ def _insert_from(model, queryset) -> None:
         cursor.execute(f"INSERT INTO {table} ({', '.join(columns)}) {select_sql}", params)
 
 
-def _selected(queryset):
+def _column(model: type[CellMixin], name: str) -> str:
+    field = model._meta.get_field(name)
+    # Every r_ annotation names a concrete field of the model (facts.py, _grouped).
+    assert isinstance(field, Field) and field.column is not None, name
+    return field.column
+
+
+def _selected(queryset: QuerySet[Any]) -> QuerySet[Any, dict[str, Any]]:
     """Keep only the r_ annotations as the selected columns."""
     return queryset.values(*[name for name in queryset.query.annotations if name.startswith("r_")])
 
 
-def _write_facts(referrals) -> None:
+def _write_facts(referrals: QuerySet[Referral]) -> None:
     """Insert the facts of `referrals` (a Referral queryset) and of their connections,
     unmet needs and outcome measures."""
     ids = referrals.values("pk")
@@ -120,7 +146,7 @@ def _write_facts(referrals) -> None:
 def _replace_facts(referral_ids: list[int]) -> None:
     """Recompute the facts of these referrals."""
     for model in FACT_MODELS:
-        old = model.objects.filter(referral_id__in=referral_ids)
+        old = model._default_manager.filter(Q(referral_id__in=referral_ids))
         old._raw_delete(old.db)
     _write_facts(Referral.objects.filter(pk__in=referral_ids))
 
@@ -128,20 +154,25 @@ def _replace_facts(referral_ids: list[int]) -> None:
 # Cubes -------------------------------------------------------------------
 
 
-def _counts(**flags):
+def _counts(**flags: str) -> dict[str, Count]:
     return {f"r_{name}": Count("pk", filter=Q(**{flag: True})) for name, flag in flags.items()}
 
 
-def _grouped(facts_queryset, *dimensions, **sums):
+def _grouped(
+    facts_queryset: QuerySet[Any], *dimensions: str, **sums: Aggregate
+) -> QuerySet[Any, dict[str, Any]]:
     """facts grouped by cell and `dimensions`, as r_ columns, with the aggregates `sums`."""
     keys = {f"r_{name}": F(name) for name in (*CELL_FIELDS, *dimensions)}
-    return facts_queryset.order_by().annotate(**keys).values(*keys).annotate(**sums)
+    grouped: QuerySet[Any, dict[str, Any]] = (
+        facts_queryset.order_by().annotate(**keys).values(*keys).annotate(**sums)
+    )
+    return grouped
 
 
 BREAKDOWNS = (Dimension.AGE_BAND, Dimension.GENDER, Dimension.ETHNIC_GROUP, Dimension.DEPRIVATION)
 
 
-def _cube_sources(facts_of):
+def _cube_sources(facts_of: FactsOf) -> CubeSources:
     """What each cube sums: [(cube, its dimensions, [grouped querysets and row iterables])].
 
     `facts_of(model)` gives the fact rows to sum: all of them, some cells' or
@@ -149,7 +180,9 @@ def _cube_sources(facts_of):
     sum of its facts' contributions, whichever way they are split up.
     """
 
-    def cube(model, facts, dimensions, **sums):
+    def cube(
+        model: type[CellMixin], facts: QuerySet[Any], dimensions: tuple[str, ...], **sums: Aggregate
+    ) -> tuple[type[CellMixin], tuple[str, ...], list[CubeSource]]:
         return (model, dimensions, [_grouped(facts, *dimensions, **sums)])
 
     referral_facts = facts_of(ReferralFact)
@@ -224,43 +257,49 @@ def _cube_sources(facts_of):
 def _rebuild_cubes(cells: set[str] | None) -> None:
     """Replace the cube rows of `cells` (None: all of them) by summing their facts."""
 
-    def facts_of(model):
-        rows = model.objects.all()
+    def facts_of(model: type[CellMixin]) -> QuerySet[Any]:
+        rows = model._default_manager.all()
         return rows if cells is None else rows.filter(cell__in=cells)
 
     for cube, _dimensions, sources in _cube_sources(facts_of):
-        old = cube.objects.all() if cells is None else cube.objects.filter(cell__in=cells)
+        old = (
+            cube._default_manager.all()
+            if cells is None
+            else cube._default_manager.filter(cell__in=cells)
+        )
         old._raw_delete(old.db)
         for source in sources:
             if isinstance(source, QuerySet):
                 _insert_from(cube, source)
             else:
-                cube.objects.bulk_create((cube(**row) for row in source), batch_size=INSERT_BATCH)
+                cube._default_manager.bulk_create(
+                    (cube(**row) for row in source), batch_size=INSERT_BATCH
+                )
 
 
-def _contributions(referral_ids: list[int]) -> dict:
+def _contributions(referral_ids: list[int]) -> Contributions:
     """What these referrals' facts add to each cube: {cube: (its dimensions, {key: row})},
     where a key is the cell and the dimensions' values and a row holds every field's sum."""
 
-    def facts_of(model):
-        return model.objects.filter(referral_id__in=referral_ids)
+    def facts_of(model: type[CellMixin]) -> QuerySet[Any]:
+        return model._default_manager.filter(Q(referral_id__in=referral_ids))
 
-    found = {}
+    found: Contributions = {}
     for cube, dimensions, sources in _cube_sources(facts_of):
-        rows = {}
+        rows: dict[tuple[Any, ...], dict[str, Any]] = {}
         found[cube] = (dimensions, rows)
         for source in sources:
-            for row in source:
-                row = {name.removeprefix("r_"): value for name, value in row.items()}
+            for selected in source:
+                row = {name.removeprefix("r_"): value for name, value in selected.items()}
                 rows[(row["cell"], *(row[name] for name in dimensions))] = row
     return found
 
 
-def _apply_changes(before: dict, after: dict) -> set[str]:
+def _apply_changes(before: Contributions, after: Contributions) -> set[str]:
     """Add to the cubes what the changed referrals count now and take away what they counted
     before, in the rows they touch only. Returns cells that needed rebuilding instead (a row
     that would go below zero: never expected, but then the cell is summed afresh)."""
-    rebuild = set()
+    rebuild: set[str] = set()
     for cube, (dimensions, now_rows) in after.items():
         then_rows = before[cube][1]
         keys = then_rows.keys() | now_rows.keys()
@@ -275,12 +314,18 @@ def _apply_changes(before: dict, after: dict) -> set[str]:
         counts = [
             name for name in totals if isinstance(cube._meta.get_field(name), PositiveIntegerField)
         ]
-        existing = {}
-        for row in cube.objects.filter(cell__in={key[0] for key in keys}).values():
+        existing: dict[tuple[Any, ...], dict[str, Any]] = {}
+        # A concrete cube's rows hold its summed fields too, beyond CellMixin's.
+        current = cast(
+            Iterable[dict[str, Any]],
+            cube._default_manager.filter(cell__in={key[0] for key in keys}).values(),
+        )
+        for row in current:
             key = (row["cell"], *(row[name] for name in dimensions))
             if key in keys:
                 existing[key] = row
-        replaced, written = [], []
+        replaced: list[int] = []
+        written: list[CellMixin] = []
         for key in keys:
             was, now, gone = existing.pop(key, {}), now_rows.get(key, {}), then_rows.get(key, {})
             row = {name: value for name, value in (was or now or gone).items() if name != "id"}
@@ -292,18 +337,18 @@ def _apply_changes(before: dict, after: dict) -> set[str]:
                 rebuild.add(key[0])
             elif any(row[name] for name in counts):  # a row counting nothing goes
                 written.append(cube(**row))
-        doomed = cube.objects.filter(pk__in=replaced)
+        doomed = cube._default_manager.filter(pk__in=replaced)
         doomed._raw_delete(doomed.db)
-        cube.objects.bulk_create(written, batch_size=INSERT_BATCH)
+        cube._default_manager.bulk_create(written, batch_size=INSERT_BATCH)
     return rebuild
 
 
-def _reason_rows(referral_facts):
+def _reason_rows(referral_facts: QuerySet[Any]) -> Iterator[dict[str, Any]]:
     # A referral may give several reasons and counts once under each of them. The reasons
     # are a JSON list, which SQL cannot unnest the same way everywhere, so they are counted
     # here, reading one short row per referral.
-    reasons = defaultdict(Counter)
-    places = {}
+    reasons: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    places: dict[str, tuple[date, int, int | None, str]] = {}
     for cell, month, scheme_id, area_id, source_kind, codes in (
         referral_facts.order_by().values_list(*CELL_FIELDS, "reasons").iterator(chunk_size=20000)
     ):
@@ -347,7 +392,7 @@ def _rebuild_loads() -> None:
 # Runs --------------------------------------------------------------------
 
 
-def _set_progress(run: RollupRun, progress: int, **fields) -> None:
+def _set_progress(run: RollupRun, progress: int, **fields: Any) -> None:
     RollupRun.objects.filter(pk=run.pk).update(progress=min(progress, 100), **fields)
 
 
@@ -385,7 +430,7 @@ def _process(run: RollupRun, referral_ids: list[int] | None) -> int:
     """
     if referral_ids is None:
         for model in FACT_MODELS:
-            model.objects.all()._raw_delete(model.objects.db)
+            model._default_manager.all()._raw_delete(model._default_manager.db)
         bounds = Referral.objects.aggregate(low=Min("pk"), high=Max("pk"), n=Count("pk"))
         low, high = bounds["low"] or 0, bounds["high"] or 0
         for start in range(low, high + 1, CHUNK):
@@ -395,9 +440,10 @@ def _process(run: RollupRun, referral_ids: list[int] | None) -> int:
         with transaction.atomic():
             _rebuild_cubes(None)
             _rebuild_loads()
-        return bounds["n"]
+        total: int = bounds["n"]
+        return total
     with transaction.atomic():
-        rebuild = set()
+        rebuild: set[str] = set()
         for start in range(0, len(referral_ids), CHUNK):
             ids = referral_ids[start : start + CHUNK]
             before = _contributions(ids)
@@ -410,7 +456,9 @@ def _process(run: RollupRun, referral_ids: list[int] | None) -> int:
     return len(referral_ids)
 
 
-def rollup_request(*, kind: str, requested_by=None, enqueue=True) -> tuple[RollupRun, bool]:
+def rollup_request(
+    *, kind: str, requested_by: User | None = None, enqueue: bool = True
+) -> tuple[RollupRun, bool]:
     """Queue a run of `kind`, or join the one already queued or running: (run, created).
 
     The Celery task is queued after commit; a run whose worker died (in flight
@@ -453,7 +501,7 @@ def rollup_execute(*, run_id: int) -> RollupRun | None:
             previous = (
                 RollupRun.objects.filter(state=RollupRun.State.DONE).order_by("-started_at").first()
             )
-            if previous is not None:
+            if previous is not None and previous.started_at is not None:
                 # Overlap the previous run: a change committed just after it read the tables
                 # carries a timestamp from before it started.
                 since = previous.started_at - timedelta(
@@ -510,7 +558,7 @@ def rollup_incremental() -> RollupRun:
 # The key figures: (table key, row, column key). The row is an index into the table's rows
 # (its label is then the row's first cell) or "total" (labelled by the column). A figure
 # whose table, row or column is missing is left out, not guessed.
-MONTHLY_KEY_FIGURES = [
+MONTHLY_KEY_FIGURES: list[tuple[str, int | Literal["total"], str]] = [
     ("funnel", 0, "referrals"),  # received
     ("funnel", 1, "referrals"),  # accepted
     ("waiting", 1, "value"),  # median wait (days)
@@ -521,10 +569,10 @@ MONTHLY_KEY_FIGURES = [
 MONTHLY_FUNNEL_TABLE = "funnel"
 
 
-def monthly_report_figures(tables) -> list[tuple[str, object, object]]:
+def monthly_report_figures(tables: Iterable[Table]) -> list[tuple[str, object, Column]]:
     """(label, value, column) for each key figure found in `tables` (the month's dashboard)."""
     by_key = {table.key: table for table in tables}
-    figures = []
+    figures: list[tuple[str, object, Column]] = []
     for table_key, row_index, column_key in MONTHLY_KEY_FIGURES:
         table = by_key.get(table_key)
         if table is None or column_key not in table.column_keys():
@@ -541,7 +589,7 @@ def monthly_report_figures(tables) -> list[tuple[str, object, object]]:
     return figures
 
 
-def monthly_report_send(*, manager, month: date) -> bool:
+def monthly_report_send(*, manager: User, month: date) -> bool:
     """Email one scheme manager their scheme's figures for `month` (its first day), once.
 
     Exact counts (the manager's own scheme), in the manager's language. The

@@ -10,7 +10,9 @@ dashboard for a commissioner and every export publish counts the same way.
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 SUPPRESSION_THRESHOLD = 5  # counts of 1 to 4 are not published
@@ -22,10 +24,10 @@ class Suppressed:
 
     label = _("<5")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return str(self.label)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "SUPPRESSED"
 
 
@@ -35,7 +37,7 @@ SUPPRESSED = Suppressed()
 @dataclass
 class Column:
     key: str
-    label: str
+    label: str | Promise
     # count: a number of referrals, people, connections... (suppressed for commissioners and
     # exports); rate: a share in per cent; number: days, scores or means; text: a label.
     kind: str = "count"
@@ -58,16 +60,18 @@ class Table:
     title: str
     sentence: str  # what the table shows, in words, for everyone and for screen readers
     columns: list[Column]
-    rows: list[list]  # values: int, Decimal, float, str, None (nothing to show) or SUPPRESSED
-    total: list | None = None  # a totals row, drawn last and kept out of the chart
+    # Cells are int, Decimal, float, str, None (nothing to show) or SUPPRESSED, as each
+    # column's kind says; a row mixes them, so cells are not typed one by one.
+    rows: list[list[Any]]
+    total: list[Any] | None = None  # a totals row, drawn last and kept out of the chart
     chart: Chart | None = None
     notes: list[str] = field(default_factory=list)  # definitions and caveats under the table
 
-    def column_keys(self):
+    def column_keys(self) -> list[str]:
         return [column.key for column in self.columns]
 
 
-def is_small(value) -> bool:
+def is_small(value: object) -> bool:
     return isinstance(value, int) and 0 < value < SUPPRESSION_THRESHOLD
 
 
@@ -76,7 +80,7 @@ def round_total(value: int) -> int:
     return ((value + ROUND_TOTALS_TO // 2) // ROUND_TOTALS_TO) * ROUND_TOTALS_TO
 
 
-def publish_count(value, suppress: bool = True):
+def publish_count(value: Any, suppress: bool = True) -> Any:
     """A count as a reader who may not see small numbers sees it: 0 stays 0, 1 to 4 is
     SUPPRESSED, anything else is rounded to the nearest 5.
 

@@ -1,6 +1,7 @@
 """Link workers' pre-referral checks of a service, and the referral figures shown on a listing."""
 
 from datetime import date
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -39,7 +40,7 @@ def service_check_record(
     if checked_on > timezone.localdate():
         errors["checked_on"] = [_("The date of the check cannot be in the future.")]
     max_length = ServiceCheck._meta.get_field("notes").max_length
-    if len(notes) > max_length:
+    if max_length is not None and len(notes) > max_length:
         errors["notes"] = [_("Keep the notes under %(count)d characters.") % {"count": max_length}]
     if errors:
         raise ValidationError(_("Please correct the errors below."), field_errors=errors)
@@ -63,7 +64,9 @@ def service_check_record(
     return check
 
 
-def service_update_referral_stats(*, service, usual_reply_days, accepted_share) -> None:
+def service_update_referral_stats(
+    *, service: Service, usual_reply_days: int | None, accepted_share: Decimal | None
+) -> None:
     """Store how the provider answers referrals (computed by linkworkers, shown on the listing)."""
     Service.objects.filter(pk=service.pk).update(
         usual_reply_days=usual_reply_days, accepted_share=accepted_share

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TextIO
+from uuid import UUID
 
 from django.db import DatabaseError, transaction
 
@@ -34,7 +35,9 @@ class HsdsImportResult:
     reason: str = ""
 
 
-def service_import_hsds(*, record, dry_run: bool = False, namespace: str = "") -> HsdsImportResult:
+def service_import_hsds(
+    *, record: object, dry_run: bool = False, namespace: str = ""
+) -> HsdsImportResult:
     """Create or update one service (with its organization, locations, sessions,
     contacts and categories) from an HSDS/ORUK record, matched by id.
 
@@ -61,7 +64,9 @@ def service_import_hsds(*, record, dry_run: bool = False, namespace: str = "") -
     return HsdsImportResult("service", raw_id or str(plan.uuid), action)
 
 
-def provider_import_hsds(*, record, dry_run: bool = False, namespace: str = "") -> HsdsImportResult:
+def provider_import_hsds(
+    *, record: object, dry_run: bool = False, namespace: str = ""
+) -> HsdsImportResult:
     """Create or update a provider from an HSDS organization record, matched by id."""
     raw_id = str(record.get("id", "")) if isinstance(record, dict) else ""
     try:
@@ -83,7 +88,9 @@ def provider_import_hsds(*, record, dry_run: bool = False, namespace: str = "") 
     return HsdsImportResult("organization", raw_id, action)
 
 
-def taxonomy_import_hsds(*, record, dry_run: bool = False, namespace: str = "") -> HsdsImportResult:
+def taxonomy_import_hsds(
+    *, record: object, dry_run: bool = False, namespace: str = ""
+) -> HsdsImportResult:
     """Create or update a taxonomy and its terms (parents before children), matched by id."""
     raw_id = str(record.get("id", "")) if isinstance(record, dict) else ""
     try:
@@ -111,21 +118,21 @@ def taxonomy_import_hsds(*, record, dry_run: bool = False, namespace: str = "") 
     return HsdsImportResult("taxonomy", raw_id, action)
 
 
-def _provider_write_plan(plan) -> Provider:
+def _provider_write_plan(plan: hsds_import.OrganizationPlan) -> Provider:
     if not plan.fields:  # the record named an organization we already hold
         return Provider.objects.get(uuid=plan.uuid)
     provider, _ = Provider.objects.update_or_create(uuid=plan.uuid, defaults=plan.fields)
     return provider
 
 
-def _service_write_plan(plan) -> Service:
+def _service_write_plan(plan: hsds_import.ServicePlan) -> Service:
     provider = _provider_write_plan(plan.organization)
     service, _ = Service.objects.update_or_create(
         uuid=plan.uuid, defaults=plan.fields | {"provider": provider}
     )
     at_locations = {row.uuid: row for row in service.at_locations.all()}
     if plan.locations is not None:
-        kept = {}
+        kept: dict[UUID, ServiceAtLocation] = {}
         for sal_uuid, location_plan in plan.locations:
             location, _ = Location.objects.update_or_create(
                 uuid=location_plan.uuid,
@@ -146,17 +153,19 @@ def _service_write_plan(plan) -> Service:
         service.at_locations.exclude(pk__in=[row.pk for row in kept.values()]).delete()
         at_locations = kept
     if plan.sessions is not None:
-        kept_ids = []
+        kept_ids: list[int] = []
         for session in plan.sessions:
-            row, _ = Schedule.objects.update_or_create(
+            schedule, _ = Schedule.objects.update_or_create(
                 uuid=session.uuid,
                 defaults=session.fields
                 | {
                     "service": service,
-                    "service_at_location": at_locations.get(session.at_location),
+                    "service_at_location": (
+                        at_locations.get(session.at_location) if session.at_location else None
+                    ),
                 },
             )
-            kept_ids.append(row.pk)
+            kept_ids.append(schedule.pk)
         service.schedules.exclude(pk__in=kept_ids).delete()
     if plan.contacts is not None:
         kept_ids = [
@@ -172,8 +181,10 @@ def _service_write_plan(plan) -> Service:
     return service
 
 
-def _parents_first(terms: list) -> list:
-    ordered, placed, pending = [], set(), list(terms)
+def _parents_first(terms: list[hsds_import.TermPlan]) -> list[hsds_import.TermPlan]:
+    ordered: list[hsds_import.TermPlan] = []
+    placed: set[UUID] = set()
+    pending = list(terms)
     in_batch = {term.uuid for term in terms}
     while pending:
         ready = [t for t in pending if t.parent_uuid not in in_batch or t.parent_uuid in placed]
@@ -186,7 +197,7 @@ def _parents_first(terms: list) -> list:
     return ordered
 
 
-def _free_code(taxonomy: Taxonomy, code: str, term_uuid) -> str:
+def _free_code(taxonomy: Taxonomy, code: str, term_uuid: UUID) -> str:
     taken = set(
         TaxonomyTerm.objects.filter(taxonomy=taxonomy, code__startswith=code)
         .exclude(uuid=term_uuid)
@@ -199,7 +210,7 @@ def _free_code(taxonomy: Taxonomy, code: str, term_uuid) -> str:
     return candidate
 
 
-def _term_write(term, *, taxonomy: Taxonomy) -> TaxonomyTerm:
+def _term_write(term: hsds_import.TermPlan, *, taxonomy: Taxonomy) -> TaxonomyTerm:
     parent = (
         TaxonomyTerm.objects.filter(uuid=term.parent_uuid).first() if term.parent_uuid else None
     )
@@ -216,7 +227,7 @@ def _term_write(term, *, taxonomy: Taxonomy) -> TaxonomyTerm:
     return row
 
 
-def _term_for_service(term) -> TaxonomyTerm:
+def _term_for_service(term: hsds_import.TermPlan) -> TaxonomyTerm:
     """A service's category: ours when we know its id, else added to its taxonomy."""
     known = TaxonomyTerm.objects.filter(uuid=term.uuid).first()
     if known is not None:
@@ -263,7 +274,7 @@ def postcodes_import(
     result = PostcodeImportResult()
     batch: dict[str, Postcode] = {}
 
-    def flush():
+    def flush() -> None:
         if batch:
             with transaction.atomic():
                 Postcode.objects.bulk_create(

@@ -3,6 +3,7 @@
 import copy
 import logging
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -30,7 +31,7 @@ from .search import service_refresh_search
 logger = logging.getLogger(__name__)
 
 
-def service_values_check(service: Service, data: dict) -> None:
+def service_values_check(service: Service, data: dict[str, Any]) -> None:
     """Raise ValidationError naming each field at fault if `data` would make a bad listing."""
     errors: dict[str, list[str]] = {}
     unknown = sorted(set(data) - set(PROVIDER_EDITABLE_FIELDS))
@@ -74,10 +75,11 @@ def service_values_check(service: Service, data: dict) -> None:
 
 
 def _absolute_url(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
+    site: str = settings.SITE_URL
+    return site.rstrip("/") + path
 
 
-def _email_send(*, recipient: User, template: str, context: dict) -> None:
+def _email_send(*, recipient: User, template: str, context: dict[str, Any]) -> None:
     """Send one email (subject, text and HTML templates) in the recipient's language."""
     with translation.override(recipient.preferred_language):
         context = {
@@ -93,7 +95,9 @@ def _email_send(*, recipient: User, template: str, context: dict) -> None:
     message.send()
 
 
-def service_change_propose(*, service: Service, actor: User, data: dict) -> ServiceChange | None:
+def service_change_propose(
+    *, service: Service, actor: User, data: dict[str, Any]
+) -> ServiceChange | None:
     """Propose an edit to a listing; it waits for a directory editor and changes nothing yet.
 
     Only the fields whose values differ from the listing are kept (before and
@@ -157,7 +161,7 @@ def service_change_propose(*, service: Service, actor: User, data: dict) -> Serv
 def _notify_decision_on_commit(change: ServiceChange) -> None:
     from .. import tasks
 
-    def queue():
+    def queue() -> None:
         try:
             tasks.notify_service_change_decision.delay(change.pk)
         except Exception:  # the broker is down: the beat sweep queues it later
@@ -247,7 +251,7 @@ def service_change_approve(
         change, service = _locked_pending_change(change, actor, seen_proposed_at)
         moved = [name for name, old in change.before.items() if getattr(service, name) != old]
         if moved:
-            labels = ", ".join(str(Service._meta.get_field(name).verbose_name) for name in moved)
+            labels = ", ".join(str(selectors.editable_field(name).verbose_name) for name in moved)
             raise StaleChange(
                 _(
                     "The listing has changed since this was proposed (%(fields)s). "
@@ -300,7 +304,7 @@ def service_change_reject(
             field_errors={"reason": [_("Say why the change is rejected: the provider is told.")]},
         )
     max_length = ServiceChange._meta.get_field("decision_note").max_length
-    if len(reason) > max_length:
+    if max_length is not None and len(reason) > max_length:
         raise ValidationError(
             _("Please correct the errors below."),
             field_errors={

@@ -1,7 +1,10 @@
 """What every change to an open case shares: locking it and checking who may work on it."""
 
+from collections.abc import Callable
+
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from referrals.exceptions import InvalidTransition, ValidationError
 from referrals.models import (
     OPEN_STATUSES,
@@ -13,18 +16,24 @@ from ..selectors import (
 )
 
 
-def too_long(limit):
+def too_long(limit: int) -> str:
     return _("Keep this to %(limit)s characters or fewer.") % {"limit": limit}
 
 
-def raise_if(errors):
+def raise_if(errors: dict[str, list[str]]) -> None:
     if errors:
         raise ValidationError(_("Please correct the errors below."), field_errors=errors)
 
 
-def lock_open_case(*, referral, actor, refusal, may=can_work_on) -> Referral:
+def lock_open_case(
+    *,
+    referral: Referral,
+    actor: User,
+    refusal: str,
+    may: Callable[[User, Referral], bool] = can_work_on,
+) -> Referral:
     """Lock the referral row and check `actor` may work on it now (open, and theirs)."""
-    locked = Referral.objects.select_for_update().get(pk=referral.pk)
+    locked: Referral = Referral.objects.select_for_update().get(pk=referral.pk)
     if not may(actor, locked):
         raise InvalidTransition(refusal)
     if locked.status not in OPEN_STATUSES:
@@ -34,7 +43,7 @@ def lock_open_case(*, referral, actor, refusal, may=can_work_on) -> Referral:
     return locked
 
 
-def not_theirs(doing):
+def not_theirs(doing: str) -> str:
     return {
         "contact": _("Only the link worker holding this case can record a contact."),
         "what_matters": _("Only the link worker holding this case can record what matters."),

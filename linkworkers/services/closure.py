@@ -1,10 +1,11 @@
 """Closing a case with the PRSB message back to the GP and referrer, and reopening it."""
 
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from accounts.models import AuditEvent
+from accounts.models import AuditEvent, User
 from accounts.services import audit_record
 from referrals.models import (
     ClosureReason,
@@ -25,7 +26,7 @@ from .cases import raise_if, too_long
 CLOSURE_PARTS = ("what_mattered", "connected_to", "outcomes", "follow_up")
 
 
-def _closure_headings():
+def _closure_headings() -> dict[str, str]:
     return {
         "what_mattered": _("What mattered to them"),
         "connected_to": _("What they were connected to"),
@@ -34,7 +35,7 @@ def _closure_headings():
     }
 
 
-def closure_summary_compose(*, parts: dict, language: str) -> str:
+def closure_summary_compose(*, parts: dict[str, str], language: str) -> str:
     """The message back to the GP and referrer (PRSB), in the referrer's language."""
     with translation.override(language):
         headings = _closure_headings()
@@ -47,15 +48,15 @@ def closure_summary_compose(*, parts: dict, language: str) -> str:
 
 def case_close(
     *,
-    referral,
-    actor,
-    reason,
-    expected_version,
-    what_mattered="",
-    connected_to="",
-    outcomes="",
-    follow_up="",
-    request=None,
+    referral: Referral,
+    actor: User,
+    reason: str,
+    expected_version: int | None,
+    what_mattered: str = "",
+    connected_to: str = "",
+    outcomes: str = "",
+    follow_up: str = "",
+    request: HttpRequest | None = None,
 ) -> Referral:
     """Close the case with a reason and the PRSB "Message back to GP and referrer".
 
@@ -69,7 +70,7 @@ def case_close(
         "outcomes": outcomes,
         "follow_up": follow_up,
     }
-    errors = {}
+    errors: dict[str, list[str]] = {}
     if reason not in ClosureReason.values:
         errors["reason"] = [_("Choose a reason.")]
     for key, value in parts.items():
@@ -86,10 +87,11 @@ def case_close(
     language = recipient.preferred_language if recipient else translation.get_language()
     summary = closure_summary_compose(parts=parts, language=language or "en")
     with transaction.atomic():
-        closed = referral_close(
+        closed: Referral = referral_close(
             referral=referral, actor=actor, reason=reason, summary=summary,
             expected_version=expected_version,
         )  # fmt: skip
+        assert closed.closed_at is not None  # the move to closed stamps it
         ClosureSummary.objects.create(
             referral=closed, reason=reason, written_by=actor, created_at=closed.closed_at,
             **{key: (value or "").strip() for key, value in parts.items()},
@@ -101,12 +103,19 @@ def case_close(
     return closed
 
 
-def case_reopen(*, referral, actor, expected_version, note="", request=None) -> Referral:
+def case_reopen(
+    *,
+    referral: Referral,
+    actor: User,
+    expected_version: int | None,
+    note: str = "",
+    request: HttpRequest | None = None,
+) -> Referral:
     """Reopen within REOPEN_DAYS of closing; the closure summary stays in the timeline."""
     if len(note or "") > NOTE_LIMIT:
         raise_if({"note": [too_long(NOTE_LIMIT)]})
     with transaction.atomic():
-        reopened = referral_reopen(
+        reopened: Referral = referral_reopen(
             referral=referral, actor=actor, note=note or "", expected_version=expected_version
         )
         audit_record(

@@ -3,20 +3,24 @@
 Also unmet needs, and the reply-time figures shown on a listing.
 """
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import partial
 
 from django.db import transaction
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import AuditEvent
+from accounts.models import AuditEvent, User
 from accounts.services import audit_record
-from directory.models import Service
+from directory.models import Service, TaxonomyTerm
 from directory.selectors import provider_staff, user_manages_service
 from directory.services import service_update_referral_stats
 from referrals.exceptions import InvalidTransition, StaleVersion
 from referrals.models import (
+    Referral,
     ReferralEvent,
 )
 from referrals.services import (
@@ -50,7 +54,7 @@ REMIND_AFTER = CONNECTION_ANSWER_DUE_AFTER
 EXPIRE_AFTER = timedelta(days=14)
 
 
-def _check_version(connection, expected_version):
+def _check_version(connection: Connection, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != connection.version:
         raise StaleVersion(
             _(
@@ -60,7 +64,7 @@ def _check_version(connection, expected_version):
         )
 
 
-def _lock_connection(connection) -> Connection:
+def _lock_connection(connection: Connection) -> Connection:
     return (
         Connection.objects.select_for_update()
         .select_related("service", "service__provider", "referral")
@@ -68,7 +72,7 @@ def _lock_connection(connection) -> Connection:
     )
 
 
-def _check_move(connection, to_status):
+def _check_move(connection: Connection, to_status: str) -> None:
     if to_status not in CONNECTION_TRANSITIONS[connection.status]:
         raise InvalidTransition(
             _("This connection is %(status)s: it cannot become %(to)s.")
@@ -79,7 +83,9 @@ def _check_move(connection, to_status):
         )
 
 
-def _connection_event(*, connection, actor, text, now):
+def _connection_event(
+    *, connection: Connection, actor: User | None, text: str, now: datetime
+) -> None:
     # The timeline keeps the connection's history; it is the link worker's record.
     ReferralEvent.objects.create(
         referral_id=connection.referral_id,
@@ -91,7 +97,9 @@ def _connection_event(*, connection, actor, text, now):
     )
 
 
-def _moved(connection, *, to_status, now, **fields):
+def _moved(
+    connection: Connection, *, to_status: str, now: datetime, **fields: object
+) -> Connection:
     connection.status = to_status
     connection.version += 1
     for name, value in fields.items():
@@ -100,7 +108,7 @@ def _moved(connection, *, to_status, now, **fields):
     return connection
 
 
-def _tell_link_worker(connection, message, now):
+def _tell_link_worker(connection: Connection, message: Callable[[], str], now: datetime) -> None:
     referral = connection.referral
     user_notify(
         recipient=referral.link_worker,
@@ -111,7 +119,7 @@ def _tell_link_worker(connection, message, now):
     )
 
 
-def _tell_provider(connection, message, now):
+def _tell_provider(connection: Connection, message: Callable[[], str], now: datetime) -> None:
     path = reverse("providers:connections")
     for recipient in provider_staff(connection.service):
         user_notify(
@@ -123,20 +131,26 @@ def _tell_provider(connection, message, now):
         )
 
 
-def _may_answer(actor, connection) -> bool:
+def _may_answer(actor: User, connection: Connection) -> bool:
     return user_manages_service(actor, connection.service)
 
 
 def connection_propose(
-    *, referral, actor, service, note_for_provider="", request=None
+    *,
+    referral: Referral,
+    actor: User,
+    service: Service | None,
+    note_for_provider: str = "",
+    request: HttpRequest | None = None,
 ) -> Connection:
     """The link worker suggests a service to the person; nothing reaches the provider yet."""
-    errors = {}
+    errors: dict[str, list[str]] = {}
     if service is None or service.status != Service.Status.ACTIVE:
         errors["service"] = [_("Choose an active service from the directory.")]
     if len(note_for_provider or "") > CONNECTION_NOTE_LIMIT:
         errors["note_for_provider"] = [too_long(CONNECTION_NOTE_LIMIT)]
     raise_if(errors)
+    assert service is not None  # raise_if refused a missing service
     now = timezone.now()
     with transaction.atomic():
         locked = lock_open_case(
@@ -169,7 +183,9 @@ def connection_propose(
     return connection
 
 
-def connection_refer(*, connection, actor, expected_version=None) -> Connection:
+def connection_refer(
+    *, connection: Connection, actor: User, expected_version: int | None = None
+) -> Connection:
     """Send the person to the service: its provider's staff are told and asked to answer.
 
     A signposting-only service takes no referrals: the person contacts it
@@ -212,7 +228,9 @@ def connection_refer(*, connection, actor, expected_version=None) -> Connection:
     return locked
 
 
-def connection_accept(*, connection, actor, expected_version=None) -> Connection:
+def connection_accept(
+    *, connection: Connection, actor: User, expected_version: int | None = None
+) -> Connection:
     """The provider takes the person on; the link worker is told."""
     now = timezone.now()
     with transaction.atomic():
@@ -242,10 +260,15 @@ def connection_accept(*, connection, actor, expected_version=None) -> Connection
 
 
 def connection_decline(
-    *, connection, actor, reason, details="", expected_version=None
+    *,
+    connection: Connection,
+    actor: User,
+    reason: str,
+    details: str = "",
+    expected_version: int | None = None,
 ) -> Connection:
     """The provider cannot take the person on, with a reason; the link worker is told."""
-    errors = {}
+    errors: dict[str, list[str]] = {}
     choosable = [value for value in DeclineReason.values if value != DeclineReason.NO_RESPONSE]
     if reason not in choosable:
         errors["reason"] = [_("Choose why you cannot take the person on.")]
@@ -265,7 +288,9 @@ def connection_decline(
     return locked
 
 
-def _decline(connection, *, actor, reason, details, now):
+def _decline(
+    connection: Connection, *, actor: User | None, reason: str, details: str, now: datetime
+) -> None:
     _moved(
         connection,
         to_status=ConnectionStatus.DECLINED,
@@ -307,10 +332,15 @@ ATTENDANCE_STATUSES = (
 
 
 def connection_record_attendance(
-    *, connection, actor, attendance, note="", expected_version=None
+    *,
+    connection: Connection,
+    actor: User,
+    attendance: str,
+    note: str = "",
+    expected_version: int | None = None,
 ) -> Connection:
     """The provider says whether the person is attending, has completed or has stopped."""
-    errors = {}
+    errors: dict[str, list[str]] = {}
     if attendance not in ATTENDANCE_STATUSES:
         errors["attendance"] = [_("Choose attending, completed or stopped.")]
     if len(note or "") > DECLINE_DETAILS_LIMIT:
@@ -323,7 +353,7 @@ def connection_record_attendance(
             raise InvalidTransition(_("Only the staff of this service's provider can answer."))
         _check_version(locked, expected_version)
         _check_move(locked, attendance)
-        fields = {}
+        fields: dict[str, object] = {}
         if attendance == ConnectionStatus.ATTENDING:
             fields["attending_since"] = now
         else:
@@ -355,7 +385,9 @@ def connection_record_attendance(
     return locked
 
 
-def connection_stop(*, connection, actor, reason, expected_version=None) -> Connection:
+def connection_stop(
+    *, connection: Connection, actor: User, reason: str, expected_version: int | None = None
+) -> Connection:
     """The link worker ends a connection (the person changed their mind, or it did not fit)."""
     if not (reason or "").strip():
         raise_if({"reason": [_("Say why the connection stops.")]})
@@ -395,14 +427,22 @@ def connection_stop(*, connection, actor, reason, expected_version=None) -> Conn
     return locked
 
 
-def unmet_need_record(*, referral, actor, category, notes="", request=None) -> UnmetNeed:
+def unmet_need_record(
+    *,
+    referral: Referral,
+    actor: User,
+    category: TaxonomyTerm | None,
+    notes: str = "",
+    request: HttpRequest | None = None,
+) -> UnmetNeed:
     """Nothing suitable exists for the person in this category; reporting counts these."""
-    errors = {}
+    errors: dict[str, list[str]] = {}
     if category is None:
         errors["category"] = [_("Choose the kind of service that was missing.")]
     if len(notes or "") > NOTE_LIMIT:
         errors["notes"] = [too_long(NOTE_LIMIT)]
     raise_if(errors)
+    assert category is not None  # raise_if refused a missing category
     now = timezone.now()
     with transaction.atomic():
         locked = lock_open_case(
@@ -429,7 +469,7 @@ def unmet_need_record(*, referral, actor, category, notes="", request=None) -> U
     return need
 
 
-def connection_stats_refresh(*, service_id, now=None) -> None:
+def connection_stats_refresh(*, service_id: int, now: datetime | None = None) -> None:
     """Recompute a service's usual reply time and share accepted, shown on its listing."""
     usual, share = service_referral_stats(service_id, now=now)
     service_update_referral_stats(
@@ -437,7 +477,15 @@ def connection_stats_refresh(*, service_id, now=None) -> None:
     )
 
 
-def connections_remind_and_expire(*, now=None) -> tuple[int, int]:
+def _reminder_text(service: Service) -> str:
+    return _(
+        "A referral to %(service)s has waited 7 days for your answer. "
+        "Please accept or "
+        "decline; after 14 days it is declined for you."
+    ) % {"service": service.display_name}
+
+
+def connections_remind_and_expire(*, now: datetime | None = None) -> tuple[int, int]:
     """Remind providers at 7 days without an answer; decline for them at 14 days.
 
     Safe to run twice or in two workers: a reminder is claimed with a
@@ -462,18 +510,7 @@ def connections_remind_and_expire(*, now=None) -> tuple[int, int]:
             connection = Connection.objects.select_related(
                 "service", "service__provider", "referral"
             ).get(pk=pk)
-            _tell_provider(
-                connection,
-                lambda service=connection.service: (
-                    _(
-                        "A referral to %(service)s has waited 7 days for your answer. "
-                        "Please accept or "
-                        "decline; after 14 days it is declined for you."
-                    )
-                    % {"service": service.display_name}
-                ),
-                now,
-            )
+            _tell_provider(connection, partial(_reminder_text, connection.service), now)
             reminded += 1
     declined = 0
     expired = Connection.objects.filter(
@@ -489,7 +526,7 @@ def connections_remind_and_expire(*, now=None) -> tuple[int, int]:
     return reminded, declined
 
 
-def connection_stats_refresh_all(*, now=None) -> int:
+def connection_stats_refresh_all(*, now: datetime | None = None) -> int:
     """Recompute the listing figures of every service answered in the last 12 months.
 
     Answers age out of the 12-month window without anyone answering anew, so

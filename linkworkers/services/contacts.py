@@ -1,12 +1,16 @@
 """Contact attempts and meetings with the person."""
 
+from datetime import date, datetime
+
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import AuditEvent
+from accounts.models import AuditEvent, User
 from accounts.services import audit_record
 from referrals.models import (
+    Referral,
     ReferralEvent,
     Status,
 )
@@ -31,15 +35,15 @@ MAX_CONTACT_MINUTES = 600
 
 def contact_log(
     *,
-    referral,
-    actor,
-    happened_at,
-    mode,
-    outcome,
-    minutes=0,
-    notes="",
-    next_contact_on=None,
-    request=None,
+    referral: Referral,
+    actor: User,
+    happened_at: datetime | None,
+    mode: str,
+    outcome: str,
+    minutes: int | None = 0,
+    notes: str = "",
+    next_contact_on: date | None = None,
+    request: HttpRequest | None = None,
 ) -> Contact:
     """Record a contact attempt or meeting.
 
@@ -49,7 +53,7 @@ def contact_log(
     waiting times are measured to the conversation, not to its recording.
     """
     now = timezone.now()
-    errors = {}
+    errors: dict[str, list[str]] = {}
     if happened_at is None:
         errors["happened_at"] = [_("Say when the contact happened.")]
     elif happened_at > now:
@@ -67,6 +71,8 @@ def contact_log(
     if next_contact_on and happened_at and next_contact_on < timezone.localdate(happened_at):
         errors["next_contact_on"] = [_("The next contact cannot be before this one.")]
     raise_if(errors)
+    # raise_if refused both when missing; this tells the type checker so.
+    assert happened_at is not None and minutes is not None
 
     with transaction.atomic():
         # A peer navigator attached to the case logs their own contacts too.

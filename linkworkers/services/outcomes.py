@@ -1,10 +1,15 @@
 """Outcome measures answered at baseline, review and closure; instrument definitions."""
 
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import AuditEvent, Role
+from accounts.models import AuditEvent, Organisation, Role, User
 from accounts.services import audit_record
 from referrals.exceptions import InvalidTransition, ValidationError
 from referrals.models import (
@@ -24,7 +29,7 @@ from ..models import (
 from ..scoring import instrument_problems, score
 
 
-def _may_record(actor, referral) -> bool:
+def _may_record(actor: User, referral: Referral) -> bool:
     if actor.role == Role.LINK_WORKER:
         return referral.link_worker_id == actor.pk
     if actor.role == Role.COORDINATOR:
@@ -32,10 +37,10 @@ def _may_record(actor, referral) -> bool:
     return False
 
 
-def _clean_answers(items, answers) -> dict[int, int]:
+def _clean_answers(items: Sequence[Item], answers: Mapping[Any, object]) -> dict[int, int]:
     """Every item answered with a whole number in its range; errors name the item."""
     errors: dict[str, list[str]] = {}
-    clean = {}
+    clean: dict[int, int] = {}
     known = {item.pk for item in items}
     for item in items:
         field = f"item_{item.pk}"
@@ -71,7 +76,14 @@ def _clean_answers(items, answers) -> dict[int, int]:
 
 
 def outcome_record(
-    *, referral, instrument, timepoint, answers: dict, actor, answered_on=None, request=None
+    *,
+    referral: Referral,
+    instrument: Instrument,
+    timepoint: str,
+    answers: Mapping[Any, object],
+    actor: User,
+    answered_on: date | None = None,
+    request: HttpRequest | None = None,
 ) -> OutcomeMeasure:
     """Record one instrument answered at one timepoint, scored by the one engine.
 
@@ -157,7 +169,9 @@ def outcome_record(
     return measure
 
 
-def outcome_view_record(*, referral, actor, request=None):
+def outcome_view_record(
+    *, referral: Referral, actor: User, request: HttpRequest | None = None
+) -> AuditEvent:
     """Audit one read of a case's outcomes (reads of a person's record are audited)."""
     return audit_record(
         actor=actor, action=AuditEvent.Action.VIEW, obj=referral.person, request=request,
@@ -167,7 +181,12 @@ def outcome_view_record(*, referral, actor, request=None):
 
 @transaction.atomic
 def instrument_definition_errors(
-    *, code: str, scheme, scoring: str, conversion_table: dict | None, items: list[Item]
+    *,
+    code: str,
+    scheme: Organisation | None,
+    scoring: str,
+    conversion_table: dict[str, Any] | None,
+    items: list[Item],
 ) -> dict[str, list[str]]:
     """Why this definition cannot be saved, by field (empty when it can).
 
@@ -211,8 +230,10 @@ def instrument_definition_errors(
 
 
 def instrument_define(
-    *, code, name, scoring, items: list[dict], name_cy="", description="", description_cy="",
-    licence="", higher_is_better=True, conversion_table=None, scheme=None, active=True,
+    *, code: str, name: str, scoring: str, items: list[dict[str, Any]], name_cy: str = "",
+    description: str = "", description_cy: str = "", licence: str = "",
+    higher_is_better: bool = True, conversion_table: dict[str, Any] | None = None,
+    scheme: Organisation | None = None, active: bool = True,
 ) -> Instrument:  # fmt: skip
     """Create an instrument, or update one by its code, with its items in order.
 

@@ -1,13 +1,17 @@
 """The "what matters" conversation and the goals of the plan."""
 
+from datetime import date
+
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import AuditEvent
+from accounts.models import AuditEvent, User
 from accounts.services import audit_record
 from referrals.exceptions import StaleVersion
 from referrals.models import (
+    Referral,
     ReferralEvent,
 )
 
@@ -24,28 +28,28 @@ GOAL_LIMIT = 300
 
 def what_matters_save(
     *,
-    referral,
-    actor,
-    expected_version,
-    what_matters,
-    strengths="",
-    want_to_change="",
-    request=None,
+    referral: Referral,
+    actor: User,
+    expected_version: int,
+    what_matters: str,
+    strengths: str = "",
+    want_to_change: str = "",
+    request: HttpRequest | None = None,
 ) -> WhatMatters:
     """Save the "what matters" record; `expected_version` 0 means "there was none yet".
 
     An edit made against an older version is refused, never silently
     overwriting what a colleague saved in the meantime.
     """
-    errors = {}
+    errors: dict[str, list[str]] = {}
     if not (what_matters or "").strip():
         errors["what_matters"] = [_("Write what matters to the person, in their words.")]
-    for key, value in (
+    for key, text in (
         ("what_matters", what_matters),
         ("strengths", strengths),
         ("want_to_change", want_to_change),
     ):
-        if len(value or "") > NOTE_LIMIT:
+        if len(text or "") > NOTE_LIMIT:
             errors[key] = [too_long(NOTE_LIMIT)]
     raise_if(errors)
 
@@ -62,7 +66,7 @@ def what_matters_save(
                 )
             )
         now = timezone.now()
-        fields = {
+        fields: dict[str, object] = {
             "what_matters": what_matters.strip(),
             "strengths": (strengths or "").strip(),
             "want_to_change": (want_to_change or "").strip(),
@@ -87,8 +91,10 @@ def what_matters_save(
     return record
 
 
-def _check_goal(*, description=None, progress_notes="", target_date=None, status=None):
-    errors = {}
+def _check_goal(
+    *, description: str | None = None, progress_notes: str = "", status: str | None = None
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
     if description is not None:
         if not description.strip():
             errors["description"] = [_("Describe the goal in a few words.")]
@@ -101,7 +107,14 @@ def _check_goal(*, description=None, progress_notes="", target_date=None, status
     return errors
 
 
-def goal_add(*, referral, actor, description, target_date=None, request=None) -> Goal:
+def goal_add(
+    *,
+    referral: Referral,
+    actor: User,
+    description: str,
+    target_date: date | None = None,
+    request: HttpRequest | None = None,
+) -> Goal:
     """Add a goal the person agreed to the plan."""
     errors = _check_goal(description=description)
     if target_date and target_date < timezone.localdate():
@@ -126,7 +139,15 @@ def goal_add(*, referral, actor, description, target_date=None, request=None) ->
     return goal
 
 
-def goal_update(*, goal, actor, status, progress_notes="", target_date=None, request=None) -> Goal:
+def goal_update(
+    *,
+    goal: Goal,
+    actor: User,
+    status: str,
+    progress_notes: str = "",
+    target_date: date | None = None,
+    request: HttpRequest | None = None,
+) -> Goal:
     """Record a goal's progress: its status, notes and target date."""
     raise_if(_check_goal(status=status, progress_notes=progress_notes))
     with transaction.atomic():
@@ -140,12 +161,13 @@ def goal_update(*, goal, actor, status, progress_notes="", target_date=None, req
         goal.updated_at = now
         goal.save()
         if status_changed:
-            note = {
+            notes: dict[str, str] = {
                 GoalStatus.NOT_STARTED: _("Goal not started: %(goal)s"),
                 GoalStatus.IN_PROGRESS: _("Goal in progress: %(goal)s"),
                 GoalStatus.ACHIEVED: _("Goal achieved: %(goal)s"),
                 GoalStatus.STOPPED: _("Goal stopped: %(goal)s"),
-            }[status] % {"goal": goal.description}
+            }
+            note = notes[status] % {"goal": goal.description}
             ReferralEvent.objects.create(
                 referral=locked, kind=ReferralEvent.Kind.NOTE, actor=actor, note=note,
                 visible_to_referrer=False, created_at=now,

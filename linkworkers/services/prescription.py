@@ -1,14 +1,16 @@
 """The social prescription given to the person."""
 
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import AuditEvent
+from accounts.models import AuditEvent, User
 from accounts.services import audit_record
 from referrals.exceptions import InvalidTransition
 from referrals.models import (
     ContactMethod,
+    Referral,
     ReferralEvent,
 )
 from referrals.services import (
@@ -21,7 +23,9 @@ from ..selectors import (
 )
 
 
-def prescription_email_send(*, referral, actor, request=None) -> None:
+def prescription_email_send(
+    *, referral: Referral, actor: User, request: HttpRequest | None = None
+) -> None:
     """Email the person their social prescription, when email is how they asked to be contacted."""
     person = referral.person
     if not can_work_on(actor, referral):

@@ -1,6 +1,6 @@
 """The scheduled jobs: daily digests, outcome reviews falling due, holds coming back."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -34,7 +34,7 @@ from ..selectors import (
 )
 
 
-def digest_send(*, link_worker, today) -> bool:
+def digest_send(*, link_worker: User, today: date) -> bool:
     """Email one link worker their overdue items, once a day. Returns True when sent now.
 
     The DigestSent row is the claim: it is written in the same transaction as
@@ -68,14 +68,14 @@ def digest_send(*, link_worker, today) -> bool:
     return True
 
 
-def digests_send(*, today=None) -> int:
+def digests_send(*, today: date | None = None) -> int:
     """The daily digest for every active link worker with something overdue."""
     today = today or timezone.localdate()
     workers = User.objects.filter(role=Role.LINK_WORKER, is_active=True).order_by("pk")
     return sum(digest_send(link_worker=worker, today=today) for worker in workers)
 
 
-def outcome_reviews_notify(*, today=None) -> int:
+def outcome_reviews_notify(*, today: date | None = None) -> int:
     """Tell each link worker when a baseline's review falls due (OUTCOME_REVIEW_WEEKS on).
 
     Once per baseline: the OutcomeReviewNotice row (one per baseline) is the
@@ -122,7 +122,7 @@ def outcome_reviews_notify(*, today=None) -> int:
     return told
 
 
-def holds_resume_due(*, today=None) -> int:
+def holds_resume_due(*, today: date | None = None) -> int:
     """On-hold cases whose review date has come go back to in progress, by the system.
 
     The move goes through `referral_resume` (actor None: a system move the

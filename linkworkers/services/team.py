@@ -1,10 +1,11 @@
 """Supervision notes and peer navigators on a case."""
 
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import AuditEvent, Role
+from accounts.models import AuditEvent, Role, User
 from accounts.services import audit_record
 from referrals.exceptions import InvalidTransition, ValidationError
 from referrals.models import (
@@ -25,12 +26,19 @@ from ..selectors import (
 from .cases import raise_if, too_long
 
 
-def supervision_note_add(*, link_worker, author, text, referral=None, request=None):
+def supervision_note_add(
+    *,
+    link_worker: User,
+    author: User,
+    text: str,
+    referral: Referral | None = None,
+    request: HttpRequest | None = None,
+) -> SupervisionNote:
     """A supervision note about `link_worker`'s work, by them or their manager.
 
     `referral`, when given, must be a case the link worker holds or held.
     """
-    errors = {}
+    errors: dict[str, list[str]] = {}
     if not may_supervise(author, link_worker):
         raise InvalidTransition(
             _("Only the link worker and their scheme's coordinators can write supervision notes.")
@@ -55,7 +63,13 @@ def supervision_note_add(*, link_worker, author, text, referral=None, request=No
     return note
 
 
-def peer_navigator_attach(*, referral, actor, peer_navigator, request=None):
+def peer_navigator_attach(
+    *,
+    referral: Referral,
+    actor: User,
+    peer_navigator: User | None,
+    request: HttpRequest | None = None,
+) -> PeerNavigatorAssignment:
     """Attach a peer navigator of the scheme to an open case (the link worker or a coordinator)."""
     if not (
         peer_navigator is not None
@@ -100,7 +114,9 @@ def peer_navigator_attach(*, referral, actor, peer_navigator, request=None):
     return assignment
 
 
-def peer_navigator_detach(*, assignment, actor, request=None):
+def peer_navigator_detach(
+    *, assignment: PeerNavigatorAssignment, actor: User, request: HttpRequest | None = None
+) -> bool:
     """Take a peer navigator off a case; their access ends at once."""
     with transaction.atomic():
         locked = Referral.objects.select_for_update().get(pk=assignment.referral_id)

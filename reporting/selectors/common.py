@@ -1,11 +1,15 @@
 """What every table shares: cube rows in scope, months, and publishing counts and rates."""
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from typing import Any, TypeVar
 
+from django.db.models import QuerySet
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from ..models import CellMixin
 from ..tables import (
     SUPPRESSED,
     Table,
@@ -15,13 +19,18 @@ from ..tables import (
 )
 from .scope import Filters, Scope
 
+CellModel = TypeVar("CellModel", bound=CellMixin)
 
-def in_period(model, scope: Scope, filters: Filters, month_field: str = "month"):
+
+def in_period(
+    model: type[CellModel], scope: Scope, filters: Filters, month_field: str = "month"
+) -> QuerySet[CellModel]:
     """Cube rows in the reader's scope and filters (a cell: month x scheme x area x source)."""
-    rows = model.objects.filter(
+    rows = model._default_manager.filter(
         **{f"{month_field}__gte": filters.start, f"{month_field}__lte": filters.end}
     )
     if scope.kind == "scheme":
+        assert scope.scheme is not None  # a scheme scope always names its scheme
         rows = rows.filter(scheme_id=scope.scheme.pk)
     elif filters.scheme is not None:
         rows = rows.filter(scheme_id=filters.scheme.pk)
@@ -33,7 +42,8 @@ def in_period(model, scope: Scope, filters: Filters, month_field: str = "month")
 
 
 def months_of(filters: Filters) -> list[date]:
-    months, month = [], filters.start
+    months: list[date] = []
+    month = filters.start
     while month <= filters.end:
         months.append(month)
         month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
@@ -44,12 +54,12 @@ def month_label(month: date) -> str:
     return date_format(month, "YEAR_MONTH_FORMAT")
 
 
-def published_count(value, suppress: bool):
+def published_count(value: Any, suppress: bool) -> Any:
     """A count as this reader may see it (tables.publish_count)."""
     return publish_count(value, suppress)
 
 
-def published_rate(part, whole, suppress: bool):
+def published_rate(part: Any, whole: Any, suppress: bool) -> Decimal | None:
     """A share of published counts: withheld when either is hidden (<5)."""
     part, whole = publish_count(part, suppress), publish_count(whole, suppress)
     if part is SUPPRESSED or whole is SUPPRESSED:
@@ -64,11 +74,11 @@ def period_words(filters: Filters) -> str:
     }
 
 
-def shown_text(value) -> str:
+def shown_text(value: object) -> str:
     return str(value) if value is not None else "–"
 
 
-def finish_table(table: Table, suppress: bool, sentence) -> Table:
+def finish_table(table: Table, suppress: bool, sentence: Callable[[Table], str]) -> Table:
     """Publish the table for this reader, then say in words what it shows (from what is shown)."""
     if suppress:
         suppress_counts(table)
@@ -76,11 +86,11 @@ def finish_table(table: Table, suppress: bool, sentence) -> Table:
     return table
 
 
-def total_of(table: Table, key: str):
+def total_of(table: Table, key: str) -> Any:
     return table.total[table.column_keys().index(key)] if table.total else None
 
 
-def number_text(value) -> str:
+def number_text(value: object) -> str:
     if isinstance(value, Decimal):
         return str(value.normalize()) if value == value.to_integral() else f"{value:.1f}"
     return str(value)

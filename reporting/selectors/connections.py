@@ -1,6 +1,8 @@
 """Connections to services by category and provider, and unmet needs."""
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from django.db.models import Sum
 from django.utils.translation import gettext as _
@@ -18,11 +20,12 @@ from ..tables import (
     Table,
 )
 from .common import finish_table, in_period, total_of
+from .scope import Filters, Scope
 
 PROVIDER_ROWS = 25  # the busiest providers on the page; the rest share one row
 
 
-def connection_tables(scope, filters, suppress) -> tuple[Table, Table]:
+def connection_tables(scope: Scope, filters: Filters, suppress: bool) -> tuple[Table, Table]:
     measures = ["connections", "referred", "accepted", "declined", "attended", "completed"]
     columns_tail = [
         Column("connections", _("Connections made")),
@@ -31,7 +34,7 @@ def connection_tables(scope, filters, suppress) -> tuple[Table, Table]:
         Column("attended", _("Attended")),
         Column("completed", _("Completed")),
     ]
-    rows_by = {}
+    rows_by: dict[str, list[tuple[Any, ...]]] = {}
     for group in ("category_id", "provider_id"):
         rows_by[group] = list(
             in_period(ConnectionCube, scope, filters)
@@ -56,7 +59,9 @@ def connection_tables(scope, filters, suppress) -> tuple[Table, Table]:
         )
     }
 
-    def build(rows, names, limit=None):
+    def build(
+        rows: Sequence[tuple[Any, ...]], names: Mapping[int, str], limit: int | None = None
+    ) -> list[list[Any]]:
         body = sorted(
             (
                 [names.get(key, _("Not categorised")), *values[:1], *values[2:]]
@@ -101,7 +106,7 @@ def connection_tables(scope, filters, suppress) -> tuple[Table, Table]:
     )
     exact = totals
 
-    def category_sentence(table):
+    def category_sentence(table: Table) -> str:
         if not exact[1]:
             return _("No connections were made for referrals received in this period.")
         return _("%(attended)s of %(made)s connections led to the person attending.") % {
@@ -119,9 +124,13 @@ def connection_tables(scope, filters, suppress) -> tuple[Table, Table]:
     )
 
 
-def unmet_need_tables(scope, filters, suppress) -> tuple[Table, Table]:
-    by_category = Counter()
-    by_area = Counter()
+def _known(ids: Counter[int | None]) -> list[int]:
+    return [pk for pk in ids if pk is not None]
+
+
+def unmet_need_tables(scope: Scope, filters: Filters, suppress: bool) -> tuple[Table, Table]:
+    by_category: Counter[int | None] = Counter()
+    by_area: Counter[int | None] = Counter()
     for category_id, area_id, n in (
         in_period(UnmetNeedCube, scope, filters)
         .values("category_id", "area_id")
@@ -130,8 +139,12 @@ def unmet_need_tables(scope, filters, suppress) -> tuple[Table, Table]:
     ):
         by_category[category_id] += n
         by_area[area_id] += n
-    categories = {t.pk: t.display_name for t in TaxonomyTerm.objects.filter(pk__in=by_category)}
-    areas = {a.pk: a.display_name for a in Area.objects.filter(pk__in=by_area)}
+    categories: dict[int | None, str] = {
+        t.pk: t.display_name for t in TaxonomyTerm.objects.filter(pk__in=_known(by_category))
+    }
+    areas: dict[int | None, str] = {
+        a.pk: a.display_name for a in Area.objects.filter(pk__in=_known(by_area))
+    }
     total = sum(by_category.values())
     category_table = Table(
         key="unmet_needs",
@@ -160,7 +173,7 @@ def unmet_need_tables(scope, filters, suppress) -> tuple[Table, Table]:
     )
     top = category_table.rows[0][0] if category_table.rows else None
 
-    def sentence(table):
+    def sentence(table: Table) -> str:
         if not total:
             return _("No unmet needs were recorded for referrals received in this period.")
         return _("The most often unmet need was %(category)s.") % {"category": top}

@@ -1,5 +1,6 @@
 """Every table on the dashboard, in page order."""
 
+from ..tables import Table
 from .connections import connection_tables, unmet_need_tables
 from .outcomes import outcome_table
 from .referrals import (
@@ -16,7 +17,9 @@ from .scope import Filters, Scope
 from .waiting import caseload_table, waiting_tables
 
 
-def dashboard_tables(*, scope: Scope, filters: Filters, suppress: bool | None = None) -> list:
+def dashboard_tables(
+    *, scope: Scope, filters: Filters, suppress: bool | None = None
+) -> list[Table]:
     """Every table on the dashboard, in page order, published for this reader.
 
     Counts are exact for a scheme's managers and suppressed for everyone else;

@@ -1,6 +1,7 @@
 """Wellbeing outcomes: change between baseline and follow-up per instrument."""
 
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Sum
 from django.utils.translation import gettext as _
@@ -18,9 +19,10 @@ from ..tables import (
     is_small,
 )
 from .common import finish_table, in_period, published_count, published_rate
+from .scope import Filters, Scope
 
 
-def outcome_table(scope, filters, suppress) -> Table:
+def outcome_table(scope: Scope, filters: Filters, suppress: bool) -> Table:
     sums = list(
         in_period(OutcomeCube, scope, filters)
         .values("instrument_id", "item_id")
@@ -34,7 +36,7 @@ def outcome_table(scope, filters, suppress) -> Table:
     )
     instruments = Instrument.objects.in_bulk({row[0] for row in sums})
     items = Item.objects.in_bulk({row[1] for row in sums if row[1]})
-    rows = []
+    rows: list[list[Any]] = []
     for instrument_id, item_id, pairs, improved, worsened, change in sorted(
         sums,
         key=lambda row: (
@@ -76,7 +78,7 @@ def outcome_table(scope, filters, suppress) -> Table:
         ],
     )
 
-    def sentence(table):
+    def sentence(table: Table) -> str:
         if not rows:
             return _("No one has a baseline and a follow-up measure yet for this period.")
         best = max(rows, key=lambda row: row[1])

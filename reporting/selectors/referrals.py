@@ -2,7 +2,9 @@
 
 from collections import Counter, defaultdict
 from datetime import date, timedelta
+from typing import Any
 
+from django.db import models
 from django.db.models import Sum
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -33,10 +35,11 @@ from .common import (
     published_rate,
     total_of,
 )
+from .scope import Filters, Scope
 
 
-def referrals_by_month(scope, filters, suppress) -> Table:
-    by_month = defaultdict(Counter)
+def referrals_by_month(scope: Scope, filters: Filters, suppress: bool) -> Table:
+    by_month: defaultdict[date, Counter[str]] = defaultdict(Counter)
     for month, source, n in (
         in_period(ReferralCube, scope, filters)
         .values("month", "source_kind")
@@ -51,7 +54,7 @@ def referrals_by_month(scope, filters, suppress) -> Table:
     columns = [Column("month", _("Month"), "text")]
     columns += [Column(kind.value, kind.label) for kind in sources]
     columns.append(Column("total", _("Total")))
-    rows = []
+    rows: list[list[Any]] = []
     for month in months_of(filters):
         counts = [by_month[month][key] for key in keys]
         rows.append([month_label(month), *counts, sum(counts)])
@@ -67,7 +70,7 @@ def referrals_by_month(scope, filters, suppress) -> Table:
     )
     exact_totals = dict(zip(sources, totals, strict=True))
 
-    def sentence(table):
+    def sentence(table: Table) -> str:
         words = _("%(total)s referrals were received from %(period)s.") % {
             "total": total_of(table, "total"),
             "period": period_words(filters),
@@ -80,7 +83,7 @@ def referrals_by_month(scope, filters, suppress) -> Table:
     return finish_table(table, suppress, sentence)
 
 
-def referrals_by_week(scope, filters, suppress) -> Table:
+def referrals_by_week(scope: Scope, filters: Filters, suppress: bool) -> Table:
     weeks = Counter(
         dict(
             in_period(WeeklyCube, scope, filters)
@@ -90,7 +93,8 @@ def referrals_by_week(scope, filters, suppress) -> Table:
         )
     )
     first = filters.start - timedelta(days=filters.start.weekday())
-    rows, week = [], first
+    rows: list[list[Any]] = []
+    week = first
     last_day = months_of(filters)[-1]
     last_day = date(last_day.year + last_day.month // 12, last_day.month % 12 + 1, 1)
     while week < last_day:
@@ -107,7 +111,7 @@ def referrals_by_week(scope, filters, suppress) -> Table:
         notes=[_("Weeks begin on Monday; the first and last weeks may be part weeks.")],
     )
 
-    def sentence(table):
+    def sentence(table: Table) -> str:
         if not busiest or not busiest[1]:
             return _("No referrals were received in this period.")
         return _("The busiest week began on %(week)s.") % {"week": busiest[0]}
@@ -115,8 +119,8 @@ def referrals_by_week(scope, filters, suppress) -> Table:
     return finish_table(table, suppress, sentence)
 
 
-def referrals_by_year(scope, filters, suppress) -> Table:
-    years = Counter()
+def referrals_by_year(scope: Scope, filters: Filters, suppress: bool) -> Table:
+    years: Counter[int] = Counter()
     for month, n in (
         in_period(ReferralCube, scope, filters)
         .values("month")
@@ -153,15 +157,16 @@ FUNNEL = [
 ]
 
 
-def funnel_counts(scope, filters) -> dict:
+def funnel_counts(scope: Scope, filters: Filters) -> dict[str, int]:
     fields = [key for key, _label in FUNNEL] + ["rejected", "cancelled", "closed"]
     totals = in_period(ReferralCube, scope, filters).aggregate(**{key: Sum(key) for key in fields})
     return {key: totals[key] or 0 for key in fields}
 
 
-def funnel_table(scope, filters, suppress) -> Table:
+def funnel_table(scope: Scope, filters: Filters, suppress: bool) -> Table:
     counts = funnel_counts(scope, filters)
-    rows, previous = [], None
+    rows: list[list[Any]] = []
+    previous: int | None = None
     for key, label in FUNNEL:
         n = counts[key]
         rows.append(
@@ -197,7 +202,7 @@ def funnel_table(scope, filters, suppress) -> Table:
         ],
     )
 
-    def sentence(table):
+    def sentence(table: Table) -> str:
         rate = published_rate(counts["connected"], counts["received"], suppress)
         if rate is None:
             return _(
@@ -211,13 +216,14 @@ def funnel_table(scope, filters, suppress) -> Table:
 
 
 def _breakdown_label(dimension: str, value: str) -> str:
-    choices = {
+    choices_of: dict[str, type[models.TextChoices]] = {
         Dimension.REASON: Reason,
         Dimension.AGE_BAND: AgeBand,
         Dimension.GENDER: Gender,
         Dimension.ETHNIC_GROUP: EthnicGroup,
         Dimension.DEPRIVATION: DeprivationQuintile,
-    }[dimension]
+    }
+    choices = choices_of[dimension]
     try:
         return str(choices(value).label)
     except ValueError:
@@ -233,8 +239,8 @@ BREAKDOWNS = [
 ]
 
 
-def breakdown_tables(scope, filters, suppress, received: int) -> list[Table]:
-    counts = defaultdict(Counter)
+def breakdown_tables(scope: Scope, filters: Filters, suppress: bool, received: int) -> list[Table]:
+    counts: defaultdict[str, Counter[str]] = defaultdict(Counter)
     for dimension, value, n in (
         in_period(BreakdownCube, scope, filters)
         .values("dimension", "value")
@@ -242,9 +248,9 @@ def breakdown_tables(scope, filters, suppress, received: int) -> list[Table]:
         .values_list("dimension", "value", "n")
     ):
         counts[dimension][value] = n
-    tables = []
+    tables: list[Table] = []
     for dimension, key, title in BREAKDOWNS:
-        values = {
+        values: list[str] = {
             Dimension.REASON: Reason.values,
             Dimension.AGE_BAND: AgeBand.values,
             Dimension.GENDER: Gender.values,
@@ -252,7 +258,7 @@ def breakdown_tables(scope, filters, suppress, received: int) -> list[Table]:
             Dimension.DEPRIVATION: DeprivationQuintile.values,
         }[dimension]
         extra = [value for value in counts[dimension] if value not in values]
-        rows = [
+        rows: list[list[Any]] = [
             [
                 _breakdown_label(dimension, value),
                 counts[dimension][value],
@@ -260,10 +266,10 @@ def breakdown_tables(scope, filters, suppress, received: int) -> list[Table]:
             ]
             for value in [*values, *extra]
         ]
-        notes = []
+        notes: list[str] = []
         if dimension == Dimension.REASON:
             notes.append(_("A referral may give several reasons and is counted under each."))
-            total = None
+            total: list[Any] | None = None
         else:
             total = [_("Total"), sum(row[1] for row in rows), None]
         if dimension == Dimension.AGE_BAND:
@@ -295,7 +301,12 @@ def breakdown_tables(scope, filters, suppress, received: int) -> list[Table]:
             row[1] for row, value in zip(rows, [*values, *extra], strict=True) if value != "unknown"
         )
 
-        def sentence(table, top=top, dimension=dimension, known=known):
+        def sentence(
+            table: Table,
+            top: list[Any] | None = top,
+            dimension: str = dimension,
+            known: int = known,
+        ) -> str:
             if top is None or not top[1]:
                 return _("No referrals were received in this period.")
             if dimension == Dimension.DEPRIVATION and not known:
@@ -303,7 +314,7 @@ def breakdown_tables(scope, filters, suppress, received: int) -> list[Table]:
                     "Deprivation is not known for these referrals: no postcode data with "
                     "deprivation has been loaded."
                 )
-            return {
+            headline: dict[str, str] = {
                 Dimension.REASON: _("The reason given most often was %(value)s."),
                 Dimension.AGE_BAND: _("The age band with most referrals was %(value)s."),
                 Dimension.GENDER: _("The gender recorded most often was %(value)s."),
@@ -311,17 +322,18 @@ def breakdown_tables(scope, filters, suppress, received: int) -> list[Table]:
                 Dimension.DEPRIVATION: _(
                     "The deprivation quintile with most referrals was %(value)s."
                 ),
-            }[dimension] % {"value": top[0]}
+            }
+            return headline[dimension] % {"value": top[0]}
 
         tables.append(finish_table(table, suppress, sentence))
     return tables
 
 
-def _breakdown_dimension_label(dimension) -> str:
+def _breakdown_dimension_label(dimension: str) -> str:
     return str(Dimension(dimension).label)
 
 
-def referrals_by_area(scope, filters, suppress) -> Table:
+def referrals_by_area(scope: Scope, filters: Filters, suppress: bool) -> Table:
     counts = Counter(
         dict(
             in_period(ReferralCube, scope, filters)
@@ -352,7 +364,7 @@ def referrals_by_area(scope, filters, suppress) -> Table:
     )
 
 
-def referrals_by_scheme(scope, filters, suppress) -> Table:
+def referrals_by_scheme(scope: Scope, filters: Filters, suppress: bool) -> Table:
     counts = Counter(
         dict(
             in_period(ReferralCube, scope, filters)

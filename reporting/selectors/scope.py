@@ -3,9 +3,10 @@
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext as _
 
-from accounts.models import Area, Organisation, Role
+from accounts.models import Area, Organisation, Role, User
 from accounts.selectors import area_with_descendants_ids
 
 from ..models import (
@@ -26,14 +27,16 @@ class Scope:
     exact: bool = False  # whether counts of 1 to 4 may be shown as they are
 
     @property
-    def title(self):
-        if self.kind == "scheme":
-            return self.scheme.display_name
-        return self.area.display_name
+    def title(self) -> str:
+        place = self.scheme if self.kind == "scheme" else self.area
+        assert place is not None  # reporting_scope_for always sets the one its kind names
+        return str(place.display_name)
 
 
-def reporting_scope_for(user) -> Scope | None:
+def reporting_scope_for(user: User | AnonymousUser) -> Scope | None:
     """The reader's scope, or None when they have no dashboard (the page answers 403)."""
+    if not user.is_authenticated:
+        return None
     organisation = getattr(user, "organisation", None)
     if user.role == Role.COORDINATOR and organisation and organisation.kind == "scheme":
         return Scope(kind="scheme", scheme=organisation, area=organisation.area, exact=True)
@@ -71,13 +74,13 @@ class Filters:
             (_("Scheme"), self.scheme.display_name if self.scheme else _("All")),
             (
                 _("Source"),
-                SourceKind(self.source_kind).label if self.source_kind else _("All"),
+                str(SourceKind(self.source_kind).label) if self.source_kind else _("All"),
             ),
             (_("First contact target (working days)"), str(self.wait_target)),
         ]
 
 
-def latest_runs():
+def latest_runs() -> tuple[RollupRun | None, RollupRun | None]:
     """(the last finished run, the run under way or None): for "figures as at" and progress."""
     finished = RollupRun.objects.filter(state=RollupRun.State.DONE).order_by("-finished_at").first()
     in_flight = RollupRun.objects.filter(in_flight=True).first()

@@ -2,7 +2,9 @@
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Sum
 from django.utils.translation import gettext as _
@@ -24,11 +26,12 @@ from ..tables import (
     share,
 )
 from .common import finish_table, in_period, months_in, number_text, published_count, published_rate
+from .scope import Filters, Scope
 
 WAIT_BANDS = [(0, 5), (6, 10), (11, 20), (21, 40), (41, 60), (61, None)]
 
 
-def _quantile(histogram: list[tuple[int, int]], fraction: float):
+def _quantile(histogram: Sequence[tuple[int, int]], fraction: float) -> int | None:
     """The nearest-rank quantile of a sorted (value, count) histogram: the smallest value with
     at least `fraction` of the counts at or below it."""
     total = sum(count for _value, count in histogram)
@@ -43,12 +46,12 @@ def _quantile(histogram: list[tuple[int, int]], fraction: float):
     return histogram[-1][0]
 
 
-def _median(histogram: list[tuple[int, int]]):
+def _median(histogram: Sequence[tuple[int, int]]) -> Decimal | None:
     """The median of a sorted (value, count) histogram (the mean of the middle two when even)."""
     total = sum(count for _value, count in histogram)
     if not total:
         return None
-    middle = []
+    middle: list[int] = []
     for position in ((total + 1) // 2, total // 2 + 1):
         seen = 0
         for value, count in histogram:
@@ -59,9 +62,10 @@ def _median(histogram: list[tuple[int, int]]):
     return Decimal(sum(middle)) / 2 if total % 2 == 0 else Decimal(middle[0])
 
 
-def waiting_figures(scope, filters) -> dict:
+def waiting_figures(scope: Scope, filters: Filters) -> dict[str, Any]:
     """Days from received to first contact for the referrals contacted (exact counts)."""
-    calendar, working = Counter(), Counter()
+    calendar: Counter[int] = Counter()
+    working: Counter[int] = Counter()
     for days, working_days, n in in_period(WaitCube, scope, filters).values_list(
         "wait_days", "wait_working_days", "referrals"
     ):
@@ -79,7 +83,7 @@ def waiting_figures(scope, filters) -> dict:
     }
 
 
-def waiting_tables(scope, filters, suppress) -> tuple[Table, Table]:
+def waiting_tables(scope: Scope, filters: Filters, suppress: bool) -> tuple[Table, Table]:
     figures = waiting_figures(scope, filters)
     contacted = figures["contacted"]
     hidden = suppress and is_small(contacted)
@@ -106,7 +110,7 @@ def waiting_tables(scope, filters, suppress) -> tuple[Table, Table]:
         ],
     )
 
-    def summary_sentence(table):
+    def summary_sentence(table: Table) -> str:
         if hidden or not contacted:
             return _("Too few first contacts in this period to describe waiting times.")
         return _(
@@ -114,7 +118,7 @@ def waiting_tables(scope, filters, suppress) -> tuple[Table, Table]:
             "%(p90)s days or less."
         ) % {"median": number_text(figures["median"]), "p90": figures["p90"]}
 
-    bands = []
+    bands: list[list[Any]] = []
     for low, high in WAIT_BANDS:
         n = sum(
             count
@@ -146,9 +150,9 @@ def waiting_tables(scope, filters, suppress) -> tuple[Table, Table]:
     )
 
 
-def caseload_table(scope, filters, suppress) -> Table:
+def caseload_table(scope: Scope, filters: Filters, suppress: bool) -> Table:
     """Managers: one row per link worker. Commissioners: one row per scheme (no staff names)."""
-    allocated = Counter()
+    allocated: Counter[tuple[int, int]] = Counter()
     for link_worker_id, scheme_id, n in (
         in_period(LinkWorkerCube, scope, filters, month_field="allocated_month")
         .values("link_worker_id", "scheme_id")
@@ -158,13 +162,16 @@ def caseload_table(scope, filters, suppress) -> Table:
         allocated[(link_worker_id, scheme_id)] += n
     loads = LinkWorkerLoad.objects.filter(active=True)
     if scope.kind == "scheme":
+        assert scope.scheme is not None  # a scheme scope always names its scheme
         loads = loads.filter(scheme_id=scope.scheme.pk)
     else:
         schemes_seen = {scheme_id for _lw, scheme_id in allocated}
         if filters.scheme is not None:
             schemes_seen &= {filters.scheme.pk}
         loads = loads.filter(scheme_id__in=schemes_seen)
-    loads = list(loads.values_list("link_worker_id", "scheme_id", "open_cases", "capacity"))
+    load_rows: list[tuple[int, int, int, int]] = list(
+        loads.values_list("link_worker_id", "scheme_id", "open_cases", "capacity")
+    )
     per_year = Decimal(12) / months_in(filters)
     columns_tail = [
         Column("open_cases", _("Open cases now")),
@@ -176,12 +183,12 @@ def caseload_table(scope, filters, suppress) -> Table:
         names = {
             user.pk: user.get_full_name() or user.username
             for user in User.objects.filter(
-                pk__in=[row[0] for row in loads] + [k[0] for k in allocated]
+                pk__in=[row[0] for row in load_rows] + [k[0] for k in allocated]
             )
         }
-        rows = []
+        rows: list[list[Any]] = []
         for link_worker_id, _scheme_id, open_cases, capacity in sorted(
-            loads, key=lambda row: names.get(row[0], "")
+            load_rows, key=lambda row: names.get(row[0], "")
         ):
             n = sum(v for (lw, _s), v in allocated.items() if lw == link_worker_id)
             rows.append(
@@ -197,8 +204,9 @@ def caseload_table(scope, filters, suppress) -> Table:
         first = Column("link_worker", _("Link worker"), "text")
         per_year_column = Column("per_year", _("Referrals per year (at this rate)"), "number")
     else:
-        schemes = defaultdict(lambda: [0, 0, 0, 0])  # link workers, open, capacity, allocated
-        for _link_worker_id, scheme_id, open_cases, capacity in loads:
+        # link workers, open, capacity, allocated
+        schemes: defaultdict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+        for _link_worker_id, scheme_id, open_cases, capacity in load_rows:
             schemes[scheme_id][0] += 1
             schemes[scheme_id][1] += open_cases
             schemes[scheme_id][2] += capacity
@@ -245,7 +253,7 @@ def caseload_table(scope, filters, suppress) -> Table:
         ],
     )
 
-    def sentence(table):
+    def sentence(table: Table) -> str:
         over = sum(1 for row in rows if row[2] and isinstance(row[1], int) and row[1] > row[2])
         if not rows:
             return _("No link workers to show.")

@@ -44,8 +44,10 @@ class Command(BaseCommand):
                         else HsdsImportResult("taxonomy", item_id, "rejected", error)
                     )
                     results.append(self._report(result, dry_run))
-            except (OSError, ValueError) as error:
-                self.stdout.write(f"taxonomies: not read ({error}); categories come with services")
+            except (OSError, ValueError) as failure:
+                self.stdout.write(
+                    f"taxonomies: not read ({failure}); categories come with services"
+                )
             for item_id, record, error in self._fetch(source):
                 result = (
                     service_import_hsds(record=record, dry_run=dry_run, namespace=namespace)
