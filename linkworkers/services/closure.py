@@ -4,20 +4,16 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from accounts.models import AuditEvent
-from accounts.services import audit_record
 from referrals.models import (
     ClosureReason,
     Referral,
 )
 from referrals.services import (
     referral_close,
-    referral_reopen,
 )
 
 from ..models import (
     CLOSURE_PART_LIMIT,
-    NOTE_LIMIT,
     ClosureSummary,
 )
 from .cases import raise_if, too_long
@@ -88,29 +84,10 @@ def case_close(
     with transaction.atomic():
         closed = referral_close(
             referral=referral, actor=actor, reason=reason, summary=summary,
-            expected_version=expected_version,
+            expected_version=expected_version, request=request,
         )  # fmt: skip
         ClosureSummary.objects.create(
             referral=closed, reason=reason, written_by=actor, created_at=closed.closed_at,
             **{key: (value or "").strip() for key, value in parts.items()},
         )  # fmt: skip
-        audit_record(
-            actor=actor, action=AuditEvent.Action.CHANGE, obj=closed, request=request,
-            detail=f"closed: {reason}",
-        )  # fmt: skip
     return closed
-
-
-def case_reopen(*, referral, actor, expected_version, note="", request=None) -> Referral:
-    """Reopen within REOPEN_DAYS of closing; the closure summary stays in the timeline."""
-    if len(note or "") > NOTE_LIMIT:
-        raise_if({"note": [too_long(NOTE_LIMIT)]})
-    with transaction.atomic():
-        reopened = referral_reopen(
-            referral=referral, actor=actor, note=note or "", expected_version=expected_version
-        )
-        audit_record(
-            actor=actor, action=AuditEvent.Action.CHANGE, obj=reopened, request=request,
-            detail="reopened",
-        )  # fmt: skip
-    return reopened
