@@ -160,7 +160,7 @@ ACTIONS = {
 def referral_action(request, referral_uuid, action):
     referral = selectors.get_referral_for(request.user, referral_uuid)
     if action not in ACTIONS:
-        raise PermissionDenied
+        raise Http404
     form_class, perform = ACTIONS[action]
     form = form_class(request.POST, prefix=action)
     if form.is_valid():
