@@ -4,50 +4,25 @@ from urllib.parse import urlencode
 
 import qrcode
 import qrcode.image.svg
-from celery.exceptions import CeleryError
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
 from django_otp.plugins.otp_static.models import StaticToken
 from django_ratelimit.decorators import ratelimit
-from kombu.exceptions import KombuError
 
-from config.celery import app as celery_app
 from core.client_address import client_address_key
 
 from . import services
 from .forms import LoginForm, TwoFactorCodeForm
-from .home import home_context
-from .models import AuditEvent, Role
+from .models import AuditEvent
 from .receivers import TWO_FACTOR_PENDING
-
-HOME_TEMPLATES = {
-    Role.REFERRER: "accounts/home_referrer.html",
-    Role.LINK_WORKER: "accounts/home_link_worker.html",
-    Role.COORDINATOR: "accounts/home_coordinator.html",
-    Role.PROVIDER: "accounts/home_provider.html",
-    Role.COMMISSIONER: "accounts/home_commissioner.html",
-    Role.ADMIN: "accounts/home_admin.html",
-    Role.PEER_NAVIGATOR: "accounts/home_peer_navigator.html",
-}
-
-
-def home(request):
-    """The landing page: each role's own work once signed in, the public front page before."""
-    if not request.user.is_authenticated:
-        return render(request, "accounts/home_public.html")
-    template = HOME_TEMPLATES.get(request.user.role, "accounts/home_no_role.html")
-    context = {"organisation": request.user.organisation, **home_context(request.user)}
-    return render(request, template, context)
 
 
 class LoginView(auth_views.LoginView):
@@ -263,36 +238,3 @@ def security(request: HttpRequest) -> HttpResponse:
         "required": settings.OTP_REQUIRED,
     }
     return render(request, "registration/security.html", context)
-
-
-def _database_state():
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        return "ok"
-    except DatabaseError:
-        return "down"
-
-
-def _broker_state():
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        # Tasks run in-process (make run, tests): there is no broker to be down.
-        return "eager"
-    try:
-        with celery_app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
-        return "ok"
-    except (OSError, KombuError, CeleryError):
-        return "down"
-
-
-@never_cache
-@require_GET
-def healthz(request):
-    """For load balancers: 200 when the database and broker answer, 503 naming what is down."""
-    state = {"database": _database_state(), "broker": _broker_state()}
-    down = sorted(name for name, value in state.items() if value == "down")
-    body = {"status": "down" if down else "ok", **state}
-    if down:
-        body["down"] = down
-    return JsonResponse(body, status=503 if down else 200)

@@ -8,11 +8,12 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
-from accounts import views as accounts_views
 from referrals import views as referrals_views
 
+from . import views
+
 urlpatterns = [
-    path("healthz", accounts_views.healthz, name="healthz"),
+    path("healthz", views.healthz, name="healthz"),
     # Open Referral UK API: for machines, the same in every language, so not under /cy/.
     path("api/oruk/", include("directory.api.urls")),
     # The partner API and its OpenAPI schema and docs: for machines too, so not under /cy/.
@@ -42,7 +43,7 @@ urlpatterns = [
 
 # Pages people read: English unprefixed, Welsh under /cy/.
 urlpatterns += i18n_patterns(
-    path("", accounts_views.home, name="home"),
+    path("", views.home, name="home"),
     # Inside the prefixed patterns so that the switch, posted from a Welsh page,
     # resolves that page's /cy/ address before translating it.
     path("i18n/", include("django.conf.urls.i18n")),

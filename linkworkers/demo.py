@@ -12,14 +12,15 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Area, Organisation, User
+from referrals.demo import LINK_WORKERS, SCHEME_NAME
 from referrals.models import Referral, ReferralEvent, Status
 
 from .demo_connections import seed_connections
 from .demo_coordination import seed_coordination
 from .demo_history import seed_history
 from .demo_outcomes import seed_outcomes
-from .models import Contact, ContactOutcome, Goal, GoalStatus, WhatMatters
+from .models import Contact, ContactOutcome, Goal, GoalStatus, LinkWorker, WhatMatters
 
 WHAT_MATTERS = [
     (
@@ -73,11 +74,33 @@ def _contact(referral, worker, when, outcome, mode="phone", next_on=None, minute
 
 
 def seed(stdout):
+    _seed_link_worker_profiles()
     _seed_casework(stdout)
     seed_outcomes(stdout)
     seed_coordination(stdout)
     seed_connections(stdout)
     seed_history(stdout)
+
+
+def _seed_link_worker_profiles() -> None:
+    """Each demo link worker's caseload profile: capacity, languages, areas covered."""
+    scheme = Organisation.objects.filter(name=SCHEME_NAME, kind=Organisation.Kind.SCHEME).first()
+    if scheme is None:
+        return
+    for username, (codes, languages, capacity, _open) in LINK_WORKERS.items():
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            continue
+        profile, _created = LinkWorker.objects.update_or_create(
+            user=user,
+            defaults={
+                "scheme": scheme,
+                "capacity": capacity,
+                "languages": languages,
+                "active": True,
+            },
+        )
+        profile.areas.set(Area.objects.filter(code__in=codes))
 
 
 def _seed_casework(stdout):

@@ -1,5 +1,7 @@
 """Browser forms for the caseload and the case workspace: they parse; the services decide."""
 
+from typing import Any
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -305,3 +307,18 @@ class ConnectionAttendanceForm(ServiceErrorsMixin, forms.Form):
         choices=[(status.value, status.label) for status in ATTENDANCE_STATUSES],
     )
     note = forms.CharField(label=_("Note"), required=False, max_length=DECLINE_DETAILS_LIMIT)
+
+
+class AllocateForm(ServiceErrorsMixin, forms.Form):
+    """A coordinator's choice of link worker for an accepted referral."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    link_worker = forms.ModelChoiceField(label=_("Link worker"), queryset=User.objects.none())
+
+    def __init__(self, *args: Any, scheme_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["link_worker"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = User.objects.filter(
+            role=Role.LINK_WORKER, organisation_id=scheme_id, is_active=True
+        ).order_by("last_name", "first_name")

@@ -11,6 +11,7 @@ urlpatterns = [
     path("supervision/", views.supervision_own, name="supervision"),
     path("supervision/<uuid:user_uuid>/", views.supervision_for, name="supervision_for"),
     path("<uuid:referral_uuid>/people/", views.case_people, name="people"),
+    path("<uuid:referral_uuid>/allocate/", views.allocate, name="allocate"),
     path("<uuid:referral_uuid>/reassign/", views.case_reassign, name="reassign"),
     path(
         "<uuid:referral_uuid>/peer-navigators/", views.peer_navigator_add, name="peer_navigator_add"

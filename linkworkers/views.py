@@ -14,6 +14,7 @@ from accounts.models import AuditEvent, Role
 from accounts.services import audit_record
 from directory import postcodes
 from directory import selectors as directory_selectors
+from referrals import selectors as referrals_selectors
 from referrals import services as referrals_services
 from referrals.exceptions import ApplicationError, StaleVersion, ValidationError
 from referrals.models import ClosureReason, ContactMethod, Status
@@ -22,6 +23,7 @@ from referrals.services import referral_view_record
 
 from . import selectors, services
 from .forms import (
+    AllocateForm,
     CaseloadFilterForm,
     CloseForm,
     ConnectionAttendanceForm,
@@ -335,7 +337,7 @@ def case_reopen(request, referral_uuid):
     form = ReopenForm(request.POST)
     if form.is_valid():
         try:
-            referral = services.case_reopen(
+            referral = referrals_services.referral_reopen(
                 referral=referral, actor=request.user, request=request,
                 expected_version=form.cleaned_data["version"], note=form.cleaned_data["note"],
             )  # fmt: skip
@@ -472,6 +474,47 @@ def case_people(request, referral_uuid):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def allocate(request, referral_uuid):
+    """A coordinator gives an accepted referral to a link worker, choosing from the candidates."""
+    referral = referrals_selectors.get_referral_for(request.user, referral_uuid)
+    if Status.ALLOCATED not in allowed_moves_for(request.user, referral):
+        raise Http404
+    candidates = selectors.link_worker_candidates(referral=referral)
+    suggestion = selectors.suggested_link_worker(candidates)
+    form = AllocateForm(request.POST or None, prefix="allocate", scheme_id=referral.scheme_id)
+    if request.method == "GET":
+        form.initial = {"version": referral.version}
+        if suggestion:
+            form.initial["link_worker"] = suggestion.user.pk
+    elif form.is_valid():
+        try:
+            referral = services.referral_allocate(
+                referral=referral, actor=request.user, request=request,
+                link_worker=form.cleaned_data["link_worker"],
+                expected_version=form.cleaned_data["version"],
+            )  # fmt: skip
+        except ValidationError as error:
+            form.add_service_errors(error.field_errors)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return redirect("referrals:detail", referral_uuid=referral.uuid)
+        else:
+            messages.success(
+                request,
+                _("Referral %(ref)s is now %(status)s.")
+                % {"ref": referral.reference, "status": referral.get_status_display()},
+            )
+            return redirect("referrals:triage")
+    return render(
+        request,
+        "linkworkers/allocate.html",
+        {"referral": referral, "form": form, "candidates": candidates, "suggestion": suggestion},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
 @require_POST
 def case_reassign(request, referral_uuid):
     referral = _open_case(request, referral_uuid)
@@ -481,10 +524,10 @@ def case_reassign(request, referral_uuid):
     )
     if form.is_valid():
         try:
-            referral = referrals_services.referral_reassign(
+            referral = services.referral_reassign(
                 referral=referral, actor=request.user,
                 link_worker=form.cleaned_data["link_worker"],
-                expected_version=form.cleaned_data["version"],
+                expected_version=form.cleaned_data["version"], request=request,
             )  # fmt: skip
         except ValidationError as error:
             form.add_service_errors(error.field_errors)

@@ -13,7 +13,6 @@ import nhs_number
 from django.utils import timezone
 
 from accounts.models import Area, Organisation, User
-from linkworkers.models import LinkWorker
 
 from .models import (
     ClosureReason,
@@ -152,22 +151,9 @@ def _postcode(rng):
     return f"CF{rng.randint(31, 48)} {rng.randint(1, 9)}{rng.choice(letters)}{rng.choice(letters)}"
 
 
-def _link_workers(scheme):
-    profiles = {}
-    for username, (codes, languages, capacity, _open) in LINK_WORKERS.items():
-        user = User.objects.get(username=username)
-        profile, _ = LinkWorker.objects.update_or_create(
-            user=user,
-            defaults={
-                "scheme": scheme,
-                "capacity": capacity,
-                "languages": languages,
-                "active": True,
-            },
-        )
-        profile.areas.set(Area.objects.filter(code__in=codes))
-        profiles[username] = user
-    return profiles
+def _link_workers() -> dict:
+    """The demo link workers' logins (their caseload profiles are linkworkers' demo)."""
+    return {username: User.objects.get(username=username) for username in LINK_WORKERS}
 
 
 def _sources():
@@ -195,7 +181,7 @@ def _sources():
 def seed(stdout):
     rng = random.Random(4)
     scheme = Organisation.objects.get(name=SCHEME_NAME, kind=Organisation.Kind.SCHEME)
-    workers = _link_workers(scheme)
+    workers = _link_workers()
     sources = _sources()
     references = [_reference(rng) for _ in range(sum(count for _s, count, _p in PLAN))]
     if Referral.objects.filter(reference=references[0]).exists():
@@ -355,5 +341,5 @@ def seed(stdout):
     ReferralEvent.objects.bulk_create(events)
     stdout.write(
         f"referrals: {len(referrals)} referrals, {Person.objects.count()} people, "
-        f"{len(events)} timeline events, {LinkWorker.objects.count()} link workers"
+        f"{len(events)} timeline events, {len(workers)} link workers"
     )

@@ -5,11 +5,8 @@ from crispy_forms.layout import Div, Fieldset, Layout, Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role, User
-
 from .models import (
     TEXT_LIMIT,
-    ClosureReason,
     ContactMethod,
     EthnicGroup,
     Gender,
@@ -261,16 +258,6 @@ class RejectForm(ActionForm):
     suggested_alternative = _text(_("Suggested alternative for the referrer"), rows=3)
 
 
-class AllocateForm(ActionForm):
-    link_worker = forms.ModelChoiceField(label=_("Link worker"), queryset=User.objects.none())
-
-    def __init__(self, *args, scheme_id, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["link_worker"].queryset = User.objects.filter(
-            role=Role.LINK_WORKER, organisation_id=scheme_id, is_active=True
-        ).order_by("last_name", "first_name")
-
-
 class DuplicateDecisionForm(ActionForm):
     """Merge, not the same person, or undo: each carries the pair's version as it was seen."""
 
@@ -282,8 +269,3 @@ class CancelForm(ActionForm):
 class HoldForm(ActionForm):
     review_date = forms.DateField(label=_("Review date"), widget=DateInput)
     note = _text(_("Why is it on hold? (not shown to the referrer)"), required=False, rows=2)
-
-
-class CloseForm(ActionForm):
-    reason = forms.ChoiceField(label=_("Closure reason"), choices=ClosureReason.choices)
-    summary = _text(_("Summary for the referrer and GP"), rows=3)

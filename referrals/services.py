@@ -8,7 +8,7 @@ import hashlib
 import logging
 import secrets
 import smtplib
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 
 from django.conf import settings
@@ -16,17 +16,17 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import AuditEvent, Organisation, Role
+from accounts.models import AuditEvent, Organisation, Role, User
 from accounts.services import audit_record
 
 from .exceptions import IdempotencyConflict, InvalidTransition, StaleVersion, ValidationError
 from .models import (
-    OPEN_STATUSES,
     TEXT_LIMIT,
     ApiIdempotencyKey,
     ClosureReason,
@@ -437,12 +437,18 @@ def referral_transition(
     note: str = "",
     internal_note: str = "",
     changes: dict | None = None,
+    first_contact_at=None,
+    request=None,
 ) -> Referral:
     """Move a referral along its lifecycle; the one door every status change goes through.
 
     The row is locked while the move is checked, so of two coordinators
     acting at once one wins and the other is refused with a clear message
     (the loser waits for the lock, then sees the new version or status).
+    It writes the timeline event and the audit row itself, so no caller can
+    make a move that leaves either out. `first_contact_at` is when the first
+    conversation happened, when that was before it was recorded (waiting
+    times are measured to the conversation).
     """
     with transaction.atomic():
         locked = Referral.objects.select_for_update().get(pk=referral.pk)
@@ -479,7 +485,7 @@ def referral_transition(
             setattr(locked, milestone, now)
         first_contact = to_status == Status.IN_PROGRESS and locked.first_contact_at is None
         if first_contact:
-            locked.first_contact_at = now
+            locked.first_contact_at = min(first_contact_at or now, now)
         locked.status = to_status
         locked.version += 1
         locked.save()
@@ -492,19 +498,38 @@ def referral_transition(
                 referral=locked, kind=ReferralEvent.Kind.NOTE, actor=actor, note=internal_note,
                 visible_to_referrer=False, created_at=now,
             )  # fmt: skip
+        audit_record(
+            actor=actor, action=AuditEvent.Action.CHANGE, obj=locked, request=request,
+            detail=_transition_detail(locked, from_status),
+        )  # fmt: skip
         if to_status in FEEDBACK_STATUSES and (to_status != Status.IN_PROGRESS or first_contact):
             _queue_feedback(referral=locked, now=now)
     return locked
 
 
-def referral_accept(*, referral, actor, expected_version=None, note=""):
+def _transition_detail(referral: Referral, from_status: str) -> str:
+    """The audit row's words for a move (not translated: the trail is read by administrators)."""
+    if referral.status == Status.CLOSED:
+        return f"closed: {referral.closure_reason}"
+    if from_status == Status.CLOSED:
+        return "reopened"
+    return f"{from_status} -> {referral.status}"
+
+
+def referral_accept(
+    *, referral: Referral, actor: User, expected_version: int | None = None, note: str = "",
+    request: HttpRequest | None = None,
+) -> Referral:  # fmt: skip
     return referral_transition(
         referral=referral, actor=actor, to_status=Status.ACCEPTED,
-        expected_version=expected_version, internal_note=note,
+        expected_version=expected_version, request=request, internal_note=note,
     )  # fmt: skip
 
 
-def referral_reject(*, referral, actor, reason, suggested_alternative, expected_version=None):
+def referral_reject(
+    *, referral: Referral, actor: User, reason: str, suggested_alternative: str,
+    expected_version: int | None = None, request: HttpRequest | None = None,
+) -> Referral:  # fmt: skip
     if reason not in RejectionReason.values:
         raise ValidationError(
             _("Choose a reason."), field_errors={"reason": [_("Choose a reason.")]}
@@ -516,64 +541,70 @@ def referral_reject(*, referral, actor, reason, suggested_alternative, expected_
         raise ValidationError(message, field_errors={"suggested_alternative": [message]})
     return referral_transition(
         referral=referral, actor=actor, to_status=Status.REJECTED,
-        expected_version=expected_version, note=suggested_alternative,
+        expected_version=expected_version, request=request, note=suggested_alternative,
         changes={"rejection_reason": reason, "suggested_alternative": suggested_alternative},
     )  # fmt: skip
 
 
-def referral_allocate(*, referral, actor, link_worker, expected_version=None):
-    if not (
-        link_worker.role == Role.LINK_WORKER
-        and link_worker.is_active
-        and link_worker.organisation_id == referral.scheme_id
-    ):
-        message = _("Choose a link worker from this scheme.")
-        raise ValidationError(message, field_errors={"link_worker": [message]})
-    return referral_transition(
-        referral=referral, actor=actor, to_status=Status.ALLOCATED,
-        expected_version=expected_version, changes={"link_worker": link_worker},
-        note=_("Allocated to %(name)s.") % {"name": link_worker.get_full_name() or link_worker},
-    )  # fmt: skip
-
-
-def referral_cancel(*, referral, actor, reason="", expected_version=None):
+def referral_cancel(
+    *, referral: Referral, actor: User, reason: str = "", expected_version: int | None = None,
+    request: HttpRequest | None = None,
+) -> Referral:  # fmt: skip
     if len(reason) > TEXT_LIMIT:
         message = _("Keep this to %(limit)s characters or fewer.") % {"limit": TEXT_LIMIT}
         raise ValidationError(message, field_errors={"reason": [message]})
     return referral_transition(
         referral=referral, actor=actor, to_status=Status.CANCELLED,
-        expected_version=expected_version, note=reason,
+        expected_version=expected_version, request=request, note=reason,
     )  # fmt: skip
 
 
-def referral_start(*, referral, actor, note="", expected_version=None):
-    """First contact made: the conversation begins (in_progress)."""
+def referral_start(
+    *, referral: Referral, actor: User, note: str = "", expected_version: int | None = None,
+    first_contact_at: datetime | None = None, request: HttpRequest | None = None,
+) -> Referral:  # fmt: skip
+    """First contact made: the conversation begins (in_progress).
+
+    Called by `linkworkers.services.contact_log` when the person is first reached,
+    with the contact's time, so there is one way to start a case and it always
+    has its contact row.
+    """
     return referral_transition(
         referral=referral, actor=actor, to_status=Status.IN_PROGRESS, from_status=Status.ALLOCATED,
-        expected_version=expected_version, internal_note=note,
+        expected_version=expected_version, request=request, internal_note=note,
+        first_contact_at=first_contact_at,
     )  # fmt: skip
 
 
-def referral_hold(*, referral, actor, review_date, note="", expected_version=None):
+def referral_hold(
+    *, referral: Referral, actor: User, review_date: date | None, note: str = "",
+    expected_version: int | None = None, request: HttpRequest | None = None,
+) -> Referral:  # fmt: skip
     if review_date is None or review_date < timezone.localdate():
         message = _("Choose a review date that is today or later.")
         raise ValidationError(message, field_errors={"review_date": [message]})
     return referral_transition(
         referral=referral, actor=actor, to_status=Status.ON_HOLD,
-        expected_version=expected_version, internal_note=note,
+        expected_version=expected_version, request=request, internal_note=note,
         changes={"hold_review_date": review_date},
     )  # fmt: skip
 
 
-def referral_resume(*, referral, actor, note="", expected_version=None):
+def referral_resume(
+    *, referral: Referral, actor: User | None, note: str = "",
+    expected_version: int | None = None, request: HttpRequest | None = None,
+) -> Referral:  # fmt: skip
     return referral_transition(
         referral=referral, actor=actor, to_status=Status.IN_PROGRESS, from_status=Status.ON_HOLD,
-        expected_version=expected_version, internal_note=note,
+        expected_version=expected_version, request=request, internal_note=note,
         changes={"hold_review_date": None},
     )  # fmt: skip
 
 
-def referral_close(*, referral, actor, reason, summary, expected_version=None):
+def referral_close(
+    *, referral: Referral, actor: User, reason: str, summary: str,
+    expected_version: int | None = None, request: HttpRequest | None = None,
+) -> Referral:  # fmt: skip
     """Close with a reason; the summary is the message back to the referrer and GP."""
     errors = {}
     if reason not in ClosureReason.values:
@@ -587,16 +618,22 @@ def referral_close(*, referral, actor, reason, summary, expected_version=None):
         raise ValidationError(_("Please correct the errors below."), field_errors=errors)
     return referral_transition(
         referral=referral, actor=actor, to_status=Status.CLOSED,
-        expected_version=expected_version, note=summary,
+        expected_version=expected_version, request=request, note=summary,
         changes={"closure_reason": reason, "closure_summary": summary, "hold_review_date": None},
     )  # fmt: skip
 
 
-def referral_reopen(*, referral, actor, note="", expected_version=None):
+def referral_reopen(
+    *, referral: Referral, actor: User, note: str = "", expected_version: int | None = None,
+    request: HttpRequest | None = None,
+) -> Referral:  # fmt: skip
     """Back to in_progress within REOPEN_DAYS of closure; the old closure stays in the timeline."""
+    if len(note or "") > TEXT_LIMIT:
+        message = _("Keep this to %(limit)s characters or fewer.") % {"limit": TEXT_LIMIT}
+        raise ValidationError(message, field_errors={"note": [message]})
     return referral_transition(
         referral=referral, actor=actor, to_status=Status.IN_PROGRESS, from_status=Status.CLOSED,
-        expected_version=expected_version, internal_note=note,
+        expected_version=expected_version, request=request, internal_note=note,
         changes={"closure_reason": "", "closure_summary": "", "closed_at": None},
     )  # fmt: skip
 
@@ -873,86 +910,6 @@ def notifications_mark_all_read(*, user) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
-
-
-# Reassignment (no status change) -----------------------------------------
-
-
-def referral_reassign(*, referral, actor, link_worker, expected_version) -> Referral:
-    """Give an open case to another link worker of the scheme; the status stays.
-
-    Not a lifecycle move (DESIGN.md has no status for it), so it does not go
-    through `referral_transition`, but it keeps the same rules: the row is
-    locked, the version checked, a timeline event appended, and the new link
-    worker told (in-app and by email, after commit). Only a coordinator of
-    the referral's scheme may do it.
-    """
-    if not (
-        link_worker is not None
-        and link_worker.role == Role.LINK_WORKER
-        and link_worker.is_active
-        and link_worker.organisation_id == referral.scheme_id
-    ):
-        message = _("Choose a link worker from this scheme.")
-        raise ValidationError(message, field_errors={"link_worker": [message]})
-    with transaction.atomic():
-        locked = (
-            # Only the referral row is locked: PostgreSQL refuses FOR UPDATE on
-            # the nullable side of the outer join to the link worker.
-            Referral.objects.select_for_update(of=("self",))
-            .select_related("link_worker", "scheme", "person")
-            .get(pk=referral.pk)
-        )
-        if locked.version != expected_version:
-            raise StaleVersion(
-                _(
-                    "This referral was changed by someone else while you were looking at it "
-                    "(it is now %(status)s). Nothing you entered was saved: check it and try again."
-                )
-                % {"status": locked.get_status_display()}
-            )
-        if not (
-            actor.role == Role.COORDINATOR
-            and actor.organisation_id is not None
-            and actor.organisation_id == locked.scheme_id
-        ):
-            raise InvalidTransition(_("Only a coordinator of this scheme can reassign a case."))
-        if locked.status not in OPEN_STATUSES:
-            raise InvalidTransition(
-                _("This case is %(status)s, so it cannot be reassigned.")
-                % {"status": locked.get_status_display()}
-            )
-        if locked.link_worker_id == link_worker.pk:
-            message = _("This case is already held by %(name)s.") % {
-                "name": link_worker.get_full_name() or link_worker.username
-            }
-            raise ValidationError(message, field_errors={"link_worker": [message]})
-        previous = locked.link_worker
-        now = timezone.now()
-        locked.link_worker = link_worker
-        locked.version += 1
-        locked.save(update_fields=["link_worker", "version", "updated_at"])
-        names = {
-            "old": previous.get_full_name() or previous.username,
-            "new": link_worker.get_full_name() or link_worker.username,
-        }
-        ReferralEvent.objects.create(
-            referral=locked, kind=ReferralEvent.Kind.NOTE, actor=actor,
-            note=_("Reassigned from %(old)s to %(new)s.") % names,
-            visible_to_referrer=False, created_at=now,
-        )  # fmt: skip
-        audit_record(
-            actor=actor, action=AuditEvent.Action.CHANGE, obj=locked.person,
-            detail=f"referral {locked.reference} reassigned from user {previous.pk} "
-            f"to user {link_worker.pk}",
-        )  # fmt: skip
-        colleague_notify(
-            referral=locked, recipient=link_worker, now=now,
-            message=lambda: _("%(name)s (%(ref)s) is now on your caseload, reassigned by %(by)s.")
-            % {"name": locked.person, "ref": locked.reference,
-               "by": actor.get_full_name() or actor.username},
-        )  # fmt: skip
-    return locked
 
 
 def colleague_notify(*, referral, recipient, message, now=None):

@@ -13,14 +13,11 @@ from django_ratelimit.decorators import ratelimit
 
 from accounts.models import Role
 from core.client_address import client_address_key
-from linkworkers.selectors import link_worker_candidates, suggested_link_worker
 
 from . import selectors, services
 from .exceptions import ApplicationError, ValidationError
 from .forms import (
-    AllocateForm,
     CancelForm,
-    CloseForm,
     DuplicateDecisionForm,
     FilterForm,
     HoldForm,
@@ -95,19 +92,15 @@ def _action_forms(referral, moves):
         forms["accept"] = NoteActionForm(initial=initial, prefix="accept")
     if Status.REJECTED in moves:
         forms["reject"] = RejectForm(initial=initial, prefix="reject")
-    if Status.ALLOCATED in moves:
-        forms["allocate"] = AllocateForm(
-            initial=initial, prefix="allocate", scheme_id=referral.scheme_id
-        )
     if Status.CANCELLED in moves:
         forms["cancel"] = CancelForm(initial=initial, prefix="cancel")
-    if Status.IN_PROGRESS in moves:
-        name = {Status.ON_HOLD: "resume", Status.CLOSED: "reopen"}.get(referral.status, "start")
+    # First contact is recorded with the contact itself, and a case is closed with the
+    # message back to the GP, on the case pages: one door each (linkworkers).
+    if Status.IN_PROGRESS in moves and referral.status in (Status.ON_HOLD, Status.CLOSED):
+        name = "resume" if referral.status == Status.ON_HOLD else "reopen"
         forms[name] = NoteActionForm(initial=initial, prefix=name)
     if Status.ON_HOLD in moves:
         forms["hold"] = HoldForm(initial=initial, prefix="hold")
-    if Status.CLOSED in moves:
-        forms["close"] = CloseForm(initial=initial, prefix="close")
     return forms
 
 
@@ -118,12 +111,6 @@ def referral_detail(request, referral_uuid, action_forms=None):
     moves = selectors.allowed_moves_for(request.user, referral)
     forms = _action_forms(referral, moves)
     forms.update(action_forms or {})
-    candidates = suggestion = None
-    if "allocate" in forms:
-        candidates = link_worker_candidates(referral=referral)
-        suggestion = suggested_link_worker(candidates)
-        if suggestion and not forms["allocate"].is_bound:
-            forms["allocate"].initial["link_worker"] = suggestion.user.pk
     return render(
         request,
         "referrals/detail.html",
@@ -131,36 +118,40 @@ def referral_detail(request, referral_uuid, action_forms=None):
             "referral": referral,
             "events": selectors.timeline_for(request.user, referral),
             "forms": forms,
-            "candidates": candidates,
-            "suggestion": suggestion,
             "is_referrer": request.user.role == Role.REFERRER,
+            "case_links": _case_links(request.user, referral, moves),
         },
     )
 
 
-# action name -> (form class, service call taking the referral, actor and cleaned data)
+def _case_links(user, referral, moves) -> set[str]:
+    """The case pages where this user takes the next step (first contact, closing)."""
+    links = set()
+    if Status.IN_PROGRESS in moves and referral.status == Status.ALLOCATED:
+        links.add("contact")
+    if Status.CLOSED in moves:
+        links.add("close")
+    if Status.ALLOCATED in moves:
+        links.add("allocate")
+    return links
+
+
+# action name -> (form class, service call taking the referral, actor, cleaned data, request)
 ACTIONS = {
-    "accept": (NoteActionForm, lambda r, a, d: services.referral_accept(
-        referral=r, actor=a, expected_version=d["version"], note=d["note"])),
-    "reject": (RejectForm, lambda r, a, d: services.referral_reject(
-        referral=r, actor=a, expected_version=d["version"], reason=d["reason"],
+    "accept": (NoteActionForm, lambda r, a, d, q: services.referral_accept(
+        referral=r, actor=a, request=q, expected_version=d["version"], note=d["note"])),
+    "reject": (RejectForm, lambda r, a, d, q: services.referral_reject(
+        referral=r, actor=a, request=q, expected_version=d["version"], reason=d["reason"],
         suggested_alternative=d["suggested_alternative"])),
-    "allocate": (AllocateForm, lambda r, a, d: services.referral_allocate(
-        referral=r, actor=a, expected_version=d["version"], link_worker=d["link_worker"])),
-    "cancel": (CancelForm, lambda r, a, d: services.referral_cancel(
-        referral=r, actor=a, expected_version=d["version"], reason=d["reason"])),
-    "start": (NoteActionForm, lambda r, a, d: services.referral_start(
-        referral=r, actor=a, expected_version=d["version"], note=d["note"])),
-    "hold": (HoldForm, lambda r, a, d: services.referral_hold(
-        referral=r, actor=a, expected_version=d["version"], review_date=d["review_date"],
+    "cancel": (CancelForm, lambda r, a, d, q: services.referral_cancel(
+        referral=r, actor=a, request=q, expected_version=d["version"], reason=d["reason"])),
+    "hold": (HoldForm, lambda r, a, d, q: services.referral_hold(
+        referral=r, actor=a, request=q, expected_version=d["version"], review_date=d["review_date"],
         note=d["note"])),
-    "resume": (NoteActionForm, lambda r, a, d: services.referral_resume(
-        referral=r, actor=a, expected_version=d["version"], note=d["note"])),
-    "close": (CloseForm, lambda r, a, d: services.referral_close(
-        referral=r, actor=a, expected_version=d["version"], reason=d["reason"],
-        summary=d["summary"])),
-    "reopen": (NoteActionForm, lambda r, a, d: services.referral_reopen(
-        referral=r, actor=a, expected_version=d["version"], note=d["note"])),
+    "resume": (NoteActionForm, lambda r, a, d, q: services.referral_resume(
+        referral=r, actor=a, request=q, expected_version=d["version"], note=d["note"])),
+    "reopen": (NoteActionForm, lambda r, a, d, q: services.referral_reopen(
+        referral=r, actor=a, request=q, expected_version=d["version"], note=d["note"])),
 }  # fmt: skip
 
 
@@ -169,13 +160,12 @@ ACTIONS = {
 def referral_action(request, referral_uuid, action):
     referral = selectors.get_referral_for(request.user, referral_uuid)
     if action not in ACTIONS:
-        raise PermissionDenied
+        raise Http404
     form_class, perform = ACTIONS[action]
-    extra = {"scheme_id": referral.scheme_id} if form_class is AllocateForm else {}
-    form = form_class(request.POST, prefix=action, **extra)
+    form = form_class(request.POST, prefix=action)
     if form.is_valid():
         try:
-            referral = perform(referral, request.user, form.cleaned_data)
+            referral = perform(referral, request.user, form.cleaned_data, request)
         except ValidationError as error:
             form.add_service_errors(error.field_errors)
         except ApplicationError as error:
@@ -187,7 +177,7 @@ def referral_action(request, referral_uuid, action):
                 _("Referral %(ref)s is now %(status)s.")
                 % {"ref": referral.reference, "status": referral.get_status_display()},
             )
-            if request.user.role == Role.COORDINATOR and action in ("accept", "reject", "allocate"):
+            if request.user.role == Role.COORDINATOR and action == "reject":
                 return redirect("referrals:triage")
             return redirect("referrals:detail", referral_uuid=referral.uuid)
     return referral_detail(request, referral_uuid, action_forms={action: form})

@@ -1,4 +1,7 @@
+import importlib
+
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.utils import translation
 
@@ -26,11 +29,29 @@ def gp_receptionist(practice):
     return UserFactory(username="rhian", role="referrer", organisation=practice)
 
 
-def pytest_collection_modifyitems(items):
-    """Transactional tests put back the data migrations wrote (bank holidays and the like).
+# Rows the data migrations write, which a transactional test's flush empties.
+REFERENCE_DATA = [
+    ("accounts.migrations.0005_bank_holidays_2023_2027", "load"),
+    ("linkworkers.migrations.0004_outcome_instruments", "load_instruments"),
+]
 
-    They empty every table when they end; with tests spread over processes
-    (pytest-xdist) a later test in the same process would otherwise find none.
+
+@pytest.fixture
+def restore_reference_data(django_db_blocker):
+    """After a transactional test has emptied every table, write the reference rows again."""
+    yield
+    with django_db_blocker.unblock():
+        for module_name, function in REFERENCE_DATA:
+            getattr(importlib.import_module(module_name), function)(django_apps, None)
+
+
+def pytest_collection_modifyitems(items):
+    """Transactional tests put back the data migrations wrote (bank holidays, instruments).
+
+    They empty every table when they end (Django recreates permissions itself);
+    with tests spread over processes (pytest-xdist) a later test in the same
+    process would otherwise find none. The fixture comes first so that it is
+    torn down last, after the flush.
     """
     for item in items:
         marker = item.get_closest_marker("django_db")
@@ -38,4 +59,4 @@ def pytest_collection_modifyitems(items):
             name in item.fixturenames for name in ("transactional_db", "live_server")
         )
         if transactional:
-            item.fixturenames.append("django_db_serialized_rollback")
+            item.fixturenames.insert(0, "restore_reference_data")

@@ -5,12 +5,14 @@ Pages, tasks and commands call these with keyword arguments. They raise only
 messages in one place; status changes go through referrals' transition
 services, which lock the row, write the timeline and tell the referrer.
 
-`cases` (locking an open case), `contacts`, `plans` (what matters, goals),
-`closure`, `outcomes`, `team` (supervision, peer navigators), `reminders`
-(the scheduled jobs), `connections` (to directory services) and `prescription`.
+`allocation` (who holds a case), `cases` (locking an open case), `contacts`,
+`plans` (what matters, goals), `closure`, `outcomes`, `team` (supervision, peer
+navigators), `reminders` (the scheduled jobs), `connections` (to directory
+services) and `prescription`.
 """
 
-from .closure import CLOSURE_PARTS, case_close, case_reopen, closure_summary_compose
+from .allocation import referral_allocate, referral_reassign
+from .closure import CLOSURE_PARTS, case_close, closure_summary_compose
 from .connections import (
     ATTENDANCE_STATUSES,
     CONNECTION_NOTE_LIMIT,
@@ -36,6 +38,8 @@ from .reminders import digest_send, digests_send, holds_resume_due, outcome_revi
 from .team import peer_navigator_attach, peer_navigator_detach, supervision_note_add
 
 __all__ = [
+    "referral_allocate",
+    "referral_reassign",
     "ATTENDANCE_STATUSES",
     "CLOSURE_PARTS",
     "CONNECTION_NOTE_LIMIT",
@@ -45,7 +49,6 @@ __all__ = [
     "MAX_CONTACT_MINUTES",
     "REMIND_AFTER",
     "case_close",
-    "case_reopen",
     "closure_summary_compose",
     "connection_accept",
     "connection_decline",

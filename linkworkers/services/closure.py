@@ -5,20 +5,17 @@ from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from accounts.models import AuditEvent, User
-from accounts.services import audit_record
+from accounts.models import User
 from referrals.models import (
     ClosureReason,
     Referral,
 )
 from referrals.services import (
     referral_close,
-    referral_reopen,
 )
 
 from ..models import (
     CLOSURE_PART_LIMIT,
-    NOTE_LIMIT,
     ClosureSummary,
 )
 from .cases import raise_if, too_long
@@ -89,37 +86,11 @@ def case_close(
     with transaction.atomic():
         closed: Referral = referral_close(
             referral=referral, actor=actor, reason=reason, summary=summary,
-            expected_version=expected_version,
+            expected_version=expected_version, request=request,
         )  # fmt: skip
         assert closed.closed_at is not None  # the move to closed stamps it
         ClosureSummary.objects.create(
             referral=closed, reason=reason, written_by=actor, created_at=closed.closed_at,
             **{key: (value or "").strip() for key, value in parts.items()},
         )  # fmt: skip
-        audit_record(
-            actor=actor, action=AuditEvent.Action.CHANGE, obj=closed, request=request,
-            detail=f"closed: {reason}",
-        )  # fmt: skip
     return closed
-
-
-def case_reopen(
-    *,
-    referral: Referral,
-    actor: User,
-    expected_version: int | None,
-    note: str = "",
-    request: HttpRequest | None = None,
-) -> Referral:
-    """Reopen within REOPEN_DAYS of closing; the closure summary stays in the timeline."""
-    if len(note or "") > NOTE_LIMIT:
-        raise_if({"note": [too_long(NOTE_LIMIT)]})
-    with transaction.atomic():
-        reopened: Referral = referral_reopen(
-            referral=referral, actor=actor, note=note or "", expected_version=expected_version
-        )
-        audit_record(
-            actor=actor, action=AuditEvent.Action.CHANGE, obj=reopened, request=request,
-            detail="reopened",
-        )  # fmt: skip
-    return reopened

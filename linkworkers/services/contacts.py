@@ -99,9 +99,9 @@ def contact_log(
             and locked.status == Status.ALLOCATED
             and can_work_on(actor, locked)
         ):
-            locked = referral_start(referral=locked, actor=actor)
-            locked.first_contact_at = min(happened_at, locked.first_contact_at)
-            locked.save(update_fields=["first_contact_at"])
+            locked = referral_start(
+                referral=locked, actor=actor, first_contact_at=happened_at, request=request
+            )
         audit_record(
             actor=actor, action=AuditEvent.Action.CREATE, obj=contact, request=request,
             detail=f"contact on referral {locked.reference}",

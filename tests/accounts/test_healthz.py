@@ -36,7 +36,7 @@ def test_it_names_the_database_when_it_is_down(client, monkeypatch):
     def broken_cursor(*args, **kwargs):
         raise DatabaseError("connection refused")
 
-    from accounts import views
+    from config import views
 
     monkeypatch.setattr(views.connection, "cursor", broken_cursor)
     response = client.get("/healthz")

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from linkworkers.models import ClosureSummary, ConnectionStatus, SupervisionNote
-from referrals.models import Notification, ReferralEvent, Status
+from referrals.models import Notification, PersonAsReferred, ReferralEvent, Status
 from tests.factories import (
     ConnectionFactory,
     ContactFactory,
@@ -65,6 +65,8 @@ def hostile_world(case, gp, link_worker, coordinator, practice, scheme, cluster,
     case.reasons, case.reason_other = ["loneliness", "other"], hostile("reason")
     case.what_matters = hostile("matters")
     case.risk_flag, case.risk_details = True, hostile("risk")
+    # What the referrer typed is kept on the referral and is what referrers are shown.
+    case.person_details_as_referred = PersonAsReferred.snapshot_of(person)
     case.save()
 
     gp.first_name, gp.last_name = hostile("gpfirst"), hostile("gplast")

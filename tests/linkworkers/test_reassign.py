@@ -4,9 +4,9 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AuditEvent, Role
+from linkworkers.services import referral_reassign
 from referrals.exceptions import InvalidTransition, StaleVersion, ValidationError
 from referrals.models import Notification, OutboxEmail, ReferralEvent, Status
-from referrals.services import referral_reassign
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

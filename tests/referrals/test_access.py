@@ -61,7 +61,7 @@ def test_outsiders_do_not_see_it_in_lists(client, people, referral, who):
 @pytest.mark.parametrize(
     "who", ["outsider_referrer", "outsider_coordinator", "provider", "commissioner"]
 )
-@pytest.mark.parametrize("action", ["accept", "reject", "allocate", "cancel", "close"])
+@pytest.mark.parametrize("action", ["accept", "reject", "cancel", "hold", "reopen"])
 def test_actions_by_outsiders_answer_404_and_change_nothing(client, people, referral, who, action):
     client.force_login(people[who])
     url = reverse("referrals:action", args=[referral.uuid, action])

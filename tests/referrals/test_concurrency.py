@@ -6,6 +6,7 @@ import time
 import pytest
 from django.db import connection, connections
 
+from linkworkers.services import referral_allocate
 from referrals import services
 from referrals.exceptions import ApplicationError
 from referrals.models import Referral, ReferralEvent, Status
@@ -43,7 +44,7 @@ def test_two_coordinators_allocate_at_once(
         try:
             start.wait()
             stale = Referral.objects.get(pk=referral.pk)
-            services.referral_allocate(referral=stale, actor=actor, link_worker=worker)
+            referral_allocate(referral=stale, actor=actor, link_worker=worker)
             outcomes[actor.username] = "won"
         except ApplicationError as error:
             outcomes[actor.username] = error.message

@@ -13,6 +13,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from linkworkers.services import referral_allocate
 from referrals import services, tasks
 from referrals.models import Notification, OutboxEmail
 
@@ -58,7 +59,7 @@ def test_feedback_at_each_milestone_but_not_allocation_or_hold(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         r = services.referral_accept(referral=referral, actor=coordinator)
-        r = services.referral_allocate(referral=r, actor=coordinator, link_worker=link_worker)
+        r = referral_allocate(referral=r, actor=coordinator, link_worker=link_worker)
         r = services.referral_start(referral=r, actor=link_worker)
         r = services.referral_hold(
             referral=r, actor=link_worker, review_date=timezone.localdate() + timedelta(days=3)

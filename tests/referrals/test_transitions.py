@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from linkworkers.services import referral_allocate
 from referrals import services
 from referrals.exceptions import InvalidTransition, StaleVersion
 from referrals.models import TRANSITIONS, ReferralEvent, Status
@@ -80,9 +81,7 @@ def test_a_refused_move_says_why(referral, coordinator):
 def test_milestones_are_stamped_along_the_way(referral, coordinator, link_worker):
     referral = services.referral_accept(referral=referral, actor=coordinator)
     assert referral.accepted_at is not None
-    referral = services.referral_allocate(
-        referral=referral, actor=coordinator, link_worker=link_worker
-    )
+    referral = referral_allocate(referral=referral, actor=coordinator, link_worker=link_worker)
     assert referral.allocated_at and referral.link_worker == link_worker
     referral = services.referral_start(referral=referral, actor=link_worker, note="Long chat")
     assert referral.first_contact_at is not None
@@ -133,9 +132,7 @@ def test_allocation_needs_a_link_worker_of_this_scheme(referral, coordinator, ou
 
     services.referral_accept(referral=referral, actor=coordinator)
     with pytest.raises(ValidationError) as error:
-        services.referral_allocate(
-            referral=referral, actor=coordinator, link_worker=outsider_coordinator
-        )
+        referral_allocate(referral=referral, actor=coordinator, link_worker=outsider_coordinator)
     assert "link_worker" in error.value.field_errors
 
 

@@ -35,7 +35,9 @@ def test_the_queue_puts_received_urgent_and_old_first(client, coordinator, refer
 def test_she_accepts_a_referral(client, coordinator, referral):
     client.force_login(coordinator)
     response = _post(client, referral, "accept", note="Suitable")
-    assert response.status_code == 302 and response.url == reverse("referrals:triage")
+    # She stays on the referral, to allocate it next.
+    assert response.status_code == 302
+    assert response.url == reverse("referrals:detail", args=[referral.uuid])
     referral.refresh_from_db()
     assert referral.status == Status.ACCEPTED
     note = ReferralEvent.objects.get(kind="note")
@@ -79,9 +81,11 @@ def test_allocation_suggests_a_link_worker_with_room_who_fits(
     referral.person.save()
     referral.save()
     client.force_login(coordinator)
-    response = client.get(reverse("referrals:detail", args=[referral.uuid]))
+    detail = client.get(reverse("referrals:detail", args=[referral.uuid])).content.decode()
+    assert reverse("linkworkers:allocate", args=[referral.uuid]) in detail
+    response = client.get(reverse("linkworkers:allocate", args=[referral.uuid]))
     assert response.context["suggestion"].user == link_worker
-    assert response.context["forms"]["allocate"].initial["link_worker"] == link_worker.pk
+    assert response.context["form"].initial["link_worker"] == link_worker.pk
 
 
 def test_a_full_caseload_is_passed_over(
@@ -94,7 +98,7 @@ def test_a_full_caseload_is_passed_over(
     referral.status = Status.ACCEPTED
     referral.save()
     client.force_login(coordinator)
-    response = client.get(reverse("referrals:detail", args=[referral.uuid]))
+    response = client.get(reverse("linkworkers:allocate", args=[referral.uuid]))
     assert response.context["suggestion"].user == other_link_worker
 
 
@@ -104,7 +108,9 @@ def test_she_can_choose_another_link_worker(
     referral.status = Status.ACCEPTED
     referral.save()
     client.force_login(coordinator)
-    _post(client, referral, "allocate", link_worker=other_link_worker.pk)
+    url = reverse("linkworkers:allocate", args=[referral.uuid])
+    payload = {"allocate-version": referral.version, "allocate-link_worker": other_link_worker.pk}
+    assert client.post(url, payload).url == reverse("referrals:triage")
     referral.refresh_from_db()
     assert (referral.status, referral.link_worker) == ("allocated", other_link_worker)
 

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import AuditEvent
+from linkworkers.services import referral_allocate
 from referrals import services
 from referrals.models import Referral
 from tests.factories import ReferralFactory
@@ -31,7 +32,7 @@ def triaged(referral, coordinator, link_worker):
     referral = services.referral_accept(
         referral=referral, actor=coordinator, note="Lives alone; call after 10am."
     )
-    return services.referral_allocate(referral=referral, actor=coordinator, link_worker=link_worker)
+    return referral_allocate(referral=referral, actor=coordinator, link_worker=link_worker)
 
 
 def test_it_lists_the_organisations_referrals(afon_emis, referral, bryn_referral):

@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 from schemathesis.config import SchemathesisConfig
 
 from accounts.services import api_client_create
+from linkworkers.services import referral_allocate
 from referrals import services
 from referrals.api.examples import EXAMPLE_REFERRAL_ID
 from tests.factories import ReferralFactory
@@ -111,7 +112,7 @@ def afon_referrals(practice, scheme, coordinator, link_worker):
         person__preferred_name="",
     )
     glenys = services.referral_accept(referral=glenys, actor=coordinator, note="Call after 10am.")
-    services.referral_allocate(referral=glenys, actor=coordinator, link_worker=link_worker)
+    referral_allocate(referral=glenys, actor=coordinator, link_worker=link_worker)
     ReferralFactory(referring_organisation=practice, scheme=scheme)
 
 

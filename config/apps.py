@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ConfigConfig(AppConfig):
+    """The project shell: it wires the apps together (home page, /healthz, demo data, checks)."""
+
+    name = "config"
+    verbose_name = _("Project")
