@@ -34,13 +34,17 @@ run: install messages
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
 	$(RUN_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# Lint, the one-way dependencies between apps (import-linter, pyproject.toml) and types (mypy).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	DEBUG=1 $(BIN)/lint-imports
+	DEBUG=1 $(BIN)/mypy core accounts directory referrals linkworkers reporting config
 
 # SQLite unless DATABASE_URL is set. Browser tests skip, saying why, where no Chromium is installed.
+# Spread over the machine's cores (pytest-xdist); PYTEST_ARGS="-n 0" runs in one process.
 test: lint messages
-	DJANGO_COLORS=nocolor $(BIN)/python -m pytest $(PYTEST_ARGS)
+	DJANGO_COLORS=nocolor $(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 # Timings on PostgreSQL (DATABASE_URL must point at it): see README, "Speed". BENCH_ARGS passes options.
 bench: install

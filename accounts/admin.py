@@ -43,7 +43,8 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["role", "is_active", "is_staff"]
     list_select_related = ["organisation"]
     autocomplete_fields = ["organisation"]
-    fieldsets = BaseUserAdmin.fieldsets + (
+    fieldsets = (
+        *(BaseUserAdmin.fieldsets or ()),
         (_("Role and organisation"), {"fields": ("role", "organisation", "preferred_language")}),
     )
     add_fieldsets = BaseUserAdmin.add_fieldsets + (

@@ -133,8 +133,8 @@ class User(AbstractUser):
     )
 
     class Meta(AbstractUser.Meta):
-        verbose_name = _("user")
-        verbose_name_plural = _("users")
+        verbose_name = _("user")  # type: ignore[assignment]  # django-stubs types it as str
+        verbose_name_plural = _("users")  # type: ignore[assignment]
 
     def __str__(self):
         return self.get_full_name() or self.username

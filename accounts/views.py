@@ -138,7 +138,7 @@ def _with_next(view_name: str, next_url: str) -> str:
 def two_factor(request: HttpRequest) -> HttpResponse:
     """The second step of signing in: a code from the authenticator app, or a recovery code."""
     next_url = _next_url(request)
-    if request.user.is_verified():
+    if request.user.is_verified():  # type: ignore[union-attr]  # added by django-otp
         return redirect(next_url)
     if not services.two_factor_devices(request.user):
         return redirect(_with_next("accounts:two_factor_setup", next_url))
@@ -178,7 +178,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     user = request.user
     # Someone holding only the password must not add their own authenticator to an account
     # that has one: replacing it takes a session verified with the current one.
-    if not user.is_verified() and services.two_factor_devices(user):
+    if not user.is_verified() and services.two_factor_devices(user):  # type: ignore[union-attr]
         return redirect(_with_next("accounts:two_factor", next_url))
     device = services.two_factor_enrolment_start(user=user)
     form = TwoFactorCodeForm(

@@ -4,6 +4,8 @@ config knows every app (DESIGN.md, Layout), so the home page asks each app that
 owns a role's work for its part of the page directly: no registry.
 """
 
+from collections.abc import Callable
+
 from celery.exceptions import CeleryError
 from django.conf import settings
 from django.db import DatabaseError, connection
@@ -13,14 +15,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from kombu.exceptions import KombuError
 
-from accounts.models import Role
+from accounts.models import Role, User
 from linkworkers import home as linkworkers_home
 from referrals import home as referrals_home
 
 from .celery import app as celery_app
 
 # What each role's home page shows, from the apps that own the work.
-HOME_CONTEXT = {
+HOME_CONTEXT: dict[str, list[Callable[[User], dict]]] = {
     Role.REFERRER: [referrals_home.referrer_home],
     Role.COORDINATOR: [referrals_home.coordinator_home],
     Role.LINK_WORKER: [referrals_home.link_worker_home, linkworkers_home.link_worker_home],
@@ -29,7 +31,7 @@ HOME_CONTEXT = {
 }
 
 
-HOME_TEMPLATES = {
+HOME_TEMPLATES: dict[str, str] = {
     Role.REFERRER: "accounts/home_referrer.html",
     Role.LINK_WORKER: "accounts/home_link_worker.html",
     Role.COORDINATOR: "accounts/home_coordinator.html",
@@ -42,14 +44,14 @@ HOME_TEMPLATES = {
 
 def home(request: HttpRequest) -> HttpResponse:
     """The landing page: each role's own work once signed in, the public front page before."""
-    if not request.user.is_authenticated:
+    if not isinstance(request.user, User):
         return render(request, "accounts/home_public.html")
     template = HOME_TEMPLATES.get(request.user.role, "accounts/home_no_role.html")
     context = {"organisation": request.user.organisation, **_home_context(request.user)}
     return render(request, template, context)
 
 
-def _home_context(user) -> dict:
+def _home_context(user: User) -> dict:
     context: dict = {}
     for provider in HOME_CONTEXT.get(user.role, []):
         context.update(provider(user))
@@ -83,7 +85,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     """For load balancers: 200 when the database and broker answer, 503 naming what is down."""
     state = {"database": _database_state(), "broker": _broker_state()}
     down = sorted(name for name, value in state.items() if value == "down")
-    body = {"status": "down" if down else "ok", **state}
+    body: dict[str, str | list[str]] = {"status": "down" if down else "ok", **state}
     if down:
         body["down"] = down
     return JsonResponse(body, status=503 if down else 200)

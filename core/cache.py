@@ -8,6 +8,7 @@ Redis is back (DESIGN.md: degrade, never fail).
 """
 
 import logging
+from typing import Any
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
@@ -24,21 +25,23 @@ class FailOpenRedisCache(RedisCache):
             error,
         )
 
-    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+    def add(
+        self, key: str, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> bool:
         try:
             return super().add(key, value, timeout, version)
         except (RedisError, OSError) as error:
             self._unavailable("add", error)
             return False
 
-    def get(self, key, default=None, version=None):
+    def get(self, key: str, default: Any = None, version: int | None = None) -> Any:
         try:
             return super().get(key, default, version)
         except (RedisError, OSError) as error:
             self._unavailable("get", error)
             return default
 
-    def incr(self, key, delta=1, version=None):
+    def incr(self, key: str, delta: int = 1, version: int | None = None) -> Any:
         try:
             return super().incr(key, delta, version)
         except (RedisError, OSError) as error:

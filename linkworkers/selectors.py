@@ -7,7 +7,7 @@ services never import it.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from statistics import median
 
@@ -171,7 +171,7 @@ def unable_to_contact_due(contacts) -> bool:
     and last of them are at least UNABLE_TO_CONTACT_MIN_DAYS calendar days
     apart: several tries on one afternoon are not a fair chance to answer.
     """
-    failed = []
+    failed: list[Contact] = []
     for contact in sorted(contacts, key=lambda c: (c.happened_at, c.pk or 0)):
         failed = [] if contact.outcome == ContactOutcome.REACHED else [*failed, contact]
     if not failed or len(failed) < settings.UNABLE_TO_CONTACT_ATTEMPTS:
@@ -231,16 +231,12 @@ class Caseload:
     on_hold: int
 
 
-def _localdate(moment: datetime | None) -> date | None:
-    return timezone.localdate(moment) if moment else None
-
-
 def _due_items(
     referral, today: date, outcome_due_on: date | None, holidays: frozenset[date]
 ) -> list[DueItem]:
-    dates = []
+    dates: list[tuple[str, date]] = []
     if referral.status == Status.ALLOCATED:
-        allocated = _localdate(referral.allocated_at or referral.received_at)
+        allocated = timezone.localdate(referral.allocated_at or referral.received_at)
         due_on = add_working_days(allocated, settings.FIRST_CONTACT_DUE_DAYS, holidays)
         dates.append(("first_contact", due_on))
     if referral.follow_up_on:
@@ -252,7 +248,9 @@ def _due_items(
     if outcome_due_on:
         dates.append(("outcome", outcome_due_on))
     if referral.connection_referred_at:
-        answer_due = _localdate(referral.connection_referred_at + CONNECTION_ANSWER_DUE_AFTER)
+        answer_due = timezone.localdate(
+            referral.connection_referred_at + CONNECTION_ANSWER_DUE_AFTER
+        )
         dates.append(("connection", answer_due))
     items = [DueItem(kind=kind, on=on, overdue=on < today) for kind, on in dates]
     return sorted(items, key=lambda item: item.on)
@@ -571,7 +569,7 @@ def team_for(user, *, today=None) -> list[TeamRow]:
     )
     rows = {worker.user_id: TeamRow(link_worker=worker) for worker in workers}
     for case in caseload_for(user, today=today).rows:
-        row = rows.get(case.referral.link_worker_id)
+        row = rows.get(case.referral.link_worker_id or 0)
         if row is None:
             continue
         row.open_cases += 1
@@ -853,7 +851,7 @@ def service_referral_stats(service_id, *, now=None) -> tuple[int | None, Decimal
         total += 1
         if status != ConnectionStatus.DECLINED:
             accepted += 1
-        if reason != DeclineReason.NO_RESPONSE:
+        if reason != DeclineReason.NO_RESPONSE and referred_at and answered_at:
             days.append((answered_at - referred_at).days)
     if not total:
         return None, None

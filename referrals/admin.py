@@ -35,8 +35,7 @@ class ReferralEventInline(admin.TabularInline):
     model = ReferralEvent
     extra = 0
     can_delete = False
-    fields = ["created_at", "kind", "from_status", "to_status", "actor", "note"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "kind", "from_status", "to_status", "actor", "note")
 
     def has_add_permission(self, request, obj=None):
         return False

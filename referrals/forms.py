@@ -181,7 +181,7 @@ class SelfReferralForm(ReferralFormBase):
         _("Tell us a little about what matters to you"),
         help_text=_("A few words are enough. You can tell us more when we talk."),
     )
-    scheme = forms.ModelChoiceField(
+    scheme: forms.ModelChoiceField = forms.ModelChoiceField(
         label=_("Your local social prescribing scheme"), queryset=None, required=False
     )
     consent_to_referral = forms.BooleanField(label=_("I would like a link worker to contact me"))

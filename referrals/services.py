@@ -474,13 +474,14 @@ def referral_transition(
         from_status = locked.status
         for field, value in (changes or {}).items():
             setattr(locked, field, value)
-        milestone = {
+        milestones: dict[str, str] = {
             Status.ACCEPTED: "accepted_at",
             Status.REJECTED: "rejected_at",
             Status.ALLOCATED: "allocated_at",
             Status.CLOSED: "closed_at",
             Status.CANCELLED: "cancelled_at",
-        }.get(to_status)
+        }
+        milestone = milestones.get(to_status)
         if milestone:
             setattr(locked, milestone, now)
         first_contact = to_status == Status.IN_PROGRESS and locked.first_contact_at is None
@@ -688,10 +689,10 @@ def possible_duplicate_decide(
                 )
                 % {"state": locked.get_state_display()}
             )
-        people = Person.objects.select_for_update().filter(
+        locked_people = Person.objects.select_for_update().filter(
             pk__in=[locked.person_id, locked.existing_id]
         )
-        people = {person.pk: person for person in people.order_by("pk")}
+        people = {person.pk: person for person in locked_people.order_by("pk")}
         newer, existing = people[locked.person_id], people[locked.existing_id]
         now = timezone.now()
         if decision == DUPLICATE_MERGE:

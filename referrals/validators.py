@@ -88,7 +88,7 @@ def normalise_nhs_number(value: str) -> str:
             _("Enter a valid 10-digit NHS number, such as 943 476 5919."),
             code="invalid_nhs_number",
         )
-    regions = ISSUED_NHS_REGIONS
+    regions: tuple[nhs_number.Region, ...] = ISSUED_NHS_REGIONS
     if settings.NHS_NUMBER_ACCEPT_TEST_RANGE:
         regions = (*regions, nhs_number.REGION_SYNTHETIC)
     if len(set(digits)) == 1 or not any(region.contains_number(digits) for region in regions):

@@ -23,6 +23,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_stubs_ext import StrOrPromise
 
 from accounts.models import Organisation, Role
 from referrals.exceptions import ValidationError
@@ -34,7 +35,7 @@ from referrals.selectors import referrals_visible_to
 class Concept:
     id: str
     term: str  # the preferred term, as a GP system shows it
-    event_label: str  # what happened, in words, for the page
+    event_label: StrOrPromise  # what happened, in words, for the page
 
 
 # The one table of SNOMED CT UK concepts this extract uses, keyed by the
@@ -233,7 +234,7 @@ def coded_events(*, practice, period: Period, user=None):
     )
     return (
         ReferralEvent.objects.filter(
-            referral__in=referrals.values("pk"),
+            referral__in=referrals,
             # Whole local days, as bounds on the indexed timestamp.
             created_at__gte=_day_start(period.start),
             created_at__lt=_day_start(period.end + timedelta(days=1)),

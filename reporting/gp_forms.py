@@ -18,7 +18,7 @@ class GPExtractForm(forms.Form):
     "from" is a Python keyword, so the two date fields are added by name.
     """
 
-    practice = forms.ModelChoiceField(
+    practice: forms.ModelChoiceField = forms.ModelChoiceField(
         label=_("Practice"), queryset=None, to_field_name="ods_code", empty_label=None
     )
 

@@ -7,10 +7,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE bytes (413 above it) and refuses a body nested
 deeper than MAX_JSON_DEPTH (400), whether the decoder gives up first or not.
 """
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.conf import settings
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
-from rest_framework.parsers import JSONParser, get_encoding
+from rest_framework.parsers import JSONParser, get_encoding  # type: ignore[attr-defined]
 from rest_framework.utils import json
 
 # A referral is three levels deep (body > person > field); 32 leaves room for any
@@ -34,6 +37,7 @@ def json_depth(value) -> int:
     deepest, stack = 0, [(value, 1)]
     while stack:
         item, depth = stack.pop()
+        children: Iterable[Any]
         if isinstance(item, dict):
             children = item.values()
         elif isinstance(item, list):

@@ -89,6 +89,7 @@ def referral_reassign(
             }
             raise ValidationError(message, field_errors={"link_worker": [message]})
         previous = locked.link_worker
+        assert previous is not None  # an open case always has its link worker (a constraint)
         now = timezone.now()
         locked.link_worker = link_worker
         locked.version += 1

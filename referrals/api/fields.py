@@ -20,7 +20,7 @@ class JsonStringMixin:
     before it measures, so "A0 0AA" and five spaces passed a maxLength of 10."""
 
     # The schema's pattern for this field, or None for the default (see referrals.api.schema).
-    schema_pattern = None
+    schema_pattern: str | None = None
 
     def to_internal_value(self, data):
         if not isinstance(data, str):

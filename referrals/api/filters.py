@@ -50,7 +50,8 @@ def parse_rfc3339(value: str) -> datetime:
             _("That date or time does not exist, such as a 31st of April or a 25th hour."),
             code="invalid",
         ) from None
-    if not EARLIEST_OFFSET <= parsed.utcoffset() <= LATEST_OFFSET:
+    offset_from_utc = parsed.utcoffset()
+    if offset_from_utc is None or not EARLIEST_OFFSET <= offset_from_utc <= LATEST_OFFSET:
         raise forms.ValidationError(
             _("Give an offset from UTC between -12:00 and +14:00."), code="offset"
         )
