@@ -1,4 +1,5 @@
 import importlib
+import os
 
 import pytest
 from django.apps import apps as django_apps
@@ -6,6 +7,27 @@ from django.conf import settings
 from django.utils import translation
 
 from tests.factories import OrganisationFactory, UserFactory
+
+
+def _own_redis_database(location: str, worker: str) -> str:
+    """redis://host:port/15 -> redis://host:port/14 for gw1: one database per test process."""
+    base, _slash, number = location.rpartition("/")
+    return f"{base}/{int(number or 0) - int(worker.removeprefix('gw')) - 1}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def redis_of_this_test_process():
+    """Each test process (pytest-xdist) counts rate limits in its own Redis database.
+
+    Tests empty the rate-limit cache before they count (`clear()` is FLUSHDB), which
+    would wipe another process's counts in the middle of its test on a shared one.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        for alias in settings.CACHES.values():
+            if "redis" in alias["BACKEND"].lower():
+                alias["LOCATION"] = _own_redis_database(alias["LOCATION"], worker)
+    yield
 
 
 @pytest.fixture(autouse=True)

@@ -47,9 +47,11 @@ def test_a_gp_referral_is_accepted_and_allocated_and_the_gp_sees_it(
     expect(page.get_by_role("status").first).to_contain_text(
         f"Referral {reference} is now Accepted"
     )
-    page.get_by_role("link", name="Referrals", exact=True).click()
-    page.get_by_role("link", name=reference).click()
+    # She stays on the referral and allocates it from there.
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Referral {reference}")
+    page.get_by_test_id("allocate-link").click()
     expect(page.get_by_test_id("suggestion")).to_contain_text("Suggested")
+    assert_accessible(page)
     page.get_by_role("button", name="Allocate", exact=True).click()
     expect(page.get_by_role("status").first).to_contain_text("is now Allocated")
     sign_out(page)
