@@ -329,7 +329,7 @@ REST_FRAMEWORK = {
     # JSON only, read with a cap on size and nesting: a hostile body is a 4xx, never a 500.
     "DEFAULT_PARSER_CLASSES": ["accounts.api.parsers.SafeJSONParser"],
     # Every API error is RFC 7807 problem JSON, made in one place.
-    "EXCEPTION_HANDLER": "config.problems.problem_exception_handler",
+    "EXCEPTION_HANDLER": "core.problems.problem_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Social prescribing referral manager API",

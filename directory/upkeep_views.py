@@ -12,8 +12,9 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.exceptions import ApplicationError, ValidationError
+
 from . import selectors, services
-from .exceptions import ApplicationError, ValidationError
 from .forms import ServiceChangeRejectForm, ServiceCheckForm, ServiceEditForm
 
 

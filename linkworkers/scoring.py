@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 
-from referrals.exceptions import ValidationError
+from core.exceptions import ValidationError
 
 from .models import ScoringMethod
 

@@ -12,10 +12,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import AuditEvent, Role
 from accounts.services import audit_record
+from core.exceptions import ApplicationError, StaleVersion, ValidationError
 from directory import postcodes
 from directory import selectors as directory_selectors
 from referrals import services as referrals_services
-from referrals.exceptions import ApplicationError, StaleVersion, ValidationError
 from referrals.models import ClosureReason, ContactMethod, Status
 from referrals.selectors import allowed_moves_for
 from referrals.services import referral_view_record

@@ -23,8 +23,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent, Organisation, Role
 from accounts.services import audit_record
+from core.exceptions import InvalidTransition, StaleVersion, ValidationError
 
-from .exceptions import IdempotencyConflict, InvalidTransition, StaleVersion, ValidationError
+from .exceptions import IdempotencyConflict
 from .models import (
     OPEN_STATUSES,
     TEXT_LIMIT,

@@ -13,10 +13,10 @@ from django_ratelimit.decorators import ratelimit
 
 from accounts.models import Role
 from core.client_address import client_address_key
+from core.exceptions import ApplicationError, ValidationError
 from linkworkers.selectors import link_worker_candidates, suggested_link_worker
 
 from . import selectors, services
-from .exceptions import ApplicationError, ValidationError
 from .forms import (
     AllocateForm,
     CancelForm,

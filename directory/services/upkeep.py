@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent, User
 from accounts.services import audit_record
+from core.exceptions import InvalidTransition, ValidationError
 
 from .. import selectors
-from ..exceptions import InvalidTransition, NothingChanged, StaleChange, ValidationError
+from ..exceptions import NothingChanged, StaleChange
 from ..models import (
     STALE_AFTER,
     Service,

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext as _
 
-from referrals.exceptions import InvalidTransition, ValidationError
+from core.exceptions import InvalidTransition, ValidationError
 from referrals.models import (
     OPEN_STATUSES,
     Referral,

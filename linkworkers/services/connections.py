@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent
 from accounts.services import audit_record
+from core.exceptions import InvalidTransition, StaleVersion
 from directory.models import Service
 from directory.selectors import provider_staff, user_manages_service
 from directory.services import service_update_referral_stats
-from referrals.exceptions import InvalidTransition, StaleVersion
 from referrals.models import (
     ReferralEvent,
 )

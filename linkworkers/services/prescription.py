@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent
 from accounts.services import audit_record
-from referrals.exceptions import InvalidTransition
+from core.exceptions import InvalidTransition
 from referrals.models import (
     ContactMethod,
     ReferralEvent,

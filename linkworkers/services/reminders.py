@@ -11,7 +11,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
-from referrals.exceptions import InvalidTransition
+from core.exceptions import InvalidTransition
 from referrals.models import (
     OPEN_STATUSES,
     Referral,

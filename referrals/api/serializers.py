@@ -209,7 +209,7 @@ class ReferralDetailOutputSerializer(ReferralOutputSerializer):
 
 
 class ProblemSerializer(serializers.Serializer):
-    """RFC 7807 problem details, for the schema (config.problems makes them)."""
+    """RFC 7807 problem details, for the schema (core.problems makes them)."""
 
     type = serializers.CharField()
     title = serializers.CharField()

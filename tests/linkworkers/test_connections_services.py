@@ -3,9 +3,9 @@
 import pytest
 from django.utils import timezone
 
+from core.exceptions import InvalidTransition, StaleVersion, ValidationError
 from linkworkers import services
 from linkworkers.models import Connection, ConnectionStatus, DeclineReason, UnmetNeed
-from referrals.exceptions import InvalidTransition, StaleVersion, ValidationError
 from referrals.models import Notification, OutboxEmail, ReferralEvent
 from tests.factories import ServiceFactory, TaxonomyTermFactory
 

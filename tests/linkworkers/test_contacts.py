@@ -7,9 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent
+from core.exceptions import InvalidTransition
 from linkworkers import services
 from linkworkers.models import Contact
-from referrals.exceptions import InvalidTransition
 from referrals.models import Notification, OutboxEmail, ReferralEvent, Status
 
 pytestmark = pytest.mark.django_db

@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent
+from core.exceptions import InvalidTransition, ValidationError
 from linkworkers import services
 from linkworkers.models import Answer, OutcomeMeasure
-from referrals.exceptions import InvalidTransition, ValidationError
 from referrals.models import ReferralEvent
 from tests.factories import InstrumentFactory, ItemFactory, OutcomeMeasureFactory, SchemeFactory
 from tests.linkworkers.outcome_people import (  # noqa: F401

@@ -6,8 +6,8 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.urls import reverse
 
+from core.exceptions import InvalidTransition
 from linkworkers import services
-from referrals.exceptions import InvalidTransition
 from referrals.models import OutboxEmail, ReferralEvent
 from tests.factories import GoalFactory, ScheduleFactory, ServiceAtLocationFactory
 

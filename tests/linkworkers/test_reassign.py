@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AuditEvent, Role
-from referrals.exceptions import InvalidTransition, StaleVersion, ValidationError
+from core.exceptions import InvalidTransition, StaleVersion, ValidationError
 from referrals.models import Notification, OutboxEmail, ReferralEvent, Status
 from referrals.services import referral_reassign
 from tests.factories import UserFactory

@@ -6,8 +6,8 @@ import time
 import pytest
 from django.db import connection, connections
 
+from core.exceptions import ApplicationError
 from referrals import services
-from referrals.exceptions import ApplicationError
 from referrals.models import Referral, ReferralEvent, Status
 from tests.factories import UserFactory
 

@@ -18,8 +18,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import AuditEvent
+from core.exceptions import InvalidTransition, StaleVersion
 from referrals import services
-from referrals.exceptions import InvalidTransition, StaleVersion
 from referrals.models import Person, PossibleDuplicate, Referral, ReferralEvent
 from tests.factories import UserFactory
 

@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from core.exceptions import InvalidTransition, StaleVersion
 from referrals import services
-from referrals.exceptions import InvalidTransition, StaleVersion
 from referrals.models import TRANSITIONS, ReferralEvent, Status
 
 pytestmark = pytest.mark.django_db
@@ -129,7 +129,7 @@ def test_a_stale_version_is_refused_with_a_clear_message(referral, coordinator):
 
 
 def test_allocation_needs_a_link_worker_of_this_scheme(referral, coordinator, outsider_coordinator):
-    from referrals.exceptions import ValidationError
+    from core.exceptions import ValidationError
 
     services.referral_accept(referral=referral, actor=coordinator)
     with pytest.raises(ValidationError) as error:
@@ -140,7 +140,7 @@ def test_allocation_needs_a_link_worker_of_this_scheme(referral, coordinator, ou
 
 
 def test_closing_needs_a_known_reason_and_a_summary(referral, people):
-    from referrals.exceptions import ValidationError
+    from core.exceptions import ValidationError
 
     _at_status(referral, Status.IN_PROGRESS, people["link_worker"])
     with pytest.raises(ValidationError) as error:
