@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent, Organisation, Role
 from accounts.services import audit_record
-from core.exceptions import InvalidTransition, StaleVersion, ValidationError
+from core.exceptions import InvalidTransition, Refused, StaleVersion, ValidationError
 
 from .exceptions import IdempotencyConflict
 from .models import (
@@ -43,7 +43,7 @@ from .models import (
     SourceKind,
     Status,
 )
-from .selectors import move_refusal, scheme_for_area
+from .selectors import move_refusal, referrals_visible_to, scheme_for_area
 from .validators import normalise_nhs_number, normalise_postcode
 
 logger = logging.getLogger(__name__)
@@ -465,6 +465,9 @@ def referral_transition(
             )
         refusal = move_refusal(actor=actor, referral=locked, to_status=to_status, now=now)
         if refusal:
+            if actor is not None and not referrals_visible_to(actor).filter(pk=locked.pk).exists():
+                # Out of the actor's sight: the same answer as for no such referral (404).
+                raise Refused(refusal)
             raise InvalidTransition(refusal)
         from_status = locked.status
         for field, value in (changes or {}).items():

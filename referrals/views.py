@@ -13,7 +13,7 @@ from django_ratelimit.decorators import ratelimit
 
 from accounts.models import Role
 from core.client_address import client_address_key
-from core.exceptions import ApplicationError, ValidationError
+from core.exceptions import ApplicationError, Refused, ValidationError
 from linkworkers.selectors import link_worker_candidates, suggested_link_worker
 
 from . import selectors, services
@@ -176,6 +176,8 @@ def referral_action(request, referral_uuid, action):
     if form.is_valid():
         try:
             referral = perform(referral, request.user, form.cleaned_data)
+        except Refused:
+            raise Http404 from None
         except ValidationError as error:
             form.add_service_errors(error.field_errors)
         except ApplicationError as error:

@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from core.exceptions import InvalidTransition, StaleVersion
-from referrals import services
+from core.exceptions import InvalidTransition, Refused, StaleVersion
+from referrals import selectors, services
 from referrals.models import TRANSITIONS, ReferralEvent, Status
 
 pytestmark = pytest.mark.django_db
@@ -14,6 +14,8 @@ pytestmark = pytest.mark.django_db
 ACTORS = ["referrer", "coordinator", "link_worker", "other_link_worker", "outsider_referrer",
           "outsider_coordinator", "provider", "commissioner"]  # fmt: skip
 ROLE_OF = {"referrer": "referrer", "coordinator": "coordinator", "link_worker": "link_worker"}
+# Never see this referral, at any status: refused as if it were not there (404).
+OUTSIDERS = {"outsider_referrer", "outsider_coordinator", "provider", "commissioner"}
 PAIRS = [(a, b) for a in Status.values for b in Status.values]
 
 
@@ -50,7 +52,10 @@ def test_each_move_is_allowed_only_for_the_right_people(referral, people, from_s
                 actor,
             )
         else:
-            with pytest.raises(InvalidTransition):
+            # Refused (404) where the actor cannot see the referral; a reason (409) where they can.
+            sees = selectors.referrals_visible_to(actor).filter(pk=referral.pk).exists()
+            assert not (sees and name in OUTSIDERS), (name, from_status)
+            with pytest.raises(InvalidTransition if sees else Refused):
                 services.referral_transition(
                     referral=referral, actor=actor, to_status=to_status, changes=changes
                 )
@@ -163,3 +168,19 @@ def test_a_stale_resume_does_not_reopen_a_closed_referral(referral, people):
         services.referral_resume(referral=stale, actor=people["link_worker"])
     referral.refresh_from_db()
     assert referral.status == Status.CLOSED
+
+
+def test_an_outsider_is_refused_as_if_the_referral_were_not_there(referral, outsider_coordinator):
+    with pytest.raises(Refused, match="This referral is not one you can change."):
+        services.referral_transition(
+            referral=referral, actor=outsider_coordinator, to_status=Status.ACCEPTED
+        )
+    referral.refresh_from_db()
+    assert referral.status == Status.RECEIVED
+
+
+def test_a_referrer_who_sees_the_referral_gets_the_reason(referral, gp_receptionist):
+    with pytest.raises(InvalidTransition, match="Your role cannot move a referral to Accepted."):
+        services.referral_transition(
+            referral=referral, actor=gp_receptionist, to_status=Status.ACCEPTED
+        )
