@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext as _
 
-from core.exceptions import InvalidTransition, ValidationError
+from core.exceptions import InvalidTransition, Refused, ValidationError
 from referrals.models import (
     OPEN_STATUSES,
     Referral,
@@ -10,6 +10,7 @@ from referrals.models import (
 
 from ..selectors import (
     can_work_on,
+    case_in_sight_of,
 )
 
 
@@ -22,11 +23,16 @@ def raise_if(errors):
         raise ValidationError(_("Please correct the errors below."), field_errors=errors)
 
 
-def lock_open_case(*, referral, actor, refusal, may=can_work_on) -> Referral:
-    """Lock the referral row and check `actor` may work on it now (open, and theirs)."""
+def lock_open_case(*, referral, actor, refusal, may=can_work_on, seen=None) -> Referral:
+    """Lock the referral row and check `actor` may work on it now (open, and theirs).
+
+    The refusal is Refused (404) when the actor cannot see what they acted on
+    (`seen`, by default whether the case is in their sight), else a reason.
+    """
     locked = Referral.objects.select_for_update().get(pk=referral.pk)
     if not may(actor, locked):
-        raise InvalidTransition(refusal)
+        in_sight = seen() if seen is not None else case_in_sight_of(actor, locked)
+        raise (InvalidTransition if in_sight else Refused)(refusal)
     if locked.status not in OPEN_STATUSES:
         raise InvalidTransition(
             _("This case is %(status)s: reopen it first.") % {"status": locked.get_status_display()}

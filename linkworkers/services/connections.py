@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent
 from accounts.services import audit_record
-from core.exceptions import InvalidTransition, StaleVersion
+from core.exceptions import InvalidTransition, Refused, StaleVersion
 from directory.models import Service
 from directory.selectors import provider_staff, user_manages_service
 from directory.services import service_update_referral_stats
@@ -34,6 +34,7 @@ from ..models import (
 )
 from ..selectors import (
     CONNECTION_ANSWER_DUE_AFTER,
+    connection_in_sight_of,
     service_referral_stats,
 )
 from .cases import lock_open_case, raise_if, too_long
@@ -127,6 +128,13 @@ def _may_answer(actor, connection) -> bool:
     return user_manages_service(actor, connection.service)
 
 
+def _refuse_answer(actor, connection):
+    refusal = _("Only the staff of this service's provider can answer.")
+    if connection_in_sight_of(actor, connection):
+        raise InvalidTransition(refusal)
+    raise Refused(refusal)  # another provider's connection: as if it were not there
+
+
 def connection_propose(
     *, referral, actor, service, note_for_provider="", request=None
 ) -> Connection:
@@ -181,6 +189,7 @@ def connection_refer(*, connection, actor, expected_version=None) -> Connection:
             referral=connection.referral,
             actor=actor,
             refusal=_("Only the link worker holding this case can refer the person."),
+            seen=lambda: connection_in_sight_of(actor, connection),
         )
         locked = _lock_connection(connection)
         _check_version(locked, expected_version)
@@ -218,7 +227,7 @@ def connection_accept(*, connection, actor, expected_version=None) -> Connection
     with transaction.atomic():
         locked = _lock_connection(connection)
         if not _may_answer(actor, locked):
-            raise InvalidTransition(_("Only the staff of this service's provider can answer."))
+            _refuse_answer(actor, locked)
         _check_version(locked, expected_version)
         _check_move(locked, ConnectionStatus.ACCEPTED)
         _moved(locked, to_status=ConnectionStatus.ACCEPTED, now=now, answered_at=now)
@@ -258,7 +267,7 @@ def connection_decline(
     with transaction.atomic():
         locked = _lock_connection(connection)
         if not _may_answer(actor, locked):
-            raise InvalidTransition(_("Only the staff of this service's provider can answer."))
+            _refuse_answer(actor, locked)
         _check_version(locked, expected_version)
         _check_move(locked, ConnectionStatus.DECLINED)
         _decline(locked, actor=actor, reason=reason, details=details or "", now=now)
@@ -320,7 +329,7 @@ def connection_record_attendance(
     with transaction.atomic():
         locked = _lock_connection(connection)
         if not _may_answer(actor, locked):
-            raise InvalidTransition(_("Only the staff of this service's provider can answer."))
+            _refuse_answer(actor, locked)
         _check_version(locked, expected_version)
         _check_move(locked, attendance)
         fields = {}
@@ -367,6 +376,7 @@ def connection_stop(*, connection, actor, reason, expected_version=None) -> Conn
             referral=connection.referral,
             actor=actor,
             refusal=_("Only the link worker holding this case can stop a connection."),
+            seen=lambda: connection_in_sight_of(actor, connection),
         )
         locked = _lock_connection(connection)
         _check_version(locked, expected_version)

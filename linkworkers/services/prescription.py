@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent
 from accounts.services import audit_record
-from core.exceptions import InvalidTransition
+from core.exceptions import InvalidTransition, Refused
 from referrals.models import (
     ContactMethod,
     ReferralEvent,
@@ -17,6 +17,7 @@ from referrals.services import (
 
 from ..selectors import (
     can_work_on,
+    case_in_sight_of,
     prescription_for,
 )
 
@@ -25,7 +26,9 @@ def prescription_email_send(*, referral, actor, request=None) -> None:
     """Email the person their social prescription, when email is how they asked to be contacted."""
     person = referral.person
     if not can_work_on(actor, referral):
-        raise InvalidTransition(_("Only the link worker holding this case can send this."))
+        raise (InvalidTransition if case_in_sight_of(actor, referral) else Refused)(
+            _("Only the link worker holding this case can send this.")
+        )
     if person.contact_method != ContactMethod.EMAIL or not person.email:
         raise InvalidTransition(
             _("The person did not ask to be contacted by email, or has no email address.")
