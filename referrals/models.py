@@ -15,8 +15,9 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
+from core.postcodes import validate_postcode
 
-from .validators import validate_nhs_number, validate_not_in_future, validate_postcode
+from .validators import validate_nhs_number, validate_not_in_future
 
 TEXT_LIMIT = 2000
 

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from accounts.models import AuditEvent, Organisation, Role
 from accounts.services import audit_record
 from core.exceptions import InvalidTransition, Refused, StaleVersion, ValidationError
+from core.postcodes import clean_postcode
 
 from .exceptions import IdempotencyConflict
 from .models import (
@@ -44,7 +45,7 @@ from .models import (
     Status,
 )
 from .selectors import move_refusal, referrals_visible_to, scheme_for_area
-from .validators import normalise_nhs_number, normalise_postcode
+from .validators import normalise_nhs_number
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +105,7 @@ def _field_errors(error: DjangoValidationError) -> dict[str, list[str]]:
 def _clean_person(details: dict) -> dict:
     data = {key: details[key] for key in PERSON_FIELDS if key in details}
     errors: dict[str, list[str]] = {}
-    for key, normalise in (("postcode", normalise_postcode), ("nhs_number", normalise_nhs_number)):
+    for key, normalise in (("postcode", clean_postcode), ("nhs_number", normalise_nhs_number)):
         if data.get(key):
             try:
                 data[key] = normalise(data[key])

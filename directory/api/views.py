@@ -29,9 +29,10 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.postcodes import PostcodeError
 from core.problems import InvalidParameter, NotFound
 from directory import hsds, oruk_selectors
-from directory.postcodes import PostcodeError, lookup
+from directory.postcodes import lookup
 
 from .serializers import (
     PageQuerySerializer,
