@@ -198,9 +198,9 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 600.0,
     },
 }
-# Sends what a broker or SMTP outage left in the referrals email outbox.
-CELERY_BEAT_SCHEDULE["referrals-resend-unsent-emails"] = {
-    "task": "referrals.tasks.resend_unsent_emails",
+# Sends what a broker or SMTP outage left in the email outbox (core.outbox, every app's).
+CELERY_BEAT_SCHEDULE["core-resend-unsent-emails"] = {
+    "task": "core.resend_unsent_emails",
     "schedule": 300.0,
 }
 # Link workers (README, "Link workers"): on-hold cases back on their review date

@@ -7,16 +7,11 @@ raise only `referrals.exceptions` errors for things a person can put right.
 import hashlib
 import logging
 import secrets
-import smtplib
-from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -24,6 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.models import AuditEvent, Organisation, Role
 from accounts.services import audit_record
 from core.exceptions import InvalidTransition, Refused, StaleVersion, ValidationError
+from core.outbox import outbox_email_queue
 from core.postcodes import clean_postcode
 
 from .exceptions import IdempotencyConflict
@@ -33,7 +29,6 @@ from .models import (
     ApiIdempotencyKey,
     ClosureReason,
     Notification,
-    OutboxEmail,
     Person,
     PersonAsReferred,
     PossibleDuplicate,
@@ -74,10 +69,6 @@ REFERRAL_FIELDS = (
 
 # Feedback the referrer hears, by the status reached (DESIGN.md: the missing loop).
 FEEDBACK_STATUSES = (Status.ACCEPTED, Status.REJECTED, Status.IN_PROGRESS, Status.CLOSED)
-
-
-class EmailNotSent(Exception):
-    """SMTP refused or was unreachable; the outbox row stays unsent for a retry."""
 
 
 def new_reference() -> str:
@@ -791,81 +782,13 @@ def _queue_feedback(*, referral, now):
         )
         if not recipient.email:
             return
-        email = OutboxEmail.objects.create(
-            referral=referral,
+        outbox_email_queue(
+            about_object=referral,
             to=recipient.email,
-            subject=" ".join(
-                render_to_string("referrals/email/feedback_subject.txt", context).split()
-            ),
-            body_text=render_to_string("referrals/email/feedback.txt", context),
-            body_html=render_to_string("referrals/email/feedback.html", context),
-            created_at=now,
+            template="referrals/email/feedback",
+            context=context,
+            now=now,
         )
-    transaction.on_commit(partial(_enqueue_email, email.pk))
-
-
-def _enqueue_email(email_id):
-    from .tasks import send_outbox_email
-
-    try:
-        send_outbox_email.delay(email_id)
-    except Exception:
-        # Broker down (or, in eager mode, SMTP down after the task's retries):
-        # the row stays unsent and the periodic resend picks it up later. The
-        # change the person made is already committed and must not fail now.
-        logger.warning(
-            "Email %s not sent now; left for the periodic resend", email_id, exc_info=True
-        )
-
-
-def outbox_email_send(*, email_id) -> bool:
-    """Send one outbox email unless already sent. Safe to run twice, or in two workers at once.
-
-    Returns True when this call sent it. Raises EmailNotSent (after recording
-    the attempt) when SMTP fails, so the caller can retry later.
-    """
-    error = None
-    with transaction.atomic():
-        # The lock makes a second worker skip a row that is being sent now.
-        email = (
-            OutboxEmail.objects.select_for_update(skip_locked=True)
-            .filter(pk=email_id, sent_at__isnull=True)
-            .first()
-        )
-        if email is None:
-            return False
-        message = EmailMultiAlternatives(email.subject, email.body_text, to=[email.to])
-        if email.body_html:
-            message.attach_alternative(email.body_html, "text/html")
-        try:
-            message.send()
-        except (smtplib.SMTPException, OSError) as exc:
-            error = exc
-        email.attempts += 1
-        if error is None:
-            email.sent_at = timezone.now()
-            email.last_error = ""
-        else:
-            email.last_error = f"{type(error).__name__}: {error}"[:500]
-        email.save(update_fields=["attempts", "sent_at", "last_error"])
-    if error is not None:
-        raise EmailNotSent(str(error)) from error
-    return True
-
-
-def outbox_resend_unsent(*, older_than=timedelta(minutes=2), max_attempts=50) -> int:
-    """Send what an outage left behind. Returns how many were sent now."""
-    cutoff = timezone.now() - older_than
-    pending = OutboxEmail.objects.filter(
-        sent_at__isnull=True, created_at__lte=cutoff, attempts__lt=max_attempts
-    ).values_list("pk", flat=True)
-    sent = 0
-    for email_id in list(pending[:500]):
-        try:
-            sent += outbox_email_send(email_id=email_id)
-        except EmailNotSent:
-            logger.warning("Email %s still not sent", email_id)
-    return sent
 
 
 def notification_mark_read(*, notification, user):
@@ -971,23 +894,6 @@ def colleague_notify(*, referral, recipient, message, now=None):
     )
 
 
-def outbox_email_queue(*, to, template, context, referral=None, now=None) -> OutboxEmail:
-    """Write one email to the outbox (subject, text and HTML templates); send after commit.
-
-    Render in the recipient's language (call inside translation.override).
-    """
-    email = OutboxEmail.objects.create(
-        referral=referral,
-        to=to,
-        subject=" ".join(render_to_string(f"{template}_subject.txt", context).split()),
-        body_text=render_to_string(f"{template}.txt", context),
-        body_html=render_to_string(f"{template}.html", context),
-        created_at=now or timezone.now(),
-    )
-    transaction.on_commit(partial(_enqueue_email, email.pk))
-    return email
-
-
 def user_notify(*, recipient, referral, message, url_path, now=None) -> None:
     """Tell one user about something on a referral: an in-app notification and an email.
 
@@ -1010,7 +916,7 @@ def user_notify(*, recipient, referral, message, url_path, now=None) -> None:
         )
         if recipient.email:
             outbox_email_queue(
-                referral=referral,
+                about_object=referral,
                 to=recipient.email,
                 template="referrals/email/notice",
                 context=context,

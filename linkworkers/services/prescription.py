@@ -7,12 +7,10 @@ from django.utils.translation import gettext as _
 from accounts.models import AuditEvent
 from accounts.services import audit_record
 from core.exceptions import InvalidTransition, Refused
+from core.outbox import outbox_email_queue
 from referrals.models import (
     ContactMethod,
     ReferralEvent,
-)
-from referrals.services import (
-    outbox_email_queue,
 )
 
 from ..selectors import (
@@ -37,7 +35,7 @@ def prescription_email_send(*, referral, actor, request=None) -> None:
     with transaction.atomic(), translation.override(person.preferred_language):
         context = {"referral": referral, "person": person, **prescription_for(referral)}
         outbox_email_queue(
-            referral=referral,
+            about_object=referral,
             to=person.email,
             template="linkworkers/email/prescription",
             context=context,

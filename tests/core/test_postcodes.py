@@ -1,4 +1,4 @@
-"""One way to write a postcode, whoever typed it: a referrer, a self-referrer, a directory import."""
+"""One way to write a postcode, whoever typed it: a referrer, a self-referrer, an import."""
 
 import pytest
 from django.core.exceptions import ValidationError

@@ -4,9 +4,10 @@ import pytest
 from django.utils import timezone
 
 from core.exceptions import InvalidTransition, Refused, StaleVersion, ValidationError
+from core.models import OutboxEmail
 from linkworkers import services
 from linkworkers.models import Connection, ConnectionStatus, DeclineReason, UnmetNeed
-from referrals.models import Notification, OutboxEmail, ReferralEvent
+from referrals.models import Notification, ReferralEvent
 from tests.factories import ServiceFactory, TaxonomyTermFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,9 @@ from django.urls import reverse
 
 from accounts.models import AuditEvent, Role
 from core.exceptions import InvalidTransition, StaleVersion, ValidationError
-from referrals.models import Notification, OutboxEmail, ReferralEvent, Status
+from core.models import OutboxEmail
+from core.outbox import about
+from referrals.models import Notification, ReferralEvent, Status
 from referrals.services import referral_reassign
 from tests.factories import UserFactory
 
@@ -33,7 +35,7 @@ def test_it_reassigns(client, coordinator, case, other_link_worker):
     assert event.note == "Reassigned from Llinos Watkins to Dafydd Rees."
     assert not event.visible_to_referrer
     assert Notification.objects.filter(recipient=other_link_worker, referral=case).count() == 1
-    assert OutboxEmail.objects.filter(to="dafydd@example.org", referral=case).count() == 1
+    assert OutboxEmail.objects.filter(to="dafydd@example.org", about=about(case)).count() == 1
     assert AuditEvent.objects.filter(
         actor=coordinator, action=AuditEvent.Action.CHANGE, detail__contains="reassigned"
     ).exists()
