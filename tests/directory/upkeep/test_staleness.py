@@ -1,12 +1,17 @@
+import smtplib
 from datetime import timedelta
 from unittest import mock
 
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
 
 from accounts.models import AuditEvent
+from core.models import OutboxEmail
+from core.outbox import about
+from core.tasks import resend_unsent_emails
 from directory.models import STALE_AFTER, Service
 from directory.services import services_flag_stale
 from directory.tasks import email_service_stale, flag_stale_services
@@ -188,3 +193,26 @@ def test_the_manage_page_marks_stale_listings(client, stale_garden, provider):
     page = client.get("/directory/manage/").content.decode()
     assert "May be out of date" in page
     assert "Confirm this listing is up to date" in page
+
+
+def test_the_stale_email_goes_through_the_outbox_and_survives_an_smtp_outage(
+    stale_garden, provider, django_capture_on_commit_callbacks, monkeypatch
+):
+    def refuse(self, *args, **kwargs):
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services_flag_stale()
+    email = OutboxEmail.objects.get(to=provider.email)
+    assert email.about == about(stale_garden) and email.sent_at is None
+    assert mail.outbox == []  # nothing before the commit
+    with monkeypatch.context() as patch:
+        patch.setattr(EmailMultiAlternatives, "send", refuse)
+        for callback in callbacks:
+            callback()  # the commit: the send task runs, SMTP refuses, the row stays
+    email.refresh_from_db()
+    assert email.sent_at is None and "SMTPServerDisconnected" in email.last_error
+    OutboxEmail.objects.filter(pk=email.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    assert resend_unsent_emails.delay().get() == 1  # the sweep, once SMTP is back
+    [message] = mail.outbox
+    assert message.subject == "Is the listing for Community garden still right?"
