@@ -638,7 +638,8 @@ def possible_duplicate_decide(
             and actor.organisation_id is not None
             and actor.organisation_id == locked.scheme_id
         ):
-            raise InvalidTransition(_("Only a coordinator of this scheme can decide this."))
+            # Only the scheme's coordinators see a pair: to anyone else it is not there.
+            raise Refused(_("Only a coordinator of this scheme can decide this."))
         if locked.version != expected_version:
             raise StaleVersion(
                 _(

@@ -267,6 +267,8 @@ def duplicate_decide(request: HttpRequest, duplicate_uuid, decision: str) -> Htt
             expected_version=form.cleaned_data["version"],
             request=request,
         )
+    except Refused:
+        raise Http404 from None
     except ApplicationError as error:
         messages.error(request, error.message)
         return redirect("referrals:duplicate", duplicate_uuid=pair.uuid)
