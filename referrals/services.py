@@ -1,7 +1,8 @@
 """Every change to people and referrals: one function per use case.
 
 Pages (and later the partner API) call these with keyword arguments; they
-raise only `referrals.exceptions` errors for things a person can put right.
+raise only `core.exceptions` errors (and referrals' own subclasses of them)
+for things a person can put right.
 """
 
 import hashlib
