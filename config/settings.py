@@ -199,9 +199,9 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 600.0,
     },
 }
-# Sends what a broker or SMTP outage left in the referrals email outbox.
-CELERY_BEAT_SCHEDULE["referrals-resend-unsent-emails"] = {
-    "task": "referrals.tasks.resend_unsent_emails",
+# Sends what a broker or SMTP outage left in the email outbox (core.outbox, every app's).
+CELERY_BEAT_SCHEDULE["core-resend-unsent-emails"] = {
+    "task": "core.resend_unsent_emails",
     "schedule": 300.0,
 }
 # Link workers (README, "Link workers"): on-hold cases back on their review date
@@ -330,7 +330,7 @@ REST_FRAMEWORK = {
     # JSON only, read with a cap on size and nesting: a hostile body is a 4xx, never a 500.
     "DEFAULT_PARSER_CLASSES": ["accounts.api.parsers.SafeJSONParser"],
     # Every API error is RFC 7807 problem JSON, made in one place.
-    "EXCEPTION_HANDLER": "config.problems.problem_exception_handler",
+    "EXCEPTION_HANDLER": "core.problems.problem_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Social prescribing referral manager API",

@@ -7,3 +7,8 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        # Register the outbox tasks in every process (web included), so the
+        # services can queue them by name without importing them.
+        from . import tasks  # noqa: F401

@@ -28,6 +28,8 @@ from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_date, parse_time
 from django.utils.text import slugify
 
+from core.postcodes import normalise_postcode
+
 from . import postcodes
 from .hsds import ACCESSIBILITY_FLAGS, CHARITY_SCHEME, WEEKDAY_FROM_BYDAY
 from .models import (
@@ -269,7 +271,7 @@ def plan_location(record: dict, *, namespace: str) -> LocationPlan:
     postcode = _text(address, "postal_code")
     if postcode:
         try:
-            postcode = postcodes.normalise(postcode)
+            postcode = normalise_postcode(postcode)
         except postcodes.PostcodeError as error:
             raise HsdsRejected(f"{label}: {error}") from error
     flags = dict.fromkeys(ACCESSIBILITY_FLAGS, False)

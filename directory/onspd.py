@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from core.postcodes import InvalidPostcode, normalise_postcode
+
 from . import postcodes
 
 REQUIRED = [("pcds", "pcd"), ("oseast1m",), ("osnrth1m",)]
@@ -105,8 +107,8 @@ def parse(row: dict, cols: Columns) -> dict:
     """One CSV row as the fields of a Postcode; BadRow says why when it cannot be."""
     raw = row.get(cols.postcode) or ""
     try:
-        postcode = postcodes.normalise(raw)
-    except postcodes.InvalidPostcode:
+        postcode = normalise_postcode(raw)
+    except InvalidPostcode:
         raise BadRow(f"{cols.postcode}: “{raw.strip()}” is not a UK postcode") from None
     # The grid covers Great Britain; Northern Ireland rows (BT) are given on the
     # Irish Grid, so their British grid position is worked out from lat/long below.

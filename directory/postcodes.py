@@ -1,4 +1,4 @@
-"""UK postcodes: validate, normalise, and find where they are.
+"""UK postcodes: find where they are (their shape and normalising are core.postcodes').
 
 Where a postcode is comes first from the `Postcode` table (filled from the full
 ONS Postcode Directory by `manage.py import_onspd`, which also knows LSOA,
@@ -9,7 +9,6 @@ box, offline. Positions are metres on the British National Grid (EPSG:27700).
 
 import importlib.util
 import math
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -19,21 +18,7 @@ import brotli
 import msgpack
 from django.utils.translation import gettext_lazy as _
 
-# The shapes of a UK postcode (outward code, then inward code: digit + two letters).
-POSTCODE_RE = re.compile(
-    r"""^(?:GIR0AA|
-    [A-PR-UWYZ](?:[0-9]{1,2}|[A-HK-Y][0-9]{1,2}|[0-9][A-HJKPSTUW]|[A-HK-Y][0-9][ABEHMNPRV-Y])
-    [0-9][ABD-HJLNP-UW-Z]{2})$""",
-    re.VERBOSE,
-)
-
-
-class PostcodeError(ValueError):
-    """A postcode we cannot place; the message says why, in words a person understands."""
-
-
-class InvalidPostcode(PostcodeError):
-    pass
+from core.postcodes import PostcodeError, normalise_postcode
 
 
 class UnknownPostcode(PostcodeError):
@@ -58,19 +43,11 @@ class Place:
         return math.hypot(self.easting - easting, self.northing - northing)
 
 
-def normalise(raw: str) -> str:
-    """'cf101ep' -> 'CF10 1EP'; raises InvalidPostcode for anything that is not a UK postcode."""
-    compact = re.sub(r"\s+", "", raw or "").upper()
-    if not POSTCODE_RE.match(compact):
-        raise InvalidPostcode(_("“%(postcode)s” is not a UK postcode.") % {"postcode": raw})
-    return f"{compact[:-3]} {compact[-3:]}"
-
-
 def lookup(raw: str) -> Place:
     """Where a postcode is; raises a PostcodeError with a clear message when we cannot say."""
     from .models import Postcode  # the models import nothing from here
 
-    postcode = normalise(raw)
+    postcode = normalise_postcode(raw)
     row = Postcode.objects.filter(postcode=postcode).first()
     if row is not None:
         if row.terminated_on is not None:

@@ -1,18 +1,8 @@
 """Celery tasks for the directory: thin, take ids, safe to run twice."""
 
-from smtplib import SMTPException
-
 from celery import shared_task
 
 from . import services
-
-# A mail server that is down or refuses for a moment: try again a few times, then give up loudly.
-EMAIL_RETRY = {
-    "autoretry_for": (SMTPException, OSError),
-    "max_retries": 5,
-    "retry_backoff": 60,
-    "retry_backoff_max": 3600,
-}
 
 
 @shared_task(name="directory.flag_stale_services")
@@ -21,12 +11,13 @@ def flag_stale_services():
     return services.services_flag_stale()
 
 
-@shared_task(name="directory.email_service_stale", **EMAIL_RETRY)
+# The email tasks only write outbox rows; core.outbox sends them and retries what SMTP refuses.
+@shared_task(name="directory.email_service_stale")
 def email_service_stale(service_id, recipient_id):
     return services.service_stale_email_send(service_id=service_id, recipient_id=recipient_id)
 
 
-@shared_task(name="directory.email_service_change_decision", **EMAIL_RETRY)
+@shared_task(name="directory.email_service_change_decision")
 def email_service_change_decision(change_id, recipient_id):
     return services.service_change_decision_email_send(
         change_id=change_id, recipient_id=recipient_id

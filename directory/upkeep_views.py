@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
+from core.exceptions import ApplicationError, ValidationError
 
 from . import selectors, services
-from .exceptions import ApplicationError, ValidationError
 from .forms import ServiceChangeRejectForm, ServiceCheckForm, ServiceEditForm
 from .models import ServiceChange
 

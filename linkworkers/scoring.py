@@ -12,7 +12,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from referrals.exceptions import ValidationError
+from core.exceptions import ValidationError
 
 from .models import Instrument, Item, ScoringMethod
 

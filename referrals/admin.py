@@ -3,7 +3,6 @@ from django.contrib import admin
 from .models import (
     ApiIdempotencyKey,
     Notification,
-    OutboxEmail,
     Person,
     PossibleDuplicate,
     Referral,
@@ -55,16 +54,6 @@ class ReferralAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(OutboxEmail)
-class OutboxEmailAdmin(admin.ModelAdmin):
-    list_display = ["to", "subject", "created_at", "sent_at", "attempts"]
-    list_filter = ["sent_at"]
-    readonly_fields = [f.name for f in OutboxEmail._meta.fields]
-
-    def has_add_permission(self, request):
         return False
 
 

@@ -5,6 +5,8 @@ from crispy_forms.layout import Div, Fieldset, Layout, Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.postcodes import validate_postcode
+
 from .models import (
     TEXT_LIMIT,
     ContactMethod,
@@ -17,7 +19,7 @@ from .models import (
     Status,
     Urgency,
 )
-from .validators import validate_nhs_number, validate_not_in_future, validate_postcode
+from .validators import validate_nhs_number, validate_not_in_future
 
 PERSON_KEYS = (
     "given_name", "family_name", "preferred_name", "date_of_birth", "nhs_number", "gender",

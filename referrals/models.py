@@ -15,8 +15,9 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
+from core.postcodes import validate_postcode
 
-from .validators import validate_nhs_number, validate_not_in_future, validate_postcode
+from .validators import validate_nhs_number, validate_not_in_future
 
 TEXT_LIMIT = 2000
 
@@ -572,46 +573,6 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.message
-
-
-class OutboxEmail(models.Model):
-    """An email waiting to go (transactional outbox).
-
-    Written in the same transaction as the change it reports, so it exists
-    exactly when the change does; a task sends it after commit and marks it
-    sent, and a periodic task sends whatever a broker or SMTP outage left.
-    """
-
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    referral = models.ForeignKey(
-        Referral,
-        verbose_name=_("referral"),
-        on_delete=models.CASCADE,
-        related_name="emails",
-        null=True,
-        blank=True,
-    )
-    to = models.EmailField(_("to"))
-    subject = models.CharField(_("subject"), max_length=200)
-    body_text = models.TextField(_("text"))
-    body_html = models.TextField(_("HTML"), blank=True)
-    created_at = models.DateTimeField(_("created"))
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    last_error = models.CharField(_("last error"), max_length=500, blank=True)
-
-    class Meta:
-        verbose_name = _("outbox email")
-        verbose_name_plural = _("outbox emails")
-        ordering = ["created_at"]
-        indexes = [
-            models.Index(
-                fields=["created_at"], condition=Q(sent_at__isnull=True), name="outbox_unsent"
-            )
-        ]
-
-    def __str__(self):
-        return f"{self.to}: {self.subject}"
 
 
 class ApiIdempotencyKey(models.Model):

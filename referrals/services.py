@@ -1,37 +1,36 @@
 """Every change to people and referrals: one function per use case.
 
 Pages (and later the partner API) call these with keyword arguments; they
-raise only `referrals.exceptions` errors for things a person can put right.
+raise only `core.exceptions` errors (and referrals' own subclasses of them)
+for things a person can put right.
 """
 
 import hashlib
 import logging
 import secrets
-import smtplib
-from datetime import date, datetime, timedelta
-from functools import partial
+from datetime import date, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.http import HttpRequest
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent, Organisation, Role, User
 from accounts.services import audit_record
+from core.exceptions import InvalidTransition, Refused, StaleVersion, ValidationError
+from core.outbox import outbox_email_queue
+from core.postcodes import clean_postcode
 
-from .exceptions import IdempotencyConflict, InvalidTransition, StaleVersion, ValidationError
+from .exceptions import IdempotencyConflict
 from .models import (
     TEXT_LIMIT,
     ApiIdempotencyKey,
     ClosureReason,
     Notification,
-    OutboxEmail,
     Person,
     PersonAsReferred,
     PossibleDuplicate,
@@ -42,8 +41,8 @@ from .models import (
     SourceKind,
     Status,
 )
-from .selectors import move_refusal, scheme_for_area
-from .validators import normalise_nhs_number, normalise_postcode
+from .selectors import move_refusal, referrals_visible_to, scheme_for_area
+from .validators import normalise_nhs_number
 
 logger = logging.getLogger(__name__)
 
@@ -74,10 +73,6 @@ REFERRAL_FIELDS = (
 FEEDBACK_STATUSES = (Status.ACCEPTED, Status.REJECTED, Status.IN_PROGRESS, Status.CLOSED)
 
 
-class EmailNotSent(Exception):
-    """SMTP refused or was unreachable; the outbox row stays unsent for a retry."""
-
-
 def new_reference() -> str:
     return "SP-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
 
@@ -103,7 +98,7 @@ def _field_errors(error: DjangoValidationError) -> dict[str, list[str]]:
 def _clean_person(details: dict) -> dict:
     data = {key: details[key] for key in PERSON_FIELDS if key in details}
     errors: dict[str, list[str]] = {}
-    for key, normalise in (("postcode", normalise_postcode), ("nhs_number", normalise_nhs_number)):
+    for key, normalise in (("postcode", clean_postcode), ("nhs_number", normalise_nhs_number)):
         if data.get(key):
             try:
                 data[key] = normalise(data[key])
@@ -470,6 +465,9 @@ def referral_transition(
             )
         refusal = move_refusal(actor=actor, referral=locked, to_status=to_status, now=now)
         if refusal:
+            if actor is not None and not referrals_visible_to(actor).filter(pk=locked.pk).exists():
+                # Out of the actor's sight: the same answer as for no such referral (404).
+                raise Refused(refusal)
             raise InvalidTransition(refusal)
         from_status = locked.status
         for field, value in (changes or {}).items():
@@ -680,7 +678,8 @@ def possible_duplicate_decide(
             and actor.organisation_id is not None
             and actor.organisation_id == locked.scheme_id
         ):
-            raise InvalidTransition(_("Only a coordinator of this scheme can decide this."))
+            # Only the scheme's coordinators see a pair: to anyone else it is not there.
+            raise Refused(_("Only a coordinator of this scheme can decide this."))
         if locked.version != expected_version:
             raise StaleVersion(
                 _(
@@ -824,81 +823,13 @@ def _queue_feedback(*, referral, now):
         )
         if not recipient.email:
             return
-        email = OutboxEmail.objects.create(
-            referral=referral,
+        outbox_email_queue(
+            about_object=referral,
             to=recipient.email,
-            subject=" ".join(
-                render_to_string("referrals/email/feedback_subject.txt", context).split()
-            ),
-            body_text=render_to_string("referrals/email/feedback.txt", context),
-            body_html=render_to_string("referrals/email/feedback.html", context),
-            created_at=now,
+            template="referrals/email/feedback",
+            context=context,
+            now=now,
         )
-    transaction.on_commit(partial(_enqueue_email, email.pk))
-
-
-def _enqueue_email(email_id):
-    from .tasks import send_outbox_email
-
-    try:
-        send_outbox_email.delay(email_id)
-    except Exception:
-        # Broker down (or, in eager mode, SMTP down after the task's retries):
-        # the row stays unsent and the periodic resend picks it up later. The
-        # change the person made is already committed and must not fail now.
-        logger.warning(
-            "Email %s not sent now; left for the periodic resend", email_id, exc_info=True
-        )
-
-
-def outbox_email_send(*, email_id) -> bool:
-    """Send one outbox email unless already sent. Safe to run twice, or in two workers at once.
-
-    Returns True when this call sent it. Raises EmailNotSent (after recording
-    the attempt) when SMTP fails, so the caller can retry later.
-    """
-    error = None
-    with transaction.atomic():
-        # The lock makes a second worker skip a row that is being sent now.
-        email = (
-            OutboxEmail.objects.select_for_update(skip_locked=True)
-            .filter(pk=email_id, sent_at__isnull=True)
-            .first()
-        )
-        if email is None:
-            return False
-        message = EmailMultiAlternatives(email.subject, email.body_text, to=[email.to])
-        if email.body_html:
-            message.attach_alternative(email.body_html, "text/html")
-        try:
-            message.send()
-        except (smtplib.SMTPException, OSError) as exc:
-            error = exc
-        email.attempts += 1
-        if error is None:
-            email.sent_at = timezone.now()
-            email.last_error = ""
-        else:
-            email.last_error = f"{type(error).__name__}: {error}"[:500]
-        email.save(update_fields=["attempts", "sent_at", "last_error"])
-    if error is not None:
-        raise EmailNotSent(str(error)) from error
-    return True
-
-
-def outbox_resend_unsent(*, older_than=timedelta(minutes=2), max_attempts=50) -> int:
-    """Send what an outage left behind. Returns how many were sent now."""
-    cutoff = timezone.now() - older_than
-    pending = OutboxEmail.objects.filter(
-        sent_at__isnull=True, created_at__lte=cutoff, attempts__lt=max_attempts
-    ).values_list("pk", flat=True)
-    sent = 0
-    for email_id in list(pending[:500]):
-        try:
-            sent += outbox_email_send(email_id=email_id)
-        except EmailNotSent:
-            logger.warning("Email %s still not sent", email_id)
-    return sent
 
 
 def notification_mark_read(*, notification, user):
@@ -924,23 +855,6 @@ def colleague_notify(*, referral, recipient, message, now=None):
     )
 
 
-def outbox_email_queue(*, to, template, context, referral=None, now=None) -> OutboxEmail:
-    """Write one email to the outbox (subject, text and HTML templates); send after commit.
-
-    Render in the recipient's language (call inside translation.override).
-    """
-    email = OutboxEmail.objects.create(
-        referral=referral,
-        to=to,
-        subject=" ".join(render_to_string(f"{template}_subject.txt", context).split()),
-        body_text=render_to_string(f"{template}.txt", context),
-        body_html=render_to_string(f"{template}.html", context),
-        created_at=now or timezone.now(),
-    )
-    transaction.on_commit(partial(_enqueue_email, email.pk))
-    return email
-
-
 def user_notify(*, recipient, referral, message, url_path, now=None) -> None:
     """Tell one user about something on a referral: an in-app notification and an email.
 
@@ -963,7 +877,7 @@ def user_notify(*, recipient, referral, message, url_path, now=None) -> None:
         )
         if recipient.email:
             outbox_email_queue(
-                referral=referral,
+                about_object=referral,
                 to=recipient.email,
                 template="referrals/email/notice",
                 context=context,

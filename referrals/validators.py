@@ -1,4 +1,7 @@
-"""Field validators for a person's identifiers, shared by models, forms and services."""
+"""Field validators for a person's identifiers, shared by models, forms and services.
+
+Postcodes are core.postcodes' business (every app normalises them the same way).
+"""
 
 import re
 import unicodedata
@@ -9,28 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-# The UK postcode shape: outward code (area letters, district) then inward
-# code (sector digit, unit letters). Letters the Royal Mail never uses in a
-# position are left out, so typos such as "CF1O 1AA" are caught; the special
-# case GIR 0AA (Girobank) is the one postcode outside the pattern.
-POSTCODE_RE = re.compile(
-    r"^(?:GIR0AA|"
-    r"(?P<outward>[A-PR-UWYZ](?:[0-9][0-9A-HJKPSTUW]?|[A-HK-Y][0-9][0-9ABEHMNPRVWXY]?))"
-    r"(?P<inward>[0-9][ABD-HJLNP-UW-Z]{2}))$"
-)
 ASCII_DIGITS_RE = re.compile(r"[0-9]+")
-
-
-def normalise_postcode(value: str) -> str:
-    """'cf10 1aa' -> 'CF10 1AA'. Raises ValidationError when it is not a UK postcode."""
-    compact = re.sub(r"\s+", "", value or "").upper()
-    if not POSTCODE_RE.match(compact):
-        raise ValidationError(_("Enter a UK postcode, such as CF10 1AA."), code="invalid_postcode")
-    return f"{compact[:-3]} {compact[-3:]}"
-
-
-def validate_postcode(value: str) -> None:
-    normalise_postcode(value)
 
 
 # What may separate the groups of an NHS number as people type it: any space

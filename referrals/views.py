@@ -13,9 +13,9 @@ from django_ratelimit.decorators import ratelimit
 
 from accounts.models import Role
 from core.client_address import client_address_key
+from core.exceptions import ApplicationError, Refused, ValidationError
 
 from . import selectors, services
-from .exceptions import ApplicationError, ValidationError
 from .forms import (
     CancelForm,
     DuplicateDecisionForm,
@@ -166,6 +166,8 @@ def referral_action(request, referral_uuid, action):
     if form.is_valid():
         try:
             referral = perform(referral, request.user, form.cleaned_data, request)
+        except Refused:
+            raise Http404 from None
         except ValidationError as error:
             form.add_service_errors(error.field_errors)
         except ApplicationError as error:
@@ -255,6 +257,8 @@ def duplicate_decide(request: HttpRequest, duplicate_uuid, decision: str) -> Htt
             expected_version=form.cleaned_data["version"],
             request=request,
         )
+    except Refused:
+        raise Http404 from None
     except ApplicationError as error:
         messages.error(request, error.message)
         return redirect("referrals:duplicate", duplicate_uuid=pair.uuid)

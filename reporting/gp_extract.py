@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from django_stubs_ext import StrOrPromise
 
 from accounts.models import Organisation, Role
-from referrals.exceptions import ValidationError
+from core.exceptions import ValidationError
 from referrals.models import ClosureReason, PersonAsReferred, Referral, ReferralEvent, Status
 from referrals.selectors import referrals_visible_to
 

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from referrals.exceptions import ValidationError
+from core.exceptions import ValidationError
 
 from . import gp_extract
 

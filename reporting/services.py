@@ -36,9 +36,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import Organisation, Role, User
+from core.outbox import outbox_email_queue
 from linkworkers.models import Answer, Connection, LinkWorker, OutcomeMeasure, UnmetNeed
 from referrals.models import Referral, ReferralEvent
-from referrals.services import outbox_email_queue
 
 from . import facts, selectors
 from .forms import add_months

@@ -12,24 +12,15 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.parsers import JSONParser, get_encoding  # type: ignore[attr-defined]
 from rest_framework.utils import json
+
+from core.problems import RequestBodyTooLarge, too_large_message
 
 # A referral is three levels deep (body > person > field); 32 leaves room for any
 # honest request and stops far below Python's recursion limit (1,000 frames).
 MAX_JSON_DEPTH = 32
-
-
-class RequestBodyTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_code = "too_large"
-
-
-def too_large_message() -> str:
-    return _("The body is larger than %(limit)s bytes.") % {
-        "limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    }
 
 
 def json_depth(value) -> int:

@@ -29,10 +29,11 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.postcodes import PostcodeError
+from core.problems import InvalidParameter, NotFound
 from directory import hsds, oruk_selectors
-from directory.postcodes import PostcodeError, lookup
+from directory.postcodes import lookup
 
-from .problems import InvalidParameter, NotFound, problem_exception_handler
 from .serializers import (
     PageQuerySerializer,
     ServiceAtLocationQuerySerializer,
@@ -60,8 +61,9 @@ class OrukView(APIView):
     throttle_classes = []
     http_method_names = ["get", "head", "options"]
 
-    def get_exception_handler(self):
-        return problem_exception_handler
+    # Errors are problems from core.problems (the project's DRF exception handler).
+    problem_invalid_title = _("Invalid query parameter")
+    problem_invalid_name = "query"
 
     def query(self, serializer_class):
         # An empty parameter (`?day=`) is treated as one not given.

@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent, User
 from accounts.services import audit_record
+from core.exceptions import InvalidTransition, ValidationError
 
 from .. import selectors
-from ..exceptions import InvalidTransition, ValidationError
 from ..models import (
     Service,
     ServiceCheck,

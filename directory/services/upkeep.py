@@ -7,19 +7,19 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent, User
 from accounts.services import audit_record
+from core.exceptions import InvalidTransition, ValidationError
+from core.outbox import outbox_email_queue
 
 from .. import selectors
-from ..exceptions import InvalidTransition, NothingChanged, StaleChange, ValidationError
+from ..exceptions import NothingChanged, StaleChange
 from ..models import (
     STALE_AFTER,
     Service,
@@ -79,20 +79,19 @@ def _absolute_url(path: str) -> str:
     return site.rstrip("/") + path
 
 
-def _email_send(*, recipient: User, template: str, context: dict[str, Any]) -> None:
-    """Send one email (subject, text and HTML templates) in the recipient's language."""
+def _email_queue(
+    *, recipient: User, template: str, context: dict[str, Any], about_object: models.Model
+) -> None:
+    """Write one email to the outbox in the recipient's language; core.outbox sends it."""
     with translation.override(recipient.preferred_language):
         context = {
             **context,
             "recipient": recipient,
             "manage_url": _absolute_url(reverse("upkeep:manage")),
         }
-        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
-        text = render_to_string(f"{template}.txt", context)
-        html = render_to_string(f"{template}.html", context)
-    message = EmailMultiAlternatives(subject, text, to=[recipient.email])
-    message.attach_alternative(html, "text/html")
-    message.send()
+        outbox_email_queue(
+            to=recipient.email, template=template, context=context, about_object=about_object
+        )
 
 
 def service_change_propose(
@@ -345,10 +344,11 @@ def service_change_decision_email_send(*, change_id: int, recipient_id: int) -> 
     template = "directory/email/change_approved" if approved else "directory/email/change_rejected"
     with translation.override(recipient.preferred_language):
         rows = selectors.service_change_rows(change)
-    _email_send(
+    _email_queue(
         recipient=recipient,
         template=template,
         context={"change": change, "service": change.service, "rows": rows},
+        about_object=change,
     )
     return True
 
@@ -425,9 +425,10 @@ def service_stale_email_send(*, service_id: int, recipient_id: int) -> bool:
         return False
     if not service.is_stale or not selectors.user_manages_service(recipient, service):
         return False
-    _email_send(
+    _email_queue(
         recipient=recipient,
         template="directory/email/service_stale",
         context={"service": service},
+        about_object=service,
     )
     return True

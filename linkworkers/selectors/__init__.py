@@ -28,8 +28,10 @@ from .cases import (
 )
 from .connections import (
     CONNECTION_RELATED,
+    case_in_sight_of,
     connected_to_text,
     connection_events_for_case,
+    connection_in_sight_of,
     connections_for_case,
     connections_for_prescription,
     connections_for_provider,
@@ -76,6 +78,8 @@ from .team import (
 )
 
 __all__ = [
+    "case_in_sight_of",
+    "connection_in_sight_of",
     "CASE_RELATED",
     "CASE_ROLES",
     "CONNECTION_ANSWER_DUE_AFTER",

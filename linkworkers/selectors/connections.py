@@ -20,7 +20,8 @@ from ..models import (
     DeclineReason,
     UnmetNeed,
 )
-from .cases import goals_for
+from .cases import cases_visible_to, goals_for
+from .team import peer_cases_for
 
 CONNECTION_RELATED = ("service", "service__provider", "created_by")
 
@@ -154,4 +155,20 @@ def connected_to_text(referral) -> str:
     return "; ".join(
         f"{connection.service.display_name} ({connection.get_status_display().lower()})"
         for connection in taken_up.order_by("proposed_at", "pk")
+    )
+
+
+def case_in_sight_of(user, referral) -> bool:
+    """Whether `user` may see this case at all (a refusal on it is then a reason, not a 404)."""
+    return (
+        cases_visible_to(user).filter(pk=referral.pk).exists()
+        or peer_cases_for(user).filter(pk=referral.pk).exists()
+    )
+
+
+def connection_in_sight_of(user, connection) -> bool:
+    """Whether `user` may see this connection: on a case they see, or sent to their services."""
+    return (
+        case_in_sight_of(user, connection.referral)
+        or connections_for_provider(user).filter(pk=connection.pk).exists()
     )

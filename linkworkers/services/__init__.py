@@ -1,7 +1,7 @@
 """Every change to a link worker's case: one function per use case, one module per topic.
 
 Pages, tasks and commands call these with keyword arguments. They raise only
-`referrals.exceptions` errors, so one family is turned into form errors and
+`core.exceptions` errors, so one family is turned into form errors and
 messages in one place; status changes go through referrals' transition
 services, which lock the row, write the timeline and tell the referrer.
 

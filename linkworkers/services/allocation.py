@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent, Role, User
 from accounts.services import audit_record
-from referrals.exceptions import InvalidTransition, StaleVersion, ValidationError
+from core.exceptions import InvalidTransition, StaleVersion, ValidationError
 from referrals.models import OPEN_STATUSES, Referral, ReferralEvent, Status
 from referrals.services import colleague_notify, referral_transition
 

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from referrals.exceptions import InvalidTransition, ValidationError
+from core.exceptions import InvalidTransition, Refused, ValidationError
 from referrals.models import (
     OPEN_STATUSES,
     Referral,
@@ -13,6 +13,7 @@ from referrals.models import (
 
 from ..selectors import (
     can_work_on,
+    case_in_sight_of,
 )
 
 
@@ -31,11 +32,17 @@ def lock_open_case(
     actor: User,
     refusal: str,
     may: Callable[[User, Referral], bool] = can_work_on,
+    seen: Callable[[], bool] | None = None,
 ) -> Referral:
-    """Lock the referral row and check `actor` may work on it now (open, and theirs)."""
+    """Lock the referral row and check `actor` may work on it now (open, and theirs).
+
+    The refusal is Refused (404) when the actor cannot see what they acted on
+    (`seen`, by default whether the case is in their sight), else a reason.
+    """
     locked: Referral = Referral.objects.select_for_update().get(pk=referral.pk)
     if not may(actor, locked):
-        raise InvalidTransition(refusal)
+        in_sight = seen() if seen is not None else case_in_sight_of(actor, locked)
+        raise (InvalidTransition if in_sight else Refused)(refusal)
     if locked.status not in OPEN_STATUSES:
         raise InvalidTransition(
             _("This case is %(status)s: reopen it first.") % {"status": locked.get_status_display()}

@@ -15,10 +15,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent, User
 from accounts.services import audit_record
+from core.exceptions import InvalidTransition, Refused, StaleVersion
 from directory.models import Service, TaxonomyTerm
 from directory.selectors import provider_staff, user_manages_service
 from directory.services import service_update_referral_stats
-from referrals.exceptions import InvalidTransition, StaleVersion
 from referrals.models import (
     Referral,
     ReferralEvent,
@@ -38,6 +38,7 @@ from ..models import (
 )
 from ..selectors import (
     CONNECTION_ANSWER_DUE_AFTER,
+    connection_in_sight_of,
     service_referral_stats,
 )
 from .cases import lock_open_case, raise_if, too_long
@@ -135,6 +136,13 @@ def _may_answer(actor: User, connection: Connection) -> bool:
     return user_manages_service(actor, connection.service)
 
 
+def _refuse_answer(actor: User, connection: Connection) -> None:
+    refusal = _("Only the staff of this service's provider can answer.")
+    if connection_in_sight_of(actor, connection):
+        raise InvalidTransition(refusal)
+    raise Refused(refusal)  # another provider's connection: as if it were not there
+
+
 def connection_propose(
     *,
     referral: Referral,
@@ -197,6 +205,7 @@ def connection_refer(
             referral=connection.referral,
             actor=actor,
             refusal=_("Only the link worker holding this case can refer the person."),
+            seen=lambda: connection_in_sight_of(actor, connection),
         )
         locked = _lock_connection(connection)
         _check_version(locked, expected_version)
@@ -236,7 +245,7 @@ def connection_accept(
     with transaction.atomic():
         locked = _lock_connection(connection)
         if not _may_answer(actor, locked):
-            raise InvalidTransition(_("Only the staff of this service's provider can answer."))
+            _refuse_answer(actor, locked)
         _check_version(locked, expected_version)
         _check_move(locked, ConnectionStatus.ACCEPTED)
         _moved(locked, to_status=ConnectionStatus.ACCEPTED, now=now, answered_at=now)
@@ -281,7 +290,7 @@ def connection_decline(
     with transaction.atomic():
         locked = _lock_connection(connection)
         if not _may_answer(actor, locked):
-            raise InvalidTransition(_("Only the staff of this service's provider can answer."))
+            _refuse_answer(actor, locked)
         _check_version(locked, expected_version)
         _check_move(locked, ConnectionStatus.DECLINED)
         _decline(locked, actor=actor, reason=reason, details=details or "", now=now)
@@ -350,7 +359,7 @@ def connection_record_attendance(
     with transaction.atomic():
         locked = _lock_connection(connection)
         if not _may_answer(actor, locked):
-            raise InvalidTransition(_("Only the staff of this service's provider can answer."))
+            _refuse_answer(actor, locked)
         _check_version(locked, expected_version)
         _check_move(locked, attendance)
         fields: dict[str, object] = {}
@@ -399,6 +408,7 @@ def connection_stop(
             referral=connection.referral,
             actor=actor,
             refusal=_("Only the link worker holding this case can stop a connection."),
+            seen=lambda: connection_in_sight_of(actor, connection),
         )
         locked = _lock_connection(connection)
         _check_version(locked, expected_version)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent, Organisation, Role, User
 from accounts.services import audit_record
-from referrals.exceptions import InvalidTransition, ValidationError
+from core.exceptions import InvalidTransition, Refused, ValidationError
 from referrals.models import (
     Referral,
     ReferralEvent,
@@ -27,6 +27,7 @@ from ..models import (
     Timepoint,
 )
 from ..scoring import instrument_problems, score
+from ..selectors import case_in_sight_of
 
 
 def _may_record(actor: User, referral: Referral) -> bool:
@@ -92,7 +93,9 @@ def outcome_record(
     the future, and any missing or out-of-range answer, naming the item.
     """
     if not _may_record(actor, referral):
-        raise InvalidTransition(_("This case is not one you can record outcomes for."))
+        raise (InvalidTransition if case_in_sight_of(actor, referral) else Refused)(
+            _("This case is not one you can record outcomes for.")
+        )
     if timepoint not in Timepoint.values:
         message = _("Choose baseline, review or closure.")
         raise ValidationError(message, field_errors={"timepoint": [message]})

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent, User
 from accounts.services import audit_record
-from referrals.exceptions import StaleVersion
+from core.exceptions import StaleVersion
 from referrals.models import (
     Referral,
     ReferralEvent,

@@ -7,18 +7,17 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent, User
 from accounts.services import audit_record
-from referrals.exceptions import InvalidTransition
+from core.exceptions import InvalidTransition, Refused
+from core.outbox import outbox_email_queue
 from referrals.models import (
     ContactMethod,
     Referral,
     ReferralEvent,
 )
-from referrals.services import (
-    outbox_email_queue,
-)
 
 from ..selectors import (
     can_work_on,
+    case_in_sight_of,
     prescription_for,
 )
 
@@ -29,7 +28,9 @@ def prescription_email_send(
     """Email the person their social prescription, when email is how they asked to be contacted."""
     person = referral.person
     if not can_work_on(actor, referral):
-        raise InvalidTransition(_("Only the link worker holding this case can send this."))
+        raise (InvalidTransition if case_in_sight_of(actor, referral) else Refused)(
+            _("Only the link worker holding this case can send this.")
+        )
     if person.contact_method != ContactMethod.EMAIL or not person.email:
         raise InvalidTransition(
             _("The person did not ask to be contacted by email, or has no email address.")
@@ -38,7 +39,7 @@ def prescription_email_send(
     with transaction.atomic(), translation.override(person.preferred_language):
         context = {"referral": referral, "person": person, **prescription_for(referral)}
         outbox_email_queue(
-            referral=referral,
+            about_object=referral,
             to=person.email,
             template="linkworkers/email/prescription",
             context=context,

@@ -11,7 +11,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
-from referrals.exceptions import InvalidTransition
+from core.exceptions import InvalidTransition
+from core.outbox import outbox_email_queue
 from referrals.models import (
     OPEN_STATUSES,
     Referral,
@@ -19,7 +20,6 @@ from referrals.models import (
 )
 from referrals.services import (
     colleague_notify,
-    outbox_email_queue,
     referral_resume,
 )
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent, Role, User
 from accounts.services import audit_record
-from referrals.exceptions import InvalidTransition, ValidationError
+from core.exceptions import InvalidTransition, ValidationError
 from referrals.models import (
     OPEN_STATUSES,
     Referral,

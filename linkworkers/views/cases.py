@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import AuditEvent
 from accounts.services import audit_record
-from referrals.exceptions import ApplicationError, ValidationError
+from core.exceptions import ApplicationError, ValidationError
 from referrals.models import ClosureReason
 
 from .. import selectors, services

@@ -6,8 +6,8 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.exceptions import ApplicationError, ValidationError
 from referrals import services as referrals_services
-from referrals.exceptions import ApplicationError, ValidationError
 from referrals.models import ClosureReason, Status
 from referrals.selectors import allowed_moves_for
 

@@ -7,9 +7,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.exceptions import ApplicationError, ValidationError
 from directory import postcodes
 from directory import selectors as directory_selectors
-from referrals.exceptions import ApplicationError, ValidationError
 from referrals.models import ContactMethod
 
 from .. import selectors, services

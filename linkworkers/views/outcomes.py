@@ -7,7 +7,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from referrals.exceptions import ApplicationError, ValidationError
+from core.exceptions import ApplicationError, ValidationError
 
 from .. import selectors, services
 from ..forms import (

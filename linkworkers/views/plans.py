@@ -7,7 +7,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from referrals.exceptions import ApplicationError, StaleVersion, ValidationError
+from core.exceptions import ApplicationError, StaleVersion, ValidationError
 
 from .. import selectors, services
 from ..forms import (

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import AuditEvent, Role
 from accounts.services import audit_record
-from referrals.exceptions import ApplicationError, ValidationError
+from core.exceptions import ApplicationError, ValidationError
 
 from .. import selectors, services
 from ..forms import (

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import AuditEvent, Role
 from accounts.services import audit_record
+from core.exceptions import ApplicationError, ValidationError
 from referrals import selectors as referrals_selectors
-from referrals.exceptions import ApplicationError, ValidationError
 from referrals.models import Status
 from referrals.selectors import allowed_moves_for
 from referrals.services import referral_view_record

@@ -68,7 +68,7 @@ def _ignoring_spaces_and_case(*parts: str) -> str:
     return r"\s*".join(parts)
 
 
-# referrals.validators compacts and upper-cases a postcode before matching POSTCODE_RE;
+# core.postcodes compacts and upper-cases a postcode before matching POSTCODE_RE;
 # this says the same in a JSON Schema pattern (ECMA 262 has no inline flags). A test
 # checks the two agree.
 _AREA = "[A-PR-UWYZa-pr-uwyz]"

@@ -17,9 +17,10 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
+from core.problems import PROBLEM_CONTENT_TYPE
+
 from .serializers import ProblemSerializer, ReferralCreateInputSerializer
 
-PROBLEM_CONTENT_TYPE = "application/problem+json"
 NO_NUL = "^[^\\u0000]+$"  # with spectacular's `oneOf` for blank-allowed strings: "" or this
 NOT_BLANK = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
 PROBLEM_DESCRIPTIONS = {

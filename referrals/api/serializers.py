@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.postcodes import validate_postcode
 from referrals.models import (
     TEXT_LIMIT,
     ContactMethod,
@@ -22,7 +23,7 @@ from referrals.models import (
     Urgency,
 )
 from referrals.services import PERSON_FIELDS
-from referrals.validators import validate_nhs_number, validate_not_in_future, validate_postcode
+from referrals.validators import validate_nhs_number, validate_not_in_future
 
 from .fields import (
     BooleanField,
@@ -209,7 +210,7 @@ class ReferralDetailOutputSerializer(ReferralOutputSerializer):
 
 
 class ProblemSerializer(serializers.Serializer):
-    """RFC 7807 problem details, for the schema (config.problems makes them)."""
+    """RFC 7807 problem details, for the schema (core.problems makes them)."""
 
     type = serializers.CharField()
     title = serializers.CharField()

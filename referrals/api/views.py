@@ -3,7 +3,7 @@ call the same service and the same selector).
 
 Each method is one use case: parse with an input serializer, call a service
 or selector, present with an output serializer. Errors become problem JSON in
-config.problems; scopes, rate limits and the Bearer token are accounts' business.
+core.problems; scopes, rate limits and the Bearer token are accounts' business.
 """
 
 import hashlib

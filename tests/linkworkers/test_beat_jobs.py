@@ -5,11 +5,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from core.exceptions import InvalidTransition
+from core.models import OutboxEmail
 from linkworkers import tasks
 from linkworkers.models import DigestSent, OutcomeReviewNotice
 from linkworkers.services import digests_send
-from referrals.exceptions import InvalidTransition
-from referrals.models import Notification, OutboxEmail, ReferralEvent, Status
+from referrals.models import Notification, ReferralEvent, Status
 from referrals.services import referral_close
 from tests.factories import OutcomeMeasureFactory, ReferralFactory, UserFactory
 

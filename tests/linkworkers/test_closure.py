@@ -7,9 +7,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent
+from core.models import OutboxEmail
 from linkworkers.models import ClosureSummary
 from linkworkers.services import closure_summary_compose
-from referrals.models import Notification, OutboxEmail, ReferralEvent, Status
+from referrals.models import Notification, ReferralEvent, Status
 from tests.factories import GoalFactory, WhatMattersFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,9 +7,9 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
+from core.exceptions import ApplicationError
 from linkworkers import services
 from linkworkers.models import Contact, WhatMatters
-from referrals.exceptions import ApplicationError
 from referrals.models import Notification, Referral, ReferralEvent, Status
 
 pytestmark = [

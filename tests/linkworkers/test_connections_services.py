@@ -3,10 +3,11 @@
 import pytest
 from django.utils import timezone
 
+from core.exceptions import InvalidTransition, Refused, StaleVersion, ValidationError
+from core.models import OutboxEmail
 from linkworkers import services
 from linkworkers.models import Connection, ConnectionStatus, DeclineReason, UnmetNeed
-from referrals.exceptions import InvalidTransition, StaleVersion, ValidationError
-from referrals.models import Notification, OutboxEmail, ReferralEvent
+from referrals.models import Notification, ReferralEvent
 from tests.factories import ServiceFactory, TaxonomyTermFactory
 
 pytestmark = pytest.mark.django_db
@@ -51,9 +52,13 @@ def test_a_long_note_is_refused_naming_the_field(in_progress, link_worker, garde
     assert list(error.value.field_errors) == ["note_for_provider"]
 
 
-@pytest.mark.parametrize("who", ["other_link_worker", "coordinator", "provider"])
-def test_only_llinos_proposes(people, in_progress, gardening, who):
-    with pytest.raises(InvalidTransition):
+@pytest.mark.parametrize(
+    ("who", "refusal"),
+    [("other_link_worker", Refused), ("coordinator", InvalidTransition), ("provider", Refused)],
+)
+def test_only_llinos_proposes(people, in_progress, gardening, who, refusal):
+    # Carys sees the case (a reason, 409); Dafydd and Prys do not (as if not there, 404).
+    with pytest.raises(refusal):
         services.connection_propose(referral=in_progress, actor=people[who], service=gardening)
     assert not Connection.objects.exists()
 
@@ -84,7 +89,8 @@ def test_referring_twice_is_refused(referred, link_worker):
 
 
 def test_prys_cannot_refer(proposed, prys):
-    with pytest.raises(InvalidTransition):
+    # A proposal is not the provider's to see yet.
+    with pytest.raises(Refused):
         services.connection_refer(connection=proposed, actor=prys)
 
 
@@ -102,9 +108,13 @@ def test_prys_accepts_and_llinos_is_told(referred, prys, link_worker):
     assert OutboxEmail.objects.filter(to=link_worker.email).exists()
 
 
-@pytest.mark.parametrize("who", ["rhodri", "link_worker", "coordinator"])
-def test_only_the_services_provider_accepts(referred, request, who):
-    with pytest.raises(InvalidTransition, match="Only the staff of this service's provider"):
+@pytest.mark.parametrize(
+    ("who", "refusal"),
+    [("rhodri", Refused), ("link_worker", InvalidTransition), ("coordinator", InvalidTransition)],
+)
+def test_only_the_services_provider_accepts(referred, request, who, refusal):
+    # Rhodri, of another provider, may not know the connection exists.
+    with pytest.raises(refusal, match="Only the staff of this service's provider"):
         services.connection_accept(connection=referred, actor=request.getfixturevalue(who))
     referred.refresh_from_db()
     assert referred.status == ConnectionStatus.REFERRED
@@ -141,7 +151,7 @@ def test_other_needs_details(referred, prys):
 
 
 def test_rhodri_cannot_decline(referred, rhodri):
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(Refused):
         services.connection_decline(connection=referred, actor=rhodri, reason="at_capacity")
 
 
@@ -175,7 +185,7 @@ def test_attendance_must_be_one_of_three(referred, prys):
 
 def test_rhodri_cannot_record_attendance(referred, prys, rhodri):
     services.connection_accept(connection=referred, actor=prys)
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(Refused):
         services.connection_record_attendance(
             connection=referred, actor=rhodri, attendance="attending"
         )
@@ -194,7 +204,8 @@ def test_a_stop_needs_a_reason(referred, link_worker):
 
 
 def test_prys_cannot_stop(referred, prys):
-    with pytest.raises(InvalidTransition):
+    # He sees the connection, so he is told why (409), not shown a 404.
+    with pytest.raises(InvalidTransition, match="Only the link worker holding this case"):
         services.connection_stop(connection=referred, actor=prys, reason="No")
 
 
@@ -221,7 +232,7 @@ def test_an_unmet_need_needs_a_category(in_progress, link_worker):
 
 
 def test_dafydd_cannot_record_an_unmet_need(in_progress, other_link_worker):
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(Refused):
         services.unmet_need_record(
             referral=in_progress, actor=other_link_worker, category=TaxonomyTermFactory()
         )

@@ -7,10 +7,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent
+from core.exceptions import InvalidTransition
+from core.models import OutboxEmail
+from core.outbox import about
 from linkworkers import services
 from linkworkers.models import Contact
-from referrals.exceptions import InvalidTransition
-from referrals.models import Notification, OutboxEmail, ReferralEvent, Status
+from referrals.models import Notification, ReferralEvent, Status
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +48,7 @@ def test_the_referrer_is_told_of_the_first_contact(client, link_worker, case, gp
     _post(client, case)
     notification = Notification.objects.get(recipient=gp)
     assert "A link worker has made first contact with Glenys Pritchard" in notification.message
-    assert OutboxEmail.objects.get(to=gp.email).referral == case
+    assert OutboxEmail.objects.get(to=gp.email).about == about(case)
 
 
 def test_the_timeline_gets_the_contact_and_the_status_change(client, link_worker, case):

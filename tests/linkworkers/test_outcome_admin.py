@@ -5,9 +5,9 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Role
+from core.exceptions import ValidationError
 from linkworkers.models import Answer, Instrument, OutcomeMeasure
 from linkworkers.services import instrument_define
-from referrals.exceptions import ValidationError
 from tests.factories import OutcomeMeasureFactory, SchemeFactory, UserFactory
 from tests.linkworkers.outcome_people import (  # noqa: F401
     fast_password_hashing,

@@ -6,9 +6,9 @@ import threading
 import pytest
 from django.db import connection, connections
 
+from core.exceptions import ApplicationError
 from linkworkers import services
 from linkworkers.models import OutcomeMeasure
-from referrals.exceptions import ApplicationError
 from tests.linkworkers.outcome_people import (  # noqa: F401
     answers_by_order,
     carys,

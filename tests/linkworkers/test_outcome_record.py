@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent
+from core.exceptions import Refused, ValidationError
 from linkworkers import services
 from linkworkers.models import Answer, OutcomeMeasure
-from referrals.exceptions import InvalidTransition, ValidationError
 from referrals.models import ReferralEvent
 from tests.factories import InstrumentFactory, ItemFactory, OutcomeMeasureFactory, SchemeFactory
 from tests.linkworkers.outcome_people import (  # noqa: F401
@@ -227,7 +227,8 @@ def test_the_schemes_own_instrument_may_be_recorded(client, llinos, case, scheme
 
 def test_the_service_refuses_someone_not_on_the_case(dafydd, case, instruments):
     ons4 = instruments["ons4"]
-    with pytest.raises(InvalidTransition, match="not one you can record outcomes for"):
+    # Dafydd cannot see Llinos's case: refused as if it were not there (404).
+    with pytest.raises(Refused, match="not one you can record outcomes for"):
         services.outcome_record(
             referral=case, instrument=ons4, timepoint="baseline",
             answers=answers_by_order(ons4, 4, 6, 5, 8), actor=dafydd,

@@ -10,10 +10,10 @@ import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
 
+from core.exceptions import ValidationError
 from linkworkers.models import Instrument, Item, ScoringMethod
 from linkworkers.scoring import instrument_problems, score
 from linkworkers.services import instrument_define
-from referrals.exceptions import ValidationError
 from tests.factories import InstrumentFactory, ItemFactory
 from tests.linkworkers.outcome_people import (  # noqa: F401
     answers_by_order,

@@ -6,9 +6,10 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.urls import reverse
 
+from core.exceptions import InvalidTransition
+from core.models import OutboxEmail
 from linkworkers import services
-from referrals.exceptions import InvalidTransition
-from referrals.models import OutboxEmail, ReferralEvent
+from referrals.models import ReferralEvent
 from tests.factories import GoalFactory, ScheduleFactory, ServiceAtLocationFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,9 +4,11 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AuditEvent, Role
+from core.exceptions import InvalidTransition, StaleVersion, ValidationError
+from core.models import OutboxEmail
+from core.outbox import about
 from linkworkers.services import referral_reassign
-from referrals.exceptions import InvalidTransition, StaleVersion, ValidationError
-from referrals.models import Notification, OutboxEmail, ReferralEvent, Status
+from referrals.models import Notification, ReferralEvent, Status
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +35,7 @@ def test_it_reassigns(client, coordinator, case, other_link_worker):
     assert event.note == "Reassigned from Llinos Watkins to Dafydd Rees."
     assert not event.visible_to_referrer
     assert Notification.objects.filter(recipient=other_link_worker, referral=case).count() == 1
-    assert OutboxEmail.objects.filter(to="dafydd@example.org", referral=case).count() == 1
+    assert OutboxEmail.objects.filter(to="dafydd@example.org", about=about(case)).count() == 1
     assert AuditEvent.objects.filter(
         actor=coordinator, action=AuditEvent.Action.CHANGE, detail__contains="reassigned"
     ).exists()

@@ -5,10 +5,10 @@ from django.urls import reverse
 
 from accounts.models import ApiScope, AuditEvent
 from accounts.services import api_client_create
+from core.exceptions import InvalidTransition, ValidationError
 from linkworkers.models import SupervisionNote
 from linkworkers.selectors import supervision_notes_for
 from linkworkers.services import supervision_note_add
-from referrals.exceptions import InvalidTransition, ValidationError
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent
+from core.exceptions import StaleVersion
 from linkworkers import services
 from linkworkers.models import Goal, WhatMatters
-from referrals.exceptions import StaleVersion
 from referrals.models import Status
 from tests.factories import GoalFactory, WhatMattersFactory
 
@@ -94,7 +94,7 @@ def test_bad_input_names_the_field(client, link_worker, case, field, value, mess
 
 
 def test_blank_words_are_refused_by_the_service(link_worker, case):
-    from referrals.exceptions import ValidationError
+    from core.exceptions import ValidationError
 
     with pytest.raises(ValidationError) as error:
         services.what_matters_save(referral=case, actor=link_worker, expected_version=0,

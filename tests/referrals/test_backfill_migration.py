@@ -27,6 +27,10 @@ def _migrate(targets):
     return executor.loader.project_state(targets).apps
 
 
+def _migrate_to_latest():
+    _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
 def test_old_referrals_get_the_person_as_referred_and_ascii_numbers():
     apps = _migrate(BEFORE)
     try:
@@ -68,4 +72,4 @@ def test_old_referrals_get_the_person_as_referred_and_ascii_numbers():
         hidden = ReferralEvent.objects.get(referral_id=referral.pk, kind="note")
         assert "already known" in hidden.note and not hidden.visible_to_referrer
     finally:
-        _migrate(AFTER)
+        _migrate_to_latest()

@@ -6,9 +6,9 @@ import time
 import pytest
 from django.db import connection, connections
 
+from core.exceptions import ApplicationError
 from linkworkers.services import referral_allocate
 from referrals import services
-from referrals.exceptions import ApplicationError
 from referrals.models import Referral, ReferralEvent, Status
 from tests.factories import UserFactory
 

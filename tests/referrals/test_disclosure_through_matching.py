@@ -21,8 +21,9 @@ from django.utils import timezone
 
 from accounts.models import ApiScope
 from accounts.services import api_client_create
+from core.models import OutboxEmail
 from referrals import services
-from referrals.models import Notification, OutboxEmail, Person, PossibleDuplicate, Referral
+from referrals.models import Notification, Person, PossibleDuplicate, Referral
 from tests.factories import OrganisationFactory, ReferralFactory
 
 pytestmark = pytest.mark.django_db

@@ -13,9 +13,11 @@ from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from core import outbox, tasks
+from core.models import OutboxEmail
 from linkworkers.services import referral_allocate
-from referrals import services, tasks
-from referrals.models import Notification, OutboxEmail
+from referrals import services
+from referrals.models import Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -100,8 +102,8 @@ def test_an_smtp_outage_leaves_the_email_unsent_then_it_goes_once(
     assert "SMTPServerDisconnected" in email.last_error
     assert not mail.outbox
 
-    assert services.outbox_resend_unsent(older_than=timedelta(0)) == 1
-    assert services.outbox_resend_unsent(older_than=timedelta(0)) == 0
+    assert outbox.outbox_resend_unsent(older_than=timedelta(0)) == 1
+    assert outbox.outbox_resend_unsent(older_than=timedelta(0)) == 0
     assert len(mail.outbox) == 1
     email.refresh_from_db()
     assert email.sent_at is not None
@@ -114,7 +116,7 @@ def test_a_broker_outage_loses_nothing(
         raise OperationalError("Error 111 connecting to redis:6379. Connection refused.")
 
     with monkeypatch.context() as patch:
-        patch.setattr(tasks.send_outbox_email, "delay", broker_down)
+        patch.setattr(tasks.send_outbox_email, "apply_async", broker_down)
         accept(referral, coordinator, django_capture_on_commit_callbacks)
     assert OutboxEmail.objects.filter(sent_at__isnull=True).count() == 1
     assert not mail.outbox
@@ -126,7 +128,7 @@ def test_a_broker_outage_loses_nothing(
 def test_sending_twice_sends_once(referral, coordinator, django_capture_on_commit_callbacks):
     accept(referral, coordinator, django_capture_on_commit_callbacks)
     email = OutboxEmail.objects.get()
-    assert services.outbox_email_send(email_id=email.pk) is False
+    assert outbox.outbox_email_send(email_id=email.pk) is False
     assert tasks.send_outbox_email.delay(email.pk).get() is False
     assert len(mail.outbox) == 1
 

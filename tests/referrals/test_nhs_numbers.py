@@ -14,8 +14,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from core.exceptions import ValidationError
 from referrals import services
-from referrals.exceptions import ValidationError
 from referrals.models import Person, PossibleDuplicate, Referral
 from referrals.validators import normalise_nhs_number
 

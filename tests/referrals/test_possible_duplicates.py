@@ -18,8 +18,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import AuditEvent
+from core.exceptions import InvalidTransition, Refused, StaleVersion
 from referrals import services
-from referrals.exceptions import InvalidTransition, StaleVersion
 from referrals.models import Person, PossibleDuplicate, Referral, ReferralEvent
 from tests.factories import UserFactory
 
@@ -247,7 +247,7 @@ def test_another_schemes_coordinator_finds_nothing(client, outsider_coordinator,
 
 
 def test_the_service_refuses_another_schemes_coordinator(outsider_coordinator, pair):
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(Refused, match="Only a coordinator of this scheme can decide this."):
         services.possible_duplicate_decide(
             duplicate=pair, actor=outsider_coordinator, decision="merge", expected_version=1
         )

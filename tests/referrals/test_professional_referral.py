@@ -114,7 +114,7 @@ def test_bad_input_names_the_field_and_creates_nothing(
 
 
 def test_the_service_refuses_bad_input_from_any_front_end(gp_receptionist, scheme):
-    from referrals.exceptions import ValidationError
+    from core.exceptions import ValidationError
     from referrals.services import referral_create
 
     with pytest.raises(ValidationError) as error:

@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from core.exceptions import InvalidTransition, Refused, StaleVersion
 from linkworkers.services import referral_allocate
-from referrals import services
-from referrals.exceptions import InvalidTransition, StaleVersion
+from referrals import selectors, services
 from referrals.models import TRANSITIONS, ReferralEvent, Status
 
 pytestmark = pytest.mark.django_db
@@ -15,6 +15,8 @@ pytestmark = pytest.mark.django_db
 ACTORS = ["referrer", "coordinator", "link_worker", "other_link_worker", "outsider_referrer",
           "outsider_coordinator", "provider", "commissioner"]  # fmt: skip
 ROLE_OF = {"referrer": "referrer", "coordinator": "coordinator", "link_worker": "link_worker"}
+# Never see this referral, at any status: refused as if it were not there (404).
+OUTSIDERS = {"outsider_referrer", "outsider_coordinator", "provider", "commissioner"}
 PAIRS = [(a, b) for a in Status.values for b in Status.values]
 
 
@@ -51,7 +53,10 @@ def test_each_move_is_allowed_only_for_the_right_people(referral, people, from_s
                 actor,
             )
         else:
-            with pytest.raises(InvalidTransition):
+            # Refused (404) where the actor cannot see the referral; a reason (409) where they can.
+            sees = selectors.referrals_visible_to(actor).filter(pk=referral.pk).exists()
+            assert not (sees and name in OUTSIDERS), (name, from_status)
+            with pytest.raises(InvalidTransition if sees else Refused):
                 services.referral_transition(
                     referral=referral, actor=actor, to_status=to_status, changes=changes
                 )
@@ -128,7 +133,7 @@ def test_a_stale_version_is_refused_with_a_clear_message(referral, coordinator):
 
 
 def test_allocation_needs_a_link_worker_of_this_scheme(referral, coordinator, outsider_coordinator):
-    from referrals.exceptions import ValidationError
+    from core.exceptions import ValidationError
 
     services.referral_accept(referral=referral, actor=coordinator)
     with pytest.raises(ValidationError) as error:
@@ -137,7 +142,7 @@ def test_allocation_needs_a_link_worker_of_this_scheme(referral, coordinator, ou
 
 
 def test_closing_needs_a_known_reason_and_a_summary(referral, people):
-    from referrals.exceptions import ValidationError
+    from core.exceptions import ValidationError
 
     _at_status(referral, Status.IN_PROGRESS, people["link_worker"])
     with pytest.raises(ValidationError) as error:
@@ -160,3 +165,19 @@ def test_a_stale_resume_does_not_reopen_a_closed_referral(referral, people):
         services.referral_resume(referral=stale, actor=people["link_worker"])
     referral.refresh_from_db()
     assert referral.status == Status.CLOSED
+
+
+def test_an_outsider_is_refused_as_if_the_referral_were_not_there(referral, outsider_coordinator):
+    with pytest.raises(Refused, match="This referral is not one you can change."):
+        services.referral_transition(
+            referral=referral, actor=outsider_coordinator, to_status=Status.ACCEPTED
+        )
+    referral.refresh_from_db()
+    assert referral.status == Status.RECEIVED
+
+
+def test_a_referrer_who_sees_the_referral_gets_the_reason(referral, gp_receptionist):
+    with pytest.raises(InvalidTransition, match="Your role cannot move a referral to Accepted."):
+        services.referral_transition(
+            referral=referral, actor=gp_receptionist, to_status=Status.ACCEPTED
+        )

@@ -140,3 +140,28 @@ def test_the_queue_does_not_grow_queries_with_rows(
     ReferralFactory.create_batch(20, scheme=scheme)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("referrals:triage"))
+
+
+def test_a_referral_moved_out_of_her_scheme_while_she_looked_answers_404(
+    client, coordinator, referral, outsider_coordinator, monkeypatch
+):
+    # Carys opened the referral; before she pressed accept it was routed to another scheme.
+    seen = referral
+    type(referral).objects.filter(pk=referral.pk).update(scheme=outsider_coordinator.organisation)
+    monkeypatch.setattr("referrals.views.selectors.get_referral_for", lambda user, uuid: seen)
+    client.force_login(coordinator)
+    response = _post(client, referral, "accept", note="Suitable")
+    assert response.status_code == 404
+    referral.refresh_from_db()
+    assert referral.status == Status.RECEIVED
+
+
+def test_a_move_her_role_may_not_make_is_refused_with_a_reason(client, gp_receptionist, referral):
+    client.force_login(gp_receptionist)
+    response = _post(client, referral, "accept", note="Suitable")
+    assert response.status_code == 302
+    assert response.url == reverse("referrals:detail", args=[referral.uuid])
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert messages == ["Your role cannot move a referral to Accepted."]
+    referral.refresh_from_db()
+    assert referral.status == Status.RECEIVED

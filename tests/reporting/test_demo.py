@@ -6,8 +6,9 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Sum
 
+from core.postcodes import PostcodeError
 from directory.models import Postcode
-from directory.postcodes import PostcodeError, lookup
+from directory.postcodes import lookup
 from referrals.models import Person, Referral
 from reporting.models import BreakdownCube, Dimension, ReferralCube
 

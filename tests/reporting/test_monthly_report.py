@@ -9,7 +9,7 @@ from django.core import mail
 from django.utils import timezone
 
 from accounts.models import Role
-from referrals.models import OutboxEmail
+from core.models import OutboxEmail
 from reporting import services, tasks
 from reporting.models import MonthlyReportSent
 from reporting.selectors import Filters, dashboard_tables, reporting_scope_for

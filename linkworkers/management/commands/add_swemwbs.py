@@ -7,8 +7,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Organisation
+from core.exceptions import ValidationError
 from linkworkers.services import instrument_define
-from referrals.exceptions import ValidationError
 
 DEFINITION = Path(__file__).resolve().parents[2] / "instrument_data" / "swemwbs.json"
 

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError, no_translatio
 
 from accounts.models import AuditEvent
 from accounts.services import audit_record
-from referrals.exceptions import ValidationError
+from core.exceptions import ValidationError
 from reporting import gp_extract
 
 

@@ -3,7 +3,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import AuditEvent
-from directory.exceptions import InvalidTransition, NothingChanged
+from core.exceptions import InvalidTransition
+from directory.exceptions import NothingChanged
 from directory.models import Service, ServiceChange
 from directory.services import service_change_propose
 from tests.directory.upkeep.conftest import form_data
@@ -213,7 +214,7 @@ def test_the_service_refuses_an_outsider(outsider, garden):
 
 
 def test_the_service_refuses_unknown_fields(provider, garden):
-    from directory.exceptions import ValidationError
+    from core.exceptions import ValidationError
 
     with pytest.raises(ValidationError) as error:
         service_change_propose(service=garden, actor=provider, data={"last_reviewed_on": None})

@@ -7,7 +7,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import AuditEvent
-from directory.exceptions import InvalidTransition, StaleChange
+from core.exceptions import InvalidTransition
+from directory.exceptions import StaleChange
 from directory.models import Service
 from directory.selectors import service_change_rows
 from directory.services import service_change_approve, service_change_propose
@@ -276,7 +277,7 @@ def test_rejecting_needs_a_reason(client, editor, change):
 
 
 def test_the_service_refuses_a_blank_reason(editor, change):
-    from directory.exceptions import ValidationError
+    from core.exceptions import ValidationError
     from directory.services import service_change_reject
 
     with pytest.raises(ValidationError) as error:

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import AuditEvent
-from directory.exceptions import InvalidTransition
+from core.exceptions import InvalidTransition
 from directory.models import ServiceCheck
 from directory.selectors import service_latest_checks
 from directory.services import service_check_record

@@ -246,7 +246,7 @@ def test_service_errors_are_named_where_the_field_sits_in_the_body(service_field
 
 
 def test_the_service_asks_a_partner_system_who_referred(afon_emis, referral_body):
-    from referrals.exceptions import ValidationError
+    from core.exceptions import ValidationError
     from referrals.services import referral_create
 
     person = {**referral_body["person"]}

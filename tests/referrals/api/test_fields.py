@@ -6,15 +6,15 @@ from django.core.exceptions import ValidationError
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from core.postcodes import clean_postcode
 from referrals.api.fields import POSTCODE_PATTERN
-from referrals.validators import normalise_postcode
 
 PATTERN = re.compile(POSTCODE_PATTERN)
 
 
 def _validator_accepts(value: str) -> bool:
     try:
-        normalise_postcode(value)
+        clean_postcode(value)
     except ValidationError:
         return False
     return True

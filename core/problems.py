@@ -1,32 +1,34 @@
 """Every API error as an RFC 7807 problem (`application/problem+json`), made in this one place.
 
-Set as REST_FRAMEWORK["EXCEPTION_HANDLER"]. It turns DRF's exceptions, Django's
-404 and the referrals `ApplicationError` family into the same shape:
+Both APIs use it: the partner API (REST_FRAMEWORK["EXCEPTION_HANDLER"]) and
+the Open Referral directory API. It turns DRF's exceptions, Django's 404 and
+the `core.exceptions.ApplicationError` family into the same shape:
 
     {"type": ..., "title": ..., "status": 400, "detail": ..., "instance": "/api/v1/referrals/",
      "invalid_params": [{"name": "person.postcode", "reason": ...}]}
 
 `invalid_params` names each field (dotted for nested ones) or query parameter
-at fault. A view may map the names a service uses to its own field paths with
-a `problem_field_name(name)` method.
+at fault. A view may adjust the answer with three attributes:
+
+- `problem_field_name(name)`: maps the names a service uses to its own field paths;
+- `problem_invalid_title`: the title of a 400 for bad input (a query-only API
+  says "Invalid query parameter");
+- `problem_invalid_name`: the name given to an error about the input as a
+  whole ("body" unless the view says "query").
 """
 
+from typing import Any
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from rest_framework import exceptions
+from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from accounts.api.parsers import RequestBodyTooLarge, too_large_message
-from referrals.exceptions import (
-    ApplicationError,
-    IdempotencyConflict,
-    InvalidTransition,
-    NoSchemeForArea,
-    StaleVersion,
-)
+from .exceptions import ApplicationError, InvalidTransition, Refused, StaleVersion
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
@@ -58,18 +60,56 @@ TITLES = {
     422: gettext_lazy("Cannot be processed"),
     429: gettext_lazy("Too many requests"),
 }
-# The most specific class wins (checked in this order).
+# The shared family's statuses; the most specific class wins (checked in this order).
+# An app's own error says its status with a `problem_status` class attribute
+# (referrals' NoSchemeForArea is 422), since core knows no app.
 APPLICATION_ERROR_STATUS = (
-    (IdempotencyConflict, 409),
+    (Refused, 404),
     (StaleVersion, 409),
     (InvalidTransition, 409),
-    (NoSchemeForArea, 422),
     (ApplicationError, 400),
 )
 
 
-def problem_response(*, status_code: int, detail, request=None, invalid_params=None, title=None):
-    body = {
+class RequestBodyTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+
+
+def too_large_message() -> str:
+    return _("The body is larger than %(limit)s bytes.") % {
+        "limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    }
+
+
+class InvalidParameter(exceptions.APIException):
+    """A query or path parameter we cannot use; names it and says why."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+
+    def __init__(self, name: str, reason: str):
+        self.name = name
+        self.reason = str(reason)
+        super().__init__(f"{name}: {reason}")
+
+
+class NotFound(exceptions.NotFound):
+    """A 404 naming the parameter (the id in the path, by default) that found nothing."""
+
+    def __init__(self, detail: Any, *, parameter: str = "id") -> None:
+        self.parameter = parameter
+        super().__init__(detail)
+
+
+def problem_response(
+    *,
+    status_code: int,
+    detail: Any,
+    request: Any = None,
+    invalid_params: list[dict[str, str]] | None = None,
+    title: Any = None,
+) -> Response:
+    body: dict[str, Any] = {
         "type": TYPES.get(status_code, "about:blank"),
         "title": str(title or TITLES.get(status_code, _("Error"))),
         "status": status_code,
@@ -82,8 +122,11 @@ def problem_response(*, status_code: int, detail, request=None, invalid_params=N
     return Response(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
 
 
-def flatten_errors(detail, name="") -> list[dict]:
-    """DRF's nested error detail as a flat list of {"name": "person.postcode", "reason": ...}."""
+def flatten_errors(detail: Any, name: str = "", *, whole: str = "body") -> list[dict[str, str]]:
+    """DRF's nested error detail as a flat list of {"name": "person.postcode", "reason": ...}.
+
+    An error about no one field (non_field_errors) is named `whole`.
+    """
     if isinstance(detail, dict):
         params = []
         for key, value in detail.items():
@@ -93,48 +136,65 @@ def flatten_errors(detail, name="") -> list[dict]:
                 child = f"{name}[{key}]"
             else:
                 child = f"{name}.{key}" if name else str(key)
-            params += flatten_errors(value, child)
+            params += flatten_errors(value, child, whole=whole)
         return params
     if isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
         params = []
         for index, item in enumerate(detail):
             if item:
-                params += flatten_errors(item, f"{name}[{index}]")
+                params += flatten_errors(item, f"{name}[{index}]", whole=whole)
         return params
     reasons = detail if isinstance(detail, list) else [detail]
-    return [{"name": name or "body", "reason": " ".join(str(reason) for reason in reasons)}]
+    return [{"name": name or whole, "reason": " ".join(str(reason) for reason in reasons)}]
 
 
-def _summary(invalid_params) -> str:
+def _summary(invalid_params: list[dict[str, str]]) -> str:
     return "; ".join(f"{param['name']}: {param['reason']}" for param in invalid_params)
 
 
-def _application_problem(exc: ApplicationError, context):
-    status_code = next(code for cls, code in APPLICATION_ERROR_STATUS if isinstance(exc, cls))
+def application_error_status(exc: ApplicationError) -> int:
+    own = getattr(exc, "problem_status", None)
+    if own is not None:
+        return int(own)
+    return next(code for cls, code in APPLICATION_ERROR_STATUS if isinstance(exc, cls))
+
+
+def _application_problem(exc: ApplicationError, context: dict[str, Any]) -> Response:
+    status_code = application_error_status(exc)
+    request = context.get("request")
+    if isinstance(exc, Refused):
+        # The same answer as for an object that is not there: its existence must not leak.
+        return problem_response(status_code=404, detail=_not_found_message(), request=request)
     field_errors = getattr(exc, "field_errors", None)
     if not field_errors:
-        return problem_response(
-            status_code=status_code, detail=exc.message, request=context.get("request")
-        )
-    rename = getattr(context.get("view"), "problem_field_name", lambda name: name)
+        return problem_response(status_code=status_code, detail=exc.message, request=request)
+    view = context.get("view")
+    rename = getattr(view, "problem_field_name", lambda name: name)
     invalid = flatten_errors(
         {
             ("__all__" if name == "__all__" else rename(name)): messages
             for name, messages in field_errors.items()
-        }
+        },
+        whole=getattr(view, "problem_invalid_name", "body"),
     )
     return problem_response(
         status_code=status_code,
         detail=_summary(invalid),
-        request=context.get("request"),
+        request=request,
         invalid_params=invalid,
+        title=getattr(view, "problem_invalid_title", None) if status_code == 400 else None,
     )
 
 
-def problem_exception_handler(exc, context):
+def _not_found_message() -> str:
+    return _("There is nothing here, or nothing this client may see.")
+
+
+def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     request = context.get("request")
+    view = context.get("view")
     if isinstance(exc, Http404):
-        exc = exceptions.NotFound(_("There is nothing here, or nothing this client may see."))
+        exc = exceptions.NotFound(_not_found_message())
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, RequestDataTooBig):
@@ -144,13 +204,23 @@ def problem_exception_handler(exc, context):
         return _application_problem(exc, context)
     if not isinstance(exc, exceptions.APIException):
         return None  # a bug: Django's 500 handling takes over
+    invalid_title = getattr(view, "problem_invalid_title", None)
     if isinstance(exc, exceptions.ValidationError):
-        invalid = flatten_errors(exc.detail)
+        invalid = flatten_errors(exc.detail, whole=getattr(view, "problem_invalid_name", "body"))
         response = problem_response(
             status_code=exc.status_code,
             detail=_summary(invalid),
             request=request,
             invalid_params=invalid,
+            title=invalid_title,
+        )
+    elif isinstance(exc, InvalidParameter):
+        response = problem_response(
+            status_code=exc.status_code,
+            detail=exc.detail,
+            request=request,
+            invalid_params=[{"name": exc.name, "reason": exc.reason}],
+            title=invalid_title,
         )
     elif isinstance(exc, exceptions.ParseError | RequestBodyTooLarge):
         response = problem_response(
@@ -163,11 +233,12 @@ def problem_exception_handler(exc, context):
         response = problem_response(
             status_code=exc.status_code,
             detail=_("This client has made too many requests. Try again in %(seconds)s seconds.")
-            % {"seconds": exc.wait or 1},
+            % {"seconds": getattr(exc, "wait", None) or 1},
             request=request,
         )
     else:
-        # An exception may name the query parameter at fault (a page past the last names `page`).
+        # An exception may name the parameter at fault (a page past the last names `page`,
+        # an unknown id names `id`).
         parameter = getattr(exc, "parameter", None)
         response = problem_response(
             status_code=exc.status_code,
@@ -175,10 +246,12 @@ def problem_exception_handler(exc, context):
             request=request,
             invalid_params=[{"name": parameter, "reason": str(exc.detail)}] if parameter else None,
         )
-    if getattr(exc, "auth_header", None):
-        response["WWW-Authenticate"] = exc.auth_header
-    if getattr(exc, "wait", None) is not None:
-        response["Retry-After"] = str(max(1, int(exc.wait)))
-    if isinstance(exc, exceptions.MethodNotAllowed) and context.get("view") is not None:
-        response["Allow"] = ", ".join(context["view"].allowed_methods)
+    auth_header = getattr(exc, "auth_header", None)
+    if auth_header:
+        response["WWW-Authenticate"] = auth_header
+    wait = getattr(exc, "wait", None)
+    if wait is not None:
+        response["Retry-After"] = str(max(1, int(wait)))
+    if isinstance(exc, exceptions.MethodNotAllowed) and view is not None:
+        response["Allow"] = ", ".join(view.allowed_methods)
     return response

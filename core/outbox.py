@@ -1,0 +1,132 @@
+"""The email outbox every app sends through (DESIGN.md, Reliability rules).
+
+A use case writes the email with `outbox_email_queue` inside its own
+transaction; after commit the `core.send_outbox_email` task sends it, and the
+`core.resend_unsent_emails` beat job sends whatever a broker or SMTP outage
+left. Email is at-least-once; the row's lock keeps two workers from sending it
+at the same moment.
+
+The task is queued by name, so this module never imports core.tasks (the
+tasks import it): services -> tasks points one way.
+"""
+
+import logging
+import smtplib
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from celery import current_app
+from django.core.mail import EmailMultiAlternatives
+from django.db import models, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .models import OutboxEmail
+
+logger = logging.getLogger(__name__)
+
+SEND_TASK = "core.send_outbox_email"
+RESEND_TASK = "core.resend_unsent_emails"
+
+
+class EmailNotSent(Exception):
+    """SMTP refused or was unreachable; the outbox row stays unsent for a retry."""
+
+
+def about(obj: models.Model | None) -> str:
+    """What an email concerns, as the outbox keeps it: `referrals.referral:<uuid>`."""
+    if obj is None:
+        return ""
+    return f"{obj._meta.label_lower}:{getattr(obj, 'uuid', obj.pk)}"
+
+
+def outbox_email_queue(
+    *,
+    to: str,
+    template: str,
+    context: dict[str, Any],
+    about_object: models.Model | None = None,
+    now: datetime | None = None,
+) -> OutboxEmail:
+    """Write one email to the outbox (subject, text and HTML templates); send after commit.
+
+    Render in the recipient's language (call inside translation.override), and
+    inside the transaction making the change the email reports.
+    """
+    email = OutboxEmail.objects.create(
+        about=about(about_object),
+        to=to,
+        subject=" ".join(render_to_string(f"{template}_subject.txt", context).split()),
+        body_text=render_to_string(f"{template}.txt", context),
+        body_html=render_to_string(f"{template}.html", context),
+        created_at=now or timezone.now(),
+    )
+    transaction.on_commit(partial(outbox_email_enqueue, email.pk))
+    return email
+
+
+def outbox_email_enqueue(email_id: int) -> None:
+    """Queue the send task; a broker outage leaves the row for the periodic resend."""
+    try:
+        # By name: a signature runs the registered task (eagerly in tests), never importing it.
+        current_app.signature(SEND_TASK, args=(email_id,)).delay()
+    except Exception:
+        # Broker down (or, in eager mode, SMTP down after the task's retries):
+        # the row stays unsent and the periodic resend picks it up later. The
+        # change the person made is already committed and must not fail now.
+        logger.warning(
+            "Email %s not sent now; left for the periodic resend", email_id, exc_info=True
+        )
+
+
+def outbox_email_send(*, email_id: int) -> bool:
+    """Send one outbox email unless already sent. Safe to run twice, or in two workers at once.
+
+    Returns True when this call sent it. Raises EmailNotSent (after recording
+    the attempt) when SMTP fails, so the caller can retry later.
+    """
+    error = None
+    with transaction.atomic():
+        # The lock makes a second worker skip a row that is being sent now.
+        email = (
+            OutboxEmail.objects.select_for_update(skip_locked=True)
+            .filter(pk=email_id, sent_at__isnull=True)
+            .first()
+        )
+        if email is None:
+            return False
+        message = EmailMultiAlternatives(email.subject, email.body_text, to=[email.to])
+        if email.body_html:
+            message.attach_alternative(email.body_html, "text/html")
+        try:
+            message.send()
+        except (smtplib.SMTPException, OSError) as exc:
+            error = exc
+        email.attempts += 1
+        if error is None:
+            email.sent_at = timezone.now()
+            email.last_error = ""
+        else:
+            email.last_error = f"{type(error).__name__}: {error}"[:500]
+        email.save(update_fields=["attempts", "sent_at", "last_error"])
+    if error is not None:
+        raise EmailNotSent(str(error)) from error
+    return True
+
+
+def outbox_resend_unsent(
+    *, older_than: timedelta = timedelta(minutes=2), max_attempts: int = 50
+) -> int:
+    """Send what an outage left behind. Returns how many were sent now."""
+    cutoff = timezone.now() - older_than
+    pending = OutboxEmail.objects.filter(
+        sent_at__isnull=True, created_at__lte=cutoff, attempts__lt=max_attempts
+    ).values_list("pk", flat=True)
+    sent = 0
+    for email_id in list(pending[:500]):
+        try:
+            sent += outbox_email_send(email_id=email_id)
+        except EmailNotSent:
+            logger.warning("Email %s still not sent", email_id)
+    return sent
