@@ -16,13 +16,13 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from celery import current_app
 from django.core.mail import EmailMultiAlternatives
 from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from .models import OutboxEmail
+from .queue import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ def outbox_email_enqueue(email_id: int) -> None:
     """Queue the send task; a broker outage leaves the row for the periodic resend."""
     try:
         # By name: a signature runs the registered task (eagerly in tests), never importing it.
-        current_app.signature(SEND_TASK, args=(email_id,)).delay()
+        enqueue(SEND_TASK, email_id)
     except Exception:
         # Broker down (or, in eager mode, SMTP down after the task's retries):
         # the row stays unsent and the periodic resend picks it up later. The

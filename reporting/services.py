@@ -37,6 +37,7 @@ from django.utils import timezone, translation
 
 from accounts.models import Organisation, Role, User
 from core.outbox import outbox_email_queue
+from core.queue import enqueue as queue_task
 from linkworkers.models import Answer, Connection, LinkWorker, OutcomeMeasure, UnmetNeed
 from referrals.models import Referral, ReferralEvent
 
@@ -464,8 +465,6 @@ def rollup_request(
     The Celery task is queued after commit; a run whose worker died (in flight
     for longer than STALE_RUN_AFTER) is marked failed and replaced.
     """
-    from .tasks import rollup_run_task
-
     now = timezone.now()
     RollupRun.objects.filter(in_flight=True, created_at__lt=now - STALE_RUN_AFTER).update(
         state=RollupRun.State.FAILED,
@@ -482,7 +481,7 @@ def rollup_request(
             return existing, False
         raise
     if enqueue:
-        transaction.on_commit(lambda: rollup_run_task.delay(run.pk))
+        transaction.on_commit(lambda: queue_task("reporting.rollup_run", run.pk))
     return run, True
 
 

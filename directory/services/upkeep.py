@@ -17,6 +17,7 @@ from accounts.models import AuditEvent, User
 from accounts.services import audit_record
 from core.exceptions import InvalidTransition, ValidationError
 from core.outbox import outbox_email_queue
+from core.queue import enqueue
 
 from .. import selectors
 from ..exceptions import NothingChanged, StaleChange
@@ -158,11 +159,9 @@ def service_change_propose(
 
 
 def _notify_decision_on_commit(change: ServiceChange) -> None:
-    from .. import tasks
-
     def queue() -> None:
         try:
-            tasks.notify_service_change_decision.delay(change.pk)
+            enqueue("directory.notify_service_change_decision", change.pk)
         except Exception:  # the broker is down: the beat sweep queues it later
             logger.warning("decision emails for service change %s left for the sweep", change.pk)
 
@@ -176,8 +175,6 @@ def service_change_decision_notify(*, change_id: int) -> bool:
     two runs (the task queued at decision time and the beat sweep) never both
     send. If queueing fails the claim is released for the next sweep.
     """
-    from .. import tasks
-
     claimed = (
         ServiceChange.objects.filter(pk=change_id, decision_notified_at__isnull=True)
         .exclude(status=ServiceChange.Status.PENDING)
@@ -188,7 +185,7 @@ def service_change_decision_notify(*, change_id: int) -> bool:
     change = ServiceChange.objects.select_related("service").get(pk=change_id)
     try:
         for recipient_id in selectors.provider_staff(change.service).values_list("pk", flat=True):
-            tasks.email_service_change_decision.delay(change_id, recipient_id)
+            enqueue("directory.email_service_change_decision", change_id, recipient_id)
     except Exception:
         ServiceChange.objects.filter(pk=change_id).update(decision_notified_at=None)
         raise
@@ -383,8 +380,6 @@ def services_flag_stale(*, today: date | None = None) -> int:
     next staleness is told again. Closed services are left alone. Returns the
     number of services flagged by this run.
     """
-    from .. import tasks
-
     today = today or timezone.localdate()
     candidates = list(
         Service.objects.filter(
@@ -409,7 +404,7 @@ def services_flag_stale(*, today: date | None = None) -> int:
         recipients = list(selectors.provider_staff(service).values_list("pk", flat=True))
         try:
             for recipient_id in recipients:
-                tasks.email_service_stale.delay(pk, recipient_id)
+                enqueue("directory.email_service_stale", pk, recipient_id)
         except Exception:
             # Unclaim, so that tomorrow's run tells them instead of nobody.
             Service.objects.filter(pk=pk, stale_notified_on=today).update(stale_notified_on=None)

@@ -197,7 +197,7 @@ def test_a_second_request_joins_the_run_in_flight(known_data, django_capture_on_
 
 
 def test_running_the_same_run_twice_does_it_once(known_data):
-    with mock.patch("reporting.tasks.rollup_run_task.delay"):
+    with mock.patch("reporting.tasks.rollup_run_task.apply_async"):
         run, _created = rollup_request(kind=RollupRun.Kind.FULL)
     assert rollup_execute(run_id=run.pk).state == RollupRun.State.DONE
     assert rollup_execute(run_id=run.pk) is None
@@ -246,7 +246,7 @@ def test_the_nightly_and_incremental_schedules_queue_runs(known_data, settings):
     assert settings.CELERY_BEAT_SCHEDULE["reporting-rollup-incremental"]["task"] == (
         "reporting.rollup_incremental"
     )
-    with mock.patch("reporting.tasks.rollup_run_task.delay"):
+    with mock.patch("reporting.tasks.rollup_run_task.apply_async"):
         tasks.rollup_nightly()
     assert RollupRun.objects.get().kind == RollupRun.Kind.FULL
 

@@ -30,7 +30,7 @@ def change(provider, garden):
 
 def broker_down():
     return mock.patch.object(
-        notify_service_change_decision, "delay", side_effect=ConnectionError("broker down")
+        notify_service_change_decision, "apply_async", side_effect=ConnectionError("broker down")
     )
 
 

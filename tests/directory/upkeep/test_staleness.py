@@ -103,7 +103,9 @@ def test_fresh_and_closed_listings_are_left_alone(garden, provider):
 
 def test_a_flag_is_unclaimed_when_the_mail_cannot_be_queued(stale_garden, provider):
     with (
-        mock.patch.object(email_service_stale, "delay", side_effect=ConnectionError("broker")),
+        mock.patch.object(
+            email_service_stale, "apply_async", side_effect=ConnectionError("broker")
+        ),
         pytest.raises(ConnectionError),
     ):
         services_flag_stale()
