@@ -27,7 +27,7 @@ def test_two_coordinators_allocate_at_once(
     colleague = UserFactory(username="ffion", role="coordinator", organisation=scheme)
     referral.status = Status.ACCEPTED
     referral.save()
-    checked = services.move_refusal
+    checked = services.lifecycle.move_refusal
 
     def slow_check(**kwargs):
         # Widen the window between checking the move and writing it: without
@@ -36,7 +36,7 @@ def test_two_coordinators_allocate_at_once(
         time.sleep(0.3)
         return answer
 
-    monkeypatch.setattr(services, "move_refusal", slow_check)
+    monkeypatch.setattr(services.lifecycle, "move_refusal", slow_check)
     start = threading.Barrier(2)
     outcomes = {}
 

@@ -38,7 +38,7 @@ TEN = 10
 
 
 def _ten_at_once(rhian, person, monkeypatch):
-    looked = services._match_person
+    looked = services.intake._match_person
 
     def slow_look(*args, **kwargs):
         # Widen the window between looking for the person and creating one:
@@ -47,7 +47,7 @@ def _ten_at_once(rhian, person, monkeypatch):
         time.sleep(0.1)
         return answer
 
-    monkeypatch.setattr(services, "_match_person", slow_look)
+    monkeypatch.setattr(services.intake, "_match_person", slow_look)
     start = threading.Barrier(TEN)
     failures = []
 

@@ -101,7 +101,7 @@ def test_two_identical_requests_at_once_make_one_referral(afon_emis, referral_bo
         time.sleep(0.3)
         return answer
 
-    monkeypatch.setattr(services, "referral_create", slow_create)
+    monkeypatch.setattr(services.intake, "referral_create", slow_create)
     start = threading.Barrier(2)
     answers = []
 

@@ -1,0 +1,79 @@
+"""Every change to people and referrals: one function per use case, one module per topic.
+
+Pages, the partner API, tasks and commands call these with keyword arguments;
+they raise only `core.exceptions` errors (and referrals' own subclasses of them)
+for things a person can put right. `intake` (making a referral, matching the
+person), `lifecycle` (the one transition door and the moves through it, with
+the feedback to the referrer), `duplicates` (the coordinator's decisions on
+possible duplicates) and `notifications`.
+"""
+
+from .duplicates import (
+    DUPLICATE_DECISIONS,
+    DUPLICATE_DISMISS,
+    DUPLICATE_MERGE,
+    DUPLICATE_UNDO_MERGE,
+    possible_duplicate_decide,
+    possible_duplicate_view_record,
+)
+from .intake import (
+    PERSON_FIELDS,
+    REFERENCE_ALPHABET,
+    REFERENCE_LENGTH,
+    REFERRAL_FIELDS,
+    SOURCE_FOR_ORGANISATION,
+    new_reference,
+    referral_create,
+    referral_create_idempotent,
+)
+from .lifecycle import (
+    FEEDBACK_STATUSES,
+    referral_accept,
+    referral_cancel,
+    referral_close,
+    referral_hold,
+    referral_reject,
+    referral_reopen,
+    referral_resume,
+    referral_start,
+    referral_transition,
+    referral_view_record,
+)
+from .notifications import (
+    colleague_notify,
+    notification_mark_read,
+    notifications_mark_all_read,
+    user_notify,
+)
+
+__all__ = [
+    "DUPLICATE_DECISIONS",
+    "DUPLICATE_DISMISS",
+    "DUPLICATE_MERGE",
+    "DUPLICATE_UNDO_MERGE",
+    "FEEDBACK_STATUSES",
+    "PERSON_FIELDS",
+    "REFERENCE_ALPHABET",
+    "REFERENCE_LENGTH",
+    "REFERRAL_FIELDS",
+    "SOURCE_FOR_ORGANISATION",
+    "colleague_notify",
+    "new_reference",
+    "notification_mark_read",
+    "notifications_mark_all_read",
+    "possible_duplicate_decide",
+    "possible_duplicate_view_record",
+    "referral_accept",
+    "referral_cancel",
+    "referral_close",
+    "referral_create",
+    "referral_create_idempotent",
+    "referral_hold",
+    "referral_reject",
+    "referral_reopen",
+    "referral_resume",
+    "referral_start",
+    "referral_transition",
+    "referral_view_record",
+    "user_notify",
+]
