@@ -8,8 +8,16 @@ from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core.admin import ReadOnlyAdmin
+
 from .models import ApiClient, ApiScope, Area, AuditEvent, BankHoliday, Organisation, User
-from .services import api_client_create, api_client_revoke, signin_unlock, two_factor_reset
+from .services import (
+    api_client_create,
+    api_client_revoke,
+    api_client_update,
+    signin_unlock,
+    two_factor_reset,
+)
 
 
 @admin.register(Area)
@@ -132,7 +140,7 @@ class AccessAttemptAdmin(AxesAccessAttemptAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """The audit trail is append-only: readable here, never editable."""
 
     list_display = [
@@ -142,15 +150,6 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ["object_id", "actor__username", "api_client__name", "detail"]
     list_select_related = ["actor", "api_client"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ApiClientForm(forms.ModelForm):
@@ -184,7 +183,12 @@ class ApiClientAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            super().save_model(request, obj, form, change)
+            # Through the service: checked like a new client, and written to the audit trail.
+            api_client_update(
+                client=obj, actor=request.user, request=request,
+                **{field: form.cleaned_data[field]
+                   for field in ("name", "organisation", "scopes", "rate_limit")},
+            )  # fmt: skip
             return
         client, token = api_client_create(
             name=form.cleaned_data["name"],

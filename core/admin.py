@@ -4,14 +4,28 @@ from django.http import HttpRequest
 from .models import OutboxEmail
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # not subscriptable at run time
+    """Readable in the admin, never added, changed or deleted there.
+
+    For rows only a service may write (the one door per use case), and for
+    records that must stay (people, referrals, their timeline, the audit trail).
+    """
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
 @admin.register(OutboxEmail)
-class OutboxEmailAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # not subscriptable at run time
+class OutboxEmailAdmin(ReadOnlyAdmin):
     """Read-only: emails are written by the services and sent by the outbox tasks."""
 
     list_display = ["to", "subject", "about", "created_at", "sent_at", "attempts"]
     list_filter = ["sent_at"]
     search_fields = ["to", "about"]
     readonly_fields = [f.name for f in OutboxEmail._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
+
 from .models import (
     Contact,
     Location,
@@ -72,7 +74,7 @@ class ContactInline(ViewOnlyInline):
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(ReadOnlyAdmin):
     """Read-only: listings change through providers' proposals and editors' review
     (/directory/review/) or an HSDS import, so every change is checked and recorded."""
 
@@ -84,15 +86,6 @@ class ServiceAdmin(admin.ModelAdmin):
     filter_horizontal = ["taxonomy_terms"]
     inlines = [ServiceAtLocationInline, ScheduleInline, ContactInline]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ServiceCheck)
 class ServiceCheckAdmin(admin.ModelAdmin):
@@ -102,22 +95,13 @@ class ServiceCheckAdmin(admin.ModelAdmin):
 
 
 @admin.register(ServiceChange)
-class ServiceChangeAdmin(admin.ModelAdmin):
+class ServiceChangeAdmin(ReadOnlyAdmin):
     """Read-only: editors approve or reject changes at /directory/review/."""
 
     list_display = ["service", "status", "proposed_by", "proposed_at", "decided_by"]
     list_filter = ["status"]
     list_select_related = ["service", "proposed_by", "decided_by"]
     readonly_fields = ["before", "after"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Postcode)
@@ -127,17 +111,8 @@ class PostcodeAdmin(admin.ModelAdmin):
 
 
 @admin.register(ServiceAtLocation)
-class ServiceAtLocationAdmin(admin.ModelAdmin):
+class ServiceAtLocationAdmin(ReadOnlyAdmin):
     """Read-only, like the listing it belongs to."""
 
     list_display = ["service", "location"]
     list_select_related = ["service", "location"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -2,6 +2,8 @@ from django import forms
 from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
 
+from core.admin import ReadOnlyAdmin
+
 from .models import (
     Answer,
     ClosureSummary,
@@ -39,16 +41,6 @@ class LinkWorkerAdmin(admin.ModelAdmin):
     list_select_related = ["user", "scheme"]
     autocomplete_fields = ["user", "scheme", "areas"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Casework is written through linkworkers.services only, never the admin."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Contact)
@@ -178,7 +170,7 @@ class AnswerInline(admin.TabularInline):
 
 
 @admin.register(OutcomeMeasure)
-class OutcomeMeasureAdmin(admin.ModelAdmin):
+class OutcomeMeasureAdmin(ReadOnlyAdmin):
     """Read only: measures are recorded on the case page, through outcome_record."""
 
     list_display = ["referral", "instrument", "timepoint", "answered_on", "raw_score",
@@ -188,15 +180,6 @@ class OutcomeMeasureAdmin(admin.ModelAdmin):
     search_fields = ["referral__reference"]
     date_hierarchy = "answered_on"
     inlines = [AnswerInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Connection)

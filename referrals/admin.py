@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
+
 from .models import (
     ApiIdempotencyKey,
     Notification,
@@ -11,7 +13,7 @@ from .models import (
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(ReadOnlyAdmin):
     """Read-only: people are recorded through the referral services."""
 
     list_display = ["family_name", "given_name", "date_of_birth", "postcode"]
@@ -22,12 +24,6 @@ class PersonAdmin(admin.ModelAdmin):
         # is not listed or found as someone else (the coordinator's
         # possible-duplicates page still shows it, to undo the merge).
         return super().get_queryset(request).active()
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class ReferralEventInline(admin.TabularInline):
@@ -41,7 +37,7 @@ class ReferralEventInline(admin.TabularInline):
 
 
 @admin.register(Referral)
-class ReferralAdmin(admin.ModelAdmin):
+class ReferralAdmin(ReadOnlyAdmin):
     """Read-only: every change goes through the lifecycle services, never the admin."""
 
     list_display = ["reference", "person", "status", "source_kind", "scheme", "received_at"]
@@ -49,12 +45,6 @@ class ReferralAdmin(admin.ModelAdmin):
     search_fields = ["reference", "person__family_name"]
     list_select_related = ["person", "scheme"]
     inlines = [ReferralEventInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Notification)
@@ -65,33 +55,18 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiIdempotencyKey)
-class ApiIdempotencyKeyAdmin(admin.ModelAdmin):
+class ApiIdempotencyKeyAdmin(ReadOnlyAdmin):
     """Kept so a partner's retry returns the same referral; read-only here."""
 
     list_display = ["api_client", "key", "referral", "created_at"]
     list_select_related = ["api_client", "referral"]
     search_fields = ["key", "referral__reference"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(PossibleDuplicate)
-class PossibleDuplicateAdmin(admin.ModelAdmin):
+class PossibleDuplicateAdmin(ReadOnlyAdmin):
     """Read-only: the scheme's coordinators decide on the possible duplicates page."""
 
     list_display = ["referral", "scheme", "reason", "state", "created_at", "decided_at"]
     list_filter = ["state", "reason", "scheme"]
     list_select_related = ["referral", "scheme"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

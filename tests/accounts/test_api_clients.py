@@ -139,3 +139,35 @@ def test_the_admin_revokes_selected_clients(client, administrator, practice):
     other.refresh_from_db()
     assert (api_client.is_active, other.is_active) == (False, True)
     assert not _works(client, token)
+
+
+def test_an_edit_in_the_admin_goes_through_the_service_and_is_audited(
+    client, administrator, practice
+):
+    api_client, token = api_client_create(
+        name="Afon EMIS", organisation=practice, scopes=["referrals:read"]
+    )
+    url = reverse("admin:accounts_apiclient_change", args=[api_client.pk])
+    data = {"name": "Afon EMIS Web", "organisation": practice.pk,
+            "scopes": ["referrals:read", "referrals:write"], "rate_limit": 30}  # fmt: skip
+    assert client.post(url, data).status_code == 302
+    api_client.refresh_from_db()
+    assert (api_client.name, api_client.rate_limit) == ("Afon EMIS Web", 30)
+    assert api_client.scopes == ["referrals:write", "referrals:read"]
+    audit = AuditEvent.objects.get(action="change", actor=administrator)
+    assert audit.object_id == str(api_client.uuid)
+    assert (
+        "rate_limit 60 -> 30" in audit.detail and "name Afon EMIS -> Afon EMIS Web" in audit.detail
+    )
+    assert _works(client, token)
+
+
+def test_an_edit_that_changes_nothing_writes_no_audit_row(client, administrator, practice):
+    api_client, _token = api_client_create(
+        name="Afon EMIS", organisation=practice, scopes=["referrals:read"]
+    )
+    url = reverse("admin:accounts_apiclient_change", args=[api_client.pk])
+    data = {"name": "Afon EMIS", "organisation": practice.pk, "scopes": ["referrals:read"],
+            "rate_limit": 60}  # fmt: skip
+    client.post(url, data)
+    assert not AuditEvent.objects.filter(action="change").exists()
