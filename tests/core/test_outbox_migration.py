@@ -7,9 +7,9 @@ after it, unsent, and says what it is about; going back restores the key.
 from datetime import date
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
+
+from tests.migration_steps import migrate, migrate_to_latest
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -17,19 +17,8 @@ BEFORE = [("referrals", "0009_person_nhs_number_ascii_digits")]
 AFTER = [("referrals", "0010_outbox_moves_to_core")]
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-def _migrate_to_latest():
-    _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
-
-
 def test_queued_emails_survive_the_move_and_say_what_they_are_about():
-    apps = _migrate(BEFORE)
+    apps = migrate(BEFORE)
     try:
         Area = apps.get_model("accounts", "Area")
         Organisation = apps.get_model("accounts", "Organisation")
@@ -56,7 +45,7 @@ def test_queued_emails_survive_the_move_and_say_what_they_are_about():
             created_at=timezone.now(), sent_at=timezone.now(), attempts=1,
         )  # fmt: skip
 
-        apps = _migrate(AFTER)
+        apps = migrate(AFTER)
         OutboxEmail = apps.get_model("core", "OutboxEmail")
         moved = OutboxEmail.objects.get(pk=about_glenys.pk)
         assert (moved.uuid, moved.to, moved.sent_at) == (
@@ -68,9 +57,9 @@ def test_queued_emails_survive_the_move_and_say_what_they_are_about():
         assert OutboxEmail.objects.get(pk=digest.pk).about == ""
         assert OutboxEmail.objects.get(pk=digest.pk).sent_at is not None
 
-        apps = _migrate(BEFORE)
+        apps = migrate(BEFORE)
         OldOutboxEmail = apps.get_model("referrals", "OutboxEmail")
         assert OldOutboxEmail.objects.get(pk=about_glenys.pk).referral_id == referral.pk
         assert OldOutboxEmail.objects.get(pk=digest.pk).referral_id is None
     finally:
-        _migrate_to_latest()
+        migrate_to_latest()

@@ -10,9 +10,9 @@ with full-width digits (the old validator let them in) becomes ASCII digits.
 from datetime import date
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
+
+from tests.migration_steps import migrate, migrate_to_latest
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -20,19 +20,8 @@ BEFORE = [("referrals", "0007_person_matching_within_the_scheme")]
 AFTER = [("referrals", "0009_person_nhs_number_ascii_digits")]
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-def _migrate_to_latest():
-    _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
-
-
 def test_old_referrals_get_the_person_as_referred_and_ascii_numbers():
-    apps = _migrate(BEFORE)
+    apps = migrate(BEFORE)
     try:
         Area = apps.get_model("accounts", "Area")
         Organisation = apps.get_model("accounts", "Organisation")
@@ -57,7 +46,7 @@ def test_old_referrals_get_the_person_as_referred_and_ascii_numbers():
             note="Linked to a person already known to the scheme.", created_at=timezone.now(),
         )  # fmt: skip
 
-        apps = _migrate(AFTER)
+        apps = migrate(AFTER)
         Person = apps.get_model("referrals", "Person")
         Referral = apps.get_model("referrals", "Referral")
         assert Person.objects.get(pk=glenys.pk).nhs_number == "9434765919"
@@ -72,4 +61,4 @@ def test_old_referrals_get_the_person_as_referred_and_ascii_numbers():
         hidden = ReferralEvent.objects.get(referral_id=referral.pk, kind="note")
         assert "already known" in hidden.note and not hidden.visible_to_referrer
     finally:
-        _migrate_to_latest()
+        migrate_to_latest()
