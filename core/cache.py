@@ -41,6 +41,14 @@ class FailOpenRedisCache(RedisCache):
             self._unavailable("get", error)
             return default
 
+    def set(
+        self, key: str, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> None:
+        try:
+            super().set(key, value, timeout, version)
+        except (RedisError, OSError) as error:
+            self._unavailable("set", error)
+
     def incr(self, key: str, delta: int = 1, version: int | None = None) -> Any:
         try:
             return super().incr(key, delta, version)

@@ -8,7 +8,7 @@ system ("Bryn EMIS") is the outsider.
 import json
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 
 from accounts.models import ApiScope
 from accounts.services import api_client_create
@@ -37,9 +37,9 @@ class Partner:
 @pytest.fixture(autouse=True)
 def empty_rate_limits():
     """Rate-limit counters live in the cache; each story starts with none."""
-    cache.clear()
+    caches["ratelimit"].clear()
     yield
-    cache.clear()
+    caches["ratelimit"].clear()
 
 
 @pytest.fixture
