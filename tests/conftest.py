@@ -1,5 +1,6 @@
 import importlib
 import os
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.apps import apps as django_apps
@@ -10,9 +11,12 @@ from tests.factories import OrganisationFactory, UserFactory
 
 
 def _own_redis_database(location: str, worker: str) -> str:
-    """redis://host:port/15 -> redis://host:port/14 for gw1: one database per test process."""
-    base, _slash, number = location.rpartition("/")
-    return f"{base}/{int(number or 0) - int(worker.removeprefix('gw')) - 1}"
+    """redis://host:port/15 -> /14 for gw0, /13 for gw1 (counting down, wrapping at 0): one
+    database per test process, never the one configured, whether or not the address names one."""
+    parts = urlsplit(location)
+    configured = int(parts.path.strip("/") or 0)
+    own = (configured - 1 - int(worker.removeprefix("gw"))) % 16
+    return urlunsplit(parts._replace(path=f"/{own}"))
 
 
 @pytest.fixture(scope="session", autouse=True)
