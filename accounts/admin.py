@@ -10,7 +10,16 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.admin import ReadOnlyAdmin
 
-from .models import ApiClient, ApiScope, Area, AuditEvent, BankHoliday, Organisation, User
+from .models import (
+    ApiClient,
+    ApiScope,
+    Area,
+    AuditEvent,
+    AuditSubject,
+    BankHoliday,
+    Organisation,
+    User,
+)
 from .services import (
     api_client_create,
     api_client_revoke,
@@ -139,9 +148,27 @@ class AccessAttemptAdmin(AxesAccessAttemptAdmin):
         )
 
 
+class AuditSubjectInline(admin.TabularInline):
+    """The people an audit event showed, read-only like the event itself."""
+
+    model = AuditSubject
+    fields = ["person_uuid"]
+    readonly_fields = ["person_uuid"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
     """The audit trail is append-only: readable here, never editable."""
+
+    inlines = [AuditSubjectInline]
 
     list_display = [
         "created_at", "actor", "api_client", "action", "object_type", "object_id", "ip_address",

@@ -111,6 +111,7 @@ class Role(models.TextChoices):
     COMMISSIONER = "commissioner", _("Commissioner")
     ADMIN = "admin", _("Administrator")
     PEER_NAVIGATOR = "peer_navigator", _("Peer navigator")
+    DPO = "dpo", _("Data protection officer")
 
 
 class User(AbstractUser):
@@ -165,11 +166,52 @@ class BankHoliday(models.Model):
         return localised(self, "name")
 
 
-class AuditEvent(models.Model):
+class AuditRowRefused(Exception):
+    """An attempt to change or delete an audit row: the trail is append-only."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """Refuses bulk updates and deletes: audit rows are written once and kept."""
+
+    def update(self, **kwargs):
+        raise AuditRowRefused("The audit trail is append-only: rows cannot be changed.")
+
+    def delete(self):
+        raise AuditRowRefused("The audit trail is append-only: rows cannot be deleted.")
+
+    def _raw_delete(self, using):
+        raise AuditRowRefused("The audit trail is append-only: rows cannot be deleted.")
+
+
+class AppendOnlyModel(models.Model):
+    """A row that is inserted once and never changed or deleted through the ORM.
+
+    The database refuses it too on PostgreSQL (a trigger, migration 0007), so
+    raw SQL from the app cannot go round it either.
+    """
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AuditRowRefused("The audit trail is append-only: rows cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditRowRefused("The audit trail is append-only: rows cannot be deleted.")
+
+
+class AuditEvent(AppendOnlyModel):
     """Who did what to which record, when and from where. Append-only.
 
     Written for every read of a person's record as well as every change,
-    because these are health records (DESIGN.md, AuditEvent).
+    because these are health records (DESIGN.md, AuditEvent). A page that
+    lists people writes one row naming the records shown (`records`), and one
+    `AuditSubject` per person shown, so "who looked at this person" is one
+    indexed query whatever page showed them.
     """
 
     class Action(models.TextChoices):
@@ -187,6 +229,7 @@ class AuditEvent(models.Model):
         TWO_FACTOR_FAILED = "2fa_failed", _("Second factor refused")
         RECOVERY_CODE_USED = "2fa_recovery_code", _("Recovery code used")
         TWO_FACTOR_RESET = "2fa_reset", _("Two-factor sign-in reset")
+        ERASE = "erase", _("Erase")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -209,6 +252,9 @@ class AuditEvent(models.Model):
     object_type = models.CharField(_("record type"), max_length=100, blank=True)
     object_id = models.CharField(_("record"), max_length=64, blank=True)
     detail = models.CharField(_("detail"), max_length=500, blank=True)
+    # The references (SP-...) of the records a page or API answer showed.
+    records = models.JSONField(_("records shown"), default=list, blank=True)
+    path = models.CharField(_("page"), max_length=300, blank=True)
     ip_address = models.GenericIPAddressField(_("from where"), null=True, blank=True)
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
 
@@ -216,11 +262,37 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            models.Index(fields=["actor", "created_at"]),
+        ]
 
     def __str__(self):
         who = self.actor or self.api_client
         return f"{self.created_at:%Y-%m-%d %H:%M} {who} {self.action} {self.object_type}"
+
+
+class AuditSubject(AppendOnlyModel):
+    """One person whose data an audit event showed or changed.
+
+    Holds the person's uuid, not a key to the row, so the base app imports
+    nothing from referrals and the trail outlives an erasure.
+    """
+
+    event = models.ForeignKey(
+        AuditEvent, on_delete=models.PROTECT, related_name="subjects", verbose_name=_("audit event")
+    )
+    person_uuid = models.UUIDField(_("person"), db_index=True)
+
+    class Meta:
+        verbose_name = _("person in an audit event")
+        verbose_name_plural = _("people in audit events")
+        constraints = [
+            models.UniqueConstraint(fields=["event", "person_uuid"], name="audit_subject_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.event_id}: {self.person_uuid}"
 
 
 class ApiScope(models.TextChoices):

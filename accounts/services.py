@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
 
 from axes.utils import reset as axes_reset
@@ -17,7 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.client_address import client_address
 
-from .models import ApiClient, ApiScope, AuditEvent, User
+from .models import ApiClient, ApiScope, AuditEvent, AuditSubject, User
 
 TOKEN_START = "spk"
 
@@ -30,22 +31,60 @@ def audit_record(
     request=None,
     detail: str = "",
     api_client: ApiClient | None = None,
+    people: Iterable = (),
+    records: Iterable[str] = (),
 ) -> AuditEvent:
     """Append one row to the audit trail (who, what, which record, when, from where).
 
     `api_client` names the partner system when the API did it (then `actor` is None).
+    `people` are the people whose data was shown or changed (objects with a
+    `uuid`, or uuids): one `AuditSubject` each, so the DPO can ask who looked
+    at a person. `records` names what a list showed (referral references).
+    A Person passed as `obj` is a subject without being named twice.
     """
     if actor is not None and not actor.is_authenticated:
         actor = None
-    return AuditEvent.objects.create(
+    subjects = {getattr(person, "uuid", person) for person in people}
+    if obj is not None and obj._meta.label_lower == "referrals.person":
+        subjects.add(getattr(obj, "uuid", None))
+    subjects.discard(None)
+    event = AuditEvent.objects.create(
         actor=actor,
         api_client=api_client,
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(getattr(obj, "uuid", None) or getattr(obj, "pk", "")) if obj else "",
         detail=detail[:500],
+        records=[str(record) for record in records],
+        path=(request.get_full_path()[:300] if hasattr(request, "get_full_path") else ""),
         ip_address=client_address(request),
     )
+    if subjects:
+        AuditSubject.objects.bulk_create(
+            AuditSubject(event=event, person_uuid=person_uuid) for person_uuid in subjects
+        )
+    return event
+
+
+def audit_view(
+    *,
+    actor,
+    what: str,
+    people: Iterable = (),
+    records: Iterable[str] = (),
+    request=None,
+    api_client: ApiClient | None = None,
+    obj: models.Model | None = None,
+) -> AuditEvent:
+    """Audit one page or API answer that showed people's data: one row for the whole answer.
+
+    `what` says which page or answer ("referral list", "triage queue"); a list
+    passes every person shown as `people` and their references as `records`.
+    """
+    return audit_record(
+        actor=actor, action=AuditEvent.Action.VIEW, obj=obj, request=request, detail=what,
+        api_client=api_client, people=people, records=records,
+    )  # fmt: skip
 
 
 def token_hash(token: str) -> str:

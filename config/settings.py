@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "referrals",
     "linkworkers",
     "reporting",
+    "privacy",
 ]
 
 MIDDLEWARE = [

@@ -55,6 +55,7 @@ urlpatterns += i18n_patterns(
     path("cases/", include("linkworkers.urls")),
     path("providers/referrals/", include("linkworkers.provider_urls")),
     path("reporting/", include("reporting.urls")),
+    path("", include("privacy.urls")),
     path("self-referral/", referrals_views.self_referral, name="self_referral"),
     path("self-referral/sent/", referrals_views.self_referral_done, name="self_referral_done"),
     prefix_default_language=False,

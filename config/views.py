@@ -39,6 +39,7 @@ HOME_TEMPLATES: dict[str, str] = {
     Role.COMMISSIONER: "accounts/home_commissioner.html",
     Role.ADMIN: "accounts/home_admin.html",
     Role.PEER_NAVIGATOR: "accounts/home_peer_navigator.html",
+    Role.DPO: "accounts/home_dpo.html",
 }
 
 

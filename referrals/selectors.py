@@ -17,6 +17,7 @@ from .models import (
     SYSTEM_TRANSITIONS,
     TRANSITIONS,
     Notification,
+    Person,
     PossibleDuplicate,
     Referral,
     ReferralEvent,
@@ -117,6 +118,50 @@ def referrer_timeline(referral):
         .select_related("actor")
         .order_by("created_at", "pk")
     )
+
+
+# Data protection: the scheme's data protection officer (and its coordinator) act for the
+# people whose referrals came to the scheme: subject access, rectification, erasure.
+
+DATA_PROTECTION_ROLES = (Role.DPO, Role.COORDINATOR)
+
+
+def people_in_data_protection_scope(user):
+    """The people a DPO or coordinator may export, correct or erase: those referred to it."""
+    if not (
+        user.is_authenticated
+        and user.is_active
+        and user.organisation_id
+        and user.role in DATA_PROTECTION_ROLES
+    ):
+        return Person.objects.none()
+    return Person.objects.filter(
+        pk__in=Referral.objects.filter(scheme_id=user.organisation_id).values("person_id")
+    )
+
+
+def get_person_for_data_protection(user, person_uuid):
+    """The person, or 404 alike for "not there" and "not in your scheme"."""
+    try:
+        return people_in_data_protection_scope(user).get(uuid=person_uuid)
+    except (Person.DoesNotExist, ValueError, TypeError, DjangoValidationError):
+        raise Http404 from None
+
+
+def get_person_by_reference_for_data_protection(user, reference):
+    """The person whose referral has this SP- reference, within the user's scheme, or 404."""
+    referral = (
+        Referral.objects.filter(
+            scheme_id=user.organisation_id, reference=str(reference).strip().upper()
+        )
+        .select_related("person")
+        .first()
+        if user.is_authenticated and user.role in DATA_PROTECTION_ROLES and user.organisation_id
+        else None
+    )
+    if referral is None:
+        raise Http404
+    return referral.person
 
 
 # Partner systems: an API client sees what a referrer of its organisation sees.

@@ -249,6 +249,7 @@ def referral_view_record(*, referral, actor, request=None, api_client=None):
     return audit_record(
         actor=actor, action=AuditEvent.Action.VIEW, obj=referral.person, request=request,
         detail=f"referral {referral.reference}", api_client=api_client,
+        records=[referral.reference],
     )  # fmt: skip
 
 

@@ -16,6 +16,7 @@ HOME_HEADINGS = {
     Role.COMMISSIONER: "Statistics for your area",
     Role.ADMIN: "Administration",
     Role.PEER_NAVIGATOR: "Your cases",
+    Role.DPO: "Data protection",
 }
 
 

@@ -173,8 +173,9 @@ def test_an_unknown_id_is_not_there(afon_emis, referral_id):
 
 def test_the_detail_query_count(afon_emis, triaged, django_assert_num_queries):
     afon_emis.get(URL)
-    # the client, the referral (person, scheme, organisation), the audit row, the timeline
-    with django_assert_num_queries(4):
+    # the client, the referral (person, scheme, organisation), the audit row and the person
+    # it names, the timeline
+    with django_assert_num_queries(5):
         afon_emis.get(_detail(triaged))
 
 

@@ -1,0 +1,1 @@
+"""Writes for data protection, one module per use case."""

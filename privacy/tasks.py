@@ -1,0 +1,1 @@
+"""Celery tasks for data protection: thin wrappers that call services."""

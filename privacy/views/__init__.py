@@ -1,0 +1,1 @@
+"""Pages of the data protection officer's work, one module per topic."""
