@@ -120,6 +120,8 @@ def referral_detail(request, referral_uuid, action_forms=None):
             "forms": forms,
             "is_referrer": request.user.role == Role.REFERRER,
             "case_links": _case_links(request.user, referral, moves),
+            # The scheme's coordinator acts for the person on data protection (privacy app).
+            "subject_access_link": request.user.role == Role.COORDINATOR,
         },
     )
 
