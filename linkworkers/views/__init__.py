@@ -5,7 +5,7 @@ waiting list, allocation, reassignment, peer navigators, supervision), `connecti
 (to services, unmet needs, the prescription) and `providers` (a provider's answers).
 """
 
-from .cases import case_overview, caseload, contact_log
+from .cases import case_overview, caseload, contact_log, gp_feedback_change
 from .closure import case_close, case_reopen
 from .connections import (
     connection_propose,
@@ -46,6 +46,7 @@ __all__ = [
     "connections",
     "contact_log",
     "goal_add",
+    "gp_feedback_change",
     "goal_update",
     "outcome_record",
     "outcomes",
