@@ -207,6 +207,13 @@ class Urgency(models.TextChoices):
 
 
 class GPFeedback(models.TextChoices):
+    """What the person agreed may go back to their GP (PRSB "information back to the GP").
+
+    The referrer is the GP's side: with "coded events only" they get the status,
+    the coded reasons and the coded events, never the scheme's words about the
+    person. Every channel asks `selectors.referrer_may_see_text`.
+    """
+
     EVERYTHING = "everything", _("Everything, including a summary")
     CODED_ONLY = "coded_only", _("Coded events only")
 
@@ -513,6 +520,7 @@ class ReferralEvent(models.Model):
         MESSAGE = "message", _("Message")
         CONTACT = "contact", _("Contact with the person")
         CONNECTION = "connection", _("Connection to a service")
+        CONSENT = "consent", _("Consent changed")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     referral = models.ForeignKey(
@@ -532,7 +540,8 @@ class ReferralEvent(models.Model):
         related_name="+",
     )
     note = models.TextField(_("note"), max_length=TEXT_LIMIT, blank=True)
-    # Referrers see status changes and the closure summary, never link worker notes.
+    # Referrers see status changes, never link worker notes; what they see of a status
+    # change's words depends on the person's choice (selectors.referrer_may_see_text).
     visible_to_referrer = models.BooleanField(_("shown to the referrer"), default=True)
     created_at = models.DateTimeField(_("when"), db_index=True)
 

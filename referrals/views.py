@@ -117,6 +117,10 @@ def referral_detail(request, referral_uuid, action_forms=None):
         {
             "referral": referral,
             "events": selectors.timeline_for(request.user, referral),
+            # The scheme's words as this reader may have them: a referrer gets them only
+            # when the person chose "everything" (the current choice, whenever it was made).
+            "text": selectors.feedback_text_for(request.user, referral),
+            "referrer_sees_text": selectors.referrer_may_see_text(referral),
             "forms": forms,
             "is_referrer": request.user.role == Role.REFERRER,
             "case_links": _case_links(request.user, referral, moves),

@@ -10,7 +10,9 @@ worse than none.
 
 The extract carries no free text (no notes, summaries or reasons in words), so
 both choices of `Referral.gp_feedback` ("everything" and "coded events only")
-allow every row here.
+allow every row here: the channels that do carry the scheme's words ask
+`referrals.selectors.referrer_may_see_text`, and a test proves no word of a
+closure summary reaches this file under either choice.
 """
 
 import csv

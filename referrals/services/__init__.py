@@ -4,10 +4,12 @@ Pages, the partner API, tasks and commands call these with keyword arguments;
 they raise only `core.exceptions` errors (and referrals' own subclasses of them)
 for things a person can put right. `intake` (making a referral, matching the
 person), `lifecycle` (the one transition door and the moves through it, with
-the feedback to the referrer), `duplicates` (the coordinator's decisions on
+the feedback to the referrer), `consent` (the person's later change of what
+may go back to their GP), `duplicates` (the coordinator's decisions on
 possible duplicates) and `notifications`.
 """
 
+from .consent import referral_gp_feedback_change
 from .duplicates import (
     DUPLICATE_DECISIONS,
     DUPLICATE_DISMISS,
@@ -68,6 +70,7 @@ __all__ = [
     "referral_close",
     "referral_create",
     "referral_create_idempotent",
+    "referral_gp_feedback_change",
     "referral_hold",
     "referral_reject",
     "referral_reopen",

@@ -359,6 +359,39 @@ def test_a_closure_made_by_the_service_is_coded_as_declined(
     assert "would rather" not in "".join(rows)  # no free text ever
 
 
+@pytest.mark.parametrize("gp_feedback", ["everything", "coded_only"])
+def test_either_choice_gets_coded_rows_and_never_words(
+    client, receptionist, practice, scheme, link_worker, gp_feedback
+):
+    """The person's choice of what goes back to the GP: the extract holds codes only, so both
+    choices get the same rows and neither gets a word of the closure summary or a note."""
+    words = "Glenys sings in the chapel choir again; review her low mood."
+    referral = referred(
+        practice=practice, scheme=scheme, when=at(2026, 10, 1), gp_feedback=gp_feedback
+    )
+    referral.status, referral.link_worker = Status.IN_PROGRESS, link_worker
+    referral.save()
+    referral_services.referral_close(
+        referral=referral, actor=link_worker, reason=ClosureReason.DECLINED, summary=words,
+    )  # fmt: skip
+    today = date.today().isoformat()
+    client.force_login(receptionist)
+    response = client.get(csv_url(), {"from": "2026-10-01", "to": today})
+    rows = rows_of(response)
+    assert rows[0] == HEADER
+    assert [row.split(",")[-3:] for row in rows[1:]] == [
+        RECEIVED.split(","),
+        DECLINED.split(","),
+    ]
+    text = response.content.decode()
+    for fragment in ("chapel choir", "low mood", "Glenys sings"):
+        assert fragment not in text
+    page = client.get(
+        reverse("reporting:gp_extract"), {"practice": "W90001", "from": "2026-10-01", "to": today}
+    )
+    assert "chapel choir" not in page.content.decode()
+
+
 def test_a_reopened_closure_is_no_longer_declined(
     client, receptionist, practice, scheme, link_worker
 ):
