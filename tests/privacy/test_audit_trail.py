@@ -312,3 +312,42 @@ def test_a_user_of_the_dpos_own_organisation_without_a_link_worker_profile_count
     audit_record(actor=volunteer, action=AuditEvent.Action.LOGIN, detail="Nia signs in")
     client.force_login(dpo)
     assert _details(client.get(URL)) == ["Nia signs in"]
+
+
+# Hostile input ------------------------------------------------------------------------
+
+
+def test_an_nhs_number_in_another_scripts_digits_finds_the_person(client, dpo, trail):
+    client.force_login(dpo)
+    response = client.get(URL, {"person": "٩٩٩٨٨٨٧٧٧١"})
+    assert _details(response) == ["API read of Glenys", "Gwen's list", "Llinos reads Glenys"]
+
+
+@pytest.mark.parametrize("page", ["999999", "-1", "abc", "1e9", "٢"])
+def test_any_page_number_answers_a_page(client, dpo, trail, page):
+    client.force_login(dpo)
+    assert client.get(URL, {"page": page}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"user": "not-a-uuid"},
+        {"user": "00000000-0000-0000-0000-000000000000"},
+        {"action": "drop table"},
+        {"date_from": "2026-02-30"},
+        {"person": "x" * 5000},
+    ],
+)
+def test_nonsense_filters_are_refused_with_a_message_never_a_500(client, dpo, trail, params):
+    client.force_login(dpo)
+    response = client.get(URL, params)
+    assert response.status_code == 200
+    assert _rows(response) == []
+    assert "invalid-feedback" in response.content.decode()
+
+
+def test_a_malformed_uuid_in_the_address_is_404(client, dpo):
+    client.force_login(dpo)
+    assert client.get("/audit/people/not-a-uuid/").status_code == 404
+    assert client.get("/audit/users/12345/").status_code == 404

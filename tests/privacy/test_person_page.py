@@ -96,3 +96,14 @@ def test_the_audit_trail_links_to_the_persons_page(client, dpo, glenys, link_wor
     audit_view(actor=link_worker, what="case", people=[glenys])
     client.force_login(dpo)
     assert _url(glenys) in client.get(reverse("privacy:audit")).content.decode()
+
+
+def test_hostile_text_in_the_record_shows_as_text(client, coordinator, glenys):
+    glenys.given_name = "<script>alert(1)</script>"
+    glenys.communication_needs = "</dd><img src=x onerror=alert(2)>"
+    glenys.save()
+    client.force_login(coordinator)
+    page = client.get(_url(glenys)).content.decode()
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<img src=x" not in page
