@@ -30,6 +30,7 @@ from django.db.models.functions import (
 )
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import AuditEvent, AuditSubject, BankHoliday, Role, User
 from referrals.models import Person, Referral, Status
@@ -343,8 +344,10 @@ class UnusualDay:
                 "(more than %(limit)s in a day)."
             ) % {"people": self.people, "limit": settings.AUDIT_UNUSUAL_RECORDS_PER_DAY}
         if self.rule == OUTSIDE_SCHEME:
-            return _(
-                "Read the records of %(people)s people who have no referral in this scheme."
+            return ngettext(
+                "Read the record of %(people)s person who has no referral in this scheme.",
+                "Read the records of %(people)s people who have no referral in this scheme.",
+                self.people,
             ) % {"people": self.people}
         start, end = working_hours()
         if self.bank_holiday:
@@ -385,8 +388,9 @@ def unusual_access_for(
 ) -> UnusualAccess:
     """The scheme's people's days that an access rule flags (README, "Data protection").
 
-    Three aggregate queries over the audit table, one for the users they name
-    and one for the bank holidays' names, however many events there are.
+    One query for the scheme's staff, three aggregate queries over the audit
+    table (one per rule, grouped by user and UK day), one for the users they
+    name and one for the bank holidays' names, however many events there are.
     """
     if not is_data_protection_officer(dpo):
         return UnusualAccess(since, until, [], [], [])

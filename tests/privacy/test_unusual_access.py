@@ -208,7 +208,7 @@ def test_a_read_of_someone_not_referred_to_the_scheme_is_flagged(
     _read(link_worker, [bethan_referral, glenys_referral], local(2026, 3, 4, 10))
     (day,) = _report(client, dpo).outside_scheme
     assert (day.user, day.people, day.reads) == (link_worker, 1, 1)
-    assert day.reason == "Read the records of 1 people who have no referral in this scheme."
+    assert day.reason == "Read the record of 1 person who has no referral in this scheme."
 
 
 def test_a_record_merged_into_someone_of_the_scheme_is_not(client, dpo, link_worker, glenys):
