@@ -6,6 +6,7 @@ an embedded SQLite database and no secrets, which is why the app refuses to
 start with DEBUG off until SECRET_KEY is set.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -320,6 +321,21 @@ OUTCOME_REVIEW_WEEKS = env.int("OUTCOME_REVIEW_WEEKS", default=12)
 # the demo, training systems) are accepted only when this is on; by default with
 # DEBUG. A live service refuses them, with the other ranges that cannot be real.
 NHS_NUMBER_ACCEPT_TEST_RANGE = env.bool("NHS_NUMBER_ACCEPT_TEST_RANGE", default=DEBUG)
+
+# The data protection officer's unusual-access page (README, "Data protection"). A link
+# worker who opens more than this many people's records outside their own caseload in a
+# day is flagged; so is any read of a person's record outside working hours (local time,
+# TIME_ZONE), at weekends and on bank holidays.
+AUDIT_UNUSUAL_RECORDS_PER_DAY = env.int("AUDIT_UNUSUAL_RECORDS_PER_DAY", default=20)
+AUDIT_WORKING_HOURS = env.str("AUDIT_WORKING_HOURS", default="07:00-19:00")
+if AUDIT_UNUSUAL_RECORDS_PER_DAY < 1:
+    raise ImproperlyConfigured("AUDIT_UNUSUAL_RECORDS_PER_DAY must be 1 or more.")
+_hours = re.fullmatch(r"([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-3]):([0-5][0-9])",
+                      AUDIT_WORKING_HOURS)  # fmt: skip
+if not _hours or _hours[1] + _hours[2] >= _hours[3] + _hours[4]:
+    raise ImproperlyConfigured(
+        "AUDIT_WORKING_HOURS must be a start and an end time in one day, such as 07:00-19:00."
+    )
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

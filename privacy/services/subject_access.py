@@ -11,7 +11,7 @@ from core.exceptions import Refused
 from referrals.models import Person, Referral
 from referrals.selectors import DATA_PROTECTION_ROLES
 
-from ..selectors import Json, subject_access_data
+from ..selectors.subject_access import Json, subject_access_data
 
 COMMAND = "subject_access_export"
 

@@ -13,7 +13,8 @@ from core.exceptions import Refused
 from referrals.models import Person
 from referrals.selectors import get_person_for_data_protection
 
-from .. import exports, selectors
+from ..exports import subject_access as exports
+from ..selectors import subject_access as selectors
 from ..services.subject_access import subject_access_bundle
 
 

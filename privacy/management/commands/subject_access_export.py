@@ -2,7 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, no_translations
 
-from privacy import exports, selectors
+from privacy.exports import subject_access as exports
+from privacy.selectors import subject_access as selectors
 from privacy.services.subject_access import subject_access_bundle
 
 

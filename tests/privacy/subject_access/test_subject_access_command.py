@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, ManagementUtility, call_command
 
 from accounts.models import AuditEvent
-from tests.privacy.conftest import ELSEWHERE, SUPERVISION_SECRET
+from tests.privacy.subject_access.conftest import ELSEWHERE, SUPERVISION_SECRET
 
 pytestmark = pytest.mark.django_db
 

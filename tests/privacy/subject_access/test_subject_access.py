@@ -16,7 +16,7 @@ from accounts.services import audit_record
 from core.exceptions import Refused
 from privacy.services.subject_access import subject_access_bundle
 from referrals.services import referral_view_record
-from tests.privacy.conftest import ELSEWHERE, SUPERVISION_SECRET, worked_case
+from tests.privacy.subject_access.conftest import ELSEWHERE, SUPERVISION_SECRET, worked_case
 
 pytestmark = pytest.mark.django_db
 
