@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import InvalidTransition, StaleVersion, ValidationError
@@ -26,6 +27,8 @@ LIVE_STATUSES = (
     Status.IN_PROGRESS,
     Status.ON_HOLD,
 )
+# The person's details the statistics count, through their referrals.
+COUNTED_FIELDS = frozenset({"date_of_birth", "postcode", "gender", "ethnic_group"})
 # The word kept in place of the name; pages show Person.__str__, which translates it.
 TOMBSTONE_NAME = "Erased"
 
@@ -98,6 +101,10 @@ def person_details_correct(
             setattr(locked, field, new)
         if diff:
             locked.save(update_fields=list(diff))
+        if set(diff) & COUNTED_FIELDS:
+            # The statistics count these (age band, deprivation, gender, ethnic group): the
+            # next incremental rollup looks again at the referrals whose row moved on.
+            Referral.objects.filter(person=locked).update(updated_at=timezone.now())
         for field, (_old, new) in diff.items():
             setattr(person, field, new)
     return diff

@@ -5,15 +5,17 @@ even see the page.
 """
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import AuditEvent, AuditSubject
 from core.exceptions import InvalidTransition, Refused, StaleVersion, ValidationError
 from privacy.models import PersonCorrection
 from privacy.services.erasure import person_correct, person_erase
+from referrals.models import Referral
 from tests.privacy.conftest import BORN
 
 pytestmark = pytest.mark.django_db
@@ -201,3 +203,19 @@ def test_the_page_says_when_the_person_was_erased(client, gwenllian, closed_case
     assert client.post(url(gwenllian), {"family_name": "X"}).status_code == 200
     gwenllian.refresh_from_db()
     assert gwenllian.family_name == "Erased"
+
+
+def test_a_correction_the_statistics_count_is_picked_up_by_the_next_rollup(
+    gwenllian, closed_case, dpo, settings
+):
+    from reporting.models import ReferralFact
+    from reporting.services import rollup_full, rollup_incremental
+
+    settings.REPORTING_ROLLUP_OVERLAP_MINUTES = 0
+    Referral.objects.update(updated_at=timezone.now() - timedelta(days=1))
+    rollup_full()
+    assert ReferralFact.objects.get(referral_id=closed_case.pk).age_band == "65-74"
+    person_correct(person=gwenllian, actor=dpo, changes={"date_of_birth": date(1941, 2, 14)},
+                   reason="Wrong year.")  # fmt: skip
+    rollup_incremental()
+    assert ReferralFact.objects.get(referral_id=closed_case.pk).age_band == "75+"
