@@ -241,6 +241,12 @@ CELERY_BEAT_SCHEDULE["reporting-monthly-report"] = {
     "task": "reporting.send_monthly_reports",
     "schedule": crontab(day_of_month="1", hour=7, minute=0),
 }
+# Retention (README, "What is kept and for how long"): each night the people whose every
+# referral passed its retention period are erased, before the nightly rollup reads them.
+CELERY_BEAT_SCHEDULE["privacy-apply-retention"] = {
+    "task": "privacy.apply_retention",
+    "schedule": crontab(hour=1, minute=30),
+}
 
 if REDIS_URL:
     CACHES = {
@@ -317,6 +323,20 @@ UNABLE_TO_CONTACT_ATTEMPTS = env.int("UNABLE_TO_CONTACT_ATTEMPTS", default=3)
 UNABLE_TO_CONTACT_MIN_DAYS = env.int("UNABLE_TO_CONTACT_MIN_DAYS", default=7)
 # An outcome measure falls due this many weeks after the baseline (linkworkers).
 OUTCOME_REVIEW_WEEKS = env.int("OUTCOME_REVIEW_WEEKS", default=12)
+# Retention (README, "What is kept and for how long"; privacy/services/retention.py): how
+# long a person's record is kept after the work with them ended, by kind, following the NHS
+# Records Management Code of Practice (2021, updated 2023). Adults: 8 years after the case
+# closed. Children (under 18 when referred): until their 25th birthday (26th if 17 when it
+# closed) or 8 years after it closed, whichever is later. Referrals never taken on (rejected
+# or cancelled): 2 years. Then the person is erased; the anonymous statistics stay.
+RETENTION: dict[str, dict[str, int]] = {
+    "adult": {"years": env.int("RETENTION_ADULT_YEARS", default=8)},
+    "child": {
+        "years": env.int("RETENTION_CHILD_YEARS", default=8),
+        "until_age": env.int("RETENTION_CHILD_UNTIL_AGE", default=25),
+    },
+    "never_started": {"years": env.int("RETENTION_NEVER_STARTED_YEARS", default=2)},
+}
 # NHS numbers from the synthetic 9xx range (never issued to anyone: test patients,
 # the demo, training systems) are accepted only when this is on; by default with
 # DEBUG. A live service refuses them, with the other ranges that cannot be real.

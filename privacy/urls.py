@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import audit, people, subject_access
+from .views import audit, erasure, people, subject_access
 
 app_name = "privacy"
 
@@ -36,4 +36,7 @@ urlpatterns = [
         subject_access.subject_access_json,
         name="subject_access_json",
     ),
+    # Rectification and erasure (README, "What is kept and for how long").
+    path("people/<uuid:person_uuid>/correct/", erasure.person_correct, name="person_correct"),
+    path("people/<uuid:person_uuid>/erase/", erasure.person_erase, name="person_erase"),
 ]

@@ -392,6 +392,8 @@ def move_refusal(*, actor, referral, to_status, now=None):
             return _("A referral can be reopened only within %(days)s days of closing.") % {
                 "days": REOPEN_DAYS
             }
+        if referral.person.erased_at is not None:
+            return _("The person's details have been erased, so this referral cannot be reopened.")
     return None
 
 

@@ -1,6 +1,8 @@
 from django.contrib import admin
 
-from .models import MonthlyReportSent, RollupRun
+from core.admin import ReadOnlyAdmin
+
+from .models import KeptReferralFacts, MonthlyReportSent, RollupRun
 
 
 @admin.register(RollupRun)
@@ -37,3 +39,14 @@ class MonthlyReportSentAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# Kept facts ----------------------------------------------------------------
+
+
+@admin.register(KeptReferralFacts)
+class KeptReferralFactsAdmin(ReadOnlyAdmin):
+    """What erased people's referrals count as: kept by the erasure, never edited by hand."""
+
+    list_display = ["referral", "age_band", "deprivation", "kept_at"]
+    list_select_related = ["referral"]

@@ -7,8 +7,9 @@ annotation named `r_<fact field>`; `t_` annotations are working values.
 
 The definitions are DESIGN.md's (Statistics) and the README's: month and week
 received in local time, age on the day received, deprivation quintile from
-the postcode's decile, waiting days from received to the first contact and
-the same in working days (Monday to Friday, less bank holidays).
+the postcode's decile (for an erased person, both as kept before the erasure),
+waiting days from received to the first contact and the same in working days
+(Monday to Friday, less bank holidays).
 """
 
 from typing import Any
@@ -202,10 +203,14 @@ def referral_facts(referrals: QuerySet[Referral]) -> QuerySet[Any]:
             r_referral_id=F("pk"),
             r_week=TruncWeek("received_at", output_field=DateField()),
             r_reasons=F("reasons"),
-            r_age_band=_age_band(),
+            # An erased person's date of birth and postcode are gone: what they counted
+            # as was kept first (models.KeptReferralFacts), and counts instead.
+            r_age_band=Coalesce(F("kept_facts__age_band"), _age_band(), output_field=CharField()),
             r_gender=F("person__gender"),
             r_ethnic_group=F("person__ethnic_group"),
-            r_deprivation=_quintile(),
+            r_deprivation=Coalesce(
+                F("kept_facts__deprivation"), _quintile(), output_field=CharField()
+            ),
             r_accepted=flag(Q(accepted_at__isnull=False)),
             r_rejected=flag(Q(rejected_at__isnull=False)),
             r_cancelled=flag(Q(cancelled_at__isnull=False)),

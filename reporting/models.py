@@ -351,6 +351,41 @@ class LinkWorkerLoad(models.Model):
         return f"{self.link_worker_id}: {self.open_cases}/{self.capacity}"
 
 
+# Kept facts ----------------------------------------------------------------
+
+
+class KeptReferralFacts(models.Model):
+    """What a referral counts as in the statistics, kept when its person's details were erased.
+
+    The age band and the deprivation quintile are worked out from the person's
+    date of birth and postcode, which an erasure blanks. The erasure keeps
+    them here first (services.referral_facts_keep), worked out by the very
+    expressions the rollup uses, and the rollup reads them in place of the
+    blanked fields, so every figure is the same before and after. Only the
+    band and the quintile: no date of birth, age, postcode or LSOA. Not a
+    rollup table: no run rebuilds or empties it.
+    """
+
+    referral = models.OneToOneField(
+        "referrals.Referral",
+        verbose_name=_("referral"),
+        on_delete=models.CASCADE,
+        related_name="kept_facts",
+    )
+    age_band = models.CharField(_("age band"), max_length=5, choices=AgeBand.choices)
+    deprivation = models.CharField(
+        _("deprivation quintile"), max_length=7, choices=DeprivationQuintile.choices
+    )
+    kept_at = models.DateTimeField(_("kept"))
+
+    class Meta:
+        verbose_name = _("facts kept after an erasure")
+        verbose_name_plural = _("facts kept after erasures")
+
+    def __str__(self):
+        return f"{self.referral_id}: {self.age_band} {self.deprivation}"
+
+
 # Runs --------------------------------------------------------------------
 
 

@@ -49,6 +49,7 @@ from .models import (
     ConnectionCube,
     ConnectionFact,
     Dimension,
+    KeptReferralFacts,
     LinkWorkerCube,
     LinkWorkerLoad,
     MonthlyReportSent,
@@ -150,6 +151,28 @@ def _replace_facts(referral_ids: list[int]) -> None:
         old = model._default_manager.filter(Q(referral_id__in=referral_ids))
         old._raw_delete(old.db)
     _write_facts(Referral.objects.filter(pk__in=referral_ids))
+
+
+def referral_facts_keep(*, referral_ids: Iterable[int], now: datetime | None = None) -> int:
+    """Keep what these referrals count as by age band and deprivation, before an erasure.
+
+    Privacy's erasure calls this inside its transaction before it blanks the
+    person's date of birth and postcode; the values come from the rollup's own
+    expressions (facts.referral_facts), so the figures cannot drift. A referral
+    already kept keeps its first values. Returns how many were kept now.
+    """
+    now = now or timezone.now()
+    rows = (
+        facts.referral_facts(Referral.objects.filter(pk__in=list(referral_ids)))
+        .filter(kept_facts__isnull=True)
+        .values_list("pk", "r_age_band", "r_deprivation")
+    )
+    kept = [
+        KeptReferralFacts(referral_id=pk, age_band=band, deprivation=quintile, kept_at=now)
+        for pk, band, quintile in rows
+    ]
+    KeptReferralFacts.objects.bulk_create(kept, ignore_conflicts=True)
+    return len(kept)
 
 
 # Cubes -------------------------------------------------------------------

@@ -6,7 +6,8 @@ for things a person can put right. `intake` (making a referral, matching the
 person), `lifecycle` (the one transition door and the moves through it, with
 the feedback to the referrer), `consent` (the person's later change of what
 may go back to their GP), `duplicates` (the coordinator's decisions on
-possible duplicates) and `notifications`.
+possible duplicates), `notifications`, and `people` (rectification and the
+erasure tombstone, whose doors are privacy's services).
 """
 
 from .consent import referral_gp_feedback_change
@@ -47,6 +48,14 @@ from .notifications import (
     notifications_mark_all_read,
     user_notify,
 )
+from .people import (
+    LIVE_STATUSES,
+    TOMBSTONE_NAME,
+    person_details_correct,
+    person_live_referrals,
+    person_records_of,
+    person_tombstone,
+)
 
 __all__ = [
     "DUPLICATE_DECISIONS",
@@ -54,15 +63,21 @@ __all__ = [
     "DUPLICATE_MERGE",
     "DUPLICATE_UNDO_MERGE",
     "FEEDBACK_STATUSES",
+    "LIVE_STATUSES",
     "PERSON_FIELDS",
     "REFERENCE_ALPHABET",
     "REFERENCE_LENGTH",
     "REFERRAL_FIELDS",
     "SOURCE_FOR_ORGANISATION",
+    "TOMBSTONE_NAME",
     "colleague_notify",
     "new_reference",
     "notification_mark_read",
     "notifications_mark_all_read",
+    "person_details_correct",
+    "person_live_referrals",
+    "person_records_of",
+    "person_tombstone",
     "possible_duplicate_decide",
     "possible_duplicate_view_record",
     "referral_accept",

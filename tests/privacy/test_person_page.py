@@ -25,6 +25,8 @@ def test_the_dpo_sees_the_details_the_referrals_and_a_link_to_the_history(
     assert "999" in page and glenys.nhs_number in page
     assert "SP-GLENYS1" in page
     assert reverse("privacy:person_audit", args=[glenys.uuid]) in page
+    for action in ["subject_access", "person_correct", "person_erase"]:
+        assert reverse(f"privacy:{action}", args=[glenys.uuid]) in page
     # The DPO does not read casework: no links to the referral pages.
     assert reverse("referrals:detail", args=[glenys_referral.uuid]) not in page
 
@@ -36,6 +38,10 @@ def test_the_coordinator_sees_links_to_the_referrals_and_no_audit_history(
     page = client.get(_url(glenys)).content.decode()
     assert reverse("referrals:detail", args=[glenys_referral.uuid]) in page
     assert reverse("privacy:person_audit", args=[glenys.uuid]) not in page
+    # She may export and correct; erasure is the DPO's.
+    assert reverse("privacy:subject_access", args=[glenys.uuid]) in page
+    assert reverse("privacy:person_correct", args=[glenys.uuid]) in page
+    assert reverse("privacy:person_erase", args=[glenys.uuid]) not in page
 
 
 def test_only_this_schemes_referrals_are_listed(client, coordinator, glenys, outsider_coordinator):

@@ -1,0 +1,13 @@
+from django.contrib import admin
+
+from core.admin import ReadOnlyAdmin
+
+from .models import PersonCorrection
+
+
+@admin.register(PersonCorrection)
+class PersonCorrectionAdmin(ReadOnlyAdmin):
+    """Read-only: corrections are made on the correction page, through person_correct."""
+
+    list_display = ["created_at", "person", "actor"]
+    list_select_related = ["person", "actor"]
