@@ -5,7 +5,8 @@ they raise only `core.exceptions` errors (and referrals' own subclasses of them)
 for things a person can put right. `intake` (making a referral, matching the
 person), `lifecycle` (the one transition door and the moves through it, with
 the feedback to the referrer), `duplicates` (the coordinator's decisions on
-possible duplicates) and `notifications`.
+possible duplicates), `notifications` and `reads` (the audit of every page
+or answer that shows a person).
 """
 
 from .duplicates import (
@@ -37,7 +38,6 @@ from .lifecycle import (
     referral_resume,
     referral_start,
     referral_transition,
-    referral_view_record,
 )
 from .notifications import (
     colleague_notify,
@@ -45,6 +45,7 @@ from .notifications import (
     notifications_mark_all_read,
     user_notify,
 )
+from .reads import people_on, referral_view_record, referrals_view_record
 
 __all__ = [
     "DUPLICATE_DECISIONS",
@@ -61,6 +62,7 @@ __all__ = [
     "new_reference",
     "notification_mark_read",
     "notifications_mark_all_read",
+    "people_on",
     "possible_duplicate_decide",
     "possible_duplicate_view_record",
     "referral_accept",
@@ -75,5 +77,6 @@ __all__ = [
     "referral_start",
     "referral_transition",
     "referral_view_record",
+    "referrals_view_record",
     "user_notify",
 ]
