@@ -33,6 +33,7 @@ from .models import (
     PossibleDuplicate,
     Referral,
     ReferralEvent,
+    SourceKind,
     Status,
 )
 
@@ -297,9 +298,10 @@ def referrals_visible_to_api_client(client):
 
 
 def referral_list_for_api_client(client):
+    # The person comes along only for the audit row naming whom the answer was about.
     return (
         referrals_visible_to_api_client(client)
-        .select_related("scheme")
+        .select_related("scheme", "person")
         .order_by("-received_at", "-pk")
     )
 
@@ -349,7 +351,8 @@ def scheme_referrals_of(person, scheme_id):
 
 
 def notifications_for(user):
-    return Notification.objects.filter(recipient=user).select_related("referral")
+    # With the person: the page's audit row names whom each notification is about.
+    return Notification.objects.filter(recipient=user).select_related("referral__person")
 
 
 def unread_notification_count(user):
@@ -417,6 +420,15 @@ def scheme_for_area(area):
     if len(only) == 1:
         return only[0]
     raise NoSchemeForArea(_("No social prescribing scheme takes referrals for this area yet."))
+
+
+def self_referral_by_reference(reference):
+    """The self-referral just made, for its confirmation page (the reference is the session's)."""
+    return (
+        Referral.objects.filter(reference=reference, source_kind=SourceKind.SELF)
+        .select_related("person")
+        .first()
+    )
 
 
 def schemes_for_self_referral():

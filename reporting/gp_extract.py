@@ -19,6 +19,7 @@ import csv
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from uuid import UUID
 
 from django.db.models import Case, CharField, F, Q, Value, When
 from django.http import Http404
@@ -259,8 +260,17 @@ def _safe(value) -> str:
     return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def extract_rows(*, practice, period: Period, user=None) -> list[list[str]]:
-    """The CSV's rows (without the header), in one query whatever their number."""
+@dataclass(frozen=True)
+class Extract:
+    """The CSV's rows (without the header), and whom they are about, for the audit trail."""
+
+    rows: list[list[str]]
+    people: list[UUID]
+    references: list[str]
+
+
+def extract(*, practice, period: Period, user=None) -> Extract:
+    """The extract's rows, in one query whatever their number."""
     # The person as the practice itself supplied them on each referral, never the
     # scheme's record: the scheme may have linked the referral to a person whose
     # details the practice never gave (DESIGN.md, Who may see what).
@@ -269,9 +279,12 @@ def extract_rows(*, practice, period: Period, user=None) -> list[list[str]]:
         "referral__reference",
         "created_at",
         "event_word",
+        "referral__person__uuid",
     )
     rows = []
-    for as_referred, reference, when, word in events:
+    people: dict[UUID, None] = {}
+    for as_referred, reference, when, word, person_uuid in events:
+        people[person_uuid] = None
         concept = CONCEPTS[word]
         person = PersonAsReferred.from_snapshot(as_referred)
         rows.append(
@@ -288,7 +301,8 @@ def extract_rows(*, practice, period: Period, user=None) -> list[list[str]]:
                 word,
             ]
         )
-    return rows
+    references = list(dict.fromkeys(row[5] for row in rows))
+    return Extract(rows=rows, people=list(people), references=references)
 
 
 def write_csv(stream, rows) -> None:

@@ -134,19 +134,22 @@ def gp_extract_csv(request, ods_code):
         # Bad dates: the page again with the errors, naming the field, and no file.
         return _gp_extract_render(request, form, practices, status=400)
     period = form.cleaned_data["period"]
-    rows = gp_extract.extract_rows(practice=practice, period=period, user=request.user)
+    found = gp_extract.extract(practice=practice, period=period, user=request.user)
+    # One export row naming every person and referral in the file.
     audit_record(
         actor=request.user,
         action=AuditEvent.Action.EXPORT,
         obj=practice,
         request=request,
-        detail=gp_extract.audit_detail(practice=practice, period=period, row_count=len(rows)),
+        detail=gp_extract.audit_detail(practice=practice, period=period, row_count=len(found.rows)),
+        people=found.people,
+        records=found.references,
     )
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="{gp_extract.filename(practice, period)}"'
     )
-    gp_extract.write_csv(response, rows)
+    gp_extract.write_csv(response, found.rows)
     return response
 
 

@@ -12,12 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import AuditEvent
-from accounts.services import audit_record
 from core.exceptions import ApplicationError, Refused, ValidationError
 from referrals.models import ClosureReason
 from referrals.selectors import may_change_gp_feedback
-from referrals.services import referral_gp_feedback_change
+from referrals.services import referral_gp_feedback_change, referrals_view_record
 
 from .. import selectors, services
 from ..forms import (
@@ -36,10 +34,10 @@ def caseload(request):
     filters = CaseloadFilterForm(request.GET or None, user=request.user)
     criteria = filters.cleaned_data if filters.is_valid() else {}
     cases = selectors.caseload_for(request.user, **criteria)
-    # The list shows people's names: the read is audited once, as one view.
-    audit_record(
-        actor=request.user, action=AuditEvent.Action.VIEW, request=request,
-        detail=f"caseload: {len(cases.rows)} of {cases.open_cases} open cases",
+    # The list shows people's names: one audit row naming everyone on it.
+    referrals_view_record(
+        referrals=[row.referral for row in cases.rows], actor=request.user, request=request,
+        what=f"caseload: {len(cases.rows)} of {cases.open_cases} open cases",
     )  # fmt: skip
     return render(
         request,

@@ -152,6 +152,11 @@ class ReferralListCreateView(PartnerApiView):
     )
     def get(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        # No personal details, but each reference is a person's referral: one audit row.
+        services.referrals_view_record(
+            referrals=page, actor=None, api_client=self.api_client, request=request,
+            what="partner API referral list",
+        )  # fmt: skip
         return self.get_paginated_response(ReferralOutputSerializer(page, many=True).data)
 
     @extend_schema(

@@ -6,8 +6,9 @@ for things a person can put right. `intake` (making a referral, matching the
 person), `lifecycle` (the one transition door and the moves through it, with
 the feedback to the referrer), `consent` (the person's later change of what
 may go back to their GP), `duplicates` (the coordinator's decisions on
-possible duplicates), `notifications`, and `people` (rectification and the
-erasure tombstone, whose doors are privacy's services).
+possible duplicates), `notifications`, `people` (rectification and the
+erasure tombstone, whose doors are privacy's services) and `reads` (the
+audit of every page or answer that shows a person).
 """
 
 from .consent import referral_gp_feedback_change
@@ -40,7 +41,6 @@ from .lifecycle import (
     referral_resume,
     referral_start,
     referral_transition,
-    referral_view_record,
 )
 from .notifications import (
     colleague_notify,
@@ -56,6 +56,7 @@ from .people import (
     person_records_of,
     person_tombstone,
 )
+from .reads import people_on, referral_view_record, referrals_view_record
 
 __all__ = [
     "DUPLICATE_DECISIONS",
@@ -78,6 +79,7 @@ __all__ = [
     "person_live_referrals",
     "person_records_of",
     "person_tombstone",
+    "people_on",
     "possible_duplicate_decide",
     "possible_duplicate_view_record",
     "referral_accept",
@@ -93,5 +95,6 @@ __all__ = [
     "referral_start",
     "referral_transition",
     "referral_view_record",
+    "referrals_view_record",
     "user_notify",
 ]

@@ -244,15 +244,6 @@ def referral_reopen(
     )  # fmt: skip
 
 
-def referral_view_record(*, referral, actor, request=None, api_client=None):
-    """Audit one read of a person's record (DESIGN.md: reads are audited, not only writes)."""
-    return audit_record(
-        actor=actor, action=AuditEvent.Action.VIEW, obj=referral.person, request=request,
-        detail=f"referral {referral.reference}", api_client=api_client,
-        records=[referral.reference],
-    )  # fmt: skip
-
-
 def _feedback_message(referral) -> str:
     return {
         Status.ACCEPTED: _("Referral %(ref)s for %(name)s was accepted by %(scheme)s."),

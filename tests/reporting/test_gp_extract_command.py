@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import AuditEvent, Role
-from referrals.models import ClosureReason, SourceKind
+from referrals.models import ClosureReason, Referral, SourceKind
 from reporting import gp_extract
 from tests.factories import (
     OrganisationFactory,
@@ -111,6 +111,11 @@ def test_it_is_audited_as_the_command(mair, practice):
         "GP extract for practice W90001, 2026-10-01 to 2026-10-31, 3 rows, "
         "by the gp_extract command"
     )
+    # Everyone in the file, by their referrals: Mair and Alys.
+    assert event.records == ["SP-MAIR01", "SP-ALYS01"]
+    people = Referral.objects.filter(reference__in=event.records).values_list("person__uuid")
+    assert {s.person_uuid for s in event.subjects.all()} == {uuid for (uuid,) in people}
+    assert event.subjects.count() == 2
 
 
 def test_an_unknown_practice_is_refused(mair):
