@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from accounts.admin import AuditedReadsAdmin
 from core.admin import ReadOnlyAdmin
 
 from .models import KeptReferralFacts, MonthlyReportSent, RollupRun
@@ -45,8 +46,10 @@ class MonthlyReportSentAdmin(admin.ModelAdmin):
 
 
 @admin.register(KeptReferralFacts)
-class KeptReferralFactsAdmin(ReadOnlyAdmin):
+class KeptReferralFactsAdmin(AuditedReadsAdmin, ReadOnlyAdmin):
     """What erased people's referrals count as: kept by the erasure, never edited by hand."""
 
     list_display = ["referral", "age_band", "deprivation", "kept_at"]
     list_select_related = ["referral"]
+    audit_person_uuids = ["referral__person__uuid"]
+    audit_references = ["referral__reference"]
