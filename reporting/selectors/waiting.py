@@ -227,14 +227,16 @@ def caseload_table(scope: Scope, filters: Filters, suppress: bool) -> Table:
             )
         }
         rows: list[list[Any]] = []
-        for link_worker_id, scheme_id, capacity, _active in sorted(
+        for link_worker_id, scheme_id, capacity, active in sorted(
             load_rows, key=lambda row: names.get(row[0], "")
         ):
             open_cases = open_now[(link_worker_id, scheme_id)]
             n = sum(v for (lw, _s), v in allocated.items() if lw == link_worker_id)
+            name = names.get(link_worker_id, "?")
             rows.append(
                 [
-                    names.get(link_worker_id, "?"),
+                    # As the team page shows them: every link worker of the scheme.
+                    name if active else _("%(name)s (not taking cases)") % {"name": name},
                     open_cases,
                     capacity,
                     share(open_cases, capacity),
