@@ -107,6 +107,8 @@ class ReferralFact(CellMixin):
     connected = models.BooleanField(default=False)
     closed = models.BooleanField(default=False)
     completed = models.BooleanField(default=False)
+    # The funnel's last stage: connected to a service, then closed as completed.
+    connected_completed = models.BooleanField(default=False)
     wait_days = models.PositiveIntegerField(null=True)
     wait_working_days = models.PositiveIntegerField(null=True)
     link_worker_id = models.IntegerField(null=True)
@@ -118,9 +120,20 @@ class ReferralFact(CellMixin):
 
 
 class ConnectionFact(CellMixin):
-    connection_id = models.IntegerField(unique=True)
+    """A connection under one top-level category of its service: one row per category.
+
+    A service listed under gardening and under befriending counts its connection
+    under both, as an unmet need counts under its own category, so the two can
+    be compared category by category. `counts_connection` is set on exactly one
+    row of each connection (the lowest category, or the only row of a service
+    with none): the row that totals and the table by provider add up, so a
+    connection is never counted twice there.
+    """
+
+    connection_id = models.IntegerField(db_index=True)
     referral_id = models.IntegerField(db_index=True)
-    category_id = models.IntegerField(null=True)  # the service's top-level category
+    category_id = models.IntegerField(null=True)  # a top-level category of the service
+    counts_connection = models.BooleanField(default=True)
     provider_id = models.IntegerField()
     referred = models.BooleanField(default=False)
     accepted = models.BooleanField(default=False)
@@ -173,6 +186,7 @@ class ReferralCube(CellMixin):
     connected = models.PositiveIntegerField(default=0)
     closed = models.PositiveIntegerField(default=0)
     completed = models.PositiveIntegerField(default=0)
+    connected_completed = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("referrals by month")
@@ -264,6 +278,8 @@ class ConnectionCube(CellMixin):
     provider = models.ForeignKey(
         "directory.Provider", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
+    # ConnectionFact.counts_connection: rows whose connections totals and providers add up.
+    counts_connection = models.BooleanField(default=True)
     connections = models.PositiveIntegerField(default=0)
     referred = models.PositiveIntegerField(default=0)
     accepted = models.PositiveIntegerField(default=0)
@@ -384,6 +400,42 @@ class KeptReferralFacts(models.Model):
 
     def __str__(self):
         return f"{self.referral_id}: {self.age_band} {self.deprivation}"
+
+
+class OpenCaseCount(models.Model):
+    """Open cases now by link worker, scheme, area and source, as at the last run.
+
+    LinkWorkerLoad holds each link worker's capacity; this splits their open
+    cases by where the referrals came from, so a commissioner's "open cases
+    now" counts only the cases from the areas they may see and chose.
+    """
+
+    link_worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    scheme = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    area = models.ForeignKey(
+        "accounts.Area",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    source_kind = models.CharField(max_length=20)
+    open_cases = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("open cases")
+        verbose_name_plural = _("open cases")
+        indexes = [models.Index(fields=["scheme", "area"])]
+
+    def __str__(self):
+        return f"{self.link_worker_id} {self.scheme_id} {self.area_id}: {self.open_cases}"
 
 
 # Runs --------------------------------------------------------------------

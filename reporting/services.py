@@ -53,6 +53,7 @@ from .models import (
     LinkWorkerCube,
     LinkWorkerLoad,
     MonthlyReportSent,
+    OpenCaseCount,
     OutcomeCube,
     OutcomeFact,
     ReferralCube,
@@ -129,7 +130,9 @@ def _write_facts(referrals: QuerySet[Referral]) -> None:
     _insert_from(ReferralFact, _selected(facts.referral_facts(referrals)))
     _insert_from(
         ConnectionFact,
-        _selected(facts.connection_facts(Connection.objects.filter(referral_id__in=ids))),
+        _selected(
+            facts.connection_facts(Connection.objects.filter(referral_id__in=ids))
+        ).distinct(),
     )
     _insert_from(
         UnmetNeedFact,
@@ -237,6 +240,7 @@ def _cube_sources(facts_of: FactsOf) -> CubeSources:
                 connected="connected",
                 closed="closed",
                 completed="completed",
+                connected_completed="connected_completed",
             ),
         ),
         cube(WeeklyCube, referral_facts, ("week",), r_received=Count("pk")),
@@ -256,7 +260,7 @@ def _cube_sources(facts_of: FactsOf) -> CubeSources:
         cube(
             ConnectionCube,
             facts_of(ConnectionFact),
-            ("category_id", "provider_id"),
+            ("category_id", "provider_id", "counts_connection"),
             r_connections=Count("pk"),
             **_counts(
                 referred="referred",
@@ -389,28 +393,46 @@ def _reason_rows(referral_facts: QuerySet[Any]) -> Iterator[dict[str, Any]]:
 
 
 def _rebuild_loads() -> None:
-    """Open cases per link worker now (a snapshot, not by month)."""
-    open_cases = dict(
-        Referral.objects.open()
-        .values("link_worker_id")
+    """Open cases now (a snapshot, not by month): per link worker against capacity, and by
+    link worker, scheme, area and source.
+
+    A link worker's open cases are those of their own scheme that they hold, as
+    the team page counts them (linkworkers.selectors.team_for), so the two agree.
+    """
+    counts = [
+        OpenCaseCount(
+            link_worker_id=link_worker_id,
+            scheme_id=scheme_id,
+            area_id=area_id,
+            source_kind=source_kind,
+            open_cases=n,
+        )
+        for link_worker_id, scheme_id, area_id, source_kind, n in Referral.objects.open()
+        .filter(link_worker_id__isnull=False)
+        .values("link_worker_id", "scheme_id", "area_id", "source_kind")
         .order_by()
         .annotate(n=Count("pk"))
-        .values_list("link_worker_id", "n")
-    )
+        .values_list("link_worker_id", "scheme_id", "area_id", "source_kind", "n")
+    ]
+    open_cases: Counter[tuple[int, int]] = Counter()
+    for count in counts:
+        open_cases[(count.link_worker_id, count.scheme_id)] += count.open_cases
     loads = [
         LinkWorkerLoad(
             link_worker_id=user_id,
             scheme_id=scheme_id,
             capacity=capacity,
             active=active,
-            open_cases=open_cases.get(user_id, 0),
+            open_cases=open_cases[(user_id, scheme_id)],
         )
         for user_id, scheme_id, capacity, active in LinkWorker.objects.values_list(
             "user_id", "scheme_id", "capacity", "active"
         )
     ]
-    LinkWorkerLoad.objects.all()._raw_delete(LinkWorkerLoad.objects.db)
+    for model in (LinkWorkerLoad, OpenCaseCount):
+        model._default_manager.all()._raw_delete(model._default_manager.db)
     LinkWorkerLoad.objects.bulk_create(loads, batch_size=INSERT_BATCH)
+    OpenCaseCount.objects.bulk_create(counts, batch_size=INSERT_BATCH)
 
 
 # Runs --------------------------------------------------------------------
@@ -504,8 +526,59 @@ def rollup_request(
             return existing, False
         raise
     if enqueue:
-        transaction.on_commit(lambda: queue_task("reporting.rollup_run", run.pk))
+        transaction.on_commit(lambda: _queue_run(run.pk))
     return run, True
+
+
+def _queue_run(run_id: int) -> None:
+    """Hand the run to Celery; when the broker cannot take it, give the run up at once.
+
+    Degrade, never fail (DESIGN.md): the page that asked carries on with the
+    figures it has, and the next request or the schedule tries again, instead
+    of a queued run nobody will execute holding the one place in flight.
+    """
+    try:
+        queue_task("reporting.rollup_run", run_id)
+    except Exception as error:
+        logger.warning("Rollup run %s did not start, or failed at once: %s", run_id, error)
+        RollupRun.objects.filter(pk=run_id, state=RollupRun.State.QUEUED).update(
+            state=RollupRun.State.FAILED,
+            in_flight=None,
+            finished_at=timezone.now(),
+            error=f"Could not be queued: {error}"[:2000],
+        )
+
+
+def rollup_refresh_if_stale(
+    *, requested_by: User | None = None, now: datetime | None = None
+) -> RollupRun | None:
+    """When the figures are older than the incremental interval, start an incremental run.
+
+    What a dashboard calls when it is opened: the run under way (one started
+    now, or one already queued or running, which a second reader joins) so the
+    page can show its progress, or None when the figures are fresh. "Older"
+    is measured from when the last run finished; with no finished run at all, or
+    with the rollup tables emptied since, a run starts.
+    """
+    now = now or timezone.now()
+    finished, in_flight = selectors.latest_runs()
+    if in_flight is not None:
+        return in_flight
+    interval = timedelta(minutes=settings.REPORTING_ROLLUP_INCREMENTAL_MINUTES)
+    fresh = finished is not None and finished.finished_at and finished.finished_at > now - interval
+    # Fresh, unless the rollup tables were emptied since (a migration that changes what they
+    # hold empties them) while there are referrals to count.
+    if fresh and (ReferralFact.objects.exists() or not Referral.objects.exists()):
+        return None
+    # A run that failed lately (the broker down, say) is not tried again on every page
+    # opened: the schedule, or a reader's "Refresh figures", tries after the interval.
+    if RollupRun.objects.filter(
+        state=RollupRun.State.FAILED, created_at__gt=now - interval
+    ).exists():
+        return None
+    run, _created = rollup_request(kind=RollupRun.Kind.INCREMENTAL, requested_by=requested_by)
+    run.refresh_from_db()
+    return run if run.in_flight else None
 
 
 def rollup_execute(*, run_id: int) -> RollupRun | None:
@@ -519,7 +592,9 @@ def rollup_execute(*, run_id: int) -> RollupRun | None:
     run = RollupRun.objects.get(pk=run_id)
     try:
         since = None
-        if run.kind == RollupRun.Kind.INCREMENTAL:
+        # With no facts to move (the first run, or after a migration emptied the rollup
+        # tables) an incremental run does everything.
+        if run.kind == RollupRun.Kind.INCREMENTAL and ReferralFact.objects.exists():
             previous = (
                 RollupRun.objects.filter(state=RollupRun.State.DONE).order_by("-started_at").first()
             )
@@ -586,7 +661,7 @@ MONTHLY_KEY_FIGURES: list[tuple[str, int | Literal["total"], str]] = [
     ("waiting", 1, "value"),  # median wait (days)
     ("waiting", 3, "value"),  # share contacted within the target
     ("connections_by_category", "total", "connections"),
-    ("funnel", 5, "referrals"),  # closed as completed
+    ("funnel", 5, "referrals"),  # connected, then closed as completed
 ]
 MONTHLY_FUNNEL_TABLE = "funnel"
 

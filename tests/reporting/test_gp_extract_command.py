@@ -16,7 +16,7 @@ from tests.factories import (
     SchemeFactory,
     UserFactory,
 )
-from tests.reporting.gp_extract_people import at, closed, referred
+from tests.reporting.gp_extract_people import at, closed, referred, started
 
 pytestmark = pytest.mark.django_db
 
@@ -61,12 +61,17 @@ def link_worker(scheme):
 def mair(practice, scheme, other_scheme, other_practice, link_worker):
     mair = PersonFactory(given_name="Mair", family_name="Jones", date_of_birth=date(1948, 7, 9))
     referral = referred(
-        practice=practice, scheme=scheme, person=mair, reference="SP-MAIR01", when=at(2026, 10, 3)
+        practice=practice, scheme=scheme, person=mair, reference="SP-MAIR01", when=at(2026, 10, 1)
     )
+    started(referral, when=at(2026, 10, 3), link_worker=link_worker)
     closed(referral, reason=ClosureReason.DECLINED, when=at(2026, 10, 20), link_worker=link_worker)
     # The command has no reader's scope: every referral the practice made, to any scheme.
-    referred(practice=practice, scheme=other_scheme, reference="SP-ALYS01", when=at(2026, 10, 14))
-    referred(practice=other_practice, scheme=scheme, reference="SP-BRYN01", when=at(2026, 10, 7))
+    alys = referred(practice=practice, scheme=other_scheme, reference="SP-ALYS01",
+                    when=at(2026, 10, 10))  # fmt: skip
+    started(alys, when=at(2026, 10, 14), link_worker=link_worker)
+    bryn = referred(practice=other_practice, scheme=scheme, reference="SP-BRYN01",
+                    when=at(2026, 10, 5))  # fmt: skip
+    started(bryn, when=at(2026, 10, 7), link_worker=link_worker)
     ReferralFactory(
         source_kind=SourceKind.SELF,
         referring_organisation=None,
@@ -83,7 +88,7 @@ def test_it_writes_the_extract_to_standard_output(mair):
     assert lines[0] == HEADER
     assert lines[1] == (
         f"W90001,{mair.nhs_number},Jones,Mair,1948-07-09,SP-MAIR01,2026-10-03,"
-        "871731000000106,Referral to social prescribing service,referral_received"
+        "871731000000106,Referral to social prescribing service,accepted_by_person"
     )
     assert ",SP-ALYS01,2026-10-14," in lines[2]
     assert lines[3].endswith(
