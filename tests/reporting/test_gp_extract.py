@@ -312,7 +312,7 @@ def test_her_download_is_audited(client, receptionist, practice, october):
     assert event.object_id == str(practice.uuid)
     assert event.detail == "GP extract for practice W90001, 2026-10-01 to 2026-10-31, 6 rows"
     # The row names everyone in the file and their referrals, and no one else.
-    in_file = [october[name] for name in ("huw", "mair", "owain", "glenys", "alys")]
+    in_file = [october[name] for name in ("ffion", "huw", "owain", "mair", "alys")]
     assert {s.person_uuid for s in event.subjects.all()} == {r.person.uuid for r in in_file}
     assert event.records == [r.reference for r in in_file]
 

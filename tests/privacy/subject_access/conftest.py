@@ -180,7 +180,7 @@ def duplicates(glenys, case, scheme, coordinator, gp, cluster):
     old_record = PersonFactory(given_name="Glenys", family_name="Prichard",
                                date_of_birth=glenys.date_of_birth, postcode="CF42 6AB",
                                merged_into=glenys, merged_at=now - timedelta(days=3))  # fmt: skip
-    gwyneth = PersonFactory(given_name="Gwyneth", family_name="Morgan",
+    gwyneth = PersonFactory(given_name="Gwyneth", family_name="Ysgubor-Wen",
                             date_of_birth=glenys.date_of_birth, postcode="CF42 6AA",
                             phone="07700 900999")  # fmt: skip
     gwyneths_referral = ReferralFactory(person=gwyneth, scheme=scheme, area=cluster)
