@@ -39,7 +39,11 @@ class Command(BaseCommand):
             written.append(path)
         self.stdout.write(
             f"Wrote the subject access bundle for the person of {referral.reference} "
-            f"({len(bundle['referrals'])} referrals to {referral.scheme.name}):"
+            f"({_count(len(bundle['referrals']))} to {referral.scheme.name}):"
         )
         for path in written:
             self.stdout.write(f"  {path}")
+
+
+def _count(referrals: int) -> str:
+    return "1 referral" if referrals == 1 else f"{referrals} referrals"

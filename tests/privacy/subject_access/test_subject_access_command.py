@@ -23,7 +23,7 @@ def test_it_writes_the_html_and_json_files(glenys_record, tmp_path):
     [html_file] = (tmp_path / "sar").glob("subject-access-SP-GLEN01-*.html")
     [json_file] = (tmp_path / "sar").glob("subject-access-SP-GLEN01-*.json")
     assert f"  {html_file}" in out and f"  {json_file}" in out
-    assert "for the person of SP-GLEN01 (1 referrals to Teg Valley Community Connectors)" in out
+    assert "for the person of SP-GLEN01 (1 referral to Teg Valley Community Connectors)" in out
     bundle = json.loads(json_file.read_text(encoding="utf-8"))
     assert [referral["reference"] for referral in bundle["referrals"]] == ["SP-GLEN01"]
     assert bundle["produced_by"] == "the subject_access_export command"
