@@ -9,6 +9,10 @@ The definitions are DESIGN.md's (Statistics) and the README's: month and week
 received in local time, age on the day received, deprivation quintile from
 the postcode's decile, waiting days from received to the first contact and
 the same in working days (Monday to Friday, less bank holidays).
+
+Every fact row carries `record_key` (cellkey.py), worked out here in the same
+INSERT: from the referral's uuid for a referral and for its outcome pairs (a
+person counts), from the connection's or the unmet need's own uuid for those.
 """
 
 from typing import Any
@@ -58,6 +62,7 @@ from linkworkers.models import (
 )
 from referrals.models import ClosureReason, Referral, Status
 
+from .cellkey import RecordKey
 from .models import AgeBand, DeprivationQuintile
 
 SCORE = DecimalField(max_digits=7, decimal_places=2)
@@ -200,6 +205,7 @@ def referral_facts(referrals: QuerySet[Referral]) -> QuerySet[Any]:
         .annotate(
             **cell_columns(),
             r_referral_id=F("pk"),
+            r_record_key=RecordKey("uuid"),
             r_week=TruncWeek("received_at", output_field=DateField()),
             r_reasons=F("reasons"),
             r_age_band=_age_band(),
@@ -253,6 +259,7 @@ def connection_facts(connections: QuerySet[Connection]) -> QuerySet[Any]:
     return connections.order_by().annotate(
         **cell_columns("referral__"),
         r_connection_id=F("pk"),
+        r_record_key=RecordKey("uuid"),
         r_referral_id=F("referral_id"),
         r_category_id=Subquery(first_category),
         r_provider_id=F("service__provider_id"),
@@ -268,6 +275,7 @@ def unmet_need_facts(unmet_needs: QuerySet[UnmetNeed]) -> QuerySet[Any]:
     return unmet_needs.order_by().annotate(
         **cell_columns("referral__"),
         r_unmet_need_id=F("pk"),
+        r_record_key=RecordKey("uuid"),
         r_referral_id=F("referral_id"),
         r_category_id=_top_category("category__"),
     )
@@ -349,6 +357,7 @@ def outcome_facts_by_total(measures: QuerySet[OutcomeMeasure]) -> QuerySet[Any]:
         .annotate(
             **cell_columns("referral__"),
             r_referral_id=F("referral_id"),
+            r_record_key=RecordKey("referral__uuid"),
             r_instrument_id=F("instrument_id"),
             r_item_id=Value(None, output_field=IntegerField()),
             r_baseline=F("t_before"),
@@ -379,6 +388,7 @@ def outcome_facts_by_item(answers: QuerySet[Answer]) -> QuerySet[Any]:
         .annotate(
             **cell_columns("measure__referral__"),
             r_referral_id=F("measure__referral_id"),
+            r_record_key=RecordKey("measure__referral__uuid"),
             r_instrument_id=F("measure__instrument_id"),
             r_item_id=F("item_id"),
             r_baseline=F("t_before_score"),

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -22,10 +21,20 @@ from ..tables import (
     Chart,
     Column,
     Table,
-    is_small,
+    Tally,
+    enough_for_a_mean,
     share,
 )
-from .common import finish_table, in_period, months_in, number_text, published_count, published_rate
+from .common import (
+    finish_table,
+    in_period,
+    months_in,
+    number_text,
+    published_count,
+    published_rate,
+    tallied,
+    tally_of,
+)
 from .scope import Filters, Scope
 
 WAIT_BANDS = [(0, 5), (6, 10), (11, 20), (21, 40), (41, 60), (61, None)]
@@ -63,17 +72,18 @@ def _median(histogram: Sequence[tuple[int, int]]) -> Decimal | None:
 
 
 def waiting_figures(scope: Scope, filters: Filters) -> dict[str, Any]:
-    """Days from received to first contact for the referrals contacted (exact counts)."""
+    """Days from received to first contact for the referrals contacted (exact counts, each a
+    Tally: the dashboard publishes them)."""
     calendar: Counter[int] = Counter()
     working: Counter[int] = Counter()
-    for days, working_days, n in in_period(WaitCube, scope, filters).values_list(
-        "wait_days", "wait_working_days", "referrals"
+    for days, working_days, n, key in in_period(WaitCube, scope, filters).values_list(
+        "wait_days", "wait_working_days", "referrals", "referrals_key"
     ):
-        calendar[days] += n
-        working[working_days] += n
+        calendar[days] += Tally(n, key)
+        working[working_days] += Tally(n, key)
     histogram = sorted(calendar.items())
-    contacted = sum(calendar.values())
-    within = sum(n for days, n in working.items() if days <= filters.wait_target)
+    contacted = sum(calendar.values(), Tally(0))
+    within = sum((n for days, n in working.items() if days <= filters.wait_target), Tally(0))
     return {
         "contacted": contacted,
         "median": _median(histogram),
@@ -86,7 +96,9 @@ def waiting_figures(scope: Scope, filters: Filters) -> dict[str, Any]:
 def waiting_tables(scope: Scope, filters: Filters, suppress: bool) -> tuple[Table, Table]:
     figures = waiting_figures(scope, filters)
     contacted = figures["contacted"]
-    hidden = suppress and is_small(contacted)
+    # A median or percentile is a real person's wait: shown only over enough people, as
+    # published (tables.SMALLEST_BASE), whatever the exact number.
+    hidden = not enough_for_a_mean(contacted, suppress)
     summary = Table(
         key="waiting",
         title=_("Waiting time to first contact"),
@@ -111,7 +123,7 @@ def waiting_tables(scope: Scope, filters: Filters, suppress: bool) -> tuple[Tabl
     )
 
     def summary_sentence(table: Table) -> str:
-        if hidden or not contacted:
+        if hidden:
             return _("Too few first contacts in this period to describe waiting times.")
         return _(
             "Half of the people contacted waited %(median)s days or less; nine in ten waited "
@@ -150,16 +162,32 @@ def waiting_tables(scope: Scope, filters: Filters, suppress: bool) -> tuple[Tabl
     )
 
 
+def _rates(
+    open_cases: int, capacity: int, allocated: int, per_year: Decimal | None, suppress: bool
+) -> list[Any]:
+    """[share of capacity, allocated, allocated at a yearly rate]: the share and the rate from
+    the counts as this reader sees them, withheld when a count is hidden (else "<5" and a
+    share of a known capacity would give the hidden count back)."""
+    shown_open = published_count(open_cases, suppress)
+    shown_allocated = published_count(allocated, suppress)
+    return [
+        None if shown_open is SUPPRESSED else share(shown_open, capacity),
+        allocated,
+        None
+        if shown_allocated is SUPPRESSED or per_year is None
+        else (Decimal(shown_allocated) * per_year).quantize(Decimal("0.1")),
+    ]
+
+
 def caseload_table(scope: Scope, filters: Filters, suppress: bool) -> Table:
     """Managers: one row per link worker. Commissioners: one row per scheme (no staff names)."""
     allocated: Counter[tuple[int, int]] = Counter()
-    for link_worker_id, scheme_id, n in (
+    for row in (
         in_period(LinkWorkerCube, scope, filters, month_field="allocated_month")
         .values("link_worker_id", "scheme_id")
-        .annotate(n=Sum("referrals"))
-        .values_list("link_worker_id", "scheme_id", "n")
+        .annotate(**tallied("referrals"))
     ):
-        allocated[(link_worker_id, scheme_id)] += n
+        allocated[(row["link_worker_id"], row["scheme_id"])] += tally_of(row, "referrals")
     loads = LinkWorkerLoad.objects.filter(active=True)
     if scope.kind == "scheme":
         assert scope.scheme is not None  # a scheme scope always names its scheme
@@ -169,9 +197,12 @@ def caseload_table(scope: Scope, filters: Filters, suppress: bool) -> Table:
         if filters.scheme is not None:
             schemes_seen &= {filters.scheme.pk}
         loads = loads.filter(scheme_id__in=schemes_seen)
-    load_rows: list[tuple[int, int, int, int]] = list(
-        loads.values_list("link_worker_id", "scheme_id", "open_cases", "capacity")
-    )
+    load_rows: list[tuple[int, int, Tally, int]] = [
+        (link_worker_id, scheme_id, Tally(open_cases, key), capacity)
+        for link_worker_id, scheme_id, open_cases, key, capacity in loads.values_list(
+            "link_worker_id", "scheme_id", "open_cases", "open_cases_key", "capacity"
+        )
+    ]
     per_year = Decimal(12) / months_in(filters)
     columns_tail = [
         Column("open_cases", _("Open cases now")),
@@ -192,20 +223,14 @@ def caseload_table(scope: Scope, filters: Filters, suppress: bool) -> Table:
         ):
             n = sum(v for (lw, _s), v in allocated.items() if lw == link_worker_id)
             rows.append(
-                [
-                    names.get(link_worker_id, "?"),
-                    open_cases,
-                    capacity,
-                    share(open_cases, capacity),
-                    n,
-                    (n * per_year).quantize(Decimal("0.1")),
-                ]
+                [names.get(link_worker_id, "?"), open_cases, capacity]
+                + _rates(open_cases, capacity, n, per_year, suppress)
             )
         first = Column("link_worker", _("Link worker"), "text")
         per_year_column = Column("per_year", _("Referrals per year (at this rate)"), "number")
     else:
         # link workers, open, capacity, allocated
-        schemes: defaultdict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+        schemes: defaultdict[int, list[Any]] = defaultdict(lambda: [0, 0, 0, 0])
         for _link_worker_id, scheme_id, open_cases, capacity in load_rows:
             schemes[scheme_id][0] += 1
             schemes[scheme_id][1] += open_cases
@@ -218,21 +243,9 @@ def caseload_table(scope: Scope, filters: Filters, suppress: bool) -> Table:
         for scheme_id, (workers, open_cases, capacity, n) in sorted(
             schemes.items(), key=lambda item: names.get(item[0], "")
         ):
-            shown_open, shown_n = (
-                published_count(open_cases, suppress),
-                published_count(n, suppress),
-            )
             rows.append(
-                [
-                    names.get(scheme_id, "?"),
-                    open_cases,
-                    capacity,
-                    None if shown_open is SUPPRESSED else share(shown_open, capacity),
-                    n,
-                    (Decimal(shown_n) * per_year / workers).quantize(Decimal("0.1"))
-                    if workers and shown_n is not SUPPRESSED
-                    else None,
-                ]
+                [names.get(scheme_id, "?"), open_cases, capacity]
+                + _rates(open_cases, capacity, n, per_year / workers if workers else None, suppress)
             )
         first = Column("scheme", _("Scheme"), "text")
         per_year_column = Column(
@@ -254,7 +267,10 @@ def caseload_table(scope: Scope, filters: Filters, suppress: bool) -> Table:
     )
 
     def sentence(table: Table) -> str:
-        over = sum(1 for row in rows if row[2] and isinstance(row[1], int) and row[1] > row[2])
+        # Open cases as shown (a hidden count is never counted as over).
+        over = sum(
+            1 for row in table.rows if row[2] and isinstance(row[1], int) and row[1] > row[2]
+        )
         if not rows:
             return _("No link workers to show.")
         return ngettext(
