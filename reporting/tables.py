@@ -44,7 +44,7 @@ class Tally(int):
 
     def __new__(cls, value: int, key: int = 0) -> "Tally":
         tally = super().__new__(cls, value)
-        tally.key = key % KEY_RANGE
+        tally.key = int(key) % KEY_RANGE
         return tally
 
     def __add__(self, other: Any) -> Any:

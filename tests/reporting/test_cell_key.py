@@ -206,3 +206,22 @@ def test_the_commissioners_dashboard_reads_a_fixed_number_of_queries(known_data,
         dashboard_tables(scope=scope, filters=filters)
     assert len(many.captured_queries) == len(few.captured_queries)
     assert not any("referrals_referral" in q["sql"] for q in many.captured_queries)
+
+
+def test_after_the_upgrade_drops_the_unkeyed_rollups_the_next_run_rebuilds_everything(
+    known_data, scheme
+):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from reporting.services import rollup_incremental
+
+    rollup_full()
+    before = sorted(ReferralCube.objects.values_list("cell", "received", "received_key"))
+    migration = import_module("reporting.migrations.0004_cell_keys")
+    migration.forget_rollups_without_keys(apps, None)
+    assert not ReferralFact.objects.exists() and not ReferralCube.objects.exists()
+    run = rollup_incremental()  # a previous run is on record, but there are no facts
+    assert run.since is None
+    assert sorted(ReferralCube.objects.values_list("cell", "received", "received_key")) == before
