@@ -1,8 +1,13 @@
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
 from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
 from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import NestedObjects
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import router
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -24,13 +29,146 @@ from .services import (
     api_client_create,
     api_client_revoke,
     api_client_update,
+    audit_view,
     signin_unlock,
     two_factor_reset,
 )
 
+# The audit of reads in the admin (DESIGN.md: every read of a person's record is audited).
+# The admin is a way to read people's records like any page: each of its pages that shows
+# people writes one audit row naming them, as the pages of the apps do.
+
+
+def _context(response) -> dict:
+    # A page about to be rendered (TemplateResponse) carries its context; a redirect does not.
+    return getattr(response, "context_data", None) or {}
+
+
+class AuditedDeletePageMixin:
+    """A delete confirmation may list related rows that name people: it is audited too.
+
+    Deleting a user, an organisation or an area lists what goes with it or keeps it
+    (notifications, referrals...), unless the admin may not delete some of those, when
+    it names their kinds alone. The people among the rows the page lists are named in
+    one audit row, found through each related model's own admin (`AuditedReadsAdmin`);
+    models whose admin is not one show no one.
+    """
+
+    def delete_view(self, request, object_id, extra_context=None):
+        response = super().delete_view(request, object_id, extra_context)
+        context = _context(response)
+        if context.get("object") is not None:
+            self._audit_delete_page(request, [context["object"]], context, obj=context["object"])
+        return response
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        context = _context(response)
+        if "deletable_objects" in context:  # the delete-selected action's confirmation
+            self._audit_delete_page(request, list(context["queryset"]), context)
+        return response
+
+    def _audit_delete_page(self, request, objs, context, obj=None):
+        people: list = []
+        records: list[str] = []
+        for model, rows in rows_listed_for_deletion(self.model, objs, context).items():
+            model_admin = self.admin_site._registry.get(model)
+            if isinstance(model_admin, AuditedReadsAdmin):
+                found_people, found_records = model_admin.people_and_records(list(rows))
+                people += found_people
+                records += found_records
+        audit_view(
+            actor=request.user, what=f"admin {self.model._meta.label_lower} delete page",
+            people=people, records=records, request=request, obj=obj,
+        )  # fmt: skip
+
+
+def rows_listed_for_deletion(model, objs, context) -> dict:
+    """The rows a delete confirmation lists, by model: as Django's template chooses them."""
+    listed: dict = defaultdict(set)
+    listed[model].update(objs)  # named in the page's first sentence, whatever follows
+    if context.get("perms_needed") or context.get("perms_lacking"):
+        return listed  # the related rows by their kind alone
+    collector = NestedObjects(using=router.db_for_write(model))
+    collector.collect(objs)
+    if context.get("protected"):
+        rows = list(collector.protected)
+    else:
+        rows = [row for found in collector.model_objs.values() for row in found]
+    for row in rows:
+        listed[type(row)].add(row)
+    return listed
+
+
+class AuditedReadsAdmin(AuditedDeletePageMixin, admin.ModelAdmin):
+    """An admin of rows that show people: every page of it that shows them is audited.
+
+    Its list writes one row naming the people and references of the rows on the
+    page (even none: that the list was read is worth knowing); the page of one row,
+    its history and its delete confirmation write one row naming that row's people.
+    Accounts knows no person or referral, so each admin says where its rows' people
+    are, as paths: `audit_person_uuids = ["referral__person__uuid"]` and
+    `audit_references = ["referral__reference"]`. One query whatever the number of
+    rows; override `people_and_records` for rows that name people another way.
+    """
+
+    audit_person_uuids: Sequence[str] = ()
+    audit_references: Sequence[str] = ()
+
+    def people_and_records(self, objs: Sequence) -> tuple[list, list[str]]:
+        """The people (uuids) and references (SP-...) that `objs` show."""
+        paths = [*self.audit_person_uuids, *self.audit_references]
+        if not objs or not paths:
+            return [], []
+        split = len(self.audit_person_uuids)
+        people: dict = {}
+        records: dict = {}
+        rows = self.model._default_manager.filter(pk__in=[obj.pk for obj in objs])
+        for row in rows.values_list(*paths):
+            _gather(people, row[:split])
+            _gather(records, row[split:])
+        return list(people), [str(record) for record in records]
+
+    def _audit_read(self, request, objs, *, page, obj=None):
+        people, records = self.people_and_records(objs)
+        audit_view(
+            actor=request.user, what=f"admin {self.model._meta.label_lower} {page}",
+            people=people, records=records, request=request, obj=obj,
+        )  # fmt: skip
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = _context(response).get("cl")
+        if changelist is not None:
+            # Evaluated here, once: the page then shows these same rows from the cache.
+            self._audit_read(request, list(changelist.result_list), page="list")
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        shown = _context(response).get("original")
+        if shown is not None:
+            self._audit_read(request, [shown], page="record", obj=shown)
+        return response
+
+    def history_view(self, request, object_id, extra_context=None):
+        response = super().history_view(request, object_id, extra_context)
+        shown = _context(response).get("object")
+        if shown is not None:
+            self._audit_read(request, [shown], page="history", obj=shown)
+        return response
+
+
+def _gather(found: dict, values: Iterable) -> None:
+    """Add each value (or each item of a list value, such as an event's records), once."""
+    for value in values:
+        for item in value if isinstance(value, list) else [value]:
+            if item not in (None, ""):
+                found[item] = None
+
 
 @admin.register(Area)
-class AreaAdmin(admin.ModelAdmin):
+class AreaAdmin(AuditedDeletePageMixin, admin.ModelAdmin):
     list_display = ["name", "code", "kind", "parent"]
     list_filter = ["kind"]
     search_fields = ["name", "name_cy", "code"]
@@ -46,7 +184,7 @@ class BankHolidayAdmin(admin.ModelAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(AuditedDeletePageMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "ods_code", "area"]
     list_filter = ["kind"]
     search_fields = ["name", "name_cy", "ods_code"]
@@ -55,7 +193,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedDeletePageMixin, BaseUserAdmin):
     list_display = ["username", "first_name", "last_name", "role", "organisation", "is_active"]
     list_filter = ["role", "is_active", "is_staff"]
     list_select_related = ["organisation"]
@@ -165,10 +303,15 @@ class AuditSubjectInline(admin.TabularInline):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdmin):
-    """The audit trail is append-only: readable here, never editable."""
+class AuditEventAdmin(AuditedReadsAdmin, ReadOnlyAdmin):
+    """The audit trail is append-only: readable here, never editable.
+
+    Reading it is audited too: an event names the people and referrals looked at.
+    """
 
     inlines = [AuditSubjectInline]
+    audit_person_uuids = ["subjects__person_uuid"]
+    audit_references = ["records"]
 
     list_display = [
         "created_at", "actor", "api_client", "action", "object_type", "object_id", "ip_address",

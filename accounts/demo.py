@@ -42,6 +42,7 @@ USERS = [
     ("linkworker3", "Sian", "Morgan", Role.LINK_WORKER, "scheme"),
     ("coordinator", "Carys", "Owen", Role.COORDINATOR, "scheme"),
     ("peernavigator", "Nia", "Bowen", Role.PEER_NAVIGATOR, "scheme"),
+    ("dpo", "Dewi", "Lloyd", Role.DPO, "scheme"),
     ("provider", "Prys", "Jenkins", Role.PROVIDER, "provider0"),
     ("commissioner", "Catrin", "Hughes", Role.COMMISSIONER, "7X1"),
     ("admin", "Aled", "Davies", Role.ADMIN, None),

@@ -282,13 +282,18 @@ class AuditSubject(AppendOnlyModel):
     event = models.ForeignKey(
         AuditEvent, on_delete=models.PROTECT, related_name="subjects", verbose_name=_("audit event")
     )
-    person_uuid = models.UUIDField(_("person"), db_index=True)
+    person_uuid = models.UUIDField(_("person"))
 
     class Meta:
         verbose_name = _("person in an audit event")
         verbose_name_plural = _("people in audit events")
         constraints = [
             models.UniqueConstraint(fields=["event", "person_uuid"], name="audit_subject_once"),
+        ]
+        # "Who looked at this person" and the DPO's scheme trail go from people to events:
+        # (person, event) answers both from the index alone, and serves lookups by person.
+        indexes = [
+            models.Index(fields=["person_uuid", "event"], name="auditsubject_person_event"),
         ]
 
     def __str__(self):

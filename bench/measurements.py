@@ -57,12 +57,26 @@ def _three_years() -> str:
 
 
 def _rolled_up():
-    """Untimed: make sure the figures exist (a dashboard reads only the rollup)."""
-    from reporting.models import RollupRun
-    from reporting.services import rollup_full
+    """Untimed: make sure the figures exist and are fresh (a dashboard reads only the rollup,
+    and one opened on figures older than the incremental interval would start a run first:
+    the timing is of reading the page, as a reader mostly finds it)."""
+    from datetime import timedelta
 
-    if not RollupRun.objects.filter(state=RollupRun.State.DONE).exists():
+    from django.conf import settings
+    from django.utils import timezone
+
+    from reporting.models import ReferralFact
+    from reporting.selectors import latest_runs
+    from reporting.services import rollup_full, rollup_incremental
+
+    finished, in_flight = latest_runs()
+    if finished is None or not ReferralFact.objects.exists():
         rollup_full()
+        return
+    # A minute's margin, so the figures stay fresh through the timed runs that follow.
+    stale_at = timezone.now() - timedelta(minutes=settings.REPORTING_ROLLUP_INCREMENTAL_MINUTES - 1)
+    if in_flight is None and finished.finished_at and finished.finished_at < stale_at:
+        rollup_incremental()
 
 
 def _full_rollup():

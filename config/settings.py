@@ -6,6 +6,7 @@ an embedded SQLite database and no secrets, which is why the app refuses to
 start with DEBUG off until SECRET_KEY is set.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -225,10 +226,12 @@ CELERY_BEAT_SCHEDULE["linkworkers-connection-reminders"] = {
     "task": "linkworkers.connection_reminders",
     "schedule": crontab(hour=7, minute=0),
 }
-# Reporting rollups (README, "Statistics"): the changes every 15 minutes, everything nightly.
+# Reporting rollups (README, "Statistics"): the changes every few minutes, everything nightly.
+# A dashboard whose figures are older than the interval starts a run itself when opened.
+REPORTING_ROLLUP_INCREMENTAL_MINUTES = env.int("REPORTING_ROLLUP_INCREMENTAL_MINUTES", default=15)
 CELERY_BEAT_SCHEDULE["reporting-rollup-incremental"] = {
     "task": "reporting.rollup_incremental",
-    "schedule": 900.0,
+    "schedule": 60.0 * REPORTING_ROLLUP_INCREMENTAL_MINUTES,
 }
 CELERY_BEAT_SCHEDULE["reporting-rollup-nightly"] = {
     "task": "reporting.rollup_nightly",
@@ -239,6 +242,12 @@ CELERY_BEAT_SCHEDULE["reporting-rollup-nightly"] = {
 CELERY_BEAT_SCHEDULE["reporting-monthly-report"] = {
     "task": "reporting.send_monthly_reports",
     "schedule": crontab(day_of_month="1", hour=7, minute=0),
+}
+# Retention (README, "What is kept and for how long"): each night the people whose every
+# referral passed its retention period are erased, before the nightly rollup reads them.
+CELERY_BEAT_SCHEDULE["privacy-apply-retention"] = {
+    "task": "privacy.apply_retention",
+    "schedule": crontab(hour=1, minute=30),
 }
 
 if REDIS_URL:
@@ -332,10 +341,39 @@ UNABLE_TO_CONTACT_ATTEMPTS = env.int("UNABLE_TO_CONTACT_ATTEMPTS", default=3)
 UNABLE_TO_CONTACT_MIN_DAYS = env.int("UNABLE_TO_CONTACT_MIN_DAYS", default=7)
 # An outcome measure falls due this many weeks after the baseline (linkworkers).
 OUTCOME_REVIEW_WEEKS = env.int("OUTCOME_REVIEW_WEEKS", default=12)
+# Retention (README, "What is kept and for how long"; privacy/services/retention.py): how
+# long a person's record is kept after the work with them ended, by kind, following the NHS
+# Records Management Code of Practice (2021, updated 2023). Adults: 8 years after the case
+# closed. Children (under 18 when referred): until their 25th birthday (26th if 17 when it
+# closed) or 8 years after it closed, whichever is later. Referrals never taken on (rejected
+# or cancelled): 2 years. Then the person is erased; the anonymous statistics stay.
+RETENTION: dict[str, dict[str, int]] = {
+    "adult": {"years": env.int("RETENTION_ADULT_YEARS", default=8)},
+    "child": {
+        "years": env.int("RETENTION_CHILD_YEARS", default=8),
+        "until_age": env.int("RETENTION_CHILD_UNTIL_AGE", default=25),
+    },
+    "never_started": {"years": env.int("RETENTION_NEVER_STARTED_YEARS", default=2)},
+}
 # NHS numbers from the synthetic 9xx range (never issued to anyone: test patients,
 # the demo, training systems) are accepted only when this is on; by default with
 # DEBUG. A live service refuses them, with the other ranges that cannot be real.
 NHS_NUMBER_ACCEPT_TEST_RANGE = env.bool("NHS_NUMBER_ACCEPT_TEST_RANGE", default=DEBUG)
+
+# The data protection officer's unusual-access page (README, "Data protection"). A link
+# worker who opens more than this many people's records outside their own caseload in a
+# day is flagged; so is any read of a person's record outside working hours (local time,
+# TIME_ZONE), at weekends and on bank holidays.
+AUDIT_UNUSUAL_RECORDS_PER_DAY = env.int("AUDIT_UNUSUAL_RECORDS_PER_DAY", default=20)
+AUDIT_WORKING_HOURS = env.str("AUDIT_WORKING_HOURS", default="07:00-19:00")
+if AUDIT_UNUSUAL_RECORDS_PER_DAY < 1:
+    raise ImproperlyConfigured("AUDIT_UNUSUAL_RECORDS_PER_DAY must be 1 or more.")
+_hours = re.fullmatch(r"([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-3]):([0-5][0-9])",
+                      AUDIT_WORKING_HOURS)  # fmt: skip
+if not _hours or _hours[1] + _hours[2] >= _hours[3] + _hours[4]:
+    raise ImproperlyConfigured(
+        "AUDIT_WORKING_HOURS must be a start and an end time in one day, such as 07:00-19:00."
+    )
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

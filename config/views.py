@@ -18,6 +18,7 @@ from kombu.exceptions import KombuError
 from accounts.models import Role, User
 from linkworkers import home as linkworkers_home
 from referrals import home as referrals_home
+from referrals.services import referrals_view_record
 
 from .celery import app as celery_app
 
@@ -48,15 +49,25 @@ def home(request: HttpRequest) -> HttpResponse:
     if not isinstance(request.user, User):
         return render(request, "accounts/home_public.html")
     template = HOME_TEMPLATES.get(request.user.role, "accounts/home_no_role.html")
-    context = {"organisation": request.user.organisation, **_home_context(request.user)}
-    return render(request, template, context)
+    parts = HOME_CONTEXT.get(request.user.role, [])
+    context, shown = _home_context(request.user, parts)
+    if parts:
+        # A home page that lists people writes one audit row naming them (even none).
+        referrals_view_record(
+            referrals=shown, actor=request.user, what="home page", request=request
+        )
+    return render(request, template, {"organisation": request.user.organisation, **context})
 
 
-def _home_context(user: User) -> dict:
+def _home_context(user: User, parts: list[Callable[[User], dict]]) -> tuple[dict, list]:
+    """The page's context from each app's part, and the referrals whose people they show."""
     context: dict = {}
-    for provider in HOME_CONTEXT.get(user.role, []):
-        context.update(provider(user))
-    return context
+    shown: list = []
+    for part in parts:
+        values = part(user)
+        shown.extend(values.pop(referrals_home.SHOWN, []))
+        context.update(values)
+    return context, shown
 
 
 def _database_state() -> str:

@@ -12,12 +12,14 @@ tasks import it): services -> tasks points one way.
 
 import logging
 import smtplib
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
 from django.core.mail import EmailMultiAlternatives
 from django.db import models, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -130,3 +132,27 @@ def outbox_resend_unsent(
         except EmailNotSent:
             logger.warning("Email %s still not sent", email_id)
     return sent
+
+
+def outbox_emails_forget(
+    *, about_objects: Iterable[models.Model], mentioning: Iterable[str] = ()
+) -> int:
+    """Delete the emails about these objects, or whose words contain one of `mentioning`.
+
+    For an erasure, sent or not: a sent email's copy here is only the delivery
+    record (what happened stays on the record's own history), and an unsent one
+    would now tell someone about a person whose details are gone. `mentioning`
+    catches emails about several records at once (a link worker's daily digest
+    lists cases by reference and name). Returns how many were deleted.
+    """
+    wanted = Q(about__in=[about(obj) for obj in about_objects])
+    for words in mentioning:
+        if words:
+            # Only emails about no one record (an email about another record is about it).
+            wanted |= Q(about="") & (
+                Q(subject__contains=words)
+                | Q(body_text__contains=words)
+                | Q(body_html__contains=words)
+            )
+    deleted, _by_model = OutboxEmail.objects.filter(wanted).delete()
+    return deleted

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
 
+from accounts.admin import AuditedReadsAdmin
 from core.admin import ReadOnlyAdmin
 
 from .models import (
@@ -44,7 +45,10 @@ class LinkWorkerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(ReadOnlyAdmin):
+class ContactAdmin(AuditedReadsAdmin, ReadOnlyAdmin):
+    audit_person_uuids = ["referral__person__uuid"]
+    audit_references = ["referral__reference"]
+
     list_display = ["referral", "happened_at", "mode", "outcome", "minutes", "recorded_by"]
     list_filter = ["mode", "outcome"]
     list_select_related = ["referral", "recorded_by"]
@@ -52,14 +56,20 @@ class ContactAdmin(ReadOnlyAdmin):
 
 
 @admin.register(WhatMatters)
-class WhatMattersAdmin(ReadOnlyAdmin):
+class WhatMattersAdmin(AuditedReadsAdmin, ReadOnlyAdmin):
+    audit_person_uuids = ["referral__person__uuid"]
+    audit_references = ["referral__reference"]
+
     list_display = ["referral", "version", "updated_by", "updated_at"]
     list_select_related = ["referral", "updated_by"]
     search_fields = ["referral__reference"]
 
 
 @admin.register(Goal)
-class GoalAdmin(ReadOnlyAdmin):
+class GoalAdmin(AuditedReadsAdmin, ReadOnlyAdmin):
+    audit_person_uuids = ["referral__person__uuid"]
+    audit_references = ["referral__reference"]
+
     list_display = ["description", "referral", "status", "target_date"]
     list_filter = ["status"]
     list_select_related = ["referral"]
@@ -67,7 +77,10 @@ class GoalAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ClosureSummary)
-class ClosureSummaryAdmin(ReadOnlyAdmin):
+class ClosureSummaryAdmin(AuditedReadsAdmin, ReadOnlyAdmin):
+    audit_person_uuids = ["referral__person__uuid"]
+    audit_references = ["referral__reference"]
+
     list_display = ["referral", "reason", "written_by", "created_at"]
     list_filter = ["reason"]
     list_select_related = ["referral", "written_by"]
@@ -170,8 +183,11 @@ class AnswerInline(admin.TabularInline):
 
 
 @admin.register(OutcomeMeasure)
-class OutcomeMeasureAdmin(ReadOnlyAdmin):
+class OutcomeMeasureAdmin(AuditedReadsAdmin, ReadOnlyAdmin):
     """Read only: measures are recorded on the case page, through outcome_record."""
+
+    audit_person_uuids = ["referral__person__uuid"]
+    audit_references = ["referral__reference"]
 
     list_display = ["referral", "instrument", "timepoint", "answered_on", "raw_score",
                     "converted_score", "recorded_by"]  # fmt: skip
@@ -183,7 +199,10 @@ class OutcomeMeasureAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Connection)
-class ConnectionAdmin(ReadOnlyAdmin):
+class ConnectionAdmin(AuditedReadsAdmin, ReadOnlyAdmin):
+    audit_person_uuids = ["referral__person__uuid"]
+    audit_references = ["referral__reference"]
+
     list_display = ["referral", "service", "status", "proposed_at", "referred_at", "answered_at"]
     list_filter = ["status", "decline_reason"]
     list_select_related = ["referral", "service"]
@@ -191,14 +210,20 @@ class ConnectionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(UnmetNeed)
-class UnmetNeedAdmin(ReadOnlyAdmin):
+class UnmetNeedAdmin(AuditedReadsAdmin, ReadOnlyAdmin):
+    audit_person_uuids = ["referral__person__uuid"]
+    audit_references = ["referral__reference"]
+
     list_display = ["referral", "category", "recorded_by", "recorded_at"]
     list_select_related = ["referral", "category", "recorded_by"]
     search_fields = ["referral__reference"]
 
 
 @admin.register(PeerNavigatorAssignment)
-class PeerNavigatorAssignmentAdmin(ReadOnlyAdmin):
+class PeerNavigatorAssignmentAdmin(AuditedReadsAdmin, ReadOnlyAdmin):
+    audit_person_uuids = ["referral__person__uuid"]
+    audit_references = ["referral__reference"]
+
     list_display = ["referral", "user", "added_by", "added_at", "active"]
     list_filter = ["active"]
     list_select_related = ["referral", "user", "added_by"]
@@ -212,7 +237,10 @@ class DigestSentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(OutcomeReviewNotice)
-class OutcomeReviewNoticeAdmin(ReadOnlyAdmin):
+class OutcomeReviewNoticeAdmin(AuditedReadsAdmin, ReadOnlyAdmin):
+    audit_person_uuids = ["baseline__referral__person__uuid"]
+    audit_references = ["baseline__referral__reference"]
+
     list_display = ["baseline", "due_on", "notified_at"]
     list_select_related = ["baseline__referral", "baseline__instrument"]
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
-from referrals.models import ClosureReason, Referral, Status
+from referrals.models import ClosureReason, GPFeedback, Referral, Status
 
 from .models import (
     CLOSURE_PART_LIMIT,
@@ -124,6 +124,21 @@ class CloseForm(ServiceErrorsMixin, forms.Form):
 class ReopenForm(ServiceErrorsMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     note = _text(_("Why reopen it? (not shown to the referrer)"), limit=NOTE_LIMIT, rows=2)
+
+
+class GPFeedbackForm(ServiceErrorsMixin, forms.Form):
+    """The person changed their mind about what may go back to their GP."""
+
+    gp_feedback = forms.ChoiceField(
+        label=_("What may go back to their GP"),
+        choices=GPFeedback.choices,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Record it when the person tells you. It applies from now on: what the referrer "
+            "was already sent stays as it was."
+        ),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class CaseloadFilterForm(forms.Form):

@@ -24,6 +24,7 @@ urlpatterns = [
     path("<uuid:referral_uuid>/peer/", views.peer_case, name="peer_case"),
     path("<uuid:referral_uuid>/", views.case_overview, name="case"),
     path("<uuid:referral_uuid>/contacts/", views.contact_log, name="contact_log"),
+    path("<uuid:referral_uuid>/gp-feedback/", views.gp_feedback_change, name="gp_feedback"),
     path("<uuid:referral_uuid>/what-matters/", views.what_matters, name="what_matters"),
     path("<uuid:referral_uuid>/goals/", views.goal_add, name="goal_add"),
     path("<uuid:referral_uuid>/goals/<uuid:goal_uuid>/", views.goal_update, name="goal_update"),

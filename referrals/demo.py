@@ -19,6 +19,7 @@ from .models import (
     ContactMethod,
     EthnicGroup,
     Gender,
+    GPFeedback,
     Person,
     PersonAsReferred,
     Reason,
@@ -231,6 +232,7 @@ def seed(stdout):
     open_quota = {name: LINK_WORKERS[name][3] for name in LINK_WORKERS}
     referrals, paths = [], []
     index = 0
+    closed_count, gp_has_coded_only = 0, False
     for status, count, path in PLAN:
         for _ in range(count):
             source_kind, organisation = rng.choice(sources)
@@ -289,6 +291,16 @@ def seed(stdout):
             if status == Status.CLOSED:
                 referral.closure_reason = rng.choice(ClosureReason.values[:4])
                 referral.closure_summary = rng.choice(SUMMARIES)
+                # Every third closed referral, and the first the demo GP made, is from someone
+                # who chose "coded events only": the summary is in the record, and the GP's
+                # page, email and API show the closure reason without it. Chosen by count, not
+                # by the random generator, so every other demo value stays as it was.
+                closed_count += 1
+                if closed_count % 3 == 1 or (
+                    referral.referring_user == gp and not gp_has_coded_only
+                ):
+                    referral.gp_feedback = GPFeedback.CODED_ONLY
+                    gp_has_coded_only = gp_has_coded_only or referral.referring_user == gp
             referrals.append(referral)
             paths.append(steps)
             index += 1

@@ -20,6 +20,8 @@ from core.postcodes import validate_postcode
 from .validators import validate_nhs_number, validate_not_in_future
 
 TEXT_LIMIT = 2000
+# What an erased person is called wherever their name was shown.
+ERASED_NAME = _("Erased")
 
 
 class Gender(models.TextChoices):
@@ -70,10 +72,19 @@ class PersonQuerySet(models.QuerySet):
         return self.filter(merged_into__isnull=True)
 
     def known_to_scheme(self, scheme):
-        """People with a referral in `scheme`: the only ones its referrals are matched against."""
-        return self.active().filter(
-            pk__in=Referral.objects.filter(scheme=scheme).values("person_id")
+        """People with a referral in `scheme`: the only ones its referrals are matched against.
+
+        An erased record is never matched: a new referral for the same person
+        starts a new record, since the erased one holds nothing to match on.
+        """
+        return (
+            self.active()
+            .filter(erased_at__isnull=True)
+            .filter(pk__in=Referral.objects.filter(scheme=scheme).values("person_id"))
         )
+
+    def not_erased(self):
+        return self.filter(erased_at__isnull=True)
 
 
 class Person(models.Model):
@@ -100,7 +111,10 @@ class Person(models.Model):
     given_name = models.CharField(_("first name"), max_length=100)
     family_name = models.CharField(_("last name"), max_length=100)
     preferred_name = models.CharField(_("preferred name"), max_length=100, blank=True)
-    date_of_birth = models.DateField(_("date of birth"), validators=[validate_not_in_future])
+    # Required by every form and the API; empty only once the person is erased.
+    date_of_birth = models.DateField(
+        _("date of birth"), null=True, validators=[validate_not_in_future]
+    )
     nhs_number = models.CharField(
         _("NHS number"), max_length=10, null=True, blank=True, validators=[validate_nhs_number]
     )
@@ -150,6 +164,10 @@ class Person(models.Model):
         related_name="merged_records",
     )
     merged_at = models.DateTimeField(_("merged"), null=True, blank=True)
+    # Erased (on request, or when every referral passed its retention period): the
+    # personal details are gone; gender and ethnic group stay for the statistics
+    # (privacy.services.erasure, README "What is kept and for how long").
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True, editable=False)
 
     objects = PersonQuerySet.as_manager()
 
@@ -169,6 +187,11 @@ class Person(models.Model):
                 | Q(merged_into__isnull=False, merged_at__isnull=False),
                 name="person_merged_has_date",
             ),
+            # A date of birth goes only with the rest of the details, in an erasure.
+            models.CheckConstraint(
+                condition=Q(date_of_birth__isnull=False) | Q(erased_at__isnull=False),
+                name="person_date_of_birth_unless_erased",
+            ),
         ]
         indexes = [
             models.Index(fields=["family_name", "date_of_birth", "postcode"]),
@@ -176,7 +199,13 @@ class Person(models.Model):
         ]
 
     def __str__(self):
+        if self.erased_at is not None:
+            return str(ERASED_NAME)
         return f"{self.given_name} {self.family_name}"
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
 
 
 class Reason(models.TextChoices):
@@ -207,6 +236,13 @@ class Urgency(models.TextChoices):
 
 
 class GPFeedback(models.TextChoices):
+    """What the person agreed may go back to their GP (PRSB "information back to the GP").
+
+    The referrer is the GP's side: with "coded events only" they get the status,
+    the coded reasons and the coded events, never the scheme's words about the
+    person. Every channel asks `selectors.referrer_may_see_text`.
+    """
+
     EVERYTHING = "everything", _("Everything, including a summary")
     CODED_ONLY = "coded_only", _("Coded events only")
 
@@ -316,7 +352,7 @@ class PersonAsReferred:
         return cls.snapshot({key: getattr(person, key) for key in cls.FIELDS})
 
     def __str__(self):
-        return f"{self.given_name} {self.family_name}"
+        return f"{self.given_name} {self.family_name}".strip()
 
 
 class ReferralQuerySet(models.QuerySet):
@@ -513,6 +549,7 @@ class ReferralEvent(models.Model):
         MESSAGE = "message", _("Message")
         CONTACT = "contact", _("Contact with the person")
         CONNECTION = "connection", _("Connection to a service")
+        CONSENT = "consent", _("Consent changed")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     referral = models.ForeignKey(
@@ -532,7 +569,8 @@ class ReferralEvent(models.Model):
         related_name="+",
     )
     note = models.TextField(_("note"), max_length=TEXT_LIMIT, blank=True)
-    # Referrers see status changes and the closure summary, never link worker notes.
+    # Referrers see status changes, never link worker notes; what they see of a status
+    # change's words depends on the person's choice (selectors.referrer_may_see_text).
     visible_to_referrer = models.BooleanField(_("shown to the referrer"), default=True)
     created_at = models.DateTimeField(_("when"), db_index=True)
 

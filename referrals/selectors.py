@@ -1,9 +1,20 @@
 """Reads for referrals, already scoped to the user who asks (DESIGN.md, Who may see what)."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,11 +27,13 @@ from .models import (
     REOPEN_DAYS,
     SYSTEM_TRANSITIONS,
     TRANSITIONS,
+    GPFeedback,
     Notification,
     Person,
     PossibleDuplicate,
     Referral,
     ReferralEvent,
+    SourceKind,
     Status,
 )
 
@@ -103,21 +116,131 @@ def open_cases_for(user):
     )
 
 
-def timeline_for(user, referral):
-    """The referral's events; a referrer sees only what is meant for them."""
+# What goes back to the referrer (and through them to the GP) --------------------
+#
+# The person chose, when referred, what may go back to their GP (Referral.gp_feedback).
+# The referrer is the GP's side, whatever kind of organisation referred: every channel
+# a referrer or their organisation's partner system reads (the referral page and its
+# timeline, the feedback email and notification, the partner API) asks the one question
+# below, so no channel can drift from the others. The GP extract carries coded rows only,
+# so it holds nothing either choice withholds.
+
+
+def referrer_may_see_text(referral: Referral) -> bool:
+    """Whether the scheme's words about the person may reach the referrer.
+
+    True only when the person chose "everything". With "coded events only" the
+    referrer gets the status, dates, closure and rejection reasons (coded) and
+    the coded events, never free text the scheme wrote: the closure summary (the
+    PRSB message back), the suggested alternative of a rejection, the words of a
+    timeline event. What the referrer wrote themself (what matters, the risk,
+    a cancellation's reason) stays theirs to read. Anything but "everything"
+    withholds, so an unknown value fails closed. The scheme's staff always see
+    the text. It is the choice as it stands now: an email already sent is
+    history, the pages and the API show the current choice's view.
+    """
+    return referral.gp_feedback == GPFeedback.EVERYTHING
+
+
+@dataclass(frozen=True)
+class FeedbackText:
+    """The scheme's words about a referral's outcome, as one reader may have them.
+
+    `shown` is False when the words are withheld from this reader; the text
+    fields are then empty, so a template or serializer cannot show them by mistake.
+    """
+
+    shown: bool
+    closure_summary: str
+    suggested_alternative: str
+
+
+def referrer_feedback_text(referral: Referral) -> FeedbackText:
+    """What the referrer may read of the closure summary and the suggested alternative."""
+    if referrer_may_see_text(referral):
+        return FeedbackText(
+            shown=True,
+            closure_summary=referral.closure_summary,
+            suggested_alternative=referral.suggested_alternative,
+        )
+    return FeedbackText(shown=False, closure_summary="", suggested_alternative="")
+
+
+def feedback_text_for(user, referral: Referral) -> FeedbackText:
+    """The referrer's view for a referrer; the scheme's staff read the words themselves."""
+    if user.role == Role.REFERRER:
+        return referrer_feedback_text(referral)
+    return FeedbackText(
+        shown=True,
+        closure_summary=referral.closure_summary,
+        suggested_alternative=referral.suggested_alternative,
+    )
+
+
+def timeline_for(user, referral: Referral) -> QuerySet[ReferralEvent]:
+    """The referral's events; a referrer sees only what is meant for them.
+
+    Each event carries `shown_note` (its words as this reader may read them)
+    and `note_withheld`; pages show `shown_note`, never `note`.
+    """
     if user.role == Role.REFERRER:
         return referrer_timeline(referral)
-    events = ReferralEvent.objects.filter(referral=referral).select_related("actor")
-    return events.order_by("created_at", "pk")
-
-
-def referrer_timeline(referral):
-    """The events meant for the referrer: status changes and messages, never link worker notes."""
     return (
-        ReferralEvent.objects.filter(referral=referral, visible_to_referrer=True)
+        ReferralEvent.objects.filter(referral=referral)
         .select_related("actor")
+        .annotate(shown_note=F("note"), note_withheld=Value(False, output_field=BooleanField()))
         .order_by("created_at", "pk")
     )
+
+
+def referrer_timeline(referral: Referral) -> QuerySet[ReferralEvent]:
+    """The events meant for the referrer: status changes and messages, never link worker notes.
+
+    With "coded events only" an event keeps its words only when someone of the
+    referring organisation wrote them (a cancellation's reason); the scheme's
+    words (the closure summary, the suggested alternative, any note on a
+    status change) come back empty, marked `note_withheld`.
+    """
+    events = ReferralEvent.objects.filter(referral=referral, visible_to_referrer=True)
+    if referrer_may_see_text(referral):
+        events = events.annotate(
+            shown_note=F("note"), note_withheld=Value(False, output_field=BooleanField())
+        )
+    elif referral.referring_organisation_id is None:
+        # No referring organisation (a self-referral): no one's own words to keep.
+        events = events.annotate(
+            shown_note=Value("", output_field=CharField()), note_withheld=_withheld(None)
+        )
+    else:
+        own_words = Q(actor__organisation_id=referral.referring_organisation_id)
+        events = events.annotate(
+            shown_note=Case(
+                When(own_words, then=F("note")), default=Value(""), output_field=CharField()
+            ),
+            note_withheld=_withheld(own_words),
+        )
+    return events.select_related("actor").order_by("created_at", "pk")
+
+
+def _withheld(kept: Q | None) -> Case:
+    """True for an event with words the reader is not given (those matching `kept` are given).
+
+    A Case rather than a negated Q: an event with no actor compares as NULL,
+    and NULL must count as "not the referrer's own words", so withheld.
+    """
+    given = Q(note="") if kept is None else kept | Q(note="")
+    return Case(When(given, then=Value(False)), default=Value(True), output_field=BooleanField())
+
+
+def may_change_gp_feedback(user, referral: Referral) -> bool:
+    """The person tells the scheme: the link worker holding the case or a coordinator of it."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if user.role == Role.LINK_WORKER:
+        return referral.link_worker_id is not None and referral.link_worker_id == user.pk
+    if user.role == Role.COORDINATOR:
+        return user.organisation_id is not None and referral.scheme_id == user.organisation_id
+    return False
 
 
 # Data protection: the scheme's data protection officer (and its coordinator) act for the
@@ -175,9 +298,10 @@ def referrals_visible_to_api_client(client):
 
 
 def referral_list_for_api_client(client):
+    # The person comes along only for the audit row naming whom the answer was about.
     return (
         referrals_visible_to_api_client(client)
-        .select_related("scheme")
+        .select_related("scheme", "person")
         .order_by("-received_at", "-pk")
     )
 
@@ -227,7 +351,8 @@ def scheme_referrals_of(person, scheme_id):
 
 
 def notifications_for(user):
-    return Notification.objects.filter(recipient=user).select_related("referral")
+    # With the person: the page's audit row names whom each notification is about.
+    return Notification.objects.filter(recipient=user).select_related("referral__person")
 
 
 def unread_notification_count(user):
@@ -270,6 +395,8 @@ def move_refusal(*, actor, referral, to_status, now=None):
             return _("A referral can be reopened only within %(days)s days of closing.") % {
                 "days": REOPEN_DAYS
             }
+        if referral.person.erased_at is not None:
+            return _("The person's details have been erased, so this referral cannot be reopened.")
     return None
 
 
@@ -293,6 +420,15 @@ def scheme_for_area(area):
     if len(only) == 1:
         return only[0]
     raise NoSchemeForArea(_("No social prescribing scheme takes referrals for this area yet."))
+
+
+def self_referral_by_reference(reference):
+    """The self-referral just made, for its confirmation page (the reference is the session's)."""
+    return (
+        Referral.objects.filter(reference=reference, source_kind=SourceKind.SELF)
+        .select_related("person")
+        .first()
+    )
 
 
 def schemes_for_self_referral():

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
 from accounts.models import Role
+from accounts.services import audit_view
 from core.client_address import client_address_key
 from core.exceptions import ApplicationError, Refused, ValidationError
 
@@ -44,6 +45,9 @@ def referral_list(request):
     criteria = filters.cleaned_data if filters.is_valid() else {}
     referrals = selectors.referral_list_for(request.user, **criteria)
     page = Paginator(referrals, PAGE_SIZE).get_page(request.GET.get("page"))
+    services.referrals_view_record(
+        referrals=page.object_list, actor=request.user, what="referral list", request=request
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -82,6 +86,7 @@ def referral_new(request):
 @login_required
 def referral_submitted(request, referral_uuid):
     referral = selectors.get_referral_for(request.user, referral_uuid)
+    services.referral_view_record(referral=referral, actor=request.user, request=request)
     return render(request, "referrals/submitted.html", {"referral": referral})
 
 
@@ -117,9 +122,15 @@ def referral_detail(request, referral_uuid, action_forms=None):
         {
             "referral": referral,
             "events": selectors.timeline_for(request.user, referral),
+            # The scheme's words as this reader may have them: a referrer gets them only
+            # when the person chose "everything" (the current choice, whenever it was made).
+            "text": selectors.feedback_text_for(request.user, referral),
+            "referrer_sees_text": selectors.referrer_may_see_text(referral),
             "forms": forms,
             "is_referrer": request.user.role == Role.REFERRER,
             "case_links": _case_links(request.user, referral, moves),
+            # The scheme's coordinator acts for the person on data protection (privacy app).
+            "subject_access_link": request.user.role == Role.COORDINATOR,
         },
     )
 
@@ -191,6 +202,9 @@ def triage(request):
     page = Paginator(selectors.triage_queue_for(request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    services.referrals_view_record(
+        referrals=page.object_list, actor=request.user, what="triage queue", request=request
+    )
     return render(request, "referrals/triage.html", {"page": page})
 
 
@@ -210,23 +224,30 @@ def duplicates(request: HttpRequest) -> HttpResponse:
     page = Paginator(pairs.filter(state=PossibleDuplicate.State.OPEN), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    merged = pairs.filter(state=PossibleDuplicate.State.MERGED).order_by("-decided_at", "-pk")
-    return render(request, "referrals/duplicates.html", {"page": page, "merged": merged[:50]})
+    merged = list(
+        pairs.filter(state=PossibleDuplicate.State.MERGED).order_by("-decided_at", "-pk")[:50]
+    )
+    shown = [*page.object_list, *merged]
+    audit_view(
+        actor=request.user, what="possible duplicates", request=request,
+        people=[person for pair in shown for person in (pair.person, pair.existing)],
+        records=[pair.referral.reference for pair in page.object_list],
+    )  # fmt: skip
+    return render(request, "referrals/duplicates.html", {"page": page, "merged": merged})
 
 
 @login_required
 def duplicate_detail(request: HttpRequest, duplicate_uuid) -> HttpResponse:
     _coordinator_or_404(request.user)
     pair = selectors.get_possible_duplicate_for(request.user, duplicate_uuid)
-    services.possible_duplicate_view_record(duplicate=pair, actor=request.user, request=request)
     records = [
-        (_("New record"), pair.person, selectors.scheme_referrals_of(pair.person, pair.scheme_id)),
-        (
-            _("Existing record"),
-            pair.existing,
-            selectors.scheme_referrals_of(pair.existing, pair.scheme_id),
-        ),
+        (label, person, list(selectors.scheme_referrals_of(person, pair.scheme_id)))
+        for label, person in ((_("New record"), pair.person), (_("Existing record"), pair.existing))
     ]
+    services.possible_duplicate_view_record(
+        duplicate=pair, actor=request.user, request=request,
+        referrals=[referral for _label, _person, referrals in records for referral in referrals],
+    )  # fmt: skip
     return render(
         request,
         "referrals/duplicate.html",
@@ -281,6 +302,11 @@ def notifications(request):
     page = Paginator(selectors.notifications_for(request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    # A notification names the person its referral is about.
+    services.referrals_view_record(
+        referrals=[notification.referral for notification in page.object_list],
+        actor=request.user, what="notifications", request=request,
+    )  # fmt: skip
     return render(request, "referrals/notifications.html", {"page": page})
 
 
@@ -340,8 +366,13 @@ def self_referral(request):
 
 
 def self_referral_done(request):
+    reference = request.session.pop("self_referral", "")
+    referral = selectors.self_referral_by_reference(reference) if reference else None
+    if referral is not None:
+        # The person reads their own reference: still a read of their record.
+        services.referral_view_record(referral=referral, actor=request.user, request=request)
     return render(
         request,
         "referrals/self_referral_done.html",
-        {"reference": request.session.pop("self_referral", "")},
+        {"reference": referral.reference if referral else ""},
     )

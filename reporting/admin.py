@@ -1,6 +1,9 @@
 from django.contrib import admin
 
-from .models import MonthlyReportSent, RollupRun
+from accounts.admin import AuditedReadsAdmin
+from core.admin import ReadOnlyAdmin
+
+from .models import KeptReferralFacts, MonthlyReportSent, RollupRun
 
 
 @admin.register(RollupRun)
@@ -37,3 +40,16 @@ class MonthlyReportSentAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# Kept facts ----------------------------------------------------------------
+
+
+@admin.register(KeptReferralFacts)
+class KeptReferralFactsAdmin(AuditedReadsAdmin, ReadOnlyAdmin):
+    """What erased people's referrals count as: kept by the erasure, never edited by hand."""
+
+    list_display = ["referral", "age_band", "deprivation", "kept_at"]
+    list_select_related = ["referral"]
+    audit_person_uuids = ["referral__person__uuid"]
+    audit_references = ["referral__reference"]

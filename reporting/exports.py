@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
@@ -99,14 +100,57 @@ def table_csv(*, table: Table, scope, filters, produced_at) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def sheet_title(title: str, taken: set[str]) -> str:
-    """A sheet name Excel accepts: at most 31 characters, none of []:*?/\\ and unique."""
-    base = SHEET_NAME_FORBIDDEN.sub(" ", str(title)).strip() or "Sheet"
-    name, n = base[:SHEET_NAME_MAX], 1
+# Each table's short name, for a sheet when its title is longer than Excel allows (31
+# characters): a name a reader recognises, never a title cut in the middle of a word.
+SHEET_NAMES = {
+    "referrals_by_month": gettext_lazy("Referrals by month"),
+    "referrals_by_week": gettext_lazy("Referrals by week"),
+    "referrals_by_year": gettext_lazy("Referrals by year"),
+    "funnel": gettext_lazy("Funnel"),
+    "waiting": gettext_lazy("Waiting time"),
+    "waiting_distribution": gettext_lazy("Waits by length"),
+    "caseload": gettext_lazy("Caseloads"),
+    "referrals_by_area": gettext_lazy("Referrals by area"),
+    "referrals_by_scheme": gettext_lazy("Referrals by scheme"),
+    "reasons": gettext_lazy("Reasons"),
+    "age_bands": gettext_lazy("Age bands"),
+    "gender": gettext_lazy("Gender"),
+    "ethnic_groups": gettext_lazy("Ethnic groups"),
+    "deprivation": gettext_lazy("Deprivation"),
+    "connections_by_category": gettext_lazy("Connections by category"),
+    "connections_by_provider": gettext_lazy("Connections by provider"),
+    "unmet_needs": gettext_lazy("Unmet needs by category"),
+    "unmet_needs_by_area": gettext_lazy("Unmet needs by area"),
+    "outcomes": gettext_lazy("Wellbeing outcomes"),
+}
+
+
+def _clean_sheet_text(text: object) -> str:
+    return " ".join(SHEET_NAME_FORBIDDEN.sub(" ", str(text)).split())
+
+
+def _cut_at_word(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters, cut after a whole word where there is one."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit + 1].rsplit(" ", 1)[0].rstrip(" ,;-–(")
+    return cut if cut and len(cut) <= limit else text[:limit].rstrip()
+
+
+def sheet_title(title: object, taken: set[str], key: str = "") -> str:
+    """A sheet name Excel accepts, unique in the workbook and readable: the table's title
+    when it fits in 31 characters, else its short name (SHEET_NAMES), else the title cut
+    after a whole word; " (2)", " (3)"... tell apart two that would be the same."""
+    name = _clean_sheet_text(title)
+    if len(name) > SHEET_NAME_MAX and key in SHEET_NAMES:
+        name = _clean_sheet_text(SHEET_NAMES[key])
+    name = name or "Sheet"
+    base, n = name, 1
+    name = _cut_at_word(base, SHEET_NAME_MAX)
     while name.lower() in taken:
         n += 1
         suffix = f" ({n})"
-        name = base[: SHEET_NAME_MAX - len(suffix)] + suffix
+        name = _cut_at_word(base, SHEET_NAME_MAX - len(suffix)) + suffix
     taken.add(name.lower())
     return name
 
@@ -152,7 +196,7 @@ def tables_xlsx(*, tables: list[Table], scope, filters, produced_at) -> bytes:
     workbook.remove(workbook.active)
     taken: set[str] = set()
     for table in tables:
-        sheet = workbook.create_sheet(sheet_title(table.title, taken))
+        sheet = workbook.create_sheet(sheet_title(table.title, taken, table.key))
         _write_sheet(sheet, table=table, scope=scope, filters=filters, produced_at=produced_at)
     if not tables:
         sheet = workbook.create_sheet(sheet_title(scope.title, taken))

@@ -7,12 +7,14 @@ annotation named `r_<fact field>`; `t_` annotations are working values.
 
 The definitions are DESIGN.md's (Statistics) and the README's: month and week
 received in local time, age on the day received, deprivation quintile from
-the postcode's decile, waiting days from received to the first contact and
-the same in working days (Monday to Friday, less bank holidays).
+the postcode's decile (for an erased person, both as kept before the erasure),
+waiting days from received to the first contact and the same in working days
+(Monday to Friday, less bank holidays).
 
 Every fact row carries `record_key` (cellkey.py), worked out here in the same
 INSERT: from the referral's uuid for a referral and for its outcome pairs (a
-person counts), from the connection's or the unmet need's own uuid for those.
+person counts), from the connection's or the unmet need's own uuid for those
+(a connection counted under several categories has the same key in each).
 """
 
 from typing import Any
@@ -160,12 +162,24 @@ def _bank_holidays_between(after: str, until: str):
     return Coalesce(Subquery(holidays, output_field=IntegerField()), Value(0))
 
 
+_ACCEPTED = Q(accepted_at__isnull=False)
+_ALLOCATED = _ACCEPTED & Q(allocated_at__isnull=False)
+_FIRST_CONTACT = _ALLOCATED & Q(first_contact_at__isnull=False)
+_COMPLETED = Q(status=Status.CLOSED, closure_reason=ClosureReason.COMPLETED)
+
+
 def referral_facts(referrals: QuerySet[Referral]) -> QuerySet[Any]:
     """One row per referral for ReferralFact."""
     one, none = Value(1), Value(0)
     return (
         referrals.order_by()
         .annotate(
+            # Connected: a provider accepted one of the referral's connections.
+            t_connected=Exists(
+                Connection.objects.filter(
+                    referral_id=OuterRef("pk"), answered_at__isnull=False
+                ).exclude(status=ConnectionStatus.DECLINED)
+            ),
             t_received=TruncDate("received_at"),
             t_contacted=TruncDate("first_contact_at"),
             t_born=F("person__date_of_birth"),
@@ -208,22 +222,26 @@ def referral_facts(referrals: QuerySet[Referral]) -> QuerySet[Any]:
             r_record_key=RecordKey("uuid"),
             r_week=TruncWeek("received_at", output_field=DateField()),
             r_reasons=F("reasons"),
-            r_age_band=_age_band(),
+            # An erased person's date of birth and postcode are gone: what they counted
+            # as was kept first (models.KeptReferralFacts), and counts instead.
+            r_age_band=Coalesce(F("kept_facts__age_band"), _age_band(), output_field=CharField()),
             r_gender=F("person__gender"),
             r_ethnic_group=F("person__ethnic_group"),
-            r_deprivation=_quintile(),
-            r_accepted=flag(Q(accepted_at__isnull=False)),
+            r_deprivation=Coalesce(
+                F("kept_facts__deprivation"), _quintile(), output_field=CharField()
+            ),
+            # The funnel is nested: each stage counts the referrals that reached it and
+            # every stage before it, so no stage holds a referral the one before left out.
+            r_accepted=flag(_ACCEPTED),
             r_rejected=flag(Q(rejected_at__isnull=False)),
             r_cancelled=flag(Q(cancelled_at__isnull=False)),
-            r_allocated=flag(Q(allocated_at__isnull=False)),
-            r_first_contact=flag(Q(first_contact_at__isnull=False)),
-            r_connected=Exists(
-                Connection.objects.filter(
-                    referral_id=OuterRef("pk"), answered_at__isnull=False
-                ).exclude(status=ConnectionStatus.DECLINED)
-            ),
+            r_allocated=flag(_ALLOCATED),
+            r_first_contact=flag(_FIRST_CONTACT),
+            r_connected=flag(_FIRST_CONTACT & Q(t_connected=True)),
             r_closed=flag(Q(status=Status.CLOSED)),
-            r_completed=flag(Q(status=Status.CLOSED, closure_reason=ClosureReason.COMPLETED)),
+            # Closed as completed, connected or not: shown beside the funnel, not in it.
+            r_completed=flag(_COMPLETED),
+            r_connected_completed=flag(_FIRST_CONTACT & Q(t_connected=True) & _COMPLETED),
             r_wait_days=Case(When(first_contact_at__isnull=True, then=None), default="t_wait"),
             # Working days: five per whole week, then the days left over that are not
             # a Saturday or a Sunday, less the bank holidays on weekdays in between.
@@ -250,10 +268,16 @@ def _top_category(prefix: str):
 
 
 def connection_facts(connections: QuerySet[Connection]) -> QuerySet[Any]:
-    """One row per connection for ConnectionFact, under the service's first category's top."""
-    first_category = (
+    """One row per connection and top-level category of its service, for ConnectionFact.
+
+    The join to the service's categories gives a row per category (one row with
+    no category for a service that has none); two categories with the same top
+    give the same row twice, so the caller selects DISTINCT rows. The lowest top
+    is the row that counts the connection itself (`counts_connection`).
+    """
+    lowest_top = (
         Service.taxonomy_terms.through.objects.filter(service_id=OuterRef("service_id"))
-        .order_by("taxonomyterm_id")
+        .order_by(_top_category("taxonomyterm__").asc())
         .values(top=_top_category("taxonomyterm__"))[:1]
     )
     return connections.order_by().annotate(
@@ -261,7 +285,13 @@ def connection_facts(connections: QuerySet[Connection]) -> QuerySet[Any]:
         r_connection_id=F("pk"),
         r_record_key=RecordKey("uuid"),
         r_referral_id=F("referral_id"),
-        r_category_id=Subquery(first_category),
+        r_category_id=_top_category("service__taxonomy_terms__"),
+        r_counts_connection=Case(
+            When(Q(r_category_id__isnull=True), then=Value(True)),
+            When(Q(r_category_id=Subquery(lowest_top)), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
         r_provider_id=F("service__provider_id"),
         r_referred=flag(Q(referred_at__isnull=False)),
         r_accepted=flag(Q(answered_at__isnull=False) & ~Q(status=ConnectionStatus.DECLINED)),

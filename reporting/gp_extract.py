@@ -10,15 +10,31 @@ worse than none.
 
 The extract carries no free text (no notes, summaries or reasons in words), so
 both choices of `Referral.gp_feedback` ("everything" and "coded events only")
-allow every row here.
+allow every row here: the channels that do carry the scheme's words ask
+`referrals.selectors.referrer_may_see_text`, and a test proves no word of a
+closure summary reaches this file under either choice.
 """
 
 import csv
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from uuid import UUID
 
-from django.db.models import Case, CharField, F, Q, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,19 +55,30 @@ class Concept:
 
 
 # The one table of SNOMED CT UK concepts this extract uses, keyed by the
-# machine word in the `event` column. Only concepts whose id and term were
-# confirmed in a public source are here; nothing is guessed.
+# machine word in the `event` column, and when each is recorded. Only concepts
+# whose id and term were confirmed in a public source are here; nothing is guessed.
+#
+# When: NHS England's guidance for social prescribing link workers (Social
+# prescribing: reference guide and technical annex for primary care networks,
+# https://www.england.nhs.uk/long-read/social-prescribing-reference-guide-and-technical-annex-for-primary-care-networks/)
+# is to record "Referral to social prescribing service" when the person
+# accepts the referral, at the first interaction of an episode, not when a
+# referral arrives (many never lead to one), and "Social prescribing declined"
+# when the person declines.
 CONCEPTS: dict[str, Concept] = {
-    # The referral the practice made, as the scheme received it.
+    # The person accepted the referral: the first contact, when the case went from
+    # allocated to in progress (referrals.services.referral_start, called when a
+    # link worker first reaches the person). A case reopened later is the same
+    # episode and is not coded again.
     # Confirmed: https://github.com/UoM-Data-Science-Platforms/gm-sde/blob/
     #   30096ae1edf483497b4ac94ed2fec8aa28744bfc/shared/clinical-code-sets/referrals/
     #   social-care-prescribing-referral/1/social-care-prescribing-referral.snomed.txt
     #   (a Greater Manchester GP-data code set built from SNOMED CT UK 29.3.0)
     # and https://www.socialrx.co.uk/blogs/blog/social-prescribing-snomed-codes-why-important
-    "referral_received": Concept(
+    "accepted_by_person": Concept(
         id="871731000000106",
         term="Referral to social prescribing service",
-        event_label=gettext_lazy("The scheme received the practice's referral"),
+        event_label=gettext_lazy("The person accepted the referral (first contact)"),
     ),
     # The person said they do not want social prescribing: a closure with the
     # reason "declined by the person". A scheme's rejection or a referrer's
@@ -83,6 +110,10 @@ HEADERS = [
     "snomed_term",
     "event",
 ]
+
+
+# The moves that may carry a code: into in progress (accepted) and closed (declined).
+CODED_STATUSES = (Status.IN_PROGRESS, Status.CLOSED)
 
 
 @dataclass(frozen=True)
@@ -213,14 +244,31 @@ def _day_start(day: date) -> datetime:
 
 
 def coded_events(*, practice, period: Period, user=None):
-    """The coded events of referrals `practice` made, in `period`, that `user` may see.
+    """The coded events of referrals `practice` made, recorded in `period`, that `user` may see.
 
     `user=None` is the command: every referral the practice made. Each event
-    carries `event_word`, a key of CONCEPTS.
+    carries `event_word`, a key of CONCEPTS, and `event_at`, when it happened.
+
+    The period is of when an event was recorded, so that each event falls in
+    exactly one monthly drop even when it was recorded a day after it happened;
+    the row is dated when it happened (a first contact logged late carries the
+    day of the conversation).
     """
     referrals = referrals_visible_to(user) if user is not None else Referral.objects.all()
     referrals = referrals.filter(referring_organisation=practice)
-    received = Q(kind=ReferralEvent.Kind.CREATED)
+    # The person accepted: the first move into in progress. A later one (resumed from
+    # hold, reopened) is the same episode.
+    earlier_start = ReferralEvent.objects.filter(
+        referral_id=OuterRef("referral_id"),
+        kind=ReferralEvent.Kind.STATUS,
+        to_status=Status.IN_PROGRESS,
+    ).filter(
+        Q(created_at__lt=OuterRef("created_at"))
+        | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("pk"))
+    )
+    accepted = Q(kind=ReferralEvent.Kind.STATUS, to_status=Status.IN_PROGRESS) & ~Exists(
+        earlier_start
+    )
     # The closure event of a referral closed as declined by the person. The
     # reason lives on the referral, and a reopen clears it, so only the closure
     # that still stands carries it: its event was written in the same moment as
@@ -239,15 +287,25 @@ def coded_events(*, practice, period: Period, user=None):
             created_at__gte=_day_start(period.start),
             created_at__lt=_day_start(period.end + timedelta(days=1)),
         )
-        .filter(received | declined)
+        .filter(Q(kind=ReferralEvent.Kind.STATUS, to_status__in=CODED_STATUSES))
+        .alias(is_accepted=ExpressionWrapper(accepted, output_field=BooleanField()))
+        .filter(Q(is_accepted=True) | declined)
         .annotate(
             event_word=Case(
-                When(received, then=Value("referral_received")),
+                When(is_accepted=True, then=Value("accepted_by_person")),
                 default=Value("declined_by_person"),
                 output_field=CharField(),
-            )
+            ),
+            event_at=Case(
+                When(
+                    is_accepted=True,
+                    then=Coalesce("referral__first_contact_at", "created_at"),
+                ),
+                default=F("created_at"),
+                output_field=DateTimeField(),
+            ),
         )
-        .order_by("created_at", "pk")
+        .order_by("event_at", "pk")
     )
 
 
@@ -257,19 +315,31 @@ def _safe(value) -> str:
     return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def extract_rows(*, practice, period: Period, user=None) -> list[list[str]]:
-    """The CSV's rows (without the header), in one query whatever their number."""
+@dataclass(frozen=True)
+class Extract:
+    """The CSV's rows (without the header), and whom they are about, for the audit trail."""
+
+    rows: list[list[str]]
+    people: list[UUID]
+    references: list[str]
+
+
+def extract(*, practice, period: Period, user=None) -> Extract:
+    """The extract's rows, in one query whatever their number."""
     # The person as the practice itself supplied them on each referral, never the
     # scheme's record: the scheme may have linked the referral to a person whose
     # details the practice never gave (DESIGN.md, Who may see what).
     events = coded_events(practice=practice, period=period, user=user).values_list(
         "referral__person_details_as_referred",
         "referral__reference",
-        "created_at",
+        "event_at",
         "event_word",
+        "referral__person__uuid",
     )
     rows = []
-    for as_referred, reference, when, word in events:
+    people: dict[UUID, None] = {}
+    for as_referred, reference, when, word, person_uuid in events:
+        people[person_uuid] = None
         concept = CONCEPTS[word]
         person = PersonAsReferred.from_snapshot(as_referred)
         rows.append(
@@ -286,7 +356,8 @@ def extract_rows(*, practice, period: Period, user=None) -> list[list[str]]:
                 word,
             ]
         )
-    return rows
+    references = list(dict.fromkeys(row[5] for row in rows))
+    return Extract(rows=rows, people=list(people), references=references)
 
 
 def write_csv(stream, rows) -> None:

@@ -118,6 +118,8 @@ class ReferralFact(CellMixin):
     connected = models.BooleanField(default=False)
     closed = models.BooleanField(default=False)
     completed = models.BooleanField(default=False)
+    # The funnel's last stage: connected to a service, then closed as completed.
+    connected_completed = models.BooleanField(default=False)
     wait_days = models.PositiveIntegerField(null=True)
     wait_working_days = models.PositiveIntegerField(null=True)
     link_worker_id = models.IntegerField(null=True)
@@ -129,10 +131,21 @@ class ReferralFact(CellMixin):
 
 
 class ConnectionFact(CellMixin):
-    connection_id = models.IntegerField(unique=True)
+    """A connection under one top-level category of its service: one row per category.
+
+    A service listed under gardening and under befriending counts its connection
+    under both, as an unmet need counts under its own category, so the two can
+    be compared category by category. `counts_connection` is set on exactly one
+    row of each connection (the lowest category, or the only row of a service
+    with none): the row that totals and the table by provider add up, so a
+    connection is never counted twice there.
+    """
+
+    connection_id = models.IntegerField(db_index=True)
     record_key = models.PositiveSmallIntegerField(default=0)  # of the connection
     referral_id = models.IntegerField(db_index=True)
-    category_id = models.IntegerField(null=True)  # the service's top-level category
+    category_id = models.IntegerField(null=True)  # a top-level category of the service
+    counts_connection = models.BooleanField(default=True)
     provider_id = models.IntegerField()
     referred = models.BooleanField(default=False)
     accepted = models.BooleanField(default=False)
@@ -196,6 +209,8 @@ class ReferralCube(CellMixin):
     closed_key = key_sum()
     completed = models.PositiveIntegerField(default=0)
     completed_key = key_sum()
+    connected_completed = models.PositiveIntegerField(default=0)
+    connected_completed_key = key_sum()
 
     class Meta:
         verbose_name = _("referrals by month")
@@ -291,6 +306,8 @@ class ConnectionCube(CellMixin):
     provider = models.ForeignKey(
         "directory.Provider", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
+    # ConnectionFact.counts_connection: rows whose connections totals and providers add up.
+    counts_connection = models.BooleanField(default=True)
     connections = models.PositiveIntegerField(default=0)
     connections_key = key_sum()
     referred = models.PositiveIntegerField(default=0)
@@ -387,6 +404,78 @@ class LinkWorkerLoad(models.Model):
 
     def __str__(self):
         return f"{self.link_worker_id}: {self.open_cases}/{self.capacity}"
+
+
+# Kept facts ----------------------------------------------------------------
+
+
+class KeptReferralFacts(models.Model):
+    """What a referral counts as in the statistics, kept when its person's details were erased.
+
+    The age band and the deprivation quintile are worked out from the person's
+    date of birth and postcode, which an erasure blanks. The erasure keeps
+    them here first (services.referral_facts_keep), worked out by the very
+    expressions the rollup uses, and the rollup reads them in place of the
+    blanked fields, so every figure is the same before and after. Only the
+    band and the quintile: no date of birth, age, postcode or LSOA. Not a
+    rollup table: no run rebuilds or empties it.
+    """
+
+    referral = models.OneToOneField(
+        "referrals.Referral",
+        verbose_name=_("referral"),
+        on_delete=models.CASCADE,
+        related_name="kept_facts",
+    )
+    age_band = models.CharField(_("age band"), max_length=5, choices=AgeBand.choices)
+    deprivation = models.CharField(
+        _("deprivation quintile"), max_length=7, choices=DeprivationQuintile.choices
+    )
+    kept_at = models.DateTimeField(_("kept"))
+
+    class Meta:
+        verbose_name = _("facts kept after an erasure")
+        verbose_name_plural = _("facts kept after erasures")
+
+    def __str__(self):
+        return f"{self.referral_id}: {self.age_band} {self.deprivation}"
+
+
+class OpenCaseCount(models.Model):
+    """Open cases now by link worker, scheme, area and source, as at the last run.
+
+    LinkWorkerLoad holds each link worker's capacity; this splits their open
+    cases by where the referrals came from, so a commissioner's "open cases
+    now" counts only the cases from the areas they may see and chose.
+    """
+
+    link_worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    scheme = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    area = models.ForeignKey(
+        "accounts.Area",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    source_kind = models.CharField(max_length=20)
+    open_cases = models.PositiveIntegerField(default=0)
+    open_cases_key = key_sum()  # of the referrals open: a person counts
+
+    class Meta:
+        verbose_name = _("open cases")
+        verbose_name_plural = _("open cases")
+        indexes = [models.Index(fields=["scheme", "area"])]
+
+    def __str__(self):
+        return f"{self.link_worker_id} {self.scheme_id} {self.area_id}: {self.open_cases}"
 
 
 # Runs --------------------------------------------------------------------

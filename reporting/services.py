@@ -50,9 +50,11 @@ from .models import (
     ConnectionCube,
     ConnectionFact,
     Dimension,
+    KeptReferralFacts,
     LinkWorkerCube,
     LinkWorkerLoad,
     MonthlyReportSent,
+    OpenCaseCount,
     OutcomeCube,
     OutcomeFact,
     ReferralCube,
@@ -129,7 +131,9 @@ def _write_facts(referrals: QuerySet[Referral]) -> None:
     _insert_from(ReferralFact, _selected(facts.referral_facts(referrals)))
     _insert_from(
         ConnectionFact,
-        _selected(facts.connection_facts(Connection.objects.filter(referral_id__in=ids))),
+        _selected(
+            facts.connection_facts(Connection.objects.filter(referral_id__in=ids))
+        ).distinct(),
     )
     _insert_from(
         UnmetNeedFact,
@@ -151,6 +155,28 @@ def _replace_facts(referral_ids: list[int]) -> None:
         old = model._default_manager.filter(Q(referral_id__in=referral_ids))
         old._raw_delete(old.db)
     _write_facts(Referral.objects.filter(pk__in=referral_ids))
+
+
+def referral_facts_keep(*, referral_ids: Iterable[int], now: datetime | None = None) -> int:
+    """Keep what these referrals count as by age band and deprivation, before an erasure.
+
+    Privacy's erasure calls this inside its transaction before it blanks the
+    person's date of birth and postcode; the values come from the rollup's own
+    expressions (facts.referral_facts), so the figures cannot drift. A referral
+    already kept keeps its first values. Returns how many were kept now.
+    """
+    now = now or timezone.now()
+    rows = (
+        facts.referral_facts(Referral.objects.filter(pk__in=list(referral_ids)))
+        .filter(kept_facts__isnull=True)
+        .values_list("pk", "r_age_band", "r_deprivation")
+    )
+    kept = [
+        KeptReferralFacts(referral_id=pk, age_band=band, deprivation=quintile, kept_at=now)
+        for pk, band, quintile in rows
+    ]
+    KeptReferralFacts.objects.bulk_create(kept, ignore_conflicts=True)
+    return len(kept)
 
 
 # Cubes -------------------------------------------------------------------
@@ -229,6 +255,7 @@ def _cube_sources(facts_of: FactsOf) -> CubeSources:
                 connected="connected",
                 closed="closed",
                 completed="completed",
+                connected_completed="connected_completed",
             ),
         ),
         cube(WeeklyCube, referral_facts, ("week",), **_tally("received")),
@@ -248,7 +275,7 @@ def _cube_sources(facts_of: FactsOf) -> CubeSources:
         cube(
             ConnectionCube,
             facts_of(ConnectionFact),
-            ("category_id", "provider_id"),
+            ("category_id", "provider_id", "counts_connection"),
             **_tally("connections"),
             **_counts(
                 referred="referred",
@@ -386,30 +413,50 @@ def _reason_rows(referral_facts: QuerySet[Any]) -> Iterator[dict[str, Any]]:
 
 
 def _rebuild_loads() -> None:
-    """Open cases per link worker now (a snapshot, not by month)."""
-    open_cases = {
-        link_worker_id: (n, key)
-        for link_worker_id, n, key in Referral.objects.open()
-        .values("link_worker_id")
+    """Open cases now (a snapshot, not by month): per link worker against capacity, and by
+    link worker, scheme, area and source.
+
+    A link worker's open cases are those of their own scheme that they hold, as
+    the team page counts them (linkworkers.selectors.team_for), so the two agree.
+    """
+    counts = [
+        OpenCaseCount(
+            link_worker_id=link_worker_id,
+            scheme_id=scheme_id,
+            area_id=area_id,
+            source_kind=source_kind,
+            open_cases=n,
+            open_cases_key=key,
+        )
+        for link_worker_id, scheme_id, area_id, source_kind, n, key in Referral.objects.open()
+        .filter(link_worker_id__isnull=False)
+        .values("link_worker_id", "scheme_id", "area_id", "source_kind")
         .order_by()
         .annotate(n=Count("pk"), key=Sum(RecordKey("uuid")))
-        .values_list("link_worker_id", "n", "key")
-    }
+        .values_list("link_worker_id", "scheme_id", "area_id", "source_kind", "n", "key")
+    ]
+    open_cases: Counter[tuple[int, int]] = Counter()
+    open_cases_keys: Counter[tuple[int, int]] = Counter()
+    for count in counts:
+        open_cases[(count.link_worker_id, count.scheme_id)] += count.open_cases
+        open_cases_keys[(count.link_worker_id, count.scheme_id)] += count.open_cases_key
     loads = [
         LinkWorkerLoad(
             link_worker_id=user_id,
             scheme_id=scheme_id,
             capacity=capacity,
             active=active,
-            open_cases=open_cases.get(user_id, (0, 0))[0],
-            open_cases_key=open_cases.get(user_id, (0, 0))[1],
+            open_cases=open_cases[(user_id, scheme_id)],
+            open_cases_key=open_cases_keys[(user_id, scheme_id)],
         )
         for user_id, scheme_id, capacity, active in LinkWorker.objects.values_list(
             "user_id", "scheme_id", "capacity", "active"
         )
     ]
-    LinkWorkerLoad.objects.all()._raw_delete(LinkWorkerLoad.objects.db)
+    for model in (LinkWorkerLoad, OpenCaseCount):
+        model._default_manager.all()._raw_delete(model._default_manager.db)
     LinkWorkerLoad.objects.bulk_create(loads, batch_size=INSERT_BATCH)
+    OpenCaseCount.objects.bulk_create(counts, batch_size=INSERT_BATCH)
 
 
 # Runs --------------------------------------------------------------------
@@ -503,8 +550,59 @@ def rollup_request(
             return existing, False
         raise
     if enqueue:
-        transaction.on_commit(lambda: queue_task("reporting.rollup_run", run.pk))
+        transaction.on_commit(lambda: _queue_run(run.pk))
     return run, True
+
+
+def _queue_run(run_id: int) -> None:
+    """Hand the run to Celery; when the broker cannot take it, give the run up at once.
+
+    Degrade, never fail (DESIGN.md): the page that asked carries on with the
+    figures it has, and the next request or the schedule tries again, instead
+    of a queued run nobody will execute holding the one place in flight.
+    """
+    try:
+        queue_task("reporting.rollup_run", run_id)
+    except Exception as error:
+        logger.warning("Rollup run %s did not start, or failed at once: %s", run_id, error)
+        RollupRun.objects.filter(pk=run_id, state=RollupRun.State.QUEUED).update(
+            state=RollupRun.State.FAILED,
+            in_flight=None,
+            finished_at=timezone.now(),
+            error=f"Could not be queued: {error}"[:2000],
+        )
+
+
+def rollup_refresh_if_stale(
+    *, requested_by: User | None = None, now: datetime | None = None
+) -> RollupRun | None:
+    """When the figures are older than the incremental interval, start an incremental run.
+
+    What a dashboard calls when it is opened: the run under way (one started
+    now, or one already queued or running, which a second reader joins) so the
+    page can show its progress, or None when the figures are fresh. "Older"
+    is measured from when the last run finished; with no finished run at all, or
+    with the rollup tables emptied since, a run starts.
+    """
+    now = now or timezone.now()
+    finished, in_flight = selectors.latest_runs()
+    if in_flight is not None:
+        return in_flight
+    interval = timedelta(minutes=settings.REPORTING_ROLLUP_INCREMENTAL_MINUTES)
+    fresh = finished is not None and finished.finished_at and finished.finished_at > now - interval
+    # Fresh, unless the rollup tables were emptied since (a migration that changes what they
+    # hold empties them) while there are referrals to count.
+    if fresh and (ReferralFact.objects.exists() or not Referral.objects.exists()):
+        return None
+    # A run that failed lately (the broker down, say) is not tried again on every page
+    # opened: the schedule, or a reader's "Refresh figures", tries after the interval.
+    if RollupRun.objects.filter(
+        state=RollupRun.State.FAILED, created_at__gt=now - interval
+    ).exists():
+        return None
+    run, _created = rollup_request(kind=RollupRun.Kind.INCREMENTAL, requested_by=requested_by)
+    run.refresh_from_db()
+    return run if run.in_flight else None
 
 
 def rollup_execute(*, run_id: int) -> RollupRun | None:
@@ -518,7 +616,9 @@ def rollup_execute(*, run_id: int) -> RollupRun | None:
     run = RollupRun.objects.get(pk=run_id)
     try:
         since = None
-        if run.kind == RollupRun.Kind.INCREMENTAL:
+        # With no facts to move (the first run, or after a migration emptied the rollup
+        # tables) an incremental run does everything.
+        if run.kind == RollupRun.Kind.INCREMENTAL and ReferralFact.objects.exists():
             previous = (
                 RollupRun.objects.filter(state=RollupRun.State.DONE).order_by("-started_at").first()
             )
@@ -588,7 +688,7 @@ MONTHLY_KEY_FIGURES: list[tuple[str, int | Literal["total"], str]] = [
     ("waiting", 1, "value"),  # median wait (days)
     ("waiting", 3, "value"),  # share contacted within the target
     ("connections_by_category", "total", "connections"),
-    ("funnel", 5, "referrals"),  # closed as completed
+    ("funnel", 5, "referrals"),  # connected, then closed as completed
 ]
 MONTHLY_FUNNEL_TABLE = "funnel"
 

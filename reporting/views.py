@@ -1,5 +1,6 @@
 """Dashboards and exports: parse the filters, read the cubes through the selectors, render."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -33,7 +34,14 @@ def dashboard(request):
     scope = _scope_or_403(request)
     form = DashboardFilterForm(request.GET or None, scope=scope)
     filters = form.filters()
+    # Figures older than the incremental interval start a run by themselves: the page shows
+    # its progress (or, with Celery eager, the run is over and the figures are new).
+    services.rollup_refresh_if_stale(requested_by=request.user)
     finished, in_flight = selectors.latest_runs()
+    tables = selectors.dashboard_tables(scope=scope, filters=filters)
+    headline = selectors.headline_figures(
+        scope=scope, filters=filters, tables=tables, suppress=not scope.exact
+    )
     return render(
         request,
         "reporting/dashboard.html",
@@ -41,9 +49,11 @@ def dashboard(request):
             "scope": scope,
             "form": form,
             "filters": filters,
-            "tables": selectors.dashboard_tables(scope=scope, filters=filters),
+            "headline": headline,
+            "tables": tables,
             "last_run": finished,
             "run": in_flight,
+            "stale_after_minutes": settings.REPORTING_ROLLUP_INCREMENTAL_MINUTES,
         },
     )
 
@@ -134,19 +144,22 @@ def gp_extract_csv(request, ods_code):
         # Bad dates: the page again with the errors, naming the field, and no file.
         return _gp_extract_render(request, form, practices, status=400)
     period = form.cleaned_data["period"]
-    rows = gp_extract.extract_rows(practice=practice, period=period, user=request.user)
+    found = gp_extract.extract(practice=practice, period=period, user=request.user)
+    # One export row naming every person and referral in the file.
     audit_record(
         actor=request.user,
         action=AuditEvent.Action.EXPORT,
         obj=practice,
         request=request,
-        detail=gp_extract.audit_detail(practice=practice, period=period, row_count=len(rows)),
+        detail=gp_extract.audit_detail(practice=practice, period=period, row_count=len(found.rows)),
+        people=found.people,
+        records=found.references,
     )
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="{gp_extract.filename(practice, period)}"'
     )
-    gp_extract.write_csv(response, rows)
+    gp_extract.write_csv(response, found.rows)
     return response
 
 

@@ -72,7 +72,10 @@ def what_matters_for(referral) -> WhatMatters | None:
     return WhatMatters.objects.filter(referral=referral).select_related("updated_by").first()
 
 
-def age_on(date_of_birth: date, today: date) -> int:
+def age_on(date_of_birth: date | None, today: date) -> int | None:
+    """Whole years on `today`; None when the date of birth is not kept (an erased person)."""
+    if date_of_birth is None:
+        return None
     before_birthday = (today.month, today.day) < (date_of_birth.month, date_of_birth.day)
     return today.year - date_of_birth.year - before_birthday
 

@@ -8,7 +8,8 @@ services, which lock the row, write the timeline and tell the referrer.
 `allocation` (who holds a case), `cases` (locking an open case), `contacts`,
 `plans` (what matters, goals), `closure`, `outcomes`, `team` (supervision, peer
 navigators), `reminders` (the scheduled jobs), `connections` (to directory
-services) and `prescription`.
+services), `prescription`, and `erasure` (the casework's free text blanked
+when privacy erases the person).
 """
 
 from .allocation import referral_allocate, referral_reassign
@@ -31,6 +32,7 @@ from .connections import (
     unmet_need_record,
 )
 from .contacts import MAX_CONTACT_MINUTES, contact_log
+from .erasure import casework_erase_free_text
 from .outcomes import instrument_define, outcome_record, outcome_view_record
 from .plans import GOAL_LIMIT, goal_add, goal_update, what_matters_save
 from .prescription import prescription_email_send
@@ -38,6 +40,7 @@ from .reminders import digest_send, digests_send, holds_resume_due, outcome_revi
 from .team import peer_navigator_attach, peer_navigator_detach, supervision_note_add
 
 __all__ = [
+    "casework_erase_free_text",
     "referral_allocate",
     "referral_reassign",
     "ATTENDANCE_STATUSES",

@@ -178,7 +178,7 @@ def outcome_view_record(
     """Audit one read of a case's outcomes (reads of a person's record are audited)."""
     return audit_record(
         actor=actor, action=AuditEvent.Action.VIEW, obj=referral.person, request=request,
-        detail=f"outcomes of referral {referral.reference}",
+        detail=f"outcomes of referral {referral.reference}", records=[referral.reference],
     )  # fmt: skip
 
 

@@ -5,7 +5,7 @@ waiting list, allocation, reassignment, peer navigators, supervision), `connecti
 (to services, unmet needs, the prescription) and `providers` (a provider's answers).
 """
 
-from .cases import case_overview, caseload, contact_log
+from .cases import case_overview, caseload, contact_log, gp_feedback_change
 from .closure import case_close, case_reopen
 from .connections import (
     connection_propose,
@@ -47,6 +47,7 @@ __all__ = [
     "contact_log",
     "goal_add",
     "goal_update",
+    "gp_feedback_change",
     "outcome_record",
     "outcomes",
     "peer_case",

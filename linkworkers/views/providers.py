@@ -7,9 +7,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import AuditEvent, Role
-from accounts.services import audit_record
+from accounts.models import Role
 from core.exceptions import ApplicationError, ValidationError
+from referrals.services import referrals_view_record
 
 from .. import selectors, services
 from ..forms import (
@@ -26,8 +26,10 @@ def provider_connections(request):
     if request.user.role != Role.PROVIDER:
         raise Http404
     rows = list(selectors.connections_for_provider(request.user))
-    audit_record(actor=request.user, action=AuditEvent.Action.VIEW, request=request,
-                 detail=f"provider connections: {len(rows)}")  # fmt: skip
+    referrals_view_record(
+        referrals=[row.referral for row in rows], actor=request.user, request=request,
+        what=f"provider connections: {len(rows)}",
+    )  # fmt: skip
     return render(request, "linkworkers/provider_connections.html", {"rows": provider_rows(rows)})
 
 

@@ -9,13 +9,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import AuditEvent, Role
-from accounts.services import audit_record
+from accounts.models import Role
+from accounts.services import audit_view
 from core.exceptions import ApplicationError, ValidationError
 from referrals import selectors as referrals_selectors
 from referrals.models import Status
 from referrals.selectors import allowed_moves_for
-from referrals.services import referral_view_record
+from referrals.services import referral_view_record, referrals_view_record
 
 from .. import selectors, services
 from ..forms import (
@@ -33,10 +33,8 @@ from .common import must_coordinate, open_case, render_case
 def team(request):
     must_coordinate(request)
     rows = selectors.team_for(request.user)
-    audit_record(
-        actor=request.user, action=AuditEvent.Action.VIEW, request=request,
-        detail=f"team: {len(rows)} link workers",
-    )  # fmt: skip
+    # Counts of each link worker's cases, naming no one: the row says the page was read.
+    audit_view(actor=request.user, what=f"team: {len(rows)} link workers", request=request)
     return render(
         request, "linkworkers/team.html", {"rows": rows, "statuses": selectors.team_statuses()}
     )
@@ -47,9 +45,9 @@ def team(request):
 def waiting_list(request):
     must_coordinate(request)
     rows = selectors.waiting_list_for(request.user)
-    audit_record(
-        actor=request.user, action=AuditEvent.Action.VIEW, request=request,
-        detail=f"waiting list: {len(rows)} referrals",
+    referrals_view_record(
+        referrals=[row.referral for row in rows], actor=request.user, request=request,
+        what=f"waiting list: {len(rows)} referrals",
     )  # fmt: skip
     return render(request, "linkworkers/waiting_list.html", {"rows": rows})
 
@@ -88,6 +86,7 @@ def allocate(request, referral_uuid):
     referral = referrals_selectors.get_referral_for(request.user, referral_uuid)
     if Status.ALLOCATED not in allowed_moves_for(request.user, referral):
         raise Http404
+    referral_view_record(referral=referral, actor=request.user, request=request)
     candidates = selectors.link_worker_candidates(referral=referral)
     suggestion = selectors.suggested_link_worker(candidates)
     form = AllocateForm(request.POST or None, prefix="allocate", scheme_id=referral.scheme_id)
@@ -210,9 +209,12 @@ def _supervision_page(request, supervisee):
             messages.success(request, _("Supervision note saved."))
             return redirect(request.path)
     notes = list(selectors.supervision_notes_for(request.user, supervisee))
-    audit_record(
-        actor=request.user, action=AuditEvent.Action.VIEW, request=request,
-        detail=f"supervision notes of user {supervisee.pk}: {len(notes)}",
+    # The notes name people, and so does the choice of case for a new note (one query
+    # more for those, whatever their number: the form's choices query the cases again).
+    referrals_view_record(
+        referrals=[*(note.referral for note in notes if note.referral), *cases],
+        actor=request.user, request=request,
+        what=f"supervision notes of user {supervisee.pk}: {len(notes)}",
     )  # fmt: skip
     return render(
         request,

@@ -175,7 +175,15 @@ class TimelineEventOutputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ReferralEvent.Kind.choices)
     from_status = serializers.CharField(allow_blank=True)
     to_status = serializers.CharField(allow_blank=True)
-    note = serializers.CharField(allow_blank=True)
+    # The words as the referrer may read them (referrals.selectors.referrer_timeline).
+    note = serializers.CharField(
+        source="shown_note",
+        allow_blank=True,
+        help_text=_(
+            "The event's words. Empty when gp_feedback is coded_only and the scheme wrote "
+            "them: then only what the referring organisation wrote itself is given."
+        ),
+    )
     created_at = serializers.DateTimeField()
 
 
@@ -191,17 +199,49 @@ class ReferralDetailOutputSerializer(ReferralOutputSerializer):
     source_kind = serializers.CharField()
     reason_other = serializers.CharField()
     what_matters = serializers.CharField()
-    gp_feedback = serializers.ChoiceField(choices=GPFeedback.choices)
+    gp_feedback = serializers.ChoiceField(
+        choices=GPFeedback.choices,
+        help_text=_(
+            "What the person agreed may go back to their GP, as it stands now (the scheme "
+            "records a change of mind). With coded_only the scheme's words are withheld: "
+            "suggested_alternative and closure_summary are null and the scheme's timeline "
+            "notes are empty; status, dates, reasons and coded events are given."
+        ),
+    )
     risk_flag = serializers.BooleanField()
     risk_details = serializers.CharField()
     referrer = ReferrerOutputSerializer(source="*")
     rejection_reason = serializers.CharField(allow_blank=True)
-    suggested_alternative = serializers.CharField(allow_blank=True)
+    suggested_alternative = serializers.SerializerMethodField(
+        help_text=_(
+            "The scheme's suggestion when it did not accept the referral; empty until then. "
+            "Null when gp_feedback is coded_only: the person asked that only coded events "
+            "go back to their GP."
+        )
+    )
     closure_reason = serializers.CharField(allow_blank=True)
-    closure_summary = serializers.CharField(allow_blank=True)
+    closure_summary = serializers.SerializerMethodField(
+        help_text=_(
+            "The message back to the GP and referrer at closure; empty until then. Null when "
+            "gp_feedback is coded_only: the person asked that only coded events go back to "
+            "their GP, so the closure_reason code is all that is given."
+        )
+    )
     timeline = serializers.SerializerMethodField(
         help_text=_("Status changes and messages meant for the referrer, oldest first.")
     )
+
+    # The words come from referrals.selectors.referrer_feedback_text, passed in by the
+    # view: the one decision the page and the emails also follow.
+    @extend_schema_field(serializers.CharField(allow_null=True, allow_blank=True))
+    def get_suggested_alternative(self, referral) -> str | None:
+        text = self.context["feedback_text"]
+        return text.suggested_alternative if text.shown else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True, allow_blank=True))
+    def get_closure_summary(self, referral) -> str | None:
+        text = self.context["feedback_text"]
+        return text.closure_summary if text.shown else None
 
     @extend_schema_field(TimelineEventOutputSerializer(many=True))
     def get_timeline(self, referral):

@@ -152,6 +152,11 @@ class ReferralListCreateView(PartnerApiView):
     )
     def get(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        # No personal details, but each reference is a person's referral: one audit row.
+        services.referrals_view_record(
+            referrals=page, actor=None, api_client=self.api_client, request=request,
+            what="partner API referral list",
+        )  # fmt: skip
         return self.get_paginated_response(ReferralOutputSerializer(page, many=True).data)
 
     @extend_schema(
@@ -231,8 +236,10 @@ class ReferralDetailView(PartnerApiView):
         operation_id="referrals_retrieve",
         summary=gettext_lazy("Read one referral and its timeline"),
         description=gettext_lazy(
-            "Status, dates, closure summary and the events meant for the referrer. "
-            "Each read is written to the audit trail."
+            "Status, dates, closure summary and the events meant for the referrer. When the "
+            "person chose coded events only (gp_feedback coded_only), the scheme's words are "
+            "withheld: closure_summary and suggested_alternative are null and the scheme's "
+            "timeline notes are empty. Each read is written to the audit trail."
         ),
         parameters=[
             OpenApiParameter(
@@ -255,8 +262,11 @@ class ReferralDetailView(PartnerApiView):
         services.referral_view_record(
             referral=referral, actor=None, api_client=self.api_client, request=request
         )
-        timeline = selectors.referrer_timeline(referral)
-        serializer = ReferralDetailOutputSerializer(referral, context={"timeline": timeline})
+        context = {
+            "timeline": selectors.referrer_timeline(referral),
+            "feedback_text": selectors.referrer_feedback_text(referral),
+        }
+        serializer = ReferralDetailOutputSerializer(referral, context=context)
         return Response(serializer.data)
 
 

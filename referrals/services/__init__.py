@@ -4,10 +4,14 @@ Pages, the partner API, tasks and commands call these with keyword arguments;
 they raise only `core.exceptions` errors (and referrals' own subclasses of them)
 for things a person can put right. `intake` (making a referral, matching the
 person), `lifecycle` (the one transition door and the moves through it, with
-the feedback to the referrer), `duplicates` (the coordinator's decisions on
-possible duplicates) and `notifications`.
+the feedback to the referrer), `consent` (the person's later change of what
+may go back to their GP), `duplicates` (the coordinator's decisions on
+possible duplicates), `notifications`, `people` (rectification and the
+erasure tombstone, whose doors are privacy's services) and `reads` (the
+audit of every page or answer that shows a person).
 """
 
+from .consent import referral_gp_feedback_change
 from .duplicates import (
     DUPLICATE_DECISIONS,
     DUPLICATE_DISMISS,
@@ -37,7 +41,6 @@ from .lifecycle import (
     referral_resume,
     referral_start,
     referral_transition,
-    referral_view_record,
 )
 from .notifications import (
     colleague_notify,
@@ -45,6 +48,15 @@ from .notifications import (
     notifications_mark_all_read,
     user_notify,
 )
+from .people import (
+    LIVE_STATUSES,
+    TOMBSTONE_NAME,
+    person_details_correct,
+    person_live_referrals,
+    person_records_of,
+    person_tombstone,
+)
+from .reads import people_on, referral_view_record, referrals_view_record
 
 __all__ = [
     "DUPLICATE_DECISIONS",
@@ -52,15 +64,22 @@ __all__ = [
     "DUPLICATE_MERGE",
     "DUPLICATE_UNDO_MERGE",
     "FEEDBACK_STATUSES",
+    "LIVE_STATUSES",
     "PERSON_FIELDS",
     "REFERENCE_ALPHABET",
     "REFERENCE_LENGTH",
     "REFERRAL_FIELDS",
     "SOURCE_FOR_ORGANISATION",
+    "TOMBSTONE_NAME",
     "colleague_notify",
     "new_reference",
     "notification_mark_read",
     "notifications_mark_all_read",
+    "person_details_correct",
+    "person_live_referrals",
+    "person_records_of",
+    "person_tombstone",
+    "people_on",
     "possible_duplicate_decide",
     "possible_duplicate_view_record",
     "referral_accept",
@@ -68,6 +87,7 @@ __all__ = [
     "referral_close",
     "referral_create",
     "referral_create_idempotent",
+    "referral_gp_feedback_change",
     "referral_hold",
     "referral_reject",
     "referral_reopen",
@@ -75,5 +95,6 @@ __all__ = [
     "referral_start",
     "referral_transition",
     "referral_view_record",
+    "referrals_view_record",
     "user_notify",
 ]

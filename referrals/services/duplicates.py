@@ -1,12 +1,15 @@
 """A coordinator's decisions on possible duplicate people: merge, not the same, undo."""
 
+from collections.abc import Iterable
+
 from django.db import transaction
 from django.db.models import F
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent, Role
-from accounts.services import audit_record
+from accounts.services import audit_record, audit_view
 from core.exceptions import InvalidTransition, Refused, StaleVersion
 
 from ..models import (
@@ -154,10 +157,17 @@ def _move_referrals(referrals, *, to, now) -> None:
     )
 
 
-def possible_duplicate_view_record(*, duplicate, actor, request=None) -> None:
-    """Audit the read of both records a coordinator compares (reads are audited)."""
-    for person in (duplicate.person, duplicate.existing):
-        audit_record(
-            actor=actor, action=AuditEvent.Action.VIEW, obj=person, request=request,
-            detail=f"possible duplicate {duplicate.uuid}",
-        )  # fmt: skip
+def possible_duplicate_view_record(
+    *, duplicate: PossibleDuplicate, actor, referrals: Iterable[Referral] = (),
+    request: HttpRequest | None = None,
+) -> AuditEvent:  # fmt: skip
+    """Audit the read of both records a coordinator compares: one row naming both people.
+
+    `referrals` are those the page lists beside them, named by reference.
+    """
+    return audit_view(
+        actor=actor, what=f"possible duplicate {duplicate.uuid}",
+        people=[duplicate.person, duplicate.existing],
+        records=list(dict.fromkeys(referral.reference for referral in referrals)),
+        request=request,
+    )  # fmt: skip

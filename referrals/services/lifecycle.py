@@ -23,7 +23,7 @@ from ..models import (
     RejectionReason,
     Status,
 )
-from ..selectors import move_refusal, referrals_visible_to
+from ..selectors import move_refusal, referrals_visible_to, referrer_feedback_text
 
 # Feedback the referrer hears, by the status reached (DESIGN.md: the missing loop).
 FEEDBACK_STATUSES = (Status.ACCEPTED, Status.REJECTED, Status.IN_PROGRESS, Status.CLOSED)
@@ -244,15 +244,6 @@ def referral_reopen(
     )  # fmt: skip
 
 
-def referral_view_record(*, referral, actor, request=None, api_client=None):
-    """Audit one read of a person's record (DESIGN.md: reads are audited, not only writes)."""
-    return audit_record(
-        actor=actor, action=AuditEvent.Action.VIEW, obj=referral.person, request=request,
-        detail=f"referral {referral.reference}", api_client=api_client,
-        records=[referral.reference],
-    )  # fmt: skip
-
-
 def _feedback_message(referral) -> str:
     return {
         Status.ACCEPTED: _("Referral %(ref)s for %(name)s was accepted by %(scheme)s."),
@@ -268,7 +259,13 @@ def _feedback_message(referral) -> str:
 
 
 def _queue_feedback(*, referral, now):
-    """Write the in-app notification and the outbox email; send after commit."""
+    """Write the in-app notification and the outbox email; send after commit.
+
+    The email is rendered now, with the person's choice of what may go back to
+    their GP as it stands now (`referrer_feedback_text`): a later change of
+    choice applies to later emails, never rewrites one already written. The
+    notification carries no free text whatever the choice.
+    """
     recipient = referral.referring_user
     if recipient is None or not recipient.is_active:
         return
@@ -278,6 +275,7 @@ def _queue_feedback(*, referral, now):
             "referral": referral,
             "recipient": recipient,
             "message": _feedback_message(referral),
+            "text": referrer_feedback_text(referral),
             "url": settings.SITE_URL.rstrip("/") + path,
         }
         Notification.objects.create(

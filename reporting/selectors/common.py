@@ -5,7 +5,7 @@ what a commissioner or an export sees is published from it (tables.py).
 """
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -45,13 +45,31 @@ def in_period(
     return rows.order_by()
 
 
+def next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
 def months_of(filters: Filters) -> list[date]:
     months: list[date] = []
     month = filters.start
     while month <= filters.end:
         months.append(month)
-        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+        month = next_month(month)
     return months
+
+
+def this_month(filters: Filters) -> date:
+    return filters.today.replace(day=1)
+
+
+def months_shown(filters: Filters) -> list[date]:
+    """The period's months up to the current one: months still to come are not drawn as 0."""
+    return [month for month in months_of(filters) if month <= this_month(filters)]
+
+
+def is_partial(month: date, filters: Filters) -> bool:
+    """The current month is not over: its figures run to today."""
+    return month == this_month(filters)
 
 
 def month_label(month: date) -> str:
@@ -69,6 +87,45 @@ def tallied(*measures: str) -> dict[str, Sum]:
 def tally_of(row: Any, measure: str) -> Tally:
     """The Tally of `measure` in a row read with `tallied` (None, from no rows, is 0)."""
     return Tally(row[f"sum_{measure}"] or 0, row[f"sum_{measure}_key"] or 0)
+
+
+def shown_month_label(month: date, filters: Filters) -> str:
+    """A month's label in a table, marking the current month as partial."""
+    if is_partial(month, filters):
+        return _("%(month)s (to %(day)s)") % {
+            "month": month_label(month),
+            "day": date_format(filters.today, "j F"),
+        }
+    return month_label(month)
+
+
+def partial_month_note(filters: Filters) -> str | None:
+    """The note under a table that counts the current month, else None."""
+    if this_month(filters) not in months_of(filters):
+        return None
+    return _(
+        "%(month)s is not over: it is counted to %(day)s, so it is not comparable with a "
+        "whole month."
+    ) % {"month": month_label(this_month(filters)), "day": date_format(filters.today, "j F Y")}
+
+
+DAYS_IN_A_YEAR = 365
+
+
+def days_elapsed(filters: Filters) -> int:
+    """Days of the period that have happened: from its first day to its last or to today
+    (today included), whichever comes first; 0 when the period has not begun."""
+    last = min(next_month(filters.end) - timedelta(days=1), filters.today)
+    return max((last - filters.start).days + 1, 0)
+
+
+def per_year(count: Any, filters: Filters, per: int = 1) -> Decimal | None:
+    """`count` over the days elapsed, scaled to a year of DAYS_IN_A_YEAR, shared among `per`,
+    to one place; None when there is no figure or no day has passed."""
+    days = days_elapsed(filters)
+    if not isinstance(count, int) or isinstance(count, bool) or not days or not per:
+        return None
+    return (Decimal(count) * DAYS_IN_A_YEAR / days / per).quantize(Decimal("0.1"))
 
 
 def published_count(value: Any, suppress: bool) -> Any:

@@ -39,12 +39,16 @@ def connection_tables(scope: Scope, filters: Filters, suppress: bool) -> tuple[T
         Column("completed", _("Completed")),
     ]
     rows_by: dict[str, list[tuple[Any, ...]]] = {}
-    for group in ("category_id", "provider_id"):
+    # A connection counts under every top-level category of its service, and once (on its
+    # counts_connection row) in the totals and under its provider (models.ConnectionFact).
+    cube_rows = in_period(ConnectionCube, scope, filters)
+    for group, rows in (
+        ("category_id", cube_rows),
+        ("provider_id", cube_rows.filter(counts_connection=True)),
+    ):
         rows_by[group] = [
             (row[group], *(tally_of(row, measure) for measure in measures))
-            for row in in_period(ConnectionCube, scope, filters)
-            .values(group)
-            .annotate(**tallied(*measures))
+            for row in rows.values(group).annotate(**tallied(*measures))
         ]
     categories = {
         term.pk: term.display_name
@@ -85,7 +89,10 @@ def connection_tables(scope: Scope, filters: Filters, suppress: bool) -> tuple[T
         return body
 
     category_rows = build(rows_by["category_id"], categories)
-    totals = [_("Total")] + [sum((row[i] for row in category_rows), Tally(0)) for i in range(1, 6)]
+    provider_rows = build(rows_by["provider_id"], providers, PROVIDER_ROWS)
+    # Each connection once: the providers' rows add up to the connections made (and their
+    # keys to the key of every connection made).
+    totals = [_("Total")] + [sum((row[i] for row in provider_rows), Tally(0)) for i in range(1, 6)]
     by_category = Table(
         key="connections_by_category",
         title=_("Connections to community services by category"),
@@ -96,12 +103,15 @@ def connection_tables(scope: Scope, filters: Filters, suppress: bool) -> tuple[T
         chart=Chart(type="bar", series=["connections", "attended"]),
         notes=[
             _(
-                "Connections made for referrals received in the period, under the main "
-                "category of the service. Attended: the person started going."
+                "Connections made for referrals received in the period, under every "
+                "top-level category of the service (as unmet needs are counted under "
+                "theirs, so the two tables compare category by category). A service listed "
+                "under two categories counts under both, so the categories may add up to "
+                "more than the total, which counts each connection once. Attended: the "
+                "person started going."
             )
         ],
     )
-    provider_rows = build(rows_by["provider_id"], providers, PROVIDER_ROWS)
     by_provider = Table(
         key="connections_by_provider",
         title=_("Connections to community services by provider"),
@@ -165,7 +175,13 @@ def unmet_need_tables(scope: Scope, filters: Filters, suppress: bool) -> tuple[T
         ),
         total=[_("Total"), total],
         chart=Chart(type="bar", series=["needs"], horizontal=True),
-        notes=[_("Needs a link worker recorded because no suitable service could be found.")],
+        notes=[
+            _(
+                "Needs a link worker recorded because no suitable service could be found, "
+                "under the top-level category of the need: the categories connections are "
+                "counted under."
+            )
+        ],
     )
     area_table = Table(
         key="unmet_needs_by_area",

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import models
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Area, Organisation
 from referrals.models import EthnicGroup, Gender, Reason, SourceKind
@@ -31,11 +32,14 @@ from ..tables import (
 from .common import (
     finish_table,
     in_period,
-    month_label,
     months_of,
+    months_shown,
+    next_month,
+    partial_month_note,
     period_words,
     published_count,
     published_rate,
+    shown_month_label,
     tallied,
     tally_of,
     total_of,
@@ -59,9 +63,9 @@ def referrals_by_month(scope: Scope, filters: Filters, suppress: bool) -> Table:
     columns += [Column(kind.value, kind.label) for kind in sources]
     columns.append(Column("total", _("Total")))
     rows: list[list[Any]] = []
-    for month in months_of(filters):
+    for month in months_shown(filters):
         counts = [by_month[month][key] for key in keys]
-        rows.append([month_label(month), *counts, sum(counts)])
+        rows.append([shown_month_label(month, filters), *counts, sum(counts)])
     totals = [sum(row[1 + i] for row in rows) for i in range(len(keys))]
     table = Table(
         key="referrals_by_month",
@@ -71,6 +75,7 @@ def referrals_by_month(scope: Scope, filters: Filters, suppress: bool) -> Table:
         rows=rows,
         total=[_("Total"), *totals, sum(totals)],
         chart=Chart(type="bar", series=keys, stacked=True),
+        notes=_time_notes(filters),
     )
 
     def sentence(table: Table) -> str:
@@ -96,11 +101,22 @@ def referrals_by_week(scope: Scope, filters: Filters, suppress: bool) -> Table:
     first = filters.start - timedelta(days=filters.start.weekday())
     rows: list[list[Any]] = []
     week = first
-    last_day = months_of(filters)[-1]
-    last_day = date(last_day.year + last_day.month // 12, last_day.month % 12 + 1, 1)
-    while week < last_day:
-        rows.append([date_format(week, "j M Y"), weeks[week]])
+    after_last_day = next_month(filters.end)
+    # Weeks still to come are left out, not drawn as weeks with no referrals.
+    while week < after_last_day and week <= filters.today:
+        label = date_format(week, "j M Y")
+        if week + timedelta(days=6) >= filters.today:
+            label = _("%(week)s (to %(day)s)") % {
+                "week": label,
+                "day": date_format(filters.today, "j M"),
+            }
+        rows.append([label, weeks[week]])
         week += timedelta(days=7)
+    notes = [_("Weeks begin on Monday; the first and last weeks may be part weeks.")]
+    if rows and filters.today < after_last_day:
+        notes.append(
+            _("The week that includes today is counted to today; weeks to come are not shown.")
+        )
     table = Table(
         key="referrals_by_week",
         title=_("Referrals received by week"),
@@ -108,7 +124,7 @@ def referrals_by_week(scope: Scope, filters: Filters, suppress: bool) -> Table:
         columns=[Column("week", _("Week beginning"), "text"), Column("received", _("Referrals"))],
         rows=rows,
         chart=Chart(type="line", series=["received"]),
-        notes=[_("Weeks begin on Monday; the first and last weeks may be part weeks.")],
+        notes=notes,
     )
 
     def sentence(table: Table) -> str:
@@ -133,14 +149,26 @@ def referrals_by_year(scope: Scope, filters: Filters, suppress: bool) -> Table:
     by_month = in_period(ReferralCube, scope, filters).values("month")
     for row in by_month.annotate(**tallied("received")):
         years[row["month"].year] += tally_of(row, "received")
-    rows = [[str(year), years[year]] for year in range(filters.start.year, filters.end.year + 1)]
+    last_year = min(filters.end.year, filters.today.year)
+    rows = [
+        [
+            _("%(year)s (to %(day)s)") % {"year": year, "day": date_format(filters.today, "j F")}
+            if year == filters.today.year and filters.today < next_month(filters.end)
+            else str(year),
+            years[year],
+        ]
+        for year in range(filters.start.year, last_year + 1)
+    ]
     table = Table(
         key="referrals_by_year",
         title=_("Referrals received by calendar year"),
         sentence="",
         columns=[Column("year", _("Year"), "text"), Column("received", _("Referrals"))],
         rows=rows,
-        notes=[_("Only the months in the chosen period are counted in each year.")],
+        notes=[
+            _("Only the months in the chosen period are counted in each year."),
+            *_time_notes(filters),
+        ],
     )
     return finish_table(
         table,
@@ -152,18 +180,31 @@ def referrals_by_year(scope: Scope, filters: Filters, suppress: bool) -> Table:
     )
 
 
+def _time_notes(filters: Filters) -> list[str]:
+    """What a table counting by month says of the current month and the months to come."""
+    notes: list[str] = []
+    partial = partial_month_note(filters)
+    if partial:
+        notes.append(partial)
+    if months_shown(filters) != months_of(filters):
+        notes.append(_("Months still to come are not shown."))
+    return notes
+
+
+# The funnel's stages, nested: each counts the referrals that reached it and every stage
+# before it (facts.py). Labels are lazy: module-level, read in each request's language.
 FUNNEL = [
-    ("received", _("Received")),
-    ("accepted", _("Accepted")),
-    ("allocated", _("Allocated to a link worker")),
-    ("first_contact", _("First contact made")),
-    ("connected", _("Connected to a service")),
-    ("completed", _("Closed as completed")),
+    ("received", gettext_lazy("Received")),
+    ("accepted", gettext_lazy("Accepted")),
+    ("allocated", gettext_lazy("Allocated to a link worker")),
+    ("first_contact", gettext_lazy("First contact made")),
+    ("connected", gettext_lazy("Connected to a service")),
+    ("connected_completed", gettext_lazy("Connected, then closed as completed")),
 ]
 
 
 def funnel_counts(scope: Scope, filters: Filters) -> dict[str, Tally]:
-    fields = [key for key, _label in FUNNEL] + ["rejected", "cancelled", "closed"]
+    fields = [key for key, _label in FUNNEL] + ["rejected", "cancelled", "closed", "completed"]
     totals = in_period(ReferralCube, scope, filters).aggregate(**tallied(*fields))
     return {key: tally_of(totals, key) for key in fields}
 
@@ -203,7 +244,13 @@ def funnel_table(scope: Scope, filters: Filters, suppress: bool) -> Table:
             % {
                 "rejected": published_count(counts["rejected"], suppress),
                 "cancelled": published_count(counts["cancelled"], suppress),
-            }
+            },
+            _(
+                "Each stage counts only the referrals that reached every stage before it, so "
+                "each is a part of the one above. Closed as completed, whether connected to a "
+                "service or not: %(completed)s."
+            )
+            % {"completed": published_count(counts["completed"], suppress)},
         ],
     )
 
@@ -236,11 +283,11 @@ def _breakdown_label(dimension: str, value: str) -> str:
 
 
 BREAKDOWNS = [
-    (Dimension.REASON, "reasons", _("Reasons for referral")),
-    (Dimension.AGE_BAND, "age_bands", _("Referrals by age band")),
-    (Dimension.GENDER, "gender", _("Referrals by gender")),
-    (Dimension.ETHNIC_GROUP, "ethnic_groups", _("Referrals by ethnic group")),
-    (Dimension.DEPRIVATION, "deprivation", _("Referrals by deprivation quintile")),
+    (Dimension.REASON, "reasons", gettext_lazy("Reasons for referral")),
+    (Dimension.AGE_BAND, "age_bands", gettext_lazy("Referrals by age band")),
+    (Dimension.GENDER, "gender", gettext_lazy("Referrals by gender")),
+    (Dimension.ETHNIC_GROUP, "ethnic_groups", gettext_lazy("Referrals by ethnic group")),
+    (Dimension.DEPRIVATION, "deprivation", gettext_lazy("Referrals by deprivation quintile")),
 ]
 
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Area, Organisation, Role, User
@@ -62,6 +63,9 @@ class Filters:
     scheme: Organisation | None = None
     source_kind: str = ""
     wait_target: int = 10  # working days
+    # The day the figures are read: the current month is partial up to it, later weeks and
+    # months have not happened, and rates per year count the days elapsed to it.
+    today: date = field(default_factory=timezone.localdate)
 
     def described(self) -> list[tuple[str, str]]:
         """(label, value) pairs saying what was counted: on the page, in every export."""

@@ -14,6 +14,7 @@ from accounts.models import Organisation, User
 from ..models import (
     LinkWorkerCube,
     LinkWorkerLoad,
+    OpenCaseCount,
     WaitCube,
 )
 from ..tables import (
@@ -28,8 +29,8 @@ from ..tables import (
 from .common import (
     finish_table,
     in_period,
-    months_in,
     number_text,
+    per_year,
     published_count,
     published_rate,
     tallied,
@@ -163,24 +164,53 @@ def waiting_tables(scope: Scope, filters: Filters, suppress: bool) -> tuple[Tabl
 
 
 def _rates(
-    open_cases: int, capacity: int, allocated: int, per_year: Decimal | None, suppress: bool
+    open_cases: int,
+    capacity: int,
+    allocated: int,
+    filters: Filters,
+    suppress: bool,
+    per: int = 1,
 ) -> list[Any]:
-    """[share of capacity, allocated, allocated at a yearly rate]: the share and the rate from
-    the counts as this reader sees them, withheld when a count is hidden (else "<5" and a
-    share of a known capacity would give the hidden count back)."""
+    """[share of capacity, allocated, allocated per year (shared among `per` link workers)]:
+    the share and the rate from the counts as this reader sees them, withheld when a count is
+    hidden (else "<5" and a share of a known capacity would give the hidden count back)."""
     shown_open = published_count(open_cases, suppress)
     shown_allocated = published_count(allocated, suppress)
     return [
         None if shown_open is SUPPRESSED else share(shown_open, capacity),
         allocated,
-        None
-        if shown_allocated is SUPPRESSED or per_year is None
-        else (Decimal(shown_allocated) * per_year).quantize(Decimal("0.1")),
+        None if shown_allocated is SUPPRESSED else per_year(shown_allocated, filters, per=per),
     ]
 
 
+def _open_cases(scope: Scope, filters: Filters) -> Counter[tuple[int, int]]:
+    """Open cases now by (link worker, scheme), in the reader's scope and the filters, as
+    Tallies (the referrals open: a person counts).
+
+    The same scope and filters as every other table (`in_period` less the
+    months): a manager's scheme, or a commissioner's areas and chosen area,
+    scheme and source.
+    """
+    rows = OpenCaseCount.objects.order_by()
+    if scope.kind == "scheme":
+        assert scope.scheme is not None  # a scheme scope always names its scheme
+        rows = rows.filter(scheme_id=scope.scheme.pk)
+    elif filters.scheme is not None:
+        rows = rows.filter(scheme_id=filters.scheme.pk)
+    if filters.area_ids:
+        rows = rows.filter(area_id__in=filters.area_ids)
+    if filters.source_kind:
+        rows = rows.filter(source_kind=filters.source_kind)
+    found: Counter[tuple[int, int]] = Counter()
+    for row in rows.values("link_worker_id", "scheme_id").annotate(**tallied("open_cases")):
+        found[(row["link_worker_id"], row["scheme_id"])] += tally_of(row, "open_cases")
+    return found
+
+
 def caseload_table(scope: Scope, filters: Filters, suppress: bool) -> Table:
-    """Managers: one row per link worker. Commissioners: one row per scheme (no staff names)."""
+    """Managers: one row per link worker of the scheme, as the team page lists them.
+    Commissioners: one row per scheme (no staff names), counting only the open cases
+    from their areas and the filters."""
     allocated: Counter[tuple[int, int]] = Counter()
     for row in (
         in_period(LinkWorkerCube, scope, filters, month_field="allocated_month")
@@ -188,22 +218,22 @@ def caseload_table(scope: Scope, filters: Filters, suppress: bool) -> Table:
         .annotate(**tallied("referrals"))
     ):
         allocated[(row["link_worker_id"], row["scheme_id"])] += tally_of(row, "referrals")
-    loads = LinkWorkerLoad.objects.filter(active=True)
+    open_now = _open_cases(scope, filters)
+    loads = LinkWorkerLoad.objects.all()
     if scope.kind == "scheme":
         assert scope.scheme is not None  # a scheme scope always names its scheme
         loads = loads.filter(scheme_id=scope.scheme.pk)
     else:
-        schemes_seen = {scheme_id for _lw, scheme_id in allocated}
+        schemes_seen = {scheme_id for _lw, scheme_id in allocated} | {
+            scheme_id for _lw, scheme_id in open_now
+        }
         if filters.scheme is not None:
             schemes_seen &= {filters.scheme.pk}
         loads = loads.filter(scheme_id__in=schemes_seen)
-    load_rows: list[tuple[int, int, Tally, int]] = [
-        (link_worker_id, scheme_id, Tally(open_cases, key), capacity)
-        for link_worker_id, scheme_id, open_cases, key, capacity in loads.values_list(
-            "link_worker_id", "scheme_id", "open_cases", "open_cases_key", "capacity"
-        )
-    ]
-    per_year = Decimal(12) / months_in(filters)
+    # (link worker, scheme, capacity, taking cases)
+    load_rows: list[tuple[int, int, int, bool]] = list(
+        loads.values_list("link_worker_id", "scheme_id", "capacity", "active")
+    )
     columns_tail = [
         Column("open_cases", _("Open cases now")),
         Column("capacity", _("Capacity"), "number"),
@@ -218,23 +248,33 @@ def caseload_table(scope: Scope, filters: Filters, suppress: bool) -> Table:
             )
         }
         rows: list[list[Any]] = []
-        for link_worker_id, _scheme_id, open_cases, capacity in sorted(
+        for link_worker_id, scheme_id, capacity, active in sorted(
             load_rows, key=lambda row: names.get(row[0], "")
         ):
+            open_cases = open_now[(link_worker_id, scheme_id)]
             n = sum(v for (lw, _s), v in allocated.items() if lw == link_worker_id)
+            name = names.get(link_worker_id, "?")
             rows.append(
-                [names.get(link_worker_id, "?"), open_cases, capacity]
-                + _rates(open_cases, capacity, n, per_year, suppress)
+                [
+                    # As the team page shows them: every link worker of the scheme.
+                    name if active else _("%(name)s (not taking cases)") % {"name": name},
+                    open_cases,
+                    capacity,
+                ]
+                + _rates(open_cases, capacity, n, filters, suppress)
             )
         first = Column("link_worker", _("Link worker"), "text")
         per_year_column = Column("per_year", _("Referrals per year (at this rate)"), "number")
     else:
-        # link workers, open, capacity, allocated
+        # link workers taking cases, open, capacity, allocated
         schemes: defaultdict[int, list[Any]] = defaultdict(lambda: [0, 0, 0, 0])
-        for _link_worker_id, scheme_id, open_cases, capacity in load_rows:
-            schemes[scheme_id][0] += 1
-            schemes[scheme_id][1] += open_cases
-            schemes[scheme_id][2] += capacity
+        for _link_worker_id, scheme_id, capacity, active in load_rows:
+            if active:
+                schemes[scheme_id][0] += 1
+                schemes[scheme_id][2] += capacity
+        for (_lw, scheme_id), n in open_now.items():
+            if scheme_id in schemes:
+                schemes[scheme_id][1] += n
         for (_lw, scheme_id), n in allocated.items():
             if scheme_id in schemes:
                 schemes[scheme_id][3] += n
@@ -245,7 +285,7 @@ def caseload_table(scope: Scope, filters: Filters, suppress: bool) -> Table:
         ):
             rows.append(
                 [names.get(scheme_id, "?"), open_cases, capacity]
-                + _rates(open_cases, capacity, n, per_year / workers if workers else None, suppress)
+                + _rates(open_cases, capacity, n, filters, suppress, per=workers)
             )
         first = Column("scheme", _("Scheme"), "text")
         per_year_column = Column(
@@ -260,8 +300,9 @@ def caseload_table(scope: Scope, filters: Filters, suppress: bool) -> Table:
         chart=Chart(type="bar", series=["open_cases", "capacity"]),
         notes=[
             _(
-                "Open cases are counted now, whatever the period; allocations are counted by "
-                "the month of allocation and scaled to a year."
+                "Open cases are counted as at the figures' time, whatever the period, for the "
+                "areas, scheme and source chosen; allocations are counted by the month of "
+                "allocation and scaled to a year by the days of the period that have passed."
             )
         ],
     )

@@ -33,11 +33,7 @@ def cell_text(value, kind: str = "count") -> str:
 def table_cell(value, column):
     """The HTML of one cell: a suppressed count says why it is hidden (WCAG: abbreviations)."""
     if isinstance(value, Suppressed):
-        return format_html(
-            '<abbr title="{}">{}</abbr>',
-            _("fewer than 5, hidden to protect privacy"),
-            str(value),
-        )
+        return _suppressed_html(value)
     if value is None:
         return format_html(
             '<span aria-hidden="true">–</span><span class="visually-hidden">{}</span>',
@@ -84,6 +80,72 @@ def chart_data(table):
             }
             for key in series
         ],
+    }
+
+
+# A table with more rows than this is folded under its chart (details/summary): the page
+# stays short enough to read through, and the figures are one click away.
+FOLD_AFTER_ROWS = 12
+
+
+@register.filter
+def is_long(table) -> bool:
+    return len(table.rows) > FOLD_AFTER_ROWS
+
+
+def _suppressed_html(value) -> str:
+    return format_html(
+        '<abbr title="{}">{}</abbr>', _("fewer than 5, hidden to protect privacy"), str(value)
+    )
+
+
+@register.simple_tag
+def headline_value(figure, value):
+    """A headline figure as the reader sees it: "<5" explained, "–" for no figure."""
+    if isinstance(value, Suppressed):
+        return _suppressed_html(value)
+    if value is None:
+        return format_html(
+            '<span aria-hidden="true">–</span><span class="visually-hidden">{}</span>',
+            _("no figure"),
+        )
+    return cell_text(value, "rate" if figure.kind == "rate" else "number")
+
+
+def _signed(number, places: int) -> str:
+    text = number_format(abs(number), places)
+    if number > 0:
+        return f"+{text}"
+    if number < 0:
+        return f"−{text}"  # a minus sign, as a screen reader says it
+    return text
+
+
+@register.simple_tag
+def headline_change(figure, previous_period):
+    """What the figure was in the previous period and how it changed, in words and signs."""
+    previous = figure.previous
+    if isinstance(previous, Suppressed) or previous is None:
+        shown = str(previous) if isinstance(previous, Suppressed) else "–"
+        return _("%(period)s: %(value)s, so no change to give.") % {
+            "period": previous_period,
+            "value": shown,
+        }
+    change = figure.change
+    if figure.kind == "rate":
+        was = cell_text(previous, "rate")
+        moved = (
+            _("%(change)s percentage points") % {"change": _signed(change, 1)}
+            if change is not None
+            else "–"
+        )
+    else:
+        was = cell_text(previous, "number")
+        moved = _signed(change, 0 if change == int(change) else 1) if change is not None else "–"
+    return _("%(period)s: %(value)s (change %(change)s).") % {
+        "period": previous_period,
+        "value": was,
+        "change": moved,
     }
 
 

@@ -112,7 +112,10 @@ def pages_for(username, case):
                "/referrals/notifications/"],
         "linkworker": ["/", "/cases/", "/cases/supervision/", "/referrals/", *_case_pages(case)],
         "coordinator": ["/", "/referrals/triage/", "/cases/team/", "/cases/waiting/", "/cases/",
-                        f"/referrals/{case.uuid}/", f"/cases/{case.uuid}/", "/reporting/"],
+                        f"/referrals/{case.uuid}/", f"/cases/{case.uuid}/", "/reporting/",
+                        f"/people/{case.person.uuid}/"],
+        "dpo": ["/", "/audit/", f"/audit/?find={case.reference}", "/audit/unusual/",
+                f"/audit/people/{case.person.uuid}/", f"/people/{case.person.uuid}/"],
         "provider": ["/", "/directory/manage/", "/providers/referrals/",
                      "/referrals/notifications/"],
         "commissioner": ["/", "/reporting/"],
@@ -133,7 +136,7 @@ def test_public_pages_break_no_rule(watched, demo_data):
 
 
 @pytest.mark.parametrize(
-    "username", ["gp", "linkworker", "coordinator", "provider", "commissioner", "admin"]
+    "username", ["gp", "linkworker", "coordinator", "provider", "commissioner", "admin", "dpo"]
 )
 def test_each_roles_main_pages_break_no_rule(watched, demo_data, username):
     # A browser test's flush empties the tables the data migration filled; load them again.

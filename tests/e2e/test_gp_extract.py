@@ -38,7 +38,7 @@ def test_the_demo_gp_downloads_her_practices_extract(page, demo_data, assert_acc
         "871731000000106",
         "871711000000103",
     }
-    assert any(record["event"] == "referral_received" for record in records)
+    assert any(record["event"] == "accepted_by_person" for record in records)
 
 
 def test_a_bad_period_is_explained_on_the_page(page, demo_data, assert_accessible):

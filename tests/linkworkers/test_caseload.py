@@ -217,7 +217,8 @@ def test_the_query_count_does_not_grow_with_200_cases(
     with django_assert_num_queries(len(few.captured_queries)):
         response = client.get(url)
     assert response.context["caseload"].open_cases == 200
-    with django_assert_num_queries(len(few.captured_queries)):
+    # No case on hold is due this week: the audit row names no one, one insert fewer.
+    with django_assert_num_queries(len(few.captured_queries) - 1):
         client.get(url, {"status": "on_hold", "due": "week"})
 
 

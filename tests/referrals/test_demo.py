@@ -3,9 +3,12 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import escape
 
+from accounts.models import User
 from linkworkers.models import LinkWorker
-from referrals.models import Person, Referral, ReferralEvent, SourceKind, Status
+from referrals.models import GPFeedback, Person, Referral, ReferralEvent, SourceKind, Status
 
 pytestmark = pytest.mark.django_db
 
@@ -43,3 +46,28 @@ def test_running_it_twice_adds_nothing(seeded):
         Person.objects.count(),
         ReferralEvent.objects.count(),
     ) == counts
+
+
+def test_gwen_has_a_closed_referral_whose_person_chose_coded_events_only(seeded, client):
+    """The summary is in the record and the event, and her page shows neither."""
+    gwen = User.objects.get(username="gp")
+    coded_only = Referral.objects.filter(
+        status=Status.CLOSED,
+        gp_feedback=GPFeedback.CODED_ONLY,
+        referring_organisation__ods_code="W99001",
+        referring_user=gwen,
+    ).exclude(closure_summary="")
+    assert coded_only.exists()
+    assert Referral.objects.filter(status=Status.CLOSED, gp_feedback="everything").exists()
+    referral = coded_only.order_by("closed_at").first()
+    closure = referral.events.get(kind=ReferralEvent.Kind.STATUS, to_status=Status.CLOSED)
+    assert closure.note == referral.closure_summary and closure.visible_to_referrer
+
+    client.force_login(gwen)
+    response = client.get(reverse("referrals:detail", args=[referral.uuid]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert referral.closure_summary not in html and escape(referral.closure_summary) not in html
+    assert 'data-testid="status">Closed</span>' in html
+    assert referral.get_closure_reason_display() in html
+    assert "only coded events go back to their GP" in html

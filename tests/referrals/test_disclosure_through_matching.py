@@ -115,6 +115,17 @@ def _shows_nothing_of_megan(text, *, typed_her_birthday=False):
     assert not leaked, f"Megan's details reached Rhian: {leaked}"
 
 
+def _taken_up(referral, coordinator, link_worker):
+    """The scheme accepts the referral and a link worker reaches Siân, who accepts it: the
+    moment the GP extract codes (NHS England's guidance), so her row is in the file."""
+    from linkworkers.services import contact_log, referral_allocate
+
+    referral = services.referral_accept(referral=referral, actor=coordinator)
+    referral = referral_allocate(referral=referral, actor=coordinator, link_worker=link_worker)
+    contact_log(referral=referral, actor=link_worker, happened_at=timezone.now(), mode="phone",
+                outcome="reached", minutes=10)  # fmt: skip
+
+
 def _extract(client, rhian):
     client.force_login(rhian)
     today = timezone.localdate().isoformat()
@@ -128,7 +139,7 @@ def _extract(client, rhian):
 
 @pytest.mark.parametrize("born", ["1990-02-02", MEGAN["born"].isoformat()])
 def test_by_the_web_form_rhian_sees_only_what_she_typed(
-    client, gp_receptionist, megan, scheme, born
+    client, gp_receptionist, megan, scheme, born, coordinator, link_worker
 ):
     """With an invented date of birth, and with Megan's own (which links the records)."""
     referral, submitted = _refer_by_web(client, gp_receptionist, _invented(born))
@@ -147,6 +158,7 @@ def test_by_the_web_form_rhian_sees_only_what_she_typed(
     home = client.get(reverse("home")).content.decode()
     _shows_nothing_of_megan(home, typed_her_birthday=typed)
 
+    _taken_up(referral, coordinator, link_worker)
     extract = _extract(client, gp_receptionist)
     rows = list(csv.DictReader(io.StringIO(extract)))
     assert [(r["given_name"], r["family_name"], r["nhs_number"]) for r in rows] == [
@@ -175,7 +187,7 @@ def test_by_the_api_afons_system_sees_only_what_it_sent(client, practice, megan,
 
 
 def test_by_the_api_with_megans_date_of_birth_the_link_stays_the_schemes_secret(
-    client, practice, megan, scheme, gp_receptionist
+    client, practice, megan, scheme, gp_receptionist, coordinator, link_worker
 ):
     referral, created, emis = _refer_by_api(
         client, practice, _invented(born=MEGAN["born"].isoformat())
@@ -187,7 +199,10 @@ def test_by_the_api_with_megans_date_of_birth_the_link_stays_the_schemes_secret(
     assert all("known" not in event["note"] for event in detail["timeline"])
     listed = emis.get("/api/v1/referrals/")
     _shows_nothing_of_megan(listed.content.decode(), typed_her_birthday=True)
-    _shows_nothing_of_megan(_extract(client, gp_receptionist), typed_her_birthday=True)
+    _taken_up(referral, coordinator, link_worker)
+    extract = _extract(client, gp_receptionist)
+    assert "Siân" in extract
+    _shows_nothing_of_megan(extract, typed_her_birthday=True)
 
 
 def test_an_invented_date_of_birth_is_queued_for_the_coordinator_not_linked(

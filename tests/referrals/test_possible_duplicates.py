@@ -17,7 +17,7 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.models import AuditEvent
+from accounts.models import AuditEvent, AuditSubject
 from core.exceptions import InvalidTransition, Refused, StaleVersion
 from referrals import services
 from referrals.models import Person, PossibleDuplicate, Referral, ReferralEvent
@@ -96,10 +96,10 @@ def test_she_compares_the_two_records_side_by_side(client, coordinator, pair):
     page = response.content.decode()
     assert "2 March 1948" in page and "3 February 1948" in page
     assert "07700 900123" in page and "07700 900456" in page
-    viewed = AuditEvent.objects.filter(
-        action="view", object_type="referrals.person", actor=coordinator
-    )
-    assert {event.object_id for event in viewed} == {str(pair.person.uuid), str(pair.existing.uuid)}
+    # One read, one audit row, naming both people and the referrals shown beside them.
+    viewed = AuditEvent.objects.get(action="view", actor=coordinator)
+    assert {s.person_uuid for s in viewed.subjects.all()} == {pair.person.uuid, pair.existing.uuid}
+    assert pair.referral.reference in viewed.records
 
 
 def test_she_merges_them(client, coordinator, pair):
@@ -243,7 +243,9 @@ def test_another_schemes_coordinator_finds_nothing(client, outsider_coordinator,
     assert list(response.context["page"].object_list) == []
     pair.refresh_from_db()
     assert pair.state == "open"
-    assert not AuditEvent.objects.filter(actor=outsider_coordinator).exists()
+    # The empty queue she opened is audited (README: a list is audited even when it shows
+    # no one), and names no one.
+    assert not AuditSubject.objects.filter(event__actor=outsider_coordinator).exists()
 
 
 def test_the_service_refuses_another_schemes_coordinator(outsider_coordinator, pair):

@@ -47,3 +47,15 @@ def closed(referral, *, reason, when, link_worker):
     referral.link_worker = link_worker
     referral.save()
     return moved(referral, to_status=Status.CLOSED, when=when, from_status=Status.IN_PROGRESS)
+
+
+def started(referral, *, when, link_worker, recorded=None):
+    """The person's first contact at `when` (recorded at `recorded`, that moment by default):
+    the case moves from allocated to in progress, as referral_start does."""
+    referral.status = Status.IN_PROGRESS
+    referral.link_worker = link_worker
+    referral.first_contact_at = when
+    referral.save()
+    return moved(
+        referral, to_status=Status.IN_PROGRESS, when=recorded or when, from_status=Status.ALLOCATED
+    )

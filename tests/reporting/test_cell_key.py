@@ -16,6 +16,7 @@ from reporting.models import (
     ConnectionCube,
     ConnectionFact,
     LinkWorkerLoad,
+    OpenCaseCount,
     OutcomeFact,
     ReferralCube,
     ReferralFact,
@@ -24,7 +25,8 @@ from reporting.models import (
 from reporting.selectors import Filters, dashboard_tables, reporting_scope_for
 from reporting.services import rollup_full
 from reporting.tables import SUPPRESSED, Published, Tally, publish_count
-from tests.factories import ReferralFactory
+from tests.factories import ConnectionFactory, ReferralFactory, ServiceFactory
+from tests.reporting.conftest import at
 
 MARCH, APRIL = date(2026, 3, 1), date(2026, 4, 1)
 
@@ -148,9 +150,15 @@ def test_each_count_in_a_cube_has_the_sum_of_its_records_keys(known_data):
         assert cube.accepted_key == sum(
             facts.filter(accepted=True).values_list("record_key", flat=True)
         )
+        assert cube.connected_completed_key == sum(
+            facts.filter(connected_completed=True).values_list("record_key", flat=True)
+        )
     for cube in ConnectionCube.objects.all():
         facts = ConnectionFact.objects.filter(
-            cell=cube.cell, category_id=cube.category_id, provider_id=cube.provider_id
+            cell=cube.cell,
+            category_id=cube.category_id,
+            provider_id=cube.provider_id,
+            counts_connection=cube.counts_connection,
         )
         assert cube.connections_key == sum(facts.values_list("record_key", flat=True))
         assert cube.attended_key == sum(
@@ -164,6 +172,37 @@ def test_open_cases_carry_the_keys_of_the_open_referrals(known_data, llinos):
     open_referrals = Referral.objects.open().filter(link_worker_id=llinos.user_id)
     assert load.open_cases == open_referrals.count() == 1
     assert load.open_cases_key == sum(cellkey.record_key(r.uuid) for r in open_referrals)
+
+
+def test_open_cases_by_area_and_source_carry_the_keys_of_their_referrals(known_data, dafydd):
+    ReferralFactory(
+        scheme=known_data["r4"].scheme, area=known_data["r4"].area, status="in_progress",
+        received_at=at(2026, 4, 20), allocated_at=at(2026, 4, 21), link_worker=dafydd.user,
+    )  # fmt: skip
+    rollup_full()
+    counts = list(OpenCaseCount.objects.all())
+    assert len(counts) == 2
+    for count in counts:
+        open_referrals = Referral.objects.open().filter(
+            link_worker_id=count.link_worker_id,
+            scheme_id=count.scheme_id,
+            area_id=count.area_id,
+            source_kind=count.source_kind,
+        )
+        assert count.open_cases == open_referrals.count() == 1
+        assert count.open_cases_key == sum(cellkey.record_key(r.uuid) for r in open_referrals)
+
+
+def test_a_connection_under_two_categories_has_its_own_key_under_each(known_data):
+    both = ServiceFactory(name="Gardening and painting")
+    both.taxonomy_terms.add(known_data["gardening"], known_data["arts"])
+    made = ConnectionFactory(
+        referral=known_data["r4"], service=both, status="referred", referred_at=at(2026, 4, 21)
+    )
+    rollup_full()
+    facts = ConnectionFact.objects.filter(connection_id=made.pk)
+    assert facts.count() == 2 and facts.filter(counts_connection=True).count() == 1
+    assert set(facts.values_list("record_key", flat=True)) == {cellkey.record_key(made.uuid)}
 
 
 def test_a_full_rebuild_keeps_every_key(known_data):
@@ -187,6 +226,67 @@ def test_the_commissioners_figures_are_the_tallies_published(known_data, commiss
     facts = ReferralFact.objects.filter(month__in=[MARCH, APRIL])
     received = Tally(facts.count(), sum(facts.values_list("record_key", flat=True)))
     assert funnel.rows[0][1] == publish_count(received)
+
+
+def commissioners_tables(commissioner, **filters):
+    scope = reporting_scope_for(commissioner)
+    filters = Filters(start=MARCH, end=APRIL, area_ids=set(scope.area_ids), **filters)
+    return {table.key: table for table in dashboard_tables(scope=scope, filters=filters)}, scope
+
+
+def tally_of_records(records):
+    return Tally(len(records), sum(cellkey.record_key(record.uuid) for record in records))
+
+
+def test_the_commissioners_open_cases_are_published_from_the_open_referrals(
+    known_data, commissioner, scheme, dafydd
+):
+    for day in (20, 21, 22):
+        ReferralFactory(
+            scheme=scheme, area=known_data["r4"].area, status="in_progress",
+            received_at=at(2026, 4, day), allocated_at=at(2026, 4, day), link_worker=dafydd.user,
+        )  # fmt: skip
+    rollup_full()
+    tables, scope = commissioners_tables(commissioner)
+    open_referrals = list(
+        Referral.objects.open().filter(
+            scheme=scheme, area_id__in=scope.area_ids, link_worker__isnull=False
+        )
+    )
+    assert len(open_referrals) == 4  # R2 and the three above
+    (row,) = tables["caseload"].rows
+    assert row[1] == publish_count(tally_of_records(open_referrals))
+
+
+def test_the_commissioners_connection_totals_count_each_connection_once_with_its_key(
+    known_data, commissioner
+):
+    both = ServiceFactory(name="Gardening and painting")
+    both.taxonomy_terms.add(known_data["gardening"], known_data["arts"])
+    ConnectionFactory(
+        referral=known_data["r4"], service=both, status="referred", referred_at=at(2026, 4, 21)
+    )
+    rollup_full()
+    tables, _scope = commissioners_tables(commissioner)
+    made = list(Connection.objects.filter(referral__in=[known_data[r] for r in ("r1", "r2", "r4")]))
+    assert len(made) == 3
+    total = publish_count(tally_of_records(made))
+    assert tables["connections_by_category"].total[1] == total
+    assert tables["connections_by_provider"].total[1] == total
+
+
+def test_the_completed_beside_the_funnel_is_published_from_its_records(known_data, commissioner):
+    rollup_full()
+    tables, scope = commissioners_tables(commissioner)
+    completed = list(
+        Referral.objects.filter(
+            status="closed", closure_reason="completed", area_id__in=scope.area_ids,
+            scheme=known_data["r1"].scheme, received_at__date__gte=MARCH,
+        )
+    )  # fmt: skip
+    assert completed == [known_data["r1"]]
+    shown = publish_count(tally_of_records(completed))
+    assert f"service or not: {shown}." in tables["funnel"].notes[1]
 
 
 def test_the_commissioners_dashboard_reads_a_fixed_number_of_queries(known_data, commissioner):
@@ -219,7 +319,7 @@ def test_after_the_upgrade_drops_the_unkeyed_rollups_the_next_run_rebuilds_every
 
     rollup_full()
     before = sorted(ReferralCube.objects.values_list("cell", "received", "received_key"))
-    migration = import_module("reporting.migrations.0004_cell_keys")
+    migration = import_module("reporting.migrations.0006_cell_keys")
     migration.forget_rollups_without_keys(apps, None)
     assert not ReferralFact.objects.exists() and not ReferralCube.objects.exists()
     run = rollup_incremental()  # a previous run is on record, but there are no facts

@@ -126,12 +126,28 @@ def test_the_download_links_carry_the_filters(client, coordinator, fake_dashboar
     assert "Download everything (Excel)" in html
 
 
-def test_before_any_run_the_page_says_to_refresh(client, coordinator, fake_dashboard):
+def test_before_any_run_the_page_starts_the_first_and_says_so(client, coordinator, fake_dashboard):
+    client.force_login(coordinator)
+    html = client.get("/reporting/").content.decode()
+    assert "No figures yet: they are being worked out now." in html
+    run = RollupRun.objects.get()
+    assert (run.kind, run.requested_by) == (RollupRun.Kind.INCREMENTAL, coordinator)
+    assert f'data-run-status="/reporting/runs/{run.uuid}/"' in html
+    assert 'action="/reporting/refresh/"' in html
+    assert '<input type="hidden" name="next" value="/reporting/">' in html
+
+
+def test_when_no_run_can_start_the_page_says_to_refresh(
+    client, coordinator, fake_dashboard, monkeypatch
+):
+    from reporting import services as reporting_services
+
+    monkeypatch.setattr(
+        reporting_services, "rollup_refresh_if_stale", lambda **kwargs: None, raising=True
+    )
     client.force_login(coordinator)
     html = client.get("/reporting/").content.decode()
     assert "No figures yet: refresh them." in html
-    assert 'action="/reporting/refresh/"' in html
-    assert '<input type="hidden" name="next" value="/reporting/">' in html
     assert "<progress" not in html
 
 
@@ -147,7 +163,10 @@ def test_the_page_says_when_the_figures_were_produced(client, coordinator, fake_
     )
     client.force_login(coordinator)
     html = client.get("/reporting/").content.decode()
+    assert '<p class="figures-as-at" data-testid="figures-as-at">' in html
     assert "Figures as at 2 March 2026, 09:15." in html
+    # Those figures are old: newer ones are on their way, and the page says so.
+    assert "Newer figures are being worked out." in html and "<progress" in html
 
 
 def test_a_run_under_way_shows_its_progress(client, coordinator, fake_dashboard):

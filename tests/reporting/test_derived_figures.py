@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 import pytest
 
 from reporting.models import ReferralFact
-from reporting.selectors import Filters, dashboard_tables, reporting_scope_for
+from reporting.selectors import Filters, dashboard_tables, headline_figures, reporting_scope_for
 from reporting.services import rollup_full
 from reporting.tables import SUPPRESSED, Tally, leaders, publish_count, rank_value, share
 from tests.factories import (
@@ -146,9 +146,67 @@ def test_every_share_is_worked_out_from_the_counts_shown(close_call, known_data,
         assert row[3] == shown_share(row[2], row[1])
     for row in tables["caseload"].rows:
         assert row[3] == shown_share(row[1], row[2])
-        # Two link workers, two months: a year is six times the period, shared by two.
-        expected = None if row[4] is SUPPRESSED else Decimal(row[4]) * 6 / 2
+        # Two link workers, March and April (61 days) passed: scaled to 365 days, shared by two.
+        expected = None if row[4] is SUPPRESSED else Decimal(row[4]) * 365 / 61 / 2
         assert row[5] == (None if expected is None else expected.quantize(Decimal("0.1")))
+
+
+def test_referrals_per_year_are_worked_out_from_the_count_shown(
+    scheme, upper, llinos, commissioner
+):
+    """Twelve allocations in March, read on 16 March: per year over the 16 days elapsed, from
+    the count as shown (10 or 15), never from the twelve."""
+    practice = OrganisationFactory(area=upper)
+    allocated = [
+        ReferralFactory(
+            uuid=uuid.UUID(int=900 + n), scheme=scheme, area=upper,
+            referring_organisation=practice, received_at=datetime(2026, 3, 2 + n, tzinfo=UTC),
+            allocated_at=datetime(2026, 3, 2 + n, tzinfo=UTC), status="allocated",
+            link_worker=llinos.user,
+        )
+        for n in range(12)
+    ]  # fmt: skip
+    scope = reporting_scope_for(commissioner)
+    filters = Filters(start=MARCH, end=MARCH, area_ids=set(scope.area_ids), today=date(2026, 3, 16))
+    (row,) = tables_for(commissioner, filters)["caseload"].rows
+    keys = sum(ReferralFact.objects.filter(referral_id__in=[r.pk for r in allocated])
+               .values_list("record_key", flat=True))  # fmt: skip
+    assert row[4] == publish_count(Tally(12, keys)) in (10, 15)
+    assert row[5] == (Decimal(row[4]) * 365 / 16).quantize(Decimal("0.1"))
+
+
+# The headline figures and their change ---------------------------------------------------
+
+
+def test_the_headline_and_its_change_come_from_the_figures_shown(
+    close_call, scheme, upper, commissioner
+):
+    """23 referrals in March against 9 in February: each published from its own records (the
+    noise of the same referrals as in the funnel), and the change is the difference of the
+    two figures shown."""
+    practice = OrganisationFactory(area=upper)
+    february = [
+        ReferralFactory(uuid=uuid.UUID(int=700 + n), scheme=scheme, area=upper,
+                        referring_organisation=practice,
+                        received_at=datetime(2026, 2, 2 + n, 12, tzinfo=UTC))
+        for n in range(9)
+    ]  # fmt: skip
+    scope = reporting_scope_for(commissioner)
+    filters = Filters(start=MARCH, end=MARCH, area_ids=set(scope.area_ids), today=date(2026, 7, 1))
+    tables = tables_for(commissioner, filters)
+    headline = headline_figures(
+        scope=scope, filters=filters, tables=list(tables.values()), suppress=True
+    )
+    referrals = next(figure for figure in headline.figures if figure.key == "referrals")
+
+    def published(month, records):
+        keys = ReferralFact.objects.filter(month=month).values_list("record_key", flat=True)
+        return publish_count(Tally(len(records), sum(keys)))
+
+    assert referrals.value == published(MARCH, close_call) == tables["funnel"].rows[0][1]
+    assert referrals.previous == published(date(2026, 2, 1), february)
+    assert referrals.value in (20, 25) and referrals.previous in (5, 10)
+    assert referrals.change == referrals.value - referrals.previous
 
 
 def test_a_hidden_count_leaves_no_share_of_capacity_to_solve_it_from(

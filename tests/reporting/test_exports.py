@@ -219,3 +219,47 @@ def test_no_cache_keeps_a_download(client, coordinator, fake_dashboard, address)
     assert "no-store" in response["Cache-Control"]
     assert "private" in response["Cache-Control"]
     assert "camera=()" in response["Permissions-Policy"]
+
+
+def test_every_sheet_has_a_readable_name_of_its_own(
+    client, commissioner, scheme, cluster, practice
+):
+    """Excel allows 31 characters: a long title gives way to the table's short name, never to
+    a title cut mid-word ("Connections to community se (2)")."""
+    ReferralFactory(scheme=scheme, area=cluster, referring_organisation=practice)
+    services.rollup_full()
+    client.force_login(commissioner)
+    names = workbook(client.get("/reporting/export/all.xlsx")).sheetnames
+    assert names == [
+        "Referrals by month",
+        "Referrals received by week",
+        "Referrals by year",
+        "Funnel",
+        "Waiting time to first contact",
+        "Waits by length",
+        "Caseloads against capacity",
+        "Referrals received by area",
+        "Referrals received by scheme",
+        "Reasons for referral",
+        "Referrals by age band",
+        "Referrals by gender",
+        "Referrals by ethnic group",
+        "Deprivation",
+        "Connections by category",
+        "Connections by provider",
+        "Unmet needs by category",
+        "Unmet needs by area",
+        "Wellbeing outcomes",
+    ]
+
+
+def test_a_long_title_without_a_short_name_is_cut_after_a_whole_word():
+    from reporting.exports import sheet_title
+
+    taken = set()
+    title = "Referrals that waited longest for their first contact, by area"
+    first, second = sheet_title(title, taken), sheet_title(title, taken)
+    assert first == "Referrals that waited longest"
+    assert second == "Referrals that waited (2)"
+    assert all(len(name) <= 31 for name in (first, second))
+    assert sheet_title("Who? [draft]: *all*", taken) == "Who draft all"

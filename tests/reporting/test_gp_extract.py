@@ -1,7 +1,9 @@
 """Rhian downloads Afon Surgery's GP-system extract; Carys downloads it for her scheme.
 
 The extract holds, for each referral event a GP record would hold, the SNOMED
-CT concept: the referral received, and the person declining. Nothing else.
+CT concept: the person accepting the referral (their first contact, as NHS
+England's guidance asks, not the scheme receiving it), and the person
+declining. Nothing else.
 
 Rhian is on the front desk at Afon Surgery (W90001); Osian at Bryn Medical
 Centre (W90002), the outsider practice. Carys coordinates the Teg Valley
@@ -33,7 +35,7 @@ from tests.factories import (
     SchemeFactory,
     UserFactory,
 )
-from tests.reporting.gp_extract_people import at, closed, moved, referred
+from tests.reporting.gp_extract_people import at, closed, moved, referred, started
 
 pytestmark = pytest.mark.django_db
 
@@ -140,7 +142,7 @@ HEADER = (
     "practice_ods_code,nhs_number,family_name,given_name,date_of_birth,referral_reference,"
     "event_date,snomed_concept_id,snomed_term,event"
 )
-RECEIVED = "871731000000106,Referral to social prescribing service,referral_received"
+ACCEPTED = "871731000000106,Referral to social prescribing service,accepted_by_person"
 DECLINED = "871711000000103,Social prescribing declined,declined_by_person"
 
 
@@ -150,23 +152,36 @@ def person(given, family, born):
 
 @pytest.fixture
 def october(practice, other_practice, scheme, other_scheme, link_worker):
-    """Afon Surgery's October, with everything around it that must stay out."""
+    """Afon Surgery's October, with everything around it that must stay out.
+
+    NHS England's guidance: the referral is coded when the person accepts it (their first
+    contact), not when the scheme receives it; declining is coded when they decline.
+    """
     people = {
         "huw": person("Huw", "Evans", date(1950, 2, 1)),
         "mair": person("Mair", "Jones", date(1948, 7, 9)),
         "owain": person("Owain", "Rees", date(1990, 12, 24)),
         "glenys": person("Glenys", "Price", date(1939, 3, 3)),
         "alys": person("Alys", "Lloyd", date(2001, 5, 17)),
+        "ffion": person("Ffion", "Morgan", date(1975, 8, 30)),
     }
     r = {}
-    # 00:30 on 1 October in Wales is 23:30 on 30 September in UTC: it is October's.
+    # Referred in September; his first contact at 00:30 on 1 October in Wales is 23:30 on
+    # 30 September in UTC: it is October's.
     r["huw"] = referred(
         practice=practice,
         scheme=scheme,
         person=people["huw"],
         reference="SP-HUW001",
-        when=datetime(2026, 9, 30, 23, 30, tzinfo=ZoneInfo("UTC")),
+        when=at(2026, 9, 25),
     )
+    started(
+        r["huw"],
+        when=datetime(2026, 9, 30, 23, 30, tzinfo=ZoneInfo("UTC")),
+        link_worker=link_worker,
+    )
+    # Referred, accepted by the scheme (not coded), accepted by Mair at her first contact,
+    # then declined: two rows.
     r["mair"] = referred(
         practice=practice,
         scheme=scheme,
@@ -175,8 +190,9 @@ def october(practice, other_practice, scheme, other_scheme, link_worker):
         when=at(2026, 10, 3),
     )
     moved(r["mair"], to_status=Status.ACCEPTED, when=at(2026, 10, 4))
+    started(r["mair"], when=at(2026, 10, 6), link_worker=link_worker)
     closed(r["mair"], reason=ClosureReason.DECLINED, when=at(2026, 10, 20), link_worker=link_worker)
-    # Referred in September, declined in October: only the declining is October's.
+    # Referred in September, declined in October without ever taking it up: one row.
     r["owain"] = referred(
         practice=practice,
         scheme=scheme,
@@ -185,7 +201,7 @@ def october(practice, other_practice, scheme, other_scheme, link_worker):
         when=at(2026, 9, 15),
     )
     closed(r["owain"], reason=ClosureReason.DECLINED, when=at(2026, 10, 5), link_worker=link_worker)
-    # The scheme's rejection is not the person declining: no row for it.
+    # The scheme's rejection is not the person declining, and arriving is not accepting.
     r["glenys"] = referred(
         practice=practice,
         scheme=scheme,
@@ -206,10 +222,24 @@ def october(practice, other_practice, scheme, other_scheme, link_worker):
         scheme=other_scheme,
         person=people["alys"],
         reference="SP-ALYS01",
-        when=at(2026, 10, 14),
+        when=at(2026, 10, 1),
     )
-    # Out of the extract: November, a self-referral, another practice's referral.
-    referred(practice=practice, scheme=scheme, when=at(2026, 11, 1), reference="SP-NOVEMB")
+    started(r["alys"], when=at(2026, 10, 14), link_worker=link_worker)
+    # Ffion's first conversation was on 29 September, logged on 2 October: October's drop
+    # holds it (each event is in the drop of the month it was recorded), dated the day she
+    # accepted.
+    r["ffion"] = referred(
+        practice=practice,
+        scheme=scheme,
+        person=people["ffion"],
+        reference="SP-FFION1",
+        when=at(2026, 9, 20),
+    )
+    started(r["ffion"], when=at(2026, 9, 29), recorded=at(2026, 10, 2), link_worker=link_worker)
+    # Out of the extract: a November first contact, a self-referral, another practice's.
+    november = referred(practice=practice, scheme=scheme, when=at(2026, 10, 30),
+                        reference="SP-NOVEMB")  # fmt: skip
+    started(november, when=at(2026, 11, 2), link_worker=link_worker)
     self_referral = ReferralFactory(
         source_kind=SourceKind.SELF,
         referring_organisation=None,
@@ -218,13 +248,10 @@ def october(practice, other_practice, scheme, other_scheme, link_worker):
         reference="SP-SELF01",
         received_at=at(2026, 10, 6),
     )
-    ReferralEvent.objects.create(
-        referral=self_referral,
-        kind=ReferralEvent.Kind.CREATED,
-        to_status=Status.RECEIVED,
-        created_at=at(2026, 10, 6),
-    )
-    referred(practice=other_practice, scheme=scheme, when=at(2026, 10, 7), reference="SP-BRYN01")
+    started(self_referral, when=at(2026, 10, 8), link_worker=link_worker)
+    bryn = referred(practice=other_practice, scheme=scheme, when=at(2026, 10, 2),
+                    reference="SP-BRYN01")  # fmt: skip
+    started(bryn, when=at(2026, 10, 7), link_worker=link_worker)
     return r  # fmt: skip
 
 
@@ -257,11 +284,11 @@ def test_rhian_downloads_her_practices_coded_events_for_october(client, receptio
     )
     assert rows_of(response) == [
         HEADER,
-        line(october["huw"], "2026-10-01", RECEIVED),
-        line(october["mair"], "2026-10-03", RECEIVED),
+        line(october["ffion"], "2026-09-29", ACCEPTED),
+        line(october["huw"], "2026-10-01", ACCEPTED),
         line(october["owain"], "2026-10-05", DECLINED),
-        line(october["glenys"], "2026-10-10", RECEIVED),
-        line(october["alys"], "2026-10-14", RECEIVED),
+        line(october["mair"], "2026-10-06", ACCEPTED),
+        line(october["alys"], "2026-10-14", ACCEPTED),
         line(october["mair"], "2026-10-20", DECLINED),
     ]
 
@@ -284,6 +311,10 @@ def test_her_download_is_audited(client, receptionist, practice, october):
     assert event.object_type == "accounts.organisation"
     assert event.object_id == str(practice.uuid)
     assert event.detail == "GP extract for practice W90001, 2026-10-01 to 2026-10-31, 6 rows"
+    # The row names everyone in the file and their referrals, and no one else.
+    in_file = [october[name] for name in ("ffion", "huw", "owain", "mair", "alys")]
+    assert {s.person_uuid for s in event.subjects.all()} == {r.person.uuid for r in in_file}
+    assert event.records == [r.reference for r in in_file]
 
 
 def test_rhian_sees_how_many_coded_events_october_holds(client, receptionist, october):
@@ -339,12 +370,22 @@ def test_osian_gets_only_his_own_practices_rows(client, outsider_receptionist, o
     assert rows[1].startswith("W90002,") and ",SP-BRYN01,2026-10-07," in rows[1]
 
 
-def test_a_closure_made_by_the_service_is_coded_as_declined(
+def test_the_first_contact_made_through_the_services_is_coded_as_accepted_then_declined(
     client, receptionist, practice, scheme, link_worker
 ):
+    """The link worker reaches Mair (contact_log starts the case), then she declines."""
+    from linkworkers.services import contact_log
+
     referral = referred(practice=practice, scheme=scheme, when=at(2026, 10, 1))
-    referral.status, referral.link_worker = Status.IN_PROGRESS, link_worker
+    referral.status, referral.link_worker = Status.ALLOCATED, link_worker
+    referral.allocated_at = at(2026, 10, 2)
     referral.save()
+    reached = at(2026, 10, 5)
+    contact_log(
+        referral=referral, actor=link_worker, happened_at=reached, mode="phone",
+        outcome="reached", minutes=20, notes="Mair is keen to try a walking group.",
+    )  # fmt: skip
+    referral.refresh_from_db()
     referral_services.referral_close(
         referral=referral, actor=link_worker, reason=ClosureReason.DECLINED,
         summary="Mair would rather not go ahead for now.",
@@ -352,11 +393,66 @@ def test_a_closure_made_by_the_service_is_coded_as_declined(
     today = date.today().isoformat()
     client.force_login(receptionist)
     rows = rows_of(client.get(csv_url(), {"from": "2026-10-01", "to": today}))
-    assert [row.rsplit(",", 1)[1] for row in rows[1:]] == [
-        "referral_received",
-        "declined_by_person",
+    assert [row.split(",")[6:] for row in rows[1:]] == [
+        ["2026-10-05", *ACCEPTED.split(",")],
+        [date.today().isoformat(), *DECLINED.split(",")],
     ]
-    assert "would rather" not in "".join(rows)  # no free text ever
+    assert "would rather" not in "".join(rows) and "keen" not in "".join(rows)  # no free text
+
+
+def test_a_referral_that_only_arrived_is_not_coded(client, receptionist, practice, scheme):
+    referral = referred(practice=practice, scheme=scheme, when=at(2026, 10, 1))
+    moved(referral, to_status=Status.ACCEPTED, when=at(2026, 10, 2))
+    moved(referral, to_status=Status.ALLOCATED, from_status=Status.ACCEPTED, when=at(2026, 10, 3))
+    client.force_login(receptionist)
+    assert rows_of(client.get(csv_url(), OCTOBER)) == [HEADER]
+
+
+def test_a_case_resumed_or_reopened_is_not_accepted_again(
+    client, receptionist, practice, scheme, link_worker
+):
+    referral = referred(practice=practice, scheme=scheme, when=at(2026, 10, 1))
+    started(referral, when=at(2026, 10, 2), link_worker=link_worker)
+    moved(referral, to_status=Status.ON_HOLD, from_status=Status.IN_PROGRESS, when=at(2026, 10, 3))
+    moved(referral, to_status=Status.IN_PROGRESS, from_status=Status.ON_HOLD, when=at(2026, 10, 9))
+    closed(referral, reason=ClosureReason.COMPLETED, when=at(2026, 10, 20), link_worker=link_worker)
+    referral.status, referral.closure_reason, referral.closed_at = Status.IN_PROGRESS, "", None
+    referral.save()
+    moved(referral, to_status=Status.IN_PROGRESS, from_status=Status.CLOSED, when=at(2026, 10, 22))
+    client.force_login(receptionist)
+    rows = rows_of(client.get(csv_url(), OCTOBER))
+    assert [row.split(",", 6)[6] for row in rows[1:]] == [f"2026-10-02,{ACCEPTED}"]
+
+
+@pytest.mark.parametrize("gp_feedback", ["everything", "coded_only"])
+def test_either_choice_gets_coded_rows_and_never_words(
+    client, receptionist, practice, scheme, link_worker, gp_feedback
+):
+    """The person's choice of what goes back to the GP: the extract holds codes only, so both
+    choices get the same rows and neither gets a word of the closure summary or a note."""
+    words = "Glenys sings in the chapel choir again; review her low mood."
+    referral = referred(
+        practice=practice, scheme=scheme, when=at(2026, 10, 1), gp_feedback=gp_feedback
+    )
+    referral.status, referral.link_worker = Status.IN_PROGRESS, link_worker
+    referral.save()
+    referral_services.referral_close(
+        referral=referral, actor=link_worker, reason=ClosureReason.DECLINED, summary=words,
+    )  # fmt: skip
+    today = date.today().isoformat()
+    client.force_login(receptionist)
+    response = client.get(csv_url(), {"from": "2026-10-01", "to": today})
+    rows = rows_of(response)
+    assert rows[0] == HEADER
+    # (Put in progress by hand, so there is no taking-up to code: only the decline.)
+    assert [row.split(",")[-3:] for row in rows[1:]] == [DECLINED.split(",")]
+    text = response.content.decode()
+    for fragment in ("chapel choir", "low mood", "Glenys sings"):
+        assert fragment not in text
+    page = client.get(
+        reverse("reporting:gp_extract"), {"practice": "W90001", "from": "2026-10-01", "to": today}
+    )
+    assert "chapel choir" not in page.content.decode()
 
 
 def test_a_reopened_closure_is_no_longer_declined(
@@ -364,13 +460,15 @@ def test_a_reopened_closure_is_no_longer_declined(
 ):
     referral = referred(practice=practice, scheme=scheme, when=at(2026, 10, 1))
     closed(referral, reason=ClosureReason.DECLINED, when=at(2026, 10, 2), link_worker=link_worker)
-    # She changed her mind: the link worker reopened the case, which clears the reason.
+    # She changed her mind: the link worker reopened the case, which clears the reason. This
+    # is her first time in progress: she has accepted now.
     referral.status, referral.closure_reason, referral.closed_at = Status.IN_PROGRESS, "", None
+    referral.first_contact_at = at(2026, 10, 3)
     referral.save()
     moved(referral, to_status=Status.IN_PROGRESS, from_status=Status.CLOSED, when=at(2026, 10, 3))
     client.force_login(receptionist)
     rows = rows_of(client.get(csv_url(), OCTOBER))
-    assert [row.rsplit(",", 1)[1] for row in rows[1:]] == ["referral_received"]
+    assert [row.rsplit(",", 1)[1] for row in rows[1:]] == ["accepted_by_person"]
 
 
 def test_other_closures_are_not_coded(client, receptionist, practice, scheme, link_worker):
@@ -379,21 +477,26 @@ def test_other_closures_are_not_coded(client, receptionist, practice, scheme, li
             referral = referred(practice=practice, scheme=scheme, when=at(2026, 10, 1))
             closed(referral, reason=reason, when=at(2026, 10, 2), link_worker=link_worker)
     client.force_login(receptionist)
-    rows = rows_of(client.get(csv_url(), OCTOBER))
-    assert {row.rsplit(",", 1)[1] for row in rows[1:]} == {"referral_received"}
+    assert rows_of(client.get(csv_url(), OCTOBER)) == [HEADER]
 
 
-def test_a_name_cannot_become_a_spreadsheet_formula(client, receptionist, practice, scheme):
-    referred(practice=practice, scheme=scheme, when=at(2026, 10, 1),
-             person=person("=HYPERLINK(1)", "Jones", date(1970, 1, 1)))  # fmt: skip
+def test_a_name_cannot_become_a_spreadsheet_formula(
+    client, receptionist, practice, scheme, link_worker
+):
+    referral = referred(practice=practice, scheme=scheme, when=at(2026, 10, 1),
+                        person=person("=HYPERLINK(1)", "Jones", date(1970, 1, 1)))  # fmt: skip
+    started(referral, when=at(2026, 10, 2), link_worker=link_worker)
     client.force_login(receptionist)
     rows = rows_of(client.get(csv_url(), OCTOBER))
     assert ",Jones,'=HYPERLINK(1)," in rows[1]
 
 
-def test_a_person_without_an_nhs_number_has_an_empty_cell(client, receptionist, practice, scheme):
+def test_a_person_without_an_nhs_number_has_an_empty_cell(
+    client, receptionist, practice, scheme, link_worker
+):
     nobody = PersonFactory(nhs_number=None, given_name="Ceri", family_name="Bevan")
-    referred(practice=practice, scheme=scheme, when=at(2026, 10, 1), person=nobody)
+    referral = referred(practice=practice, scheme=scheme, when=at(2026, 10, 1), person=nobody)
+    started(referral, when=at(2026, 10, 2), link_worker=link_worker)
     client.force_login(receptionist)
     assert rows_of(client.get(csv_url(), OCTOBER))[1].startswith("W90001,,Bevan,Ceri,")
 
@@ -444,7 +547,14 @@ def test_a_whole_year_is_allowed(client, receptionist, october):
     client.force_login(receptionist)
     response = client.get(csv_url(), {"from": "2026-01-01", "to": "2026-12-31"})
     assert response.status_code == 200
-    assert len(rows_of(response)) == 1 + 8  # October's six, Owain's September, November's
+    assert len(rows_of(response)) == 1 + 7  # October's six and November's first contact
+
+
+def test_september_does_not_hold_what_was_recorded_in_october(client, receptionist, october):
+    """Ffion accepted on 29 September, logged on 2 October: in October's drop only."""
+    client.force_login(receptionist)
+    response = client.get(csv_url(), {"from": "2026-09-01", "to": "2026-09-30"})
+    assert rows_of(response) == [HEADER]
 
 
 def test_the_download_takes_only_get(client, receptionist):
@@ -461,10 +571,10 @@ def test_carys_downloads_what_afon_surgery_referred_to_her_scheme(client, coordi
     # Alys went to another scheme, so her referral is not Carys's to pass on.
     assert rows == [
         HEADER,
-        line(october["huw"], "2026-10-01", RECEIVED),
-        line(october["mair"], "2026-10-03", RECEIVED),
+        line(october["ffion"], "2026-09-29", ACCEPTED),
+        line(october["huw"], "2026-10-01", ACCEPTED),
         line(october["owain"], "2026-10-05", DECLINED),
-        line(october["glenys"], "2026-10-10", RECEIVED),
+        line(october["mair"], "2026-10-06", ACCEPTED),
         line(october["mair"], "2026-10-20", DECLINED),
     ]
     event = AuditEvent.objects.get(action=AuditEvent.Action.EXPORT)
@@ -489,7 +599,7 @@ def test_a_practice_that_never_referred_to_her_scheme_is_not_found(
     client.force_login(other_coordinator)
     assert client.get(csv_url("W90002"), OCTOBER).status_code == 404
     rows = rows_of(client.get(csv_url("W90001"), OCTOBER))
-    assert rows == [HEADER, line(october["alys"], "2026-10-14", RECEIVED)]
+    assert rows == [HEADER, line(october["alys"], "2026-10-14", ACCEPTED)]
 
 
 def test_a_coordinator_with_no_referring_practices_is_told_so(client, other_coordinator):
@@ -558,11 +668,12 @@ def test_the_page_is_there_in_welsh_and_the_file_keeps_its_machine_headers(
 
 
 def test_the_download_costs_the_same_queries_for_2_or_20_referrals(
-    client, receptionist, practice, scheme
+    client, receptionist, practice, scheme, link_worker
 ):
     def queries_for(count):
         for n in range(count):
-            referred(practice=practice, scheme=scheme, when=at(2026, 10, 1 + n % 28))
+            referral = referred(practice=practice, scheme=scheme, when=at(2026, 9, 1 + n % 28))
+            started(referral, when=at(2026, 10, 1 + n % 28), link_worker=link_worker)
         with CaptureQueriesContext(connection) as context:
             response = client.get(csv_url(), OCTOBER)
         assert len(rows_of(response)) == 1 + count

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import AuditEvent, Role
-from referrals.models import ClosureReason, SourceKind
+from referrals.models import ClosureReason, Referral, SourceKind
 from reporting import gp_extract
 from tests.factories import (
     OrganisationFactory,
@@ -16,7 +16,7 @@ from tests.factories import (
     SchemeFactory,
     UserFactory,
 )
-from tests.reporting.gp_extract_people import at, closed, referred
+from tests.reporting.gp_extract_people import at, closed, referred, started
 
 pytestmark = pytest.mark.django_db
 
@@ -61,12 +61,17 @@ def link_worker(scheme):
 def mair(practice, scheme, other_scheme, other_practice, link_worker):
     mair = PersonFactory(given_name="Mair", family_name="Jones", date_of_birth=date(1948, 7, 9))
     referral = referred(
-        practice=practice, scheme=scheme, person=mair, reference="SP-MAIR01", when=at(2026, 10, 3)
+        practice=practice, scheme=scheme, person=mair, reference="SP-MAIR01", when=at(2026, 10, 1)
     )
+    started(referral, when=at(2026, 10, 3), link_worker=link_worker)
     closed(referral, reason=ClosureReason.DECLINED, when=at(2026, 10, 20), link_worker=link_worker)
     # The command has no reader's scope: every referral the practice made, to any scheme.
-    referred(practice=practice, scheme=other_scheme, reference="SP-ALYS01", when=at(2026, 10, 14))
-    referred(practice=other_practice, scheme=scheme, reference="SP-BRYN01", when=at(2026, 10, 7))
+    alys = referred(practice=practice, scheme=other_scheme, reference="SP-ALYS01",
+                    when=at(2026, 10, 10))  # fmt: skip
+    started(alys, when=at(2026, 10, 14), link_worker=link_worker)
+    bryn = referred(practice=other_practice, scheme=scheme, reference="SP-BRYN01",
+                    when=at(2026, 10, 5))  # fmt: skip
+    started(bryn, when=at(2026, 10, 7), link_worker=link_worker)
     ReferralFactory(
         source_kind=SourceKind.SELF,
         referring_organisation=None,
@@ -83,7 +88,7 @@ def test_it_writes_the_extract_to_standard_output(mair):
     assert lines[0] == HEADER
     assert lines[1] == (
         f"W90001,{mair.nhs_number},Jones,Mair,1948-07-09,SP-MAIR01,2026-10-03,"
-        "871731000000106,Referral to social prescribing service,referral_received"
+        "871731000000106,Referral to social prescribing service,accepted_by_person"
     )
     assert ",SP-ALYS01,2026-10-14," in lines[2]
     assert lines[3].endswith(
@@ -111,6 +116,11 @@ def test_it_is_audited_as_the_command(mair, practice):
         "GP extract for practice W90001, 2026-10-01 to 2026-10-31, 3 rows, "
         "by the gp_extract command"
     )
+    # Everyone in the file, by their referrals: Mair and Alys.
+    assert event.records == ["SP-MAIR01", "SP-ALYS01"]
+    people = Referral.objects.filter(reference__in=event.records).values_list("person__uuid")
+    assert {s.person_uuid for s in event.subjects.all()} == {uuid for (uuid,) in people}
+    assert event.subjects.count() == 2
 
 
 def test_an_unknown_practice_is_refused(mair):

@@ -95,7 +95,7 @@ def test_the_email_shows_the_figures_the_tables_hold(coordinator, scheme, march)
     assert "- Median wait (days): 4" in text
     assert "- Contacted within 10 working days (%): 100.0" in text
     assert "- Connections made: 0" in text
-    assert "- Closed as completed: 0" in text
+    assert "- Connected, then closed as completed: 0" in text
     assert "&lt;5" not in html and "<5" not in text
     tables = dashboard_tables(
         scope=reporting_scope_for(coordinator),
@@ -114,7 +114,7 @@ def test_the_email_shows_the_figures_the_tables_hold(coordinator, scheme, march)
         "Median wait (days)",
         "Contacted within 10 working days (%)",
         "Connections made",
-        "Closed as completed",
+        "Connected, then closed as completed",
     ]
     for label, value, column in figures:
         assert f'<th scope="row" align="left">{label}</th><td align="right">' in html

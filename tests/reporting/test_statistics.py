@@ -68,8 +68,10 @@ def test_the_funnel_with_rates(tables):
     assert funnel["Allocated to a link worker"] == [3, Decimal("75.0"), Decimal("100.0")]
     assert funnel["First contact made"] == [3, Decimal("75.0"), Decimal("100.0")]
     assert funnel["Connected to a service"] == [1, Decimal("25.0"), Decimal("33.3")]
-    assert funnel["Closed as completed"] == [1, Decimal("25.0"), Decimal("100.0")]
+    assert funnel["Connected, then closed as completed"] == [1, Decimal("25.0"), Decimal("100.0")]
     assert "Rejected: 1. Cancelled by the referrer: 0." in tables["funnel"].notes[0]
+    completed = "Closed as completed, whether connected to a service or not: 1."
+    assert completed in tables["funnel"].notes[1]
     assert tables["funnel"].sentence == (
         "25.0% of the referrals received were connected to a community service."
     )
@@ -191,7 +193,7 @@ def test_source_and_area_filters(known_data, coordinator, upper):
 
 
 def test_commissioners_see_small_numbers_suppressed(known_data, commissioner, settings):
-    # The threshold and the rounding on figures known by hand; test_protection.py adds the
+    # The threshold and the rounding on figures known by hand; test_cell_key.py adds the
     # cell key noise that is always on in production.
     settings.STATISTICS_PERTURBATION = False
     rollup_full()

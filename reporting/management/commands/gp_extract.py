@@ -35,7 +35,8 @@ class Command(BaseCommand):
                     for message in messages
                 )
             ) from None
-        rows = gp_extract.extract_rows(practice=organisation, period=period)
+        found = gp_extract.extract(practice=organisation, period=period)
+        rows = found.rows
         text = io.StringIO()
         gp_extract.write_csv(text, rows)
         if output:
@@ -51,6 +52,8 @@ class Command(BaseCommand):
             detail=gp_extract.audit_detail(
                 practice=organisation, period=period, row_count=len(rows), by_command=True
             ),
+            people=found.people,
+            records=found.references,
         )
         if output:
             self.stderr.write(f"Wrote {len(rows)} coded events for {organisation} to {output}")

@@ -5,7 +5,7 @@ from django.db import migrations, models
 ROLLUP_TABLES = (
     "ReferralFact", "ConnectionFact", "UnmetNeedFact", "OutcomeFact", "ReferralCube",
     "WeeklyCube", "BreakdownCube", "WaitCube", "LinkWorkerCube", "ConnectionCube",
-    "UnmetNeedCube", "OutcomeCube", "LinkWorkerLoad",
+    "UnmetNeedCube", "OutcomeCube", "LinkWorkerLoad", "OpenCaseCount",
 )  # fmt: skip
 
 
@@ -19,7 +19,7 @@ def forget_rollups_without_keys(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reporting', '0003_reporting_indexes'),
+        ('reporting', '0005_dashboard_definitions'),
     ]
 
     operations = [
@@ -74,6 +74,11 @@ class Migration(migrations.Migration):
             field=models.PositiveIntegerField(default=0, editable=False),
         ),
         migrations.AddField(
+            model_name='opencasecount',
+            name='open_cases_key',
+            field=models.PositiveIntegerField(default=0, editable=False),
+        ),
+        migrations.AddField(
             model_name='outcomecube',
             name='improved_key',
             field=models.PositiveIntegerField(default=0, editable=False),
@@ -116,6 +121,11 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='referralcube',
             name='completed_key',
+            field=models.PositiveIntegerField(default=0, editable=False),
+        ),
+        migrations.AddField(
+            model_name='referralcube',
+            name='connected_completed_key',
             field=models.PositiveIntegerField(default=0, editable=False),
         ),
         migrations.AddField(
