@@ -15,8 +15,8 @@ RUN pip install -c constraints.txt -e .
 COPY . .
 COPY --from=assets /app/node_modules ./node_modules
 # Build-time only: collectstatic and compilemessages need settings, not secrets.
-RUN SECRET_KEY=build-only DEBUG=0 python manage.py collectstatic --noinput -v0 \
-    && SECRET_KEY=build-only DEBUG=0 python manage.py compilemessages --ignore=node_modules -v0
+RUN SECRET_KEY=build-only STATISTICS_CELL_KEY_SECRET=build-only DEBUG=0 python manage.py collectstatic --noinput -v0 \
+    && SECRET_KEY=build-only STATISTICS_CELL_KEY_SECRET=build-only DEBUG=0 python manage.py compilemessages --ignore=node_modules -v0
 RUN useradd --system --uid 1000 app && chown -R app /app
 USER app
 EXPOSE 8000

@@ -321,6 +321,22 @@ REPORTING_WAIT_TARGET_WORKING_DAYS = env.int("REPORTING_WAIT_TARGET_WORKING_DAYS
 # An incremental rollup looks again at changes from this long before the last run began, so a
 # transaction that committed while that run was reading is not missed.
 REPORTING_ROLLUP_OVERLAP_MINUTES = env.int("REPORTING_ROLLUP_OVERLAP_MINUTES", default=10)
+# Statistics for commissioners and in exports (README, "Statistics"): each counted record's
+# key for the cell key method comes from this secret. Set it once and never change it: new
+# keys mean new noise, and a reader holding figures from before and after could average the
+# two. Required with DEBUG off, like SECRET_KEY (and kept apart from it, which gets rotated).
+STATISTICS_CELL_KEY_SECRET = env.str("STATISTICS_CELL_KEY_SECRET", default="")
+if not STATISTICS_CELL_KEY_SECRET:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "STATISTICS_CELL_KEY_SECRET is not set. With DEBUG off the app will not start "
+            "without one: set it once to a long random string and never change it (README, "
+            "Statistics), or set DEBUG=1 on a developer's machine."
+        )
+    STATISTICS_CELL_KEY_SECRET = "insecure-development-cell-key-secret"
+# The cell key noise is always on; not read from the environment. Tests of definitions turn
+# it off to check the threshold and rounding on figures they know.
+STATISTICS_PERTURBATION = True
 UNABLE_TO_CONTACT_ATTEMPTS = env.int("UNABLE_TO_CONTACT_ATTEMPTS", default=3)
 UNABLE_TO_CONTACT_MIN_DAYS = env.int("UNABLE_TO_CONTACT_MIN_DAYS", default=7)
 # An outcome measure falls due this many weeks after the baseline (linkworkers).

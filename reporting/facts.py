@@ -10,6 +10,11 @@ received in local time, age on the day received, deprivation quintile from
 the postcode's decile (for an erased person, both as kept before the erasure),
 waiting days from received to the first contact and the same in working days
 (Monday to Friday, less bank holidays).
+
+Every fact row carries `record_key` (cellkey.py), worked out here in the same
+INSERT: from the referral's uuid for a referral and for its outcome pairs (a
+person counts), from the connection's or the unmet need's own uuid for those
+(a connection counted under several categories has the same key in each).
 """
 
 from typing import Any
@@ -59,6 +64,7 @@ from linkworkers.models import (
 )
 from referrals.models import ClosureReason, Referral, Status
 
+from .cellkey import RecordKey
 from .models import AgeBand, DeprivationQuintile
 
 SCORE = DecimalField(max_digits=7, decimal_places=2)
@@ -213,6 +219,7 @@ def referral_facts(referrals: QuerySet[Referral]) -> QuerySet[Any]:
         .annotate(
             **cell_columns(),
             r_referral_id=F("pk"),
+            r_record_key=RecordKey("uuid"),
             r_week=TruncWeek("received_at", output_field=DateField()),
             r_reasons=F("reasons"),
             # An erased person's date of birth and postcode are gone: what they counted
@@ -276,6 +283,7 @@ def connection_facts(connections: QuerySet[Connection]) -> QuerySet[Any]:
     return connections.order_by().annotate(
         **cell_columns("referral__"),
         r_connection_id=F("pk"),
+        r_record_key=RecordKey("uuid"),
         r_referral_id=F("referral_id"),
         r_category_id=_top_category("service__taxonomy_terms__"),
         r_counts_connection=Case(
@@ -297,6 +305,7 @@ def unmet_need_facts(unmet_needs: QuerySet[UnmetNeed]) -> QuerySet[Any]:
     return unmet_needs.order_by().annotate(
         **cell_columns("referral__"),
         r_unmet_need_id=F("pk"),
+        r_record_key=RecordKey("uuid"),
         r_referral_id=F("referral_id"),
         r_category_id=_top_category("category__"),
     )
@@ -378,6 +387,7 @@ def outcome_facts_by_total(measures: QuerySet[OutcomeMeasure]) -> QuerySet[Any]:
         .annotate(
             **cell_columns("referral__"),
             r_referral_id=F("referral_id"),
+            r_record_key=RecordKey("referral__uuid"),
             r_instrument_id=F("instrument_id"),
             r_item_id=Value(None, output_field=IntegerField()),
             r_baseline=F("t_before"),
@@ -408,6 +418,7 @@ def outcome_facts_by_item(answers: QuerySet[Answer]) -> QuerySet[Any]:
         .annotate(
             **cell_columns("measure__referral__"),
             r_referral_id=F("measure__referral_id"),
+            r_record_key=RecordKey("measure__referral__uuid"),
             r_instrument_id=F("measure__instrument_id"),
             r_item_id=F("item_id"),
             r_baseline=F("t_before_score"),

@@ -12,6 +12,11 @@ Two layers:
   cube row carries its cell, by which a run finds the rows it changes.
   Dashboards and exports only ever sum cube rows.
 
+Every counted fact row carries its record key (cellkey.py: the cell key
+method), and every count in a cube has beside it the sum of the keys of the
+records it counts, `<count>_key`: a page adds both up in the same query, and
+a cell's noise comes from the total of the keys modulo 256.
+
 Everything is counted by the month the referral was received (a cohort):
 "of the referrals received in these months, how many were accepted, waited
 how long, were connected to what". The link worker table is the exception
@@ -59,6 +64,11 @@ class DeprivationQuintile(models.TextChoices):
     NOT_KNOWN = "unknown", _("Not known")
 
 
+def key_sum() -> models.PositiveIntegerField:
+    """The sum of the record keys of the records a count beside it counts (cellkey.py)."""
+    return models.PositiveIntegerField(default=0, editable=False)
+
+
 class CellMixin(models.Model):
     """The cell a row counts in: received month, scheme, area, source kind."""
 
@@ -93,6 +103,7 @@ class CellMixin(models.Model):
 
 class ReferralFact(CellMixin):
     referral_id = models.IntegerField(unique=True)
+    record_key = models.PositiveSmallIntegerField(default=0)  # cellkey.record_key of the referral
     week = models.DateField(_("week received (Monday)"))
     reasons = models.JSONField(default=list)
     age_band = models.CharField(max_length=5, choices=AgeBand.choices)
@@ -131,6 +142,7 @@ class ConnectionFact(CellMixin):
     """
 
     connection_id = models.IntegerField(db_index=True)
+    record_key = models.PositiveSmallIntegerField(default=0)  # of the connection
     referral_id = models.IntegerField(db_index=True)
     category_id = models.IntegerField(null=True)  # a top-level category of the service
     counts_connection = models.BooleanField(default=True)
@@ -148,6 +160,7 @@ class ConnectionFact(CellMixin):
 
 class UnmetNeedFact(CellMixin):
     unmet_need_id = models.IntegerField(unique=True)
+    record_key = models.PositiveSmallIntegerField(default=0)  # of the unmet need
     referral_id = models.IntegerField(db_index=True)
     category_id = models.IntegerField(null=True)  # the top-level category
 
@@ -160,6 +173,7 @@ class OutcomeFact(CellMixin):
     """A referral's baseline and latest follow-up on one instrument (or one of its items)."""
 
     referral_id = models.IntegerField(db_index=True)
+    record_key = models.PositiveSmallIntegerField(default=0)  # the referral's: a person counts
     instrument_id = models.IntegerField()
     item_id = models.IntegerField(null=True)  # None: the instrument's total score
     baseline = models.DecimalField(max_digits=7, decimal_places=2)
@@ -178,15 +192,25 @@ class OutcomeFact(CellMixin):
 
 class ReferralCube(CellMixin):
     received = models.PositiveIntegerField(default=0)
+    received_key = key_sum()
     accepted = models.PositiveIntegerField(default=0)
+    accepted_key = key_sum()
     rejected = models.PositiveIntegerField(default=0)
+    rejected_key = key_sum()
     cancelled = models.PositiveIntegerField(default=0)
+    cancelled_key = key_sum()
     allocated = models.PositiveIntegerField(default=0)
+    allocated_key = key_sum()
     first_contact = models.PositiveIntegerField(default=0)
+    first_contact_key = key_sum()
     connected = models.PositiveIntegerField(default=0)
+    connected_key = key_sum()
     closed = models.PositiveIntegerField(default=0)
+    closed_key = key_sum()
     completed = models.PositiveIntegerField(default=0)
+    completed_key = key_sum()
     connected_completed = models.PositiveIntegerField(default=0)
+    connected_completed_key = key_sum()
 
     class Meta:
         verbose_name = _("referrals by month")
@@ -203,6 +227,7 @@ class ReferralCube(CellMixin):
 class WeeklyCube(CellMixin):
     week = models.DateField(_("week received (Monday)"))
     received = models.PositiveIntegerField(default=0)
+    received_key = key_sum()
 
     class Meta:
         verbose_name = _("referrals by week")
@@ -218,6 +243,7 @@ class BreakdownCube(CellMixin):
     dimension = models.CharField(max_length=20, choices=Dimension.choices)
     value = models.CharField(max_length=30)
     received = models.PositiveIntegerField(default=0)
+    received_key = key_sum()
 
     class Meta:
         verbose_name = _("referrals by breakdown")
@@ -235,6 +261,7 @@ class WaitCube(CellMixin):
     wait_days = models.PositiveIntegerField()
     wait_working_days = models.PositiveIntegerField()
     referrals = models.PositiveIntegerField(default=0)
+    referrals_key = key_sum()
 
     class Meta:
         verbose_name = _("waiting times")
@@ -257,6 +284,7 @@ class LinkWorkerCube(CellMixin):
     )
     allocated_month = models.DateField()
     referrals = models.PositiveIntegerField(default=0)
+    referrals_key = key_sum()
 
     class Meta:
         verbose_name = _("allocations by link worker")
@@ -281,11 +309,17 @@ class ConnectionCube(CellMixin):
     # ConnectionFact.counts_connection: rows whose connections totals and providers add up.
     counts_connection = models.BooleanField(default=True)
     connections = models.PositiveIntegerField(default=0)
+    connections_key = key_sum()
     referred = models.PositiveIntegerField(default=0)
+    referred_key = key_sum()
     accepted = models.PositiveIntegerField(default=0)
+    accepted_key = key_sum()
     declined = models.PositiveIntegerField(default=0)
+    declined_key = key_sum()
     attended = models.PositiveIntegerField(default=0)
+    attended_key = key_sum()
     completed = models.PositiveIntegerField(default=0)
+    completed_key = key_sum()
 
     class Meta:
         verbose_name = _("connections")
@@ -306,6 +340,7 @@ class UnmetNeedCube(CellMixin):
         related_name="+",
     )
     needs = models.PositiveIntegerField(default=0)
+    needs_key = key_sum()
 
     class Meta:
         verbose_name = _("unmet needs")
@@ -329,8 +364,11 @@ class OutcomeCube(CellMixin):
         related_name="+",
     )
     pairs = models.PositiveIntegerField(default=0)  # people with a baseline and a follow-up
+    pairs_key = key_sum()
     improved = models.PositiveIntegerField(default=0)
+    improved_key = key_sum()
     worsened = models.PositiveIntegerField(default=0)
+    worsened_key = key_sum()
     change_sum = models.DecimalField(max_digits=12, decimal_places=2, default=0)
 
     class Meta:
@@ -356,6 +394,7 @@ class LinkWorkerLoad(models.Model):
         "accounts.Organisation", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
     open_cases = models.PositiveIntegerField(default=0)
+    open_cases_key = key_sum()
     capacity = models.PositiveIntegerField(default=0)
     active = models.BooleanField(default=True)
 
@@ -428,6 +467,7 @@ class OpenCaseCount(models.Model):
     )
     source_kind = models.CharField(max_length=20)
     open_cases = models.PositiveIntegerField(default=0)
+    open_cases_key = key_sum()  # of the referrals open: a person counts
 
     class Meta:
         verbose_name = _("open cases")

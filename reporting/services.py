@@ -42,6 +42,7 @@ from linkworkers.models import Answer, Connection, LinkWorker, OutcomeMeasure, U
 from referrals.models import Referral, ReferralEvent
 
 from . import facts, selectors
+from .cellkey import RecordKey
 from .forms import add_months
 from .models import (
     BreakdownCube,
@@ -181,8 +182,22 @@ def referral_facts_keep(*, referral_ids: Iterable[int], now: datetime | None = N
 # Cubes -------------------------------------------------------------------
 
 
-def _counts(**flags: str) -> dict[str, Count]:
-    return {f"r_{name}": Count("pk", filter=Q(**{flag: True})) for name, flag in flags.items()}
+def _tally(name: str, flag: str | None = None) -> dict[str, Aggregate]:
+    """A count of facts (those with `flag` set, else all) and the sum of their record keys,
+    as the cube's `name` and `name`_key (cellkey.py)."""
+    condition = Q(**{flag: True}) if flag else None
+    return {
+        f"r_{name}": Count("pk", filter=condition),
+        f"r_{name}_key": Sum("record_key", filter=condition, default=0),
+    }
+
+
+def _counts(**flags: str) -> dict[str, Aggregate]:
+    return {
+        column: aggregate
+        for name, flag in flags.items()
+        for column, aggregate in _tally(name, flag).items()
+    }
 
 
 def _grouped(
@@ -221,7 +236,7 @@ def _cube_sources(facts_of: FactsOf) -> CubeSources:
                 value=F(dimension.value),
             ),
             *breakdown,
-            r_received=Count("pk"),
+            **_tally("received"),
         )
         for dimension in BREAKDOWNS
     ]
@@ -230,7 +245,7 @@ def _cube_sources(facts_of: FactsOf) -> CubeSources:
             ReferralCube,
             referral_facts,
             (),
-            r_received=Count("pk"),
+            **_tally("received"),
             **_counts(
                 accepted="accepted",
                 rejected="rejected",
@@ -243,25 +258,25 @@ def _cube_sources(facts_of: FactsOf) -> CubeSources:
                 connected_completed="connected_completed",
             ),
         ),
-        cube(WeeklyCube, referral_facts, ("week",), r_received=Count("pk")),
+        cube(WeeklyCube, referral_facts, ("week",), **_tally("received")),
         cube(
             WaitCube,
             referral_facts.filter(first_contact=True),
             ("wait_days", "wait_working_days"),
-            r_referrals=Count("pk"),
+            **_tally("referrals"),
         ),
         cube(
             LinkWorkerCube,
             referral_facts.filter(link_worker_id__isnull=False, allocated_month__isnull=False),
             ("link_worker_id", "allocated_month"),
-            r_referrals=Count("pk"),
+            **_tally("referrals"),
         ),
         (BreakdownCube, breakdown, [*by_dimension, _reason_rows(referral_facts)]),
         cube(
             ConnectionCube,
             facts_of(ConnectionFact),
             ("category_id", "provider_id", "counts_connection"),
-            r_connections=Count("pk"),
+            **_tally("connections"),
             **_counts(
                 referred="referred",
                 accepted="accepted",
@@ -270,12 +285,12 @@ def _cube_sources(facts_of: FactsOf) -> CubeSources:
                 completed="completed",
             ),
         ),
-        cube(UnmetNeedCube, facts_of(UnmetNeedFact), ("category_id",), r_needs=Count("pk")),
+        cube(UnmetNeedCube, facts_of(UnmetNeedFact), ("category_id",), **_tally("needs")),
         cube(
             OutcomeCube,
             facts_of(OutcomeFact),
             ("instrument_id", "item_id"),
-            r_pairs=Count("pk"),
+            **_tally("pairs"),
             **_counts(improved="improved", worsened="worsened"),
             r_change_sum=Sum("change"),
         ),
@@ -376,19 +391,24 @@ def _reason_rows(referral_facts: QuerySet[Any]) -> Iterator[dict[str, Any]]:
     # are a JSON list, which SQL cannot unnest the same way everywhere, so they are counted
     # here, reading one short row per referral.
     reasons: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    keys: defaultdict[str, Counter[str]] = defaultdict(Counter)
     places: dict[str, tuple[date, int, int | None, str]] = {}
-    for cell, month, scheme_id, area_id, source_kind, codes in (
-        referral_facts.order_by().values_list(*CELL_FIELDS, "reasons").iterator(chunk_size=20000)
+    for cell, month, scheme_id, area_id, source_kind, codes, key in (
+        referral_facts.order_by()
+        .values_list(*CELL_FIELDS, "reasons", "record_key")
+        .iterator(chunk_size=20000)
     ):
         places[cell] = (month, scheme_id, area_id, source_kind)
-        reasons[cell].update(codes or [])
+        for code in codes or []:
+            reasons[cell][code] += 1
+            keys[cell][code] += key
     for cell, counter in reasons.items():
         month, scheme_id, area_id, source_kind = places[cell]
         for code, n in counter.items():
             yield {
                 "cell": cell, "month": month, "scheme_id": scheme_id, "area_id": area_id,
                 "source_kind": source_kind, "dimension": Dimension.REASON, "value": code,
-                "received": n,
+                "received": n, "received_key": keys[cell][code],
             }  # fmt: skip
 
 
@@ -406,17 +426,20 @@ def _rebuild_loads() -> None:
             area_id=area_id,
             source_kind=source_kind,
             open_cases=n,
+            open_cases_key=key,
         )
-        for link_worker_id, scheme_id, area_id, source_kind, n in Referral.objects.open()
+        for link_worker_id, scheme_id, area_id, source_kind, n, key in Referral.objects.open()
         .filter(link_worker_id__isnull=False)
         .values("link_worker_id", "scheme_id", "area_id", "source_kind")
         .order_by()
-        .annotate(n=Count("pk"))
-        .values_list("link_worker_id", "scheme_id", "area_id", "source_kind", "n")
+        .annotate(n=Count("pk"), key=Sum(RecordKey("uuid")))
+        .values_list("link_worker_id", "scheme_id", "area_id", "source_kind", "n", "key")
     ]
     open_cases: Counter[tuple[int, int]] = Counter()
+    open_cases_keys: Counter[tuple[int, int]] = Counter()
     for count in counts:
         open_cases[(count.link_worker_id, count.scheme_id)] += count.open_cases
+        open_cases_keys[(count.link_worker_id, count.scheme_id)] += count.open_cases_key
     loads = [
         LinkWorkerLoad(
             link_worker_id=user_id,
@@ -424,6 +447,7 @@ def _rebuild_loads() -> None:
             capacity=capacity,
             active=active,
             open_cases=open_cases[(user_id, scheme_id)],
+            open_cases_key=open_cases_keys[(user_id, scheme_id)],
         )
         for user_id, scheme_id, capacity, active in LinkWorker.objects.values_list(
             "user_id", "scheme_id", "capacity", "active"
@@ -598,7 +622,10 @@ def rollup_execute(*, run_id: int) -> RollupRun | None:
             previous = (
                 RollupRun.objects.filter(state=RollupRun.State.DONE).order_by("-started_at").first()
             )
-            if previous is not None and previous.started_at is not None:
+            # No facts at all (a fresh install, or a migration dropped them): nothing to
+            # move by a difference, so everything is summed afresh.
+            has_facts = ReferralFact.objects.exists()
+            if has_facts and previous is not None and previous.started_at is not None:
                 # Overlap the previous run: a change committed just after it read the tables
                 # carries a timestamp from before it started.
                 since = previous.started_at - timedelta(

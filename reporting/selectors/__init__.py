@@ -1,9 +1,11 @@
 """Reads for the dashboards and exports: scoped to the reader, and only ever from the cubes.
 
-`dashboard_tables` turns cube rows into `tables.Table`s. Counts are exact for
-a scheme's own managers; for commissioners (and in every export) small
-numbers are suppressed by `tables.suppress_counts`, and a share or mean
-computed from a hidden count is withheld too. One module per topic:
+`dashboard_tables` turns cube rows into `tables.Table`s. Every count is read
+with the sum of its records' keys, as a `tables.Tally`. Counts are exact for
+a scheme's own managers; for commissioners (and in every export) they are
+published by `tables.publish_count` (cell key noise, "<5", rounding), and
+shares, rates, means, the order of rows and the sentences are worked out from
+the published counts, never the exact ones. One module per topic:
 `scope` (who may count what, the filters), `common` (cube reads and publishing),
 then one module per group of tables, and `dashboard` putting them in page order.
 """

@@ -1,20 +1,24 @@
-"""What every table shares: cube rows in scope, months, and publishing counts and rates."""
+"""What every table shares: cube rows in scope, months, and publishing counts and rates.
+
+Every count is read with its key sum (`tallied`) and becomes a `tables.Tally`;
+what a commissioner or an export sees is published from it (tables.py).
+"""
 
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from ..models import CellMixin
 from ..tables import (
-    SUPPRESSED,
     Table,
+    Tally,
     publish_count,
-    share,
+    published_share,
     suppress_counts,
 )
 from .scope import Filters, Scope
@@ -72,6 +76,19 @@ def month_label(month: date) -> str:
     return date_format(month, "YEAR_MONTH_FORMAT")
 
 
+def tallied(*measures: str) -> dict[str, Sum]:
+    """annotate() or aggregate() arguments summing each count and the keys of its records
+    (models.key_sum), as sum_<count> and sum_<count>_key."""
+    return {
+        f"sum_{name}": Sum(name) for measure in measures for name in (measure, f"{measure}_key")
+    }
+
+
+def tally_of(row: Any, measure: str) -> Tally:
+    """The Tally of `measure` in a row read with `tallied` (None, from no rows, is 0)."""
+    return Tally(row[f"sum_{measure}"] or 0, row[f"sum_{measure}_key"] or 0)
+
+
 def shown_month_label(month: date, filters: Filters) -> str:
     """A month's label in a table, marking the current month as partial."""
     if is_partial(month, filters):
@@ -118,10 +135,7 @@ def published_count(value: Any, suppress: bool) -> Any:
 
 def published_rate(part: Any, whole: Any, suppress: bool) -> Decimal | None:
     """A share of published counts: withheld when either is hidden (<5)."""
-    part, whole = publish_count(part, suppress), publish_count(whole, suppress)
-    if part is SUPPRESSED or whole is SUPPRESSED:
-        return None
-    return share(part, whole)
+    return published_share(part, whole, suppress)
 
 
 def period_words(filters: Filters) -> str:

@@ -4,7 +4,6 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from accounts.models import Area
@@ -18,8 +17,13 @@ from ..tables import (
     Chart,
     Column,
     Table,
+    Tally,
+    leaders,
+    publish_count,
+    rank_value,
+    ranked,
 )
-from .common import finish_table, in_period, total_of
+from .common import finish_table, in_period, tallied, tally_of, total_of
 from .scope import Filters, Scope
 
 PROVIDER_ROWS = 25  # the busiest providers on the page; the rest share one row
@@ -42,50 +46,53 @@ def connection_tables(scope: Scope, filters: Filters, suppress: bool) -> tuple[T
         ("category_id", cube_rows),
         ("provider_id", cube_rows.filter(counts_connection=True)),
     ):
-        rows_by[group] = list(
-            rows.values(group)
-            .annotate(**{m: Sum(m) for m in measures})
-            .values_list(group, *measures)
-        )
+        rows_by[group] = [
+            (row[group], *(tally_of(row, measure) for measure in measures))
+            for row in rows.values(group).annotate(**tallied(*measures))
+        ]
     categories = {
         term.pk: term.display_name
         for term in TaxonomyTerm.objects.filter(
             pk__in=[r[0] for r in rows_by["category_id"] if r[0]]
         )
     }
-    # Names only for the providers that can make the page: the busiest PROVIDER_ROWS and
-    # any tied with the last of them (ties are ordered by name).
-    by_count = sorted((row[1] for row in rows_by["provider_id"]), reverse=True)
-    least = by_count[PROVIDER_ROWS - 1] if len(by_count) > PROVIDER_ROWS else 0
+
+    def shown(value: Any) -> Any:
+        return publish_count(value, suppress)
+
+    # Names only for the providers that can make the page: the busiest PROVIDER_ROWS by the
+    # counts as this reader sees them, and any tied with the last of them (ties are ordered
+    # by name).
+    by_count = sorted((rank_value(shown(row[1])) for row in rows_by["provider_id"]), reverse=True)
+    least = by_count[PROVIDER_ROWS - 1] if len(by_count) > PROVIDER_ROWS else rank_value(None)
     providers = {
         p.pk: p.display_name
         for p in Provider.objects.filter(
-            pk__in=[row[0] for row in rows_by["provider_id"] if row[1] >= least]
+            pk__in=[row[0] for row in rows_by["provider_id"] if rank_value(shown(row[1])) >= least]
         )
     }
 
     def build(
         rows: Sequence[tuple[Any, ...]], names: Mapping[int, str], limit: int | None = None
     ) -> list[list[Any]]:
-        body = sorted(
-            (
-                [names.get(key, _("Not categorised")), *values[:1], *values[2:]]
-                for key, *values in rows
-            ),
-            key=lambda row: (-row[1], row[0]),
-        )
+        labelled = [
+            [names.get(key, _("Not categorised")), *values[:1], *values[2:]]
+            for key, *values in rows
+        ]
+        body = ranked(labelled, 1, shown)
         if limit and len(body) > limit:
             rest = body[limit:]
             body = body[:limit] + [
                 [_("All other providers (%(count)s)") % {"count": len(rest)}]
-                + [sum(row[i] for row in rest) for i in range(1, 6)]
+                + [sum((row[i] for row in rest), Tally(0)) for i in range(1, 6)]
             ]
         return body
 
     category_rows = build(rows_by["category_id"], categories)
     provider_rows = build(rows_by["provider_id"], providers, PROVIDER_ROWS)
-    # Each connection once: the providers' rows add up to the connections made.
-    totals = [_("Total")] + [sum(row[i] for row in provider_rows) for i in range(1, 6)]
+    # Each connection once: the providers' rows add up to the connections made (and their
+    # keys to the key of every connection made).
+    totals = [_("Total")] + [sum((row[i] for row in provider_rows), Tally(0)) for i in range(1, 6)]
     by_category = Table(
         key="connections_by_category",
         title=_("Connections to community services by category"),
@@ -114,10 +121,9 @@ def connection_tables(scope: Scope, filters: Filters, suppress: bool) -> tuple[T
         total=list(totals),
         chart=Chart(type="bar", series=["connections", "attended"], horizontal=True),
     )
-    exact = totals
 
     def category_sentence(table: Table) -> str:
-        if not exact[1]:
+        if total_of(table, "connections") == 0 and not any(row[1] for row in table.rows):
             return _("No connections were made for referrals received in this period.")
         return _("%(attended)s of %(made)s connections led to the person attending.") % {
             "attended": total_of(table, "attended"),
@@ -141,29 +147,31 @@ def _known(ids: Counter[int | None]) -> list[int]:
 def unmet_need_tables(scope: Scope, filters: Filters, suppress: bool) -> tuple[Table, Table]:
     by_category: Counter[int | None] = Counter()
     by_area: Counter[int | None] = Counter()
-    for category_id, area_id, n in (
+    for row in (
         in_period(UnmetNeedCube, scope, filters)
         .values("category_id", "area_id")
-        .annotate(n=Sum("needs"))
-        .values_list("category_id", "area_id", "n")
+        .annotate(**tallied("needs"))
     ):
-        by_category[category_id] += n
-        by_area[area_id] += n
+        by_category[row["category_id"]] += tally_of(row, "needs")
+        by_area[row["area_id"]] += tally_of(row, "needs")
     categories: dict[int | None, str] = {
         t.pk: t.display_name for t in TaxonomyTerm.objects.filter(pk__in=_known(by_category))
     }
     areas: dict[int | None, str] = {
         a.pk: a.display_name for a in Area.objects.filter(pk__in=_known(by_area))
     }
-    total = sum(by_category.values())
+
+    def most_first(rows: list[list[Any]]) -> list[list[Any]]:
+        return ranked(rows, 1, lambda value: publish_count(value, suppress))
+
+    total = sum(by_category.values(), Tally(0))
     category_table = Table(
         key="unmet_needs",
         title=_("Unmet needs by category"),
         sentence="",
         columns=[Column("category", _("Category"), "text"), Column("needs", _("Unmet needs"))],
-        rows=sorted(
-            ([categories.get(k, _("Not categorised")), n] for k, n in by_category.items()),
-            key=lambda row: (-row[1], row[0]),
+        rows=most_first(
+            [[categories.get(k, _("Not categorised")), n] for k, n in by_category.items()]
         ),
         total=[_("Total"), total],
         chart=Chart(type="bar", series=["needs"], horizontal=True),
@@ -180,19 +188,21 @@ def unmet_need_tables(scope: Scope, filters: Filters, suppress: bool) -> tuple[T
         title=_("Unmet needs by area"),
         sentence="",
         columns=[Column("area", _("Area"), "text"), Column("needs", _("Unmet needs"))],
-        rows=sorted(
-            ([areas.get(k, _("Not known")), n] for k, n in by_area.items()),
-            key=lambda row: (-row[1], row[0]),
-        ),
+        rows=most_first([[areas.get(k, _("Not known")), n] for k, n in by_area.items()]),
         total=[_("Total"), total],
         chart=Chart(type="bar", series=["needs"], horizontal=True),
     )
-    top = category_table.rows[0][0] if category_table.rows else None
 
     def sentence(table: Table) -> str:
-        if not total:
+        # From the counts as shown: a tie or a hidden count names no single category.
+        if total_of(table, "needs") == 0 and not any(row[1] for row in table.rows):
             return _("No unmet needs were recorded for referrals received in this period.")
-        return _("The most often unmet need was %(category)s.") % {"category": top}
+        most = leaders(table.rows, 1)
+        if not most:
+            return _("Too few unmet needs to say which was the most common.")
+        if len(most) > 1:
+            return _("%(categories)s were unmet equally often.") % {"categories": ", ".join(most)}
+        return _("The most often unmet need was %(category)s.") % {"category": most[0]}
 
     return (
         finish_table(category_table, suppress, sentence),

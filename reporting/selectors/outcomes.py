@@ -16,24 +16,29 @@ from ..tables import (
     Chart,
     Column,
     Table,
-    is_small,
+    Tally,
+    enough_for_a_mean,
+    leaders,
 )
-from .common import finish_table, in_period, published_count, published_rate
+from .common import finish_table, in_period, published_rate, tallied, tally_of
 from .scope import Filters, Scope
+
+MEAN_PLACES = {False: Decimal("0.01"), True: Decimal("0.1")}  # by whether counts are protected
 
 
 def outcome_table(scope: Scope, filters: Filters, suppress: bool) -> Table:
-    sums = list(
-        in_period(OutcomeCube, scope, filters)
-        .values("instrument_id", "item_id")
-        .annotate(
-            pairs=Sum("pairs"),
-            improved=Sum("improved"),
-            worsened=Sum("worsened"),
-            change=Sum("change_sum"),
+    measures = ("pairs", "improved", "worsened")
+    sums: list[tuple[int, int | None, Tally, Tally, Tally, Decimal]] = [
+        (
+            row["instrument_id"],
+            row["item_id"],
+            *(tally_of(row, measure) for measure in measures),
+            row["change"],
         )
-        .values_list("instrument_id", "item_id", "pairs", "improved", "worsened", "change")
-    )
+        for row in in_period(OutcomeCube, scope, filters)
+        .values("instrument_id", "item_id")
+        .annotate(**tallied(*measures), change=Sum("change_sum"))
+    ]
     instruments = Instrument.objects.in_bulk({row[0] for row in sums})
     items = Item.objects.in_bulk({row[1] for row in sums if row[1]})
     rows: list[list[Any]] = []
@@ -49,8 +54,14 @@ def outcome_table(scope: Scope, filters: Filters, suppress: bool) -> Table:
         if item_id:
             item = items.get(item_id)
             name = f"{name}: {localised(item, 'label') if item else '?'}"
-        hidden = suppress and is_small(pairs)
-        mean = None if hidden or not pairs else (Decimal(change) / pairs).quantize(Decimal("0.01"))
+        # A mean beside its count gives away the exact count (the sum of whole-number
+        # changes divided by it): over 10 or more people as published and to one place, a
+        # mean fits every count the published one allows.
+        mean = (
+            (Decimal(change) / pairs).quantize(MEAN_PLACES[suppress])
+            if enough_for_a_mean(pairs, suppress)
+            else None
+        )
         rows.append(
             [name, pairs, improved, published_rate(improved, pairs, suppress), worsened, mean]
         )
@@ -79,16 +90,18 @@ def outcome_table(scope: Scope, filters: Filters, suppress: bool) -> Table:
     )
 
     def sentence(table: Table) -> str:
-        if not rows:
+        if not table.rows:
             return _("No one has a baseline and a follow-up measure yet for this period.")
-        best = max(rows, key=lambda row: row[1])
-        rate = published_rate(best[2], best[1], suppress)
-        if rate is None:
+        # The measure with the most people as shown; a tie goes to the first in the table's
+        # order (by name), never to the larger exact count.
+        most = leaders(table.rows, 1)
+        best = next((row for row in table.rows if most and str(row[0]) == most[0]), None)
+        if best is None or best[3] is None:
             return _("Too few people have a baseline and a follow-up to report outcomes.")
         return _("On %(measure)s, %(rate)s%% of %(pairs)s people improved.") % {
             "measure": best[0],
-            "rate": rate,
-            "pairs": published_count(best[1], suppress),
+            "rate": best[3],
+            "pairs": best[1],
         }
 
     return finish_table(table, suppress, sentence)

@@ -5,7 +5,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import models
-from django.db.models import Sum
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,6 +24,10 @@ from ..tables import (
     Chart,
     Column,
     Table,
+    Tally,
+    leaders,
+    publish_count,
+    ranked,
 )
 from .common import (
     finish_table,
@@ -37,6 +40,8 @@ from .common import (
     published_count,
     published_rate,
     shown_month_label,
+    tallied,
+    tally_of,
     total_of,
 )
 from .scope import Filters, Scope
@@ -44,13 +49,12 @@ from .scope import Filters, Scope
 
 def referrals_by_month(scope: Scope, filters: Filters, suppress: bool) -> Table:
     by_month: defaultdict[date, Counter[str]] = defaultdict(Counter)
-    for month, source, n in (
+    for row in (
         in_period(ReferralCube, scope, filters)
         .values("month", "source_kind")
-        .annotate(n=Sum("received"))
-        .values_list("month", "source_kind", "n")
+        .annotate(**tallied("received"))
     ):
-        by_month[month][source] += n
+        by_month[row["month"]][row["source_kind"]] += tally_of(row, "received")
     sources = [
         kind for kind in SourceKind if not filters.source_kind or kind == filters.source_kind
     ]
@@ -73,30 +77,27 @@ def referrals_by_month(scope: Scope, filters: Filters, suppress: bool) -> Table:
         chart=Chart(type="bar", series=keys, stacked=True),
         notes=_time_notes(filters),
     )
-    exact_totals = dict(zip(sources, totals, strict=True))
 
     def sentence(table: Table) -> str:
         words = _("%(total)s referrals were received from %(period)s.") % {
             "total": total_of(table, "total"),
             "period": period_words(filters),
         }
-        if len(sources) > 1 and sum(totals):
-            biggest = max(sources, key=lambda kind: exact_totals[kind])
-            words += " " + _("The largest source was %(source)s.") % {"source": biggest.label}
+        # The largest source by the totals shown, and only when one stands alone.
+        assert table.total is not None  # set above
+        shown = [[kind.label, table.total[1 + i]] for i, kind in enumerate(sources)]
+        biggest = leaders(shown, 1)
+        if len(sources) > 1 and len(biggest) == 1:
+            words += " " + _("The largest source was %(source)s.") % {"source": biggest[0]}
         return words
 
     return finish_table(table, suppress, sentence)
 
 
 def referrals_by_week(scope: Scope, filters: Filters, suppress: bool) -> Table:
-    weeks = Counter(
-        dict(
-            in_period(WeeklyCube, scope, filters)
-            .values("week")
-            .annotate(n=Sum("received"))
-            .values_list("week", "n")
-        )
-    )
+    weeks: Counter[date] = Counter()
+    for row in in_period(WeeklyCube, scope, filters).values("week").annotate(**tallied("received")):
+        weeks[row["week"]] += tally_of(row, "received")
     first = filters.start - timedelta(days=filters.start.weekday())
     rows: list[list[Any]] = []
     week = first
@@ -111,7 +112,6 @@ def referrals_by_week(scope: Scope, filters: Filters, suppress: bool) -> Table:
             }
         rows.append([label, weeks[week]])
         week += timedelta(days=7)
-    busiest = max(rows, key=lambda row: row[1]) if rows else None
     notes = [_("Weeks begin on Monday; the first and last weeks may be part weeks.")]
     if rows and filters.today < after_last_day:
         notes.append(
@@ -128,8 +128,17 @@ def referrals_by_week(scope: Scope, filters: Filters, suppress: bool) -> Table:
     )
 
     def sentence(table: Table) -> str:
-        if not busiest or not busiest[1]:
-            return _("No referrals were received in this period.")
+        # From the weeks as shown: the rows are in date order, so the first is the earliest.
+        busiest = leaders(table.rows, 1)
+        if not busiest:
+            if all(row[1] == 0 for row in table.rows):
+                return _("No referrals were received in this period.")
+            return _("Too few referrals in any one week to name the busiest.")
+        if len(busiest) > 1:
+            return _("%(count)s weeks were equally the busiest; the first began on %(week)s.") % {
+                "count": len(busiest),
+                "week": busiest[0],
+            }
         return _("The busiest week began on %(week)s.") % {"week": busiest[0]}
 
     return finish_table(table, suppress, sentence)
@@ -137,13 +146,9 @@ def referrals_by_week(scope: Scope, filters: Filters, suppress: bool) -> Table:
 
 def referrals_by_year(scope: Scope, filters: Filters, suppress: bool) -> Table:
     years: Counter[int] = Counter()
-    for month, n in (
-        in_period(ReferralCube, scope, filters)
-        .values("month")
-        .annotate(n=Sum("received"))
-        .values_list("month", "n")
-    ):
-        years[month.year] += n
+    by_month = in_period(ReferralCube, scope, filters).values("month")
+    for row in by_month.annotate(**tallied("received")):
+        years[row["month"].year] += tally_of(row, "received")
     last_year = min(filters.end.year, filters.today.year)
     rows = [
         [
@@ -198,16 +203,16 @@ FUNNEL = [
 ]
 
 
-def funnel_counts(scope: Scope, filters: Filters) -> dict[str, int]:
+def funnel_counts(scope: Scope, filters: Filters) -> dict[str, Tally]:
     fields = [key for key, _label in FUNNEL] + ["rejected", "cancelled", "closed", "completed"]
-    totals = in_period(ReferralCube, scope, filters).aggregate(**{key: Sum(key) for key in fields})
-    return {key: totals[key] or 0 for key in fields}
+    totals = in_period(ReferralCube, scope, filters).aggregate(**tallied(*fields))
+    return {key: tally_of(totals, key) for key in fields}
 
 
 def funnel_table(scope: Scope, filters: Filters, suppress: bool) -> Table:
     counts = funnel_counts(scope, filters)
     rows: list[list[Any]] = []
-    previous: int | None = None
+    previous: Tally | None = None
     for key, label in FUNNEL:
         n = counts[key]
         rows.append(
@@ -286,15 +291,16 @@ BREAKDOWNS = [
 ]
 
 
-def breakdown_tables(scope: Scope, filters: Filters, suppress: bool, received: int) -> list[Table]:
+def breakdown_tables(
+    scope: Scope, filters: Filters, suppress: bool, received: Tally
+) -> list[Table]:
     counts: defaultdict[str, Counter[str]] = defaultdict(Counter)
-    for dimension, value, n in (
+    for row in (
         in_period(BreakdownCube, scope, filters)
         .values("dimension", "value")
-        .annotate(n=Sum("received"))
-        .values_list("dimension", "value", "n")
+        .annotate(**tallied("received"))
     ):
-        counts[dimension][value] = n
+        counts[row["dimension"]][row["value"]] = tally_of(row, "received")
     tables: list[Table] = []
     for dimension, key, title in BREAKDOWNS:
         values: list[str] = {
@@ -343,24 +349,29 @@ def breakdown_tables(scope: Scope, filters: Filters, suppress: bool, received: i
             chart=Chart(type="bar", series=["referrals"], horizontal=True),
             notes=notes,
         )
-        top = max(rows, key=lambda row: row[1]) if rows and received else None
-        known = sum(
-            row[1] for row, value in zip(rows, [*values, *extra], strict=True) if value != "unknown"
-        )
+        known_rows = [index for index, value in enumerate([*values, *extra]) if value != "unknown"]
 
         def sentence(
-            table: Table,
-            top: list[Any] | None = top,
-            dimension: str = dimension,
-            known: int = known,
+            table: Table, dimension: str = dimension, known: list[int] = known_rows
         ) -> str:
-            if top is None or not top[1]:
+            # Everything from the figures as shown: the most common value is the one whose
+            # shown count stands highest, and a tie or a hidden count names none.
+            if not publish_count(received, suppress):
                 return _("No referrals were received in this period.")
-            if dimension == Dimension.DEPRIVATION and not known:
+            if dimension == Dimension.DEPRIVATION and not any(
+                table.rows[index][1] for index in known
+            ):
                 return _(
                     "Deprivation is not known for these referrals: no postcode data with "
                     "deprivation has been loaded."
                 )
+            most = leaders(table.rows, 1)
+            if not most:
+                return _("Too few referrals to say which was the most common.")
+            if len(most) > 1:
+                return _("%(values)s had the most referrals, equally.") % {
+                    "values": ", ".join(most)
+                }
             headline: dict[str, str] = {
                 Dimension.REASON: _("The reason given most often was %(value)s."),
                 Dimension.AGE_BAND: _("The age band with most referrals was %(value)s."),
@@ -370,7 +381,7 @@ def breakdown_tables(scope: Scope, filters: Filters, suppress: bool, received: i
                     "The deprivation quintile with most referrals was %(value)s."
                 ),
             }
-            return headline[dimension] % {"value": top[0]}
+            return headline[dimension] % {"value": most[0]}
 
         tables.append(finish_table(table, suppress, sentence))
     return tables
@@ -380,27 +391,31 @@ def _breakdown_dimension_label(dimension: str) -> str:
     return str(Dimension(dimension).label)
 
 
+def _received_by(field: str, scope: Scope, filters: Filters) -> dict[Any, Tally]:
+    return {
+        row[field]: tally_of(row, "received")
+        for row in in_period(ReferralCube, scope, filters)
+        .values(field)
+        .annotate(**tallied("received"))
+    }
+
+
+def _most_first(rows: list[list[Any]], suppress: bool) -> list[list[Any]]:
+    """Rows by their count as the reader sees it, most first, then by name (tables.ranked)."""
+    return ranked(rows, 1, lambda value: publish_count(value, suppress))
+
+
 def referrals_by_area(scope: Scope, filters: Filters, suppress: bool) -> Table:
-    counts = Counter(
-        dict(
-            in_period(ReferralCube, scope, filters)
-            .values("area_id")
-            .annotate(n=Sum("received"))
-            .values_list("area_id", "n")
-        )
-    )
+    counts = _received_by("area_id", scope, filters)
     areas = {a.pk: a.display_name for a in Area.objects.filter(pk__in=counts)}
-    rows = sorted(
-        ([areas.get(k, _("Not known")), n] for k, n in counts.items()),
-        key=lambda row: (-row[1], row[0]),
-    )
+    rows = _most_first([[areas.get(k, _("Not known")), n] for k, n in counts.items()], suppress)
     table = Table(
         key="referrals_by_area",
         title=_("Referrals received by area"),
         sentence="",
         columns=[Column("area", _("Area"), "text"), Column("referrals", _("Referrals"))],
         rows=rows,
-        total=[_("Total"), sum(counts.values())],
+        total=[_("Total"), sum(counts.values(), Tally(0))],
         chart=Chart(type="bar", series=["referrals"], horizontal=True),
         notes=[_("The area of the referring organisation; self-referrals count in the scheme's.")],
     )
@@ -412,25 +427,16 @@ def referrals_by_area(scope: Scope, filters: Filters, suppress: bool) -> Table:
 
 
 def referrals_by_scheme(scope: Scope, filters: Filters, suppress: bool) -> Table:
-    counts = Counter(
-        dict(
-            in_period(ReferralCube, scope, filters)
-            .values("scheme_id")
-            .annotate(n=Sum("received"))
-            .values_list("scheme_id", "n")
-        )
-    )
+    counts = _received_by("scheme_id", scope, filters)
     names = {o.pk: o.display_name for o in Organisation.objects.filter(pk__in=counts)}
-    rows = sorted(
-        ([names.get(k, "?"), n] for k, n in counts.items()), key=lambda row: (-row[1], row[0])
-    )
+    rows = _most_first([[names.get(k, "?"), n] for k, n in counts.items()], suppress)
     table = Table(
         key="referrals_by_scheme",
         title=_("Referrals received by scheme"),
         sentence="",
         columns=[Column("scheme", _("Scheme"), "text"), Column("referrals", _("Referrals"))],
         rows=rows,
-        total=[_("Total"), sum(counts.values())],
+        total=[_("Total"), sum(counts.values(), Tally(0))],
         chart=Chart(type="bar", series=["referrals"], horizontal=True),
     )
     return finish_table(

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -23,7 +22,8 @@ from ..tables import (
     Chart,
     Column,
     Table,
-    is_small,
+    Tally,
+    enough_for_a_mean,
     share,
 )
 from .common import (
@@ -33,6 +33,8 @@ from .common import (
     per_year,
     published_count,
     published_rate,
+    tallied,
+    tally_of,
 )
 from .scope import Filters, Scope
 
@@ -71,17 +73,18 @@ def _median(histogram: Sequence[tuple[int, int]]) -> Decimal | None:
 
 
 def waiting_figures(scope: Scope, filters: Filters) -> dict[str, Any]:
-    """Days from received to first contact for the referrals contacted (exact counts)."""
+    """Days from received to first contact for the referrals contacted (exact counts, each a
+    Tally: the dashboard publishes them)."""
     calendar: Counter[int] = Counter()
     working: Counter[int] = Counter()
-    for days, working_days, n in in_period(WaitCube, scope, filters).values_list(
-        "wait_days", "wait_working_days", "referrals"
+    for days, working_days, n, key in in_period(WaitCube, scope, filters).values_list(
+        "wait_days", "wait_working_days", "referrals", "referrals_key"
     ):
-        calendar[days] += n
-        working[working_days] += n
+        calendar[days] += Tally(n, key)
+        working[working_days] += Tally(n, key)
     histogram = sorted(calendar.items())
-    contacted = sum(calendar.values())
-    within = sum(n for days, n in working.items() if days <= filters.wait_target)
+    contacted = sum(calendar.values(), Tally(0))
+    within = sum((n for days, n in working.items() if days <= filters.wait_target), Tally(0))
     return {
         "contacted": contacted,
         "median": _median(histogram),
@@ -94,7 +97,9 @@ def waiting_figures(scope: Scope, filters: Filters) -> dict[str, Any]:
 def waiting_tables(scope: Scope, filters: Filters, suppress: bool) -> tuple[Table, Table]:
     figures = waiting_figures(scope, filters)
     contacted = figures["contacted"]
-    hidden = suppress and is_small(contacted)
+    # A median or percentile is a real person's wait: shown only over enough people, as
+    # published (tables.SMALLEST_BASE), whatever the exact number.
+    hidden = not enough_for_a_mean(contacted, suppress)
     summary = Table(
         key="waiting",
         title=_("Waiting time to first contact"),
@@ -119,7 +124,7 @@ def waiting_tables(scope: Scope, filters: Filters, suppress: bool) -> tuple[Tabl
     )
 
     def summary_sentence(table: Table) -> str:
-        if hidden or not contacted:
+        if hidden:
             return _("Too few first contacts in this period to describe waiting times.")
         return _(
             "Half of the people contacted waited %(median)s days or less; nine in ten waited "
@@ -158,8 +163,29 @@ def waiting_tables(scope: Scope, filters: Filters, suppress: bool) -> tuple[Tabl
     )
 
 
+def _rates(
+    open_cases: int,
+    capacity: int,
+    allocated: int,
+    filters: Filters,
+    suppress: bool,
+    per: int = 1,
+) -> list[Any]:
+    """[share of capacity, allocated, allocated per year (shared among `per` link workers)]:
+    the share and the rate from the counts as this reader sees them, withheld when a count is
+    hidden (else "<5" and a share of a known capacity would give the hidden count back)."""
+    shown_open = published_count(open_cases, suppress)
+    shown_allocated = published_count(allocated, suppress)
+    return [
+        None if shown_open is SUPPRESSED else share(shown_open, capacity),
+        allocated,
+        None if shown_allocated is SUPPRESSED else per_year(shown_allocated, filters, per=per),
+    ]
+
+
 def _open_cases(scope: Scope, filters: Filters) -> Counter[tuple[int, int]]:
-    """Open cases now by (link worker, scheme), in the reader's scope and the filters.
+    """Open cases now by (link worker, scheme), in the reader's scope and the filters, as
+    Tallies (the referrals open: a person counts).
 
     The same scope and filters as every other table (`in_period` less the
     months): a manager's scheme, or a commissioner's areas and chosen area,
@@ -176,12 +202,8 @@ def _open_cases(scope: Scope, filters: Filters) -> Counter[tuple[int, int]]:
     if filters.source_kind:
         rows = rows.filter(source_kind=filters.source_kind)
     found: Counter[tuple[int, int]] = Counter()
-    for link_worker_id, scheme_id, n in (
-        rows.values("link_worker_id", "scheme_id")
-        .annotate(n=Sum("open_cases"))
-        .values_list("link_worker_id", "scheme_id", "n")
-    ):
-        found[(link_worker_id, scheme_id)] += n
+    for row in rows.values("link_worker_id", "scheme_id").annotate(**tallied("open_cases")):
+        found[(row["link_worker_id"], row["scheme_id"])] += tally_of(row, "open_cases")
     return found
 
 
@@ -190,13 +212,12 @@ def caseload_table(scope: Scope, filters: Filters, suppress: bool) -> Table:
     Commissioners: one row per scheme (no staff names), counting only the open cases
     from their areas and the filters."""
     allocated: Counter[tuple[int, int]] = Counter()
-    for link_worker_id, scheme_id, n in (
+    for row in (
         in_period(LinkWorkerCube, scope, filters, month_field="allocated_month")
         .values("link_worker_id", "scheme_id")
-        .annotate(n=Sum("referrals"))
-        .values_list("link_worker_id", "scheme_id", "n")
+        .annotate(**tallied("referrals"))
     ):
-        allocated[(link_worker_id, scheme_id)] += n
+        allocated[(row["link_worker_id"], row["scheme_id"])] += tally_of(row, "referrals")
     open_now = _open_cases(scope, filters)
     loads = LinkWorkerLoad.objects.all()
     if scope.kind == "scheme":
@@ -239,16 +260,14 @@ def caseload_table(scope: Scope, filters: Filters, suppress: bool) -> Table:
                     name if active else _("%(name)s (not taking cases)") % {"name": name},
                     open_cases,
                     capacity,
-                    share(open_cases, capacity),
-                    n,
-                    per_year(n, filters),
                 ]
+                + _rates(open_cases, capacity, n, filters, suppress)
             )
         first = Column("link_worker", _("Link worker"), "text")
         per_year_column = Column("per_year", _("Referrals per year (at this rate)"), "number")
     else:
         # link workers taking cases, open, capacity, allocated
-        schemes: defaultdict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+        schemes: defaultdict[int, list[Any]] = defaultdict(lambda: [0, 0, 0, 0])
         for _link_worker_id, scheme_id, capacity, active in load_rows:
             if active:
                 schemes[scheme_id][0] += 1
@@ -264,19 +283,9 @@ def caseload_table(scope: Scope, filters: Filters, suppress: bool) -> Table:
         for scheme_id, (workers, open_cases, capacity, n) in sorted(
             schemes.items(), key=lambda item: names.get(item[0], "")
         ):
-            shown_open, shown_n = (
-                published_count(open_cases, suppress),
-                published_count(n, suppress),
-            )
             rows.append(
-                [
-                    names.get(scheme_id, "?"),
-                    open_cases,
-                    capacity,
-                    None if shown_open is SUPPRESSED else share(shown_open, capacity),
-                    n,
-                    None if shown_n is SUPPRESSED else per_year(shown_n, filters, per=workers),
-                ]
+                [names.get(scheme_id, "?"), open_cases, capacity]
+                + _rates(open_cases, capacity, n, filters, suppress, per=workers)
             )
         first = Column("scheme", _("Scheme"), "text")
         per_year_column = Column(
@@ -299,7 +308,10 @@ def caseload_table(scope: Scope, filters: Filters, suppress: bool) -> Table:
     )
 
     def sentence(table: Table) -> str:
-        over = sum(1 for row in rows if row[2] and isinstance(row[1], int) and row[1] > row[2])
+        # Open cases as shown (a hidden count is never counted as over).
+        over = sum(
+            1 for row in table.rows if row[2] and isinstance(row[1], int) and row[1] > row[2]
+        )
         if not rows:
             return _("No link workers to show.")
         return ngettext(

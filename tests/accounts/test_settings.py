@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_manage(*args, **env):
-    unset = {"SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    unset = {"SECRET_KEY", "STATISTICS_CELL_KEY_SECRET", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     clean = {k: v for k, v in os.environ.items() if k not in unset}
     clean.update(env)
     return subprocess.run(
@@ -30,6 +30,18 @@ def test_it_refuses_to_start_without_a_secret_key_when_debug_is_off():
     )
 
 
+def test_it_refuses_to_start_without_a_statistics_secret_when_debug_is_off():
+    result = run_manage(
+        "check",
+        DEBUG="0",
+        SECRET_KEY="k9-Vq2xT7mPz4Lr8sWc1Hn6Jd3Fb5Gy0Ae-Ut8Ro2Ki7Me4Nw9Qx1Zv6Cp3Sl5Dh",
+    )
+    assert result.returncode != 0
+    assert "STATISTICS_CELL_KEY_SECRET is not set. With DEBUG off the app will not start" in (
+        result.stderr
+    )
+
+
 def test_the_deploy_check_is_clean_with_secure_values():
     result = run_manage(
         "check",
@@ -38,6 +50,7 @@ def test_the_deploy_check_is_clean_with_secure_values():
         "WARNING",
         DEBUG="0",
         SECRET_KEY="k9-Vq2xT7mPz4Lr8sWc1Hn6Jd3Fb5Gy0Ae-Ut8Ro2Ki7Me4Nw9Qx1Zv6Cp3Sl5Dh",
+        STATISTICS_CELL_KEY_SECRET="Wm3-Hs8Qd1Zr6Tk9Pv2Lx5Nb7Jc4Fy0Ga",
         ALLOWED_HOSTS="sp.example.org",
     )
     assert result.returncode == 0, result.stderr
@@ -88,6 +101,7 @@ def test_production_sends_the_security_headers():
         "print(s.PERMISSIONS_POLICY['camera'], s.PERMISSIONS_POLICY['geolocation'])",
         DEBUG="0",
         SECRET_KEY="k9-Vq2xT7mPz4Lr8sWc1Hn6Jd3Fb5Gy0Ae-Ut8Ro2Ki7Me4Nw9Qx1Zv6Cp3Sl5Dh",
+        STATISTICS_CELL_KEY_SECRET="Wm3-Hs8Qd1Zr6Tk9Pv2Lx5Nb7Jc4Fy0Ga",
         ALLOWED_HOSTS="sp.example.org",
     )
     assert result.returncode == 0, result.stderr

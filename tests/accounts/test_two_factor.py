@@ -68,7 +68,8 @@ def test_it_is_required_whenever_debug_is_off_and_optional_in_the_demo():
     def otp_required(**env):
         result = run_manage(
             "shell", "-v0", "-c", "from django.conf import settings as s; print(s.OTP_REQUIRED)",
-            SECRET_KEY="k9-Vq2xT7mPz4Lr8sWc1Hn6Jd3Fb5Gy0Ae-Ut8Ro2Ki7Me4Nw9Qx1Zv6Cp3Sl5Dh", **env,
+            SECRET_KEY="k9-Vq2xT7mPz4Lr8sWc1Hn6Jd3Fb5Gy0Ae-Ut8Ro2Ki7Me4Nw9Qx1Zv6Cp3Sl5Dh",
+            STATISTICS_CELL_KEY_SECRET="Wm3-Hs8Qd1Zr6Tk9Pv2Lx5Nb7Jc4Fy0Ga", **env,
         )  # fmt: skip
         assert result.returncode == 0, result.stderr
         return result.stdout.strip()
