@@ -9,7 +9,8 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-@app.task(name="config.ping")
+# The one task whose result is read (the settings keep no others': CELERY_TASK_IGNORE_RESULT).
+@app.task(name="config.ping", ignore_result=False)
 def ping():
     """Answer 'pong': lets `manage.py check_worker` prove a worker is taking tasks."""
     return "pong"

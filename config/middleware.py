@@ -9,7 +9,19 @@ this middleware (WhiteNoise answers them first, with its own long cache
 lifetime for their hashed names).
 """
 
+import logging
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+
+from core.problems import problem_django_response
+
+logger = logging.getLogger(__name__)
 
 # Public, anonymous, and the same for everyone: partners' caches may keep it.
 CACHEABLE_PREFIXES = ("/api/oruk/",)
@@ -26,3 +38,59 @@ class NoStoreMiddleware:
             # replacing whatever a view asked for.
             add_never_cache_headers(response)
         return response
+
+
+# --- The database out of reach (issue 18; README, "What survives what") ------------------------
+
+# What an unreachable, restarting or overloaded database raises; a constraint violation
+# (IntegrityError) is a bug or a race, not an outage, and stays a 500.
+DATABASE_OUTAGE = (OperationalError, InterfaceError)
+API_PREFIX = "/api/"
+
+
+def database_unavailable(request: HttpRequest, error: BaseException) -> HttpResponse:
+    """503 with Retry-After: problem JSON on the APIs, the bilingual page (503.html) elsewhere.
+
+    Made without the database: the page is rendered with no request, so no context
+    processor runs (no user, no messages).
+    """
+    logger.warning(
+        "Database unavailable (%s: %s): answered 503 to %s",
+        type(error).__name__,
+        error,
+        request.path,
+    )
+    response: HttpResponse
+    if request.path_info.startswith(API_PREFIX):
+        response = problem_django_response(
+            status_code=503,
+            detail=_(
+                "The service cannot reach its database just now. Try again after the time "
+                "in Retry-After; a write sent with an Idempotency-Key may be sent again safely."
+            ),
+            request=request,
+        )
+    else:
+        response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(settings.OUTAGE_RETRY_AFTER_SECONDS)
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A view that finds the database out of reach answers 503, not a 500.
+
+    For errors in views. The same answer for errors in other middleware (loading
+    the session, saving it after the view) comes from config.views.server_error,
+    Django's handler for what no view caught.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, DATABASE_OUTAGE):
+            return database_unavailable(request, exception)
+        return None

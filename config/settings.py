@@ -79,9 +79,13 @@ MIDDLEWARE = [
     "accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A view that finds the database out of reach answers 503 (config/middleware.py).
+    "config.middleware.DatabaseUnavailableMiddleware",
     # Sign-in: turns a lockout into the lockout page; axes wants it last.
     "axes.middleware.AxesMiddleware",
 ]
+# Retry-After on a 503 while the database is out of reach, in seconds.
+OUTAGE_RETRY_AFTER_SECONDS = env.int("OUTAGE_RETRY_AFTER_SECONDS", default=30)
 
 ROOT_URLCONF = "config.urls"
 
@@ -172,6 +176,9 @@ STORAGES = {
 # Email: EMAIL_URL such as smtp+tls://user:password@smtp.example.org:587
 # (console output by default, so a developer sees what would be sent).
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# Seconds an SMTP connection or reply may take before the send fails and is retried later
+# (core/outbox.py); without it a mail server that stops answering holds a worker for ever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Social prescribing <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The address emails link back to (no request is at hand when a task writes them).
@@ -184,11 +191,46 @@ CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_U
 # Eager mode runs each task in-process at once: for `make run` and the tests.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = TIME_ZONE
+
+# --- Broker outages (issue 18; README, "What survives what") ------------------------------------
+# A worker outlives a Redis outage: it retries the connection for ever, at start-up and after
+# losing it, through the Redis transport of core/broker.py (kombu's, with the fix that keeps a
+# worker holding unacknowledged messages from exiting when Redis goes away).
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+if CELERY_BROKER_URL.startswith("redis://"):
+    CELERY_BROKER_TRANSPORT = "core.broker:Transport"
+# Every task is safe to run twice (STYLE.md), so a message is acknowledged only once its task
+# has finished, and one whose worker died is delivered again.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_TIMEZONE = TIME_ZONE
+# A task still running when the broker connection is lost will be delivered again by Redis:
+# stop it rather than let the two copies run side by side.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# The longest a task may run; the longest a message may wait in a worker is its countdown (an
+# email's retry waits at most an hour: core/tasks.py). Redis gives a message nobody has
+# acknowledged to another worker after the visibility timeout, so it must cover both, or a task
+# would run twice while its first copy is still waiting or working.
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=3600)
+CELERY_BROKER_VISIBILITY_TIMEOUT = env.int("CELERY_BROKER_VISIBILITY_TIMEOUT", default=3 * 3600)
+# Web requests queue work and must not hang on a broker that is down: a short connection
+# timeout, and no retry on publish (core/queue.py); what could not be queued is picked up by
+# the sweeps on beat (the email outbox every 5 minutes).
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT,
+    "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+    # A command on a connection the broker dropped silently fails after this long.
+    "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=5.0),
+}
+# Nothing reads a task's result but `manage.py check_worker` (its ping keeps one): storing none
+# keeps every queueing away from the result backend, whose reconnection, with Redis down,
+# blocked the request for about 19 s before failing.
+CELERY_TASK_IGNORE_RESULT = True
+# --- end broker outages ---
 CELERY_BEAT_SCHEDULE: dict = {
     # Listings not reviewed within a year are flagged and their providers emailed, once each.
     "directory-flag-stale-services": {
@@ -205,6 +247,17 @@ CELERY_BEAT_SCHEDULE: dict = {
 CELERY_BEAT_SCHEDULE["core-resend-unsent-emails"] = {
     "task": "core.resend_unsent_emails",
     "schedule": 300.0,
+}
+# Heartbeats for /healthz (core/heartbeat.py): beat queues this, a worker runs it; each writes
+# when it was last alive. A worker also writes every HEARTBEAT_SECONDS while connected. A
+# heartbeat older than HEARTBEAT_STALE_SECONDS makes /healthz say "degraded".
+HEARTBEAT_SECONDS = env.int("HEARTBEAT_SECONDS", default=30)
+HEARTBEAT_STALE_SECONDS = env.int("HEARTBEAT_STALE_SECONDS", default=120)
+CELERY_BEAT_SCHEDULE["core-heartbeat"] = {
+    "task": "core.heartbeat",
+    "schedule": float(HEARTBEAT_SECONDS),
+    # One missed while no worker was there is not worth running later.
+    "options": {"expires": float(HEARTBEAT_SECONDS)},
 }
 # Link workers (README, "Link workers"): on-hold cases back on their review date
 # first, so the digest that follows lists them; then the digest of overdue
@@ -250,9 +303,19 @@ CELERY_BEAT_SCHEDULE["privacy-apply-retention"] = {
     "schedule": crontab(hour=1, minute=30),
 }
 
+# A cache call waits at most this long (seconds) for Redis, to connect or for a reply: a Redis
+# that stops answering must not hold every request that counts a rate limit.
+REDIS_CACHE_OPTIONS = {
+    "socket_connect_timeout": env.float("REDIS_CACHE_TIMEOUT", default=1.0),
+    "socket_timeout": env.float("REDIS_CACHE_TIMEOUT", default=1.0),
+}
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": REDIS_CACHE_OPTIONS,
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -267,7 +330,11 @@ if TRUSTED_PROXY_COUNT < 0:
 # Rate limits (django-ratelimit) count in their own cache alias, on the same Redis, whose
 # backend fails open: a Redis outage logs a warning and lets requests through, never a 500.
 CACHES["ratelimit"] = (
-    {"BACKEND": "core.cache.FailOpenRedisCache", "LOCATION": REDIS_URL}
+    {
+        "BACKEND": "core.cache.FailOpenRedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": REDIS_CACHE_OPTIONS,
+    }
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}
 )

@@ -12,6 +12,9 @@ from referrals import views as referrals_views
 
 from . import views
 
+# What no view caught: a 503 when the database is out of reach, problem JSON on the APIs.
+handler500 = "config.views.server_error"
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     # Open Referral UK API: for machines, the same in every language, so not under /cy/.

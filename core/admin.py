@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import OutboxEmail
+from .models import Heartbeat, OutboxEmail
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # not subscriptable at run time
@@ -29,3 +29,11 @@ class OutboxEmailAdmin(ReadOnlyAdmin):
     list_filter = ["sent_at"]
     search_fields = ["to", "about"]
     readonly_fields = [f.name for f in OutboxEmail._meta.fields]
+
+
+@admin.register(Heartbeat)
+class HeartbeatAdmin(ReadOnlyAdmin):
+    """When each Celery worker and beat was last alive, as /healthz reads it (core/heartbeat.py)."""
+
+    list_display = ["name", "seen_at"]
+    readonly_fields = ["name", "seen_at"]

@@ -11,4 +11,4 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         # Register the outbox tasks in every process (web included), so the
         # services can queue them by name without importing them.
-        from . import tasks  # noqa: F401
+        from . import checks, tasks  # noqa: F401

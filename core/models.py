@@ -40,3 +40,22 @@ class OutboxEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.to}: {self.subject}"
+
+
+class Heartbeat(models.Model):
+    """When a Celery worker or beat last showed it was alive, for /healthz (core/heartbeat.py).
+
+    One row per process, updated in place: `worker:<hostname>` for each worker,
+    written while it is connected to the broker; `beat` for the scheduler,
+    written each time it queues the heartbeat task.
+    """
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    seen_at = models.DateTimeField(_("last seen"))
+
+    class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.seen_at:%Y-%m-%d %H:%M:%S}"

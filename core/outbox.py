@@ -4,7 +4,10 @@ A use case writes the email with `outbox_email_queue` inside its own
 transaction; after commit the `core.send_outbox_email` task sends it, and the
 `core.resend_unsent_emails` beat job sends whatever a broker or SMTP outage
 left. Email is at-least-once; the row's lock keeps two workers from sending it
-at the same moment.
+at the same moment. A worker that dies after the mail server took a message but
+before the row was marked sent sends it again: every attempt carries the same
+Message-ID (outbox_message_id), so mail systems that drop a message they
+already have show it once (README, "What survives what").
 
 The task is queued by name, so this module never imports core.tasks (the
 tasks import it): services -> tasks points one way.
@@ -16,7 +19,9 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import models, transaction
 from django.db.models import Q
@@ -82,6 +87,15 @@ def outbox_email_enqueue(email_id: int) -> None:
         )
 
 
+def outbox_message_id(email: OutboxEmail) -> str:
+    """The email's Message-ID, from its row and the site's domain: the same on every attempt.
+
+    Django would make a new, random one (make_msgid) each time it sends.
+    """
+    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return f"<outbox.{email.uuid}@{domain}>"
+
+
 def outbox_email_send(*, email_id: int) -> bool:
     """Send one outbox email unless already sent. Safe to run twice, or in two workers at once.
 
@@ -98,7 +112,12 @@ def outbox_email_send(*, email_id: int) -> bool:
         )
         if email is None:
             return False
-        message = EmailMultiAlternatives(email.subject, email.body_text, to=[email.to])
+        message = EmailMultiAlternatives(
+            email.subject,
+            email.body_text,
+            to=[email.to],
+            headers={"Message-ID": outbox_message_id(email)},
+        )
         if email.body_html:
             message.attach_alternative(email.body_html, "text/html")
         try:

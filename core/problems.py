@@ -22,7 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
-from django.http import Http404
+from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
@@ -46,6 +46,8 @@ TYPES = {
     415: "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.16",
     422: "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.21",
     429: "https://www.rfc-editor.org/rfc/rfc6585#section-4",
+    500: "https://www.rfc-editor.org/rfc/rfc9110#section-15.6.1",
+    503: "https://www.rfc-editor.org/rfc/rfc9110#section-15.6.4",
 }
 TITLES = {
     400: gettext_lazy("The request has errors"),
@@ -59,6 +61,8 @@ TITLES = {
     415: gettext_lazy("Unsupported media type"),
     422: gettext_lazy("Cannot be processed"),
     429: gettext_lazy("Too many requests"),
+    500: gettext_lazy("Internal server error"),
+    503: gettext_lazy("Service unavailable"),
 }
 # The shared family's statuses; the most specific class wins (checked in this order).
 # An app's own error says its status with a `problem_status` class attribute
@@ -101,14 +105,14 @@ class NotFound(exceptions.NotFound):
         super().__init__(detail)
 
 
-def problem_response(
+def problem_body(
     *,
     status_code: int,
     detail: Any,
     request: Any = None,
     invalid_params: list[dict[str, str]] | None = None,
     title: Any = None,
-) -> Response:
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": TYPES.get(status_code, "about:blank"),
         "title": str(title or TITLES.get(status_code, _("Error"))),
@@ -119,7 +123,34 @@ def problem_response(
         body["instance"] = request.get_full_path()
     if invalid_params:
         body["invalid_params"] = invalid_params
+    return body
+
+
+def problem_response(
+    *,
+    status_code: int,
+    detail: Any,
+    request: Any = None,
+    invalid_params: list[dict[str, str]] | None = None,
+    title: Any = None,
+) -> Response:
+    body = problem_body(
+        status_code=status_code,
+        detail=detail,
+        request=request,
+        invalid_params=invalid_params,
+        title=title,
+    )
     return Response(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def problem_django_response(
+    *, status_code: int, detail: Any, request: HttpRequest | None = None
+) -> JsonResponse:
+    """The same problem JSON outside DRF: for answers made before or after an API view runs
+    (the database unreachable, an unexpected error), where DRF's renderers are not at hand."""
+    body = problem_body(status_code=status_code, detail=detail, request=request)
+    return JsonResponse(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
 
 
 def flatten_errors(detail: Any, name: str = "", *, whole: str = "body") -> list[dict[str, str]]:

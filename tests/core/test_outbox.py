@@ -155,3 +155,36 @@ def test_the_services_do_not_import_the_tasks():
         for alias in node.names
     }
     assert not any("tasks" in name for name in imported)
+
+
+# At-least-once, with one Message-ID (README, "What survives what") -----------------------------
+
+
+def test_the_message_id_is_the_rows_and_the_sites(rhian, settings):
+    settings.SITE_URL = "https://sp.example.org"
+    email = queue(rhian)
+    outbox.outbox_email_send(email_id=email.pk)
+    [message] = mail.outbox
+    assert message.message()["Message-ID"] == f"<outbox.{email.uuid}@sp.example.org>"
+
+
+def test_a_second_send_carries_the_same_message_id(rhian):
+    """A worker killed after the mail server took the email, before the row said so."""
+    email = queue(rhian)
+    outbox.outbox_email_send(email_id=email.pk)
+    OutboxEmail.objects.filter(pk=email.pk).update(sent_at=None)  # the row never heard
+    outbox.outbox_resend_unsent(older_than=timedelta(0))
+    first, second = (message.message()["Message-ID"] for message in mail.outbox)
+    assert first == second == outbox.outbox_message_id(email)
+
+
+def test_each_email_has_its_own_message_id(rhian):
+    one, two = queue(rhian), queue(rhian)
+    assert outbox.outbox_message_id(one) != outbox.outbox_message_id(two)
+
+
+def test_the_mail_server_has_a_timeout(settings):
+    from django.core.mail import get_connection
+
+    smtp = get_connection("django.core.mail.backends.smtp.EmailBackend")
+    assert smtp.timeout == settings.EMAIL_TIMEOUT == 20

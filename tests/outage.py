@@ -1,0 +1,144 @@
+"""Outages the tests cause, always on services of their own, never on the shared ones.
+
+- `closed_port()`: a local port nothing listens on: a Redis there refuses at once.
+- `broker_at(url)`: Celery (and core.queue's connections) sent to another broker, tasks no
+  longer run in-process.
+- `caches_at(url)`: both Redis caches (the default one and the rate limits') sent elsewhere.
+- `RedisServer`: a redis-server of the test's own on a free port, stopped and started at will.
+- `ConnectionAttempts`: counts the broker connections kombu tries, so a test bounds the time
+  an outage costs by counting, not by a stopwatch.
+"""
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from unittest import mock
+
+import pytest
+import redis
+from django.conf import settings
+from django.test import override_settings
+from kombu import Connection
+
+from config.celery import app as celery_app
+from core import queue
+
+needs_redis_server = pytest.mark.skipif(
+    shutil.which("redis-server") is None,
+    reason="redis-server is not installed: the broker fault tests start their own "
+    "(apt-get install redis-server)",
+)
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (it was free a moment ago)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _forget_broker_connections() -> None:
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    queue._forget_connections()
+
+
+@contextmanager
+def broker_at(url: str) -> Iterator[None]:
+    """Queue to the broker at `url` for real, as production does (no eager tasks)."""
+    conf = celery_app.conf
+    saved = (conf.broker_url, conf.task_always_eager)
+    conf.broker_url, conf.task_always_eager = url, False
+    _forget_broker_connections()
+    try:
+        with override_settings(CELERY_TASK_ALWAYS_EAGER=False):
+            yield
+    finally:
+        conf.broker_url, conf.task_always_eager = saved
+        _forget_broker_connections()
+
+
+@contextmanager
+def caches_at(url: str) -> Iterator[None]:
+    """Both Redis caches at `url`, with the timeouts the settings give them."""
+    caches = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "OPTIONS": settings.REDIS_CACHE_OPTIONS,
+        },
+        "ratelimit": {
+            "BACKEND": "core.cache.FailOpenRedisCache",
+            "LOCATION": url,
+            "OPTIONS": settings.REDIS_CACHE_OPTIONS,
+        },
+    }
+    with override_settings(CACHES=caches):
+        yield
+
+
+class ConnectionAttempts:
+    """How many times kombu tried to open a broker connection while this was active."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    @contextmanager
+    def counting(self) -> Iterator["ConnectionAttempts"]:
+        real = Connection._connection_factory
+
+        def counted(connection: Connection) -> object:
+            self.count += 1
+            return real(connection)
+
+        with mock.patch.object(Connection, "_connection_factory", counted):
+            yield self
+
+
+def wait_for(condition: Callable[[], bool], *, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"Waited {seconds:g}s for {what}")
+        time.sleep(0.2)
+
+
+class RedisServer:
+    """A redis-server on a free port of 127.0.0.1, keeping nothing on disk."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.port = closed_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def url(self, db: int = 0) -> str:
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def client(self) -> "redis.Redis[bytes]":
+        return redis.Redis(port=self.port, socket_timeout=2, socket_connect_timeout=2)
+
+    def _answers(self) -> bool:
+        try:
+            return bool(self.client().ping())
+        except redis.RedisError:
+            return False
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
+            + ["--save", "", "--appendonly", "no", "--dir", str(self.directory)]
+            + ["--logfile", str(self.directory / "redis.log")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for(self._answers, seconds=10, what=f"redis-server on port {self.port}")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
