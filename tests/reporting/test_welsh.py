@@ -182,11 +182,6 @@ def test_the_english_dashboard_is_untouched_by_the_stand_in(
     assert "Connected to a service" in html
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Needs the Welsh catalogue for the new dashboard strings (locale/cy): once the lead "
-    "has translated them this passes, and strict xfail then fails: remove this mark.",
-)
 def test_with_the_real_catalogue_no_english_label_is_left(client, coordinator, figures):
     labels = english_labels(coordinator)
     client.force_login(coordinator)
