@@ -9,6 +9,7 @@ start with DEBUG off until SECRET_KEY is set.
 import re
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
@@ -161,6 +162,7 @@ STATICFILES_DIRS = [
     # Third-party front-end assets come from npm packages (package.json), never copied in.
     ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
     ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
+    ("vendor/leaflet", BASE_DIR / "node_modules" / "leaflet" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -183,6 +185,19 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Social prescribing <
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The address emails link back to (no request is at hand when a task writes them).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
+# The map beside search results (README, "Directory"): the tile server Leaflet draws it from
+# ({z}/{x}/{y}, and {s} for a server's subdomains) and the credit its licence asks for (HTML,
+# shown in the map's corner). OpenStreetMap's own tiles by default, whose usage policy suits
+# light use: a busy deployment sets its own server. Empty MAP_TILE_URL turns the map off. The
+# Content-Security-Policy lets images come from that server (below).
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = env.str(
+    "MAP_TILE_ATTRIBUTION",
+    default=(
+        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+    ),
+)
 
 # Redis: the Celery broker and, when set, the cache (rate limits, sessions stay in the database).
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -508,17 +523,38 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
     "django_permissions_policy.PermissionsPolicyMiddleware",
 )
+
+
+def _tile_source(url: str) -> list[str]:
+    """What img-src must allow for the map's tiles: the tile server's origin ({s} any subdomain).
+
+    Nothing when the map is off or its tiles come from this site itself.
+    """
+    parts = urlsplit(url)
+    if not parts.netloc:
+        if parts.scheme:
+            raise ImproperlyConfigured(f"MAP_TILE_URL {url!r} names no server.")
+        return []  # off (empty), or a path on this site: 'self' covers it
+    host = "*." + parts.netloc[4:] if parts.netloc.startswith("{s}.") else parts.netloc
+    if parts.scheme not in ("https", "http") or re.search(r"[{}@\s]", host):
+        raise ImproperlyConfigured(
+            f"MAP_TILE_URL {url!r} is not an http(s) address whose server the browser may be "
+            "allowed to load images from (only a leading {s}. may stand for its subdomains)."
+        )
+    return [f"{parts.scheme}://{host}"]
+
+
 # Content-Security-Policy: scripts, styles, fonts, images and fetches from this site only, and
 # no inline script or style at all, so that one missed escape cannot run script. Pages keep
 # their CSS and JS in static/. Images may also be data: URLs (Bootstrap's icons are data: SVGs
-# in its CSS; QR codes). One page has a scoped exception, with its reason: the Redoc API
-# docs (config/urls.py).
+# in its CSS; QR codes), and from the map's tile server (MAP_TILE_URL). One page has a scoped
+# exception, with its reason: the Redoc API docs (config/urls.py).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:", *_tile_source(MAP_TILE_URL)],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],

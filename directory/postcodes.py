@@ -81,6 +81,21 @@ def _packaged(postcode: str) -> Place | None:
     return Place(postcode, easting, northing, local_authority)
 
 
+def packaged_postcodes(outward: str, sector: str = "") -> list[str]:
+    """The packaged postcodes of a district ("CF37"), or of a sector of it ("CF37", "1"), sorted.
+
+    For demo data that must be real places.
+    """
+    outward = outward.strip().upper()
+    if not outward:
+        return []
+    return sorted(
+        f"{outward} {code[len(outward) :]}"
+        for code in _letter_index(outward[0])
+        if code.startswith(outward + sector) and len(code) == len(outward) + 3
+    )
+
+
 @cache
 def _letter_index(letter: str) -> dict[str, tuple[int, int, str]]:
     """All packaged postcodes starting with `letter`, loaded once per process (~50 ms)."""

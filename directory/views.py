@@ -27,13 +27,16 @@ def _page_number(raw: str | None, num_pages: int) -> int:
 def search(request: HttpRequest) -> HttpResponse:
     form = DirectorySearchForm(request.GET)
     page: Page[Service] | None = None
+    numbered: list[tuple[int, Service]] = []
     if form.is_valid():
         paginator = Paginator(selectors.services_search(**form.search_arguments()), PAGE_SIZE)
         page = paginator.page(_page_number(request.GET.get("page"), paginator.num_pages))
+        # Numbered as the list shows them, so the map's pins can say which result they are.
+        numbered = list(enumerate(page.object_list, start=page.start_index()))
     return render(
         request,
         "directory/search.html",
-        {"form": form, "page": page, "near": form.place},
+        {"form": form, "page": page, "numbered": numbered, "near": form.place},
     )
 
 

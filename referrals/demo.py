@@ -1,7 +1,8 @@
 """Demo referrals: about 300 fictional people and referrals in every status, from every source.
 
 Runs after accounts/demo.py. Everything is invented; NHS numbers come from the
-999 test range (never issued to a real person) with a valid check digit.
+999 test range (never issued to a real person) with a valid check digit, and
+the postcodes are real places in the valleys (so distances to services work).
 Deterministic and bulk-created, because it runs in every `make run` and in
 the browser tests; safe to run twice.
 """
@@ -13,6 +14,7 @@ import nhs_number
 from django.utils import timezone
 
 from accounts.models import Area, Organisation, User
+from directory import postcodes
 
 from .models import (
     ClosureReason,
@@ -148,8 +150,16 @@ def _test_nhs_number(rng):
 
 
 def _postcode(rng):
+    """A real postcode in the valleys, so that the link worker's search can say how far away
+    services are: drawn as an invented one always was (the rest of the demo stays the same),
+    then the real one of that sector (else district) its unit letters point to."""
     letters = "ABDEFGHJLNPQRSTUWXYZ"
-    return f"CF{rng.randint(31, 48)} {rng.randint(1, 9)}{rng.choice(letters)}{rng.choice(letters)}"
+    district, sector = f"CF{rng.randint(31, 48)}", str(rng.randint(1, 9))
+    first, second = rng.choice(letters), rng.choice(letters)
+    real = postcodes.packaged_postcodes(district, sector) or postcodes.packaged_postcodes(district)
+    if not real:
+        return f"{district} {sector}{first}{second}"
+    return real[(letters.index(first) * len(letters) + letters.index(second)) % len(real)]
 
 
 def _link_workers() -> dict:

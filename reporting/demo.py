@@ -1,7 +1,7 @@
 """Demo figures: the rollup run once over the demo data, so the dashboards open with numbers.
 
-The demo people's postcodes are invented, so no postcode directory knows how
-deprived their areas are. So that the deprivation breakdown shows something,
+The demo people's postcodes come from the ONS data the directory packages,
+which does not say how deprived their areas are. So that the deprivation breakdown shows something,
 each of those postcodes gets an invented decile (leaning towards the more
 deprived, as in the valleys), with no coordinates, so that distance searches
 still use the real postcode data. A deployment loads the real deciles from

@@ -1,8 +1,10 @@
 from django import template
-from django.utils.formats import number_format
-from django.utils.translation import get_language_info, gettext
+from django.conf import settings
+from django.utils.formats import number_format, time_format
+from django.utils.translation import get_language_info, gettext, ngettext
 
 from accounts.models import localised
+from directory import maps
 from directory.models import Schedule
 
 register = template.Library()
@@ -54,3 +56,47 @@ def language_names(codes):
         except KeyError:
             names.append(code)
     return names
+
+
+@register.filter
+def reply_time(days):
+    """A listing's usual reply time in words: never "0 days" (the stored median is whole days)."""
+    if days is None:
+        return gettext("No replies yet")
+    if days == 0:
+        return gettext("Usually replies the same day")
+    return ngettext(
+        "Usually replies within %(days)s day", "Usually replies within %(days)s days", days
+    ) % {"days": days}
+
+
+@register.filter
+def sessions(service):
+    """When a service meets, from its prefetched sessions: ["Tuesday 10:00–12:00", ...]."""
+    return [
+        gettext("%(day)s %(opens)s–%(closes)s")
+        % {
+            "day": schedule.get_weekday_display(),
+            "opens": time_format(schedule.opens_at, "H:i"),
+            "closes": time_format(schedule.closes_at, "H:i"),
+        }
+        for schedule in service.schedules.all()
+    ]
+
+
+@register.simple_tag
+def results_map(numbered):
+    """What the map beside a list of results draws; None when there is no map to draw.
+
+    `numbered` is the [(number, service)] pairs the list shows. No map when it is
+    off (MAP_TILE_URL empty) or no result has a place. The page lays out the list
+    beside it and includes "directory/_results_map.html" with `map` and a `label`.
+    """
+    points = maps.map_points(numbered) if maps.map_enabled() else []
+    if not points:
+        return None
+    return {
+        "points": points,
+        "tile_url": settings.MAP_TILE_URL,
+        "attribution": settings.MAP_TILE_ATTRIBUTION,
+    }

@@ -28,6 +28,7 @@ from .cases import (
 )
 from .connections import (
     CONNECTION_RELATED,
+    SearchResult,
     case_in_sight_of,
     connected_to_text,
     connection_events_for_case,
@@ -37,8 +38,10 @@ from .connections import (
     connections_for_provider,
     get_case_connection,
     get_connection_for_provider,
+    home_of,
     prescription_for,
     prescription_text,
+    search_results_for_case,
     service_referral_stats,
     unmet_needs_for_case,
 )
@@ -93,6 +96,7 @@ __all__ = [
     "InstrumentOutcomes",
     "Line",
     "OutcomeChoice",
+    "SearchResult",
     "TIMEPOINT_RANK",
     "TeamRow",
     "WAITING_STAGES",
@@ -117,6 +121,7 @@ __all__ = [
     "get_instrument_for_case",
     "get_peer_case_for",
     "goals_for",
+    "home_of",
     "instruments_for_case",
     "is_attached_peer",
     "link_worker_candidates",
@@ -133,6 +138,7 @@ __all__ = [
     "prescription_for",
     "prescription_text",
     "reassign_choices_for",
+    "search_results_for_case",
     "service_referral_stats",
     "suggested_link_worker",
     "supervisee_for",

@@ -1,17 +1,25 @@
 """Connections to services, unmet needs, the social prescription and a listing's reply figures."""
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from math import ceil
 from statistics import median
 
 from django.db.models import Prefetch
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.timezone import localdate
+from django.utils.translation import gettext as _
 
 from accounts.models import Role
-from directory.models import ServiceAtLocation
-from referrals.models import ReferralEvent
+from directory import postcodes
+from directory.maps import nearest_distance_m
+from directory.models import Service, ServiceAtLocation, ServiceCheck
+from directory.selectors import service_latest_checks
+from referrals.models import Person, ReferralEvent
 
 from ..models import (
     OPEN_GOAL_STATUSES,
@@ -40,6 +48,52 @@ def connection_events_for_case(referral):
     return ReferralEvent.objects.filter(
         referral=referral, kind=ReferralEvent.Kind.CONNECTION
     ).select_related("actor")
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """A compact card of the in-case search: the service, its number in the list and on the
+    map, how far it is from the person's home, its latest pre-referral check, and whether the
+    person is already connected to it."""
+
+    number: int
+    service: Service
+    distance_m: float | None
+    latest_check: ServiceCheck | None
+    connected: bool
+
+
+def home_of(person: Person) -> tuple[postcodes.Place | None, str]:
+    """Where the person lives, for distances; else None and a sentence saying why it is unknown."""
+    if not person.postcode:
+        return None, _("The person's record has no postcode.")
+    try:
+        return postcodes.lookup(person.postcode), ""
+    except postcodes.PostcodeError as error:
+        return None, str(error)
+
+
+def search_results_for_case(
+    services: Iterable[Service], *, home: postcodes.Place | None, connected_ids: set[int]
+) -> list[SearchResult]:
+    """The cards for a page of services from the directory's search, in its order.
+
+    The distances come from the locations the search prefetched, so every
+    result has one (or says it is unknown) whatever the order asked for; the
+    checks come in one query.
+    """
+    found = list(services)
+    latest = service_latest_checks(service.pk for service in found)
+    return [
+        SearchResult(
+            number=number,
+            service=service,
+            distance_m=nearest_distance_m(service, home) if home is not None else None,
+            latest_check=latest.get(service.pk),
+            connected=service.pk in connected_ids,
+        )
+        for number, service in enumerate(found, start=1)
+    ]
 
 
 def connections_for_provider(user):
@@ -101,8 +155,12 @@ def connections_for_prescription(referral):
 def service_referral_stats(service_id, *, now=None) -> tuple[int | None, Decimal | None]:
     """Usual reply time (median days from referred to answered) and share accepted, last 12 months.
 
-    Answers the provider gave count; automatic declines for no response count
-    as declines (the person was not taken on) but have no reply time.
+    Days are calendar days in UK time, as a person counts them: an answer on
+    the day of the referral took 0 days ("the same day"), one the next morning
+    1, whatever the hours between. The median of an even count is rounded up,
+    so "usually within 2 days" is never an understatement. Answers the provider
+    gave count; automatic declines for no response count as declines (the
+    person was not taken on) but have no reply time.
     """
     now = now or timezone.now()
     answered = Connection.objects.filter(
@@ -116,10 +174,10 @@ def service_referral_stats(service_id, *, now=None) -> tuple[int | None, Decimal
         if status != ConnectionStatus.DECLINED:
             accepted += 1
         if reason != DeclineReason.NO_RESPONSE and referred_at and answered_at:
-            days.append((answered_at - referred_at).days)
+            days.append((localdate(answered_at) - localdate(referred_at)).days)
     if not total:
         return None, None
-    usual = int(median(days)) if days else None
+    usual = ceil(median(days)) if days else None
     return usual, (Decimal(accepted) / Decimal(total)).quantize(Decimal("0.001"))
 
 

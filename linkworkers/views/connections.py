@@ -1,5 +1,7 @@
 """Connections to directory services, unmet needs and the social prescription."""
 
+from uuid import UUID
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -8,7 +10,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.exceptions import ApplicationError, ValidationError
-from directory import postcodes
 from directory import selectors as directory_selectors
 from referrals.models import ContactMethod
 
@@ -25,44 +26,45 @@ from .common import back_to_connections, must_work_on, open_case, posted_version
 CONNECTION_RESULTS = 20
 
 
-def _search_results(referral, form, notes):
-    """Directory services for the case's search, nearest the person's home when asked."""
-    if not form.is_bound or not form.is_valid():
+def _search_results(form, home, connected_ids):
+    """The case's search as compact cards: nearest the person's home first when asked."""
+    near = home if form.cleaned_data["nearby"] else None
+    found = directory_selectors.services_search(
+        q=form.cleaned_data["q"], category=form.cleaned_data["category"], near=near
+    ).select_related("reviewed_by")[:CONNECTION_RESULTS]
+    return selectors.search_results_for_case(found, home=home, connected_ids=connected_ids)
+
+
+def _chosen_service(request, propose_form):
+    """The result whose note box is open: ?service=<uuid>, or the one a refused proposal named."""
+    raw = propose_form.data.get("service") if propose_form is not None else None
+    try:
+        return UUID(raw or request.GET.get("service", ""))
+    except ValueError:
         return None
-    near = None
-    if form.cleaned_data["nearby"]:
-        try:
-            near = postcodes.lookup(referral.person.postcode)
-        except postcodes.PostcodeError as error:
-            notes.append(str(error))
-    found = list(
-        directory_selectors.services_search(
-            q=form.cleaned_data["q"], category=form.cleaned_data["category"], near=near
-        ).select_related("reviewed_by")[:CONNECTION_RESULTS]
-    )
-    latest = directory_selectors.service_latest_checks(service.pk for service in found)
-    for service in found:
-        service.latest_check = latest.get(service.pk)
-        service.distance_km = (
-            round(service.distance_m / 1000, 1) if getattr(service, "distance_m", None) else None
-        )
-    return found
 
 
 def _render_connections(request, referral, *, propose_form=None, need_form=None, status=200):
     categories = directory_selectors.search_categories()
     search = ConnectionSearchForm(request.GET or None, categories=categories)
-    notes = []
     connections = list(selectors.connections_for_case(referral))
+    connected_ids = {c.service_id for c in connections if c.status in LIVE_CONNECTION_STATUSES}
+    results, home_unknown = None, ""
+    if search.is_bound and search.is_valid():
+        home, home_unknown = selectors.home_of(referral.person)
+        results = _search_results(search, home, connected_ids)
+    # The search stays in the proposal's address, so a refused note comes back in its card.
+    search_query = request.GET.copy()
+    search_query.pop("service", None)
     return render_case(
         request, referral, "connections", "linkworkers/connections.html",
         {
             "search": search,
-            "results": _search_results(referral, search, notes),
-            "search_notes": notes,
-            "connected_service_ids": {
-                c.service_id for c in connections if c.status in LIVE_CONNECTION_STATUSES
-            },
+            "results": results,
+            "numbered": [(result.number, result.service) for result in results or []],
+            "home_unknown": home_unknown,
+            "chosen_service": _chosen_service(request, propose_form),
+            "search_query": search_query.urlencode(),
             "connections": connections,
             "history": selectors.connection_events_for_case(referral),
             "unmet_needs": selectors.unmet_needs_for_case(referral),

@@ -5,10 +5,14 @@ so that a skip there is a failure instead.
 """
 
 import os
+import struct
+import zlib
 from io import StringIO
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls
@@ -50,9 +54,41 @@ def browser():
         browser.close()
 
 
+def _blank_tile() -> bytes:
+    """A 256-pixel map tile, pale green with a darker edge, as a PNG."""
+    row = b"\x00" + b"\xc8\xd2\xc8" + b"\xe8\xee\xe4" * 255
+    edge = b"\x00" + b"\xc8\xd2\xc8" * 256
+    pixels = zlib.compress(edge + row * 255)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", 256, 256, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
 @pytest.fixture
-def page(browser, live_server):
+def tile_requests():
+    """The map tiles the browser asked for, answered here: no test reaches the tile server."""
+    return []
+
+
+@pytest.fixture
+def page(browser, live_server, tile_requests):
     context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    tiles = urlsplit(settings.MAP_TILE_URL)
+    if tiles.netloc:
+        tile = _blank_tile()
+
+        def answer(route):
+            tile_requests.append(route.request)
+            route.fulfill(body=tile, content_type="image/png")
+
+        context.route(f"{tiles.scheme}://{tiles.netloc.replace('{s}', '*')}/**", answer)
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page

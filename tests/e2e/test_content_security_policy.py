@@ -98,6 +98,7 @@ def _case_pages(case):
         f"{base}/what-matters/",
         f"{base}/people/",
         f"{base}/connections/",
+        f"{base}/connections/?q=&nearby=on",  # the cards, and the map from the tile server
         f"{base}/outcomes/",
         f"{base}/outcomes/ons4/baseline/",
         f"{base}/close/",
@@ -125,8 +126,8 @@ def pages_for(username, case):
     }[username]  # fmt: skip
 
 
-PUBLIC = ["/", "/accounts/login/", "/directory/", "/self-referral/", "/accounts/password/reset/",
-          "/api/docs/", "/cy/"]  # fmt: skip
+PUBLIC = ["/", "/accounts/login/", "/directory/", "/directory/?postcode=CF37+1AB",
+          "/self-referral/", "/accounts/password/reset/", "/api/docs/", "/cy/"]  # fmt: skip
 
 
 def test_public_pages_break_no_rule(watched, demo_data):

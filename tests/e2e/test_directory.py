@@ -23,7 +23,7 @@ def test_a_newcomer_finds_a_free_gardening_group_near_them_in_welsh(
     )
     assert_accessible(page)
 
-    page.get_by_role("link", name="Grŵp tyfu cymunedol, Pontypridd").click()
+    page.get_by_role("link", name="Grŵp tyfu cymunedol, Pontypridd", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Grŵp tyfu cymunedol, Pontypridd")
     expect(page.get_by_text("Tyfu Gyda'n Gilydd Dyffryn Teg").first).to_be_visible()
     expect(page.get_by_test_id("location")).to_contain_text("CF37 1AB")

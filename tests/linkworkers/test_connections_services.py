@@ -1,5 +1,7 @@
 """Connections: every move, allowed or refused by who is asking and the status."""
 
+from datetime import UTC, datetime
+
 import pytest
 from django.utils import timezone
 
@@ -7,8 +9,9 @@ from core.exceptions import InvalidTransition, Refused, StaleVersion, Validation
 from core.models import OutboxEmail
 from linkworkers import services
 from linkworkers.models import Connection, ConnectionStatus, DeclineReason, UnmetNeed
+from linkworkers.selectors import service_referral_stats
 from referrals.models import Notification, ReferralEvent
-from tests.factories import ServiceFactory, TaxonomyTermFactory
+from tests.factories import ConnectionFactory, ServiceFactory, TaxonomyTermFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -262,3 +265,31 @@ def test_the_share_counts_declines(referred, prys, link_worker, gardening):
     gardening.refresh_from_db()
     assert str(gardening.accepted_share) == "0.500"
     assert gardening.usual_reply_days == 0
+
+
+def _answered(case, service, referred, answered):
+    """A referral to `service` answered, both times given in UTC."""
+    ConnectionFactory(
+        referral=case, service=service, status=ConnectionStatus.ACCEPTED,
+        referred_at=datetime(*referred, tzinfo=UTC), answered_at=datetime(*answered, tzinfo=UTC),
+    )  # fmt: skip
+
+
+NOW = datetime(2026, 6, 12, 12, tzinfo=UTC)
+
+
+def test_a_reply_the_next_morning_took_a_day_not_0_days(in_progress, gardening):
+    # Referred at 23:30 on 9 June (UK summer time), answered at 08:00 on the 10th: 8½ hours.
+    _answered(in_progress, gardening, (2026, 6, 9, 22, 30), (2026, 6, 10, 7, 0))
+    assert service_referral_stats(gardening.pk, now=NOW)[0] == 1
+
+
+def test_a_reply_on_the_day_of_the_referral_took_0_days(in_progress, gardening):
+    _answered(in_progress, gardening, (2026, 6, 10, 7, 0), (2026, 6, 10, 20, 0))
+    assert service_referral_stats(gardening.pk, now=NOW)[0] == 0
+
+
+def test_the_middle_of_an_even_count_is_rounded_up(in_progress, gardening):
+    _answered(in_progress, gardening, (2026, 6, 10, 7, 0), (2026, 6, 10, 9, 0))  # 0 days
+    _answered(in_progress, gardening, (2026, 6, 8, 9, 0), (2026, 6, 9, 9, 0))  # 1 day
+    assert service_referral_stats(gardening.pk, now=NOW)[0] == 1
