@@ -5,11 +5,9 @@ so that a skip there is a failure instead.
 """
 
 import os
-from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls
 # the tests make around it are still synchronous.
@@ -57,13 +55,6 @@ def page(browser, live_server):
     page.set_default_timeout(10_000)
     yield page
     context.close()
-
-
-@pytest.fixture
-def demo_data(transactional_db, settings):
-    settings.DEBUG = True
-    call_command("seed_demo", stdout=StringIO())
-    settings.DEBUG = False
 
 
 @pytest.fixture(scope="session")
