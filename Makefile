@@ -42,9 +42,14 @@ lint: install
 	DEBUG=1 $(BIN)/mypy core accounts directory referrals linkworkers reporting privacy config
 
 # SQLite unless DATABASE_URL is set. Browser tests skip, saying why, where no Chromium is installed.
-# Spread over the machine's cores (pytest-xdist); PYTEST_ARGS="-n 0" runs in one process.
+# Spread over the machine's cores (pytest-xdist), whole files to a process (their fixtures are
+# set up once); PYTEST_ARGS="-n 0" runs in one process. Compiled modules are kept between runs
+# out of the tree, even where the environment sets PYTHONDONTWRITEBYTECODE: each test process
+# would otherwise compile Django and every library again (README, "How the suite stays fast").
+PYCACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/social-prescribing/pycache
 test: lint messages
-	DJANGO_COLORS=nocolor $(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
+	DJANGO_COLORS=nocolor PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(PYCACHE) \
+	  $(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 # Timings on PostgreSQL (DATABASE_URL must point at it): see README, "Speed". BENCH_ARGS passes options.
 bench: install
@@ -55,4 +60,4 @@ makemessages: install
 	DEBUG=1 $(BIN)/python manage.py makemessages -l cy --ignore=.venv --ignore=node_modules --ignore=staticfiles --no-obsolete
 
 clean:
-	rm -rf $(VENV) node_modules staticfiles db.sqlite3
+	rm -rf $(VENV) node_modules staticfiles db.sqlite3 $(PYCACHE)

@@ -1,12 +1,18 @@
 import importlib
 import os
+from dataclasses import dataclass
+from io import StringIO
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.apps import apps as django_apps
 from django.conf import settings
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test import override_settings
 from django.utils import translation
 
+from tests import snapshot
 from tests.factories import OrganisationFactory, UserFactory
 
 
@@ -32,6 +38,54 @@ def redis_of_this_test_process():
             if "redis" in alias["BACKEND"].lower():
                 alias["LOCATION"] = _own_redis_database(alias["LOCATION"], worker)
     yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def quick_flush():
+    """On PostgreSQL a transactional test ends by deleting rows, not truncating every table.
+
+    Django's flush truncates some seventy tables after each browser or transactional test:
+    a second or more each time. Deleting what the test wrote leaves the same empty tables
+    (tests/snapshot.py says how) in milliseconds.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    # On the class: Django keeps a connection per thread and context (Playwright's greenlets).
+    operations = type(connection.ops)
+    original = operations.sql_flush
+    operations.sql_flush = snapshot.quick_flush(original)
+    yield
+    operations.sql_flush = original
+
+
+@dataclass(frozen=True)
+class Demo:
+    rows: snapshot.Snapshot
+    output: str
+
+
+@pytest.fixture(scope="session")
+def demo_seeded_once(django_db_setup, django_db_blocker):
+    """`seed_demo`, run once in each test process and rolled back, its rows kept in memory."""
+    with django_db_blocker.unblock(), override_settings(DEBUG=True), transaction.atomic():
+        out = StringIO()
+        call_command("seed_demo", stdout=out)
+        demo = Demo(rows=snapshot.take(), output=out.getvalue())
+        transaction.set_rollback(True)
+    return demo
+
+
+@pytest.fixture
+def demo_data(db, demo_seeded_once):
+    """The demo data, row for row as `seed_demo` leaves it, in a second instead of several.
+
+    It comes from the rows this process kept (`demo_seeded_once`), written back into the
+    test's transaction, or for a browser test into the database it empties when it ends.
+    Returns what `seed_demo` printed.
+    """
+    snapshot.restore(demo_seeded_once.rows)
+    return demo_seeded_once.output
 
 
 @pytest.fixture(autouse=True)

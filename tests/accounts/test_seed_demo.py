@@ -18,9 +18,8 @@ LOGINS = {
 
 
 @pytest.fixture
-def seeded(settings):
-    settings.DEBUG = True
-    call_command("seed_demo", stdout=StringIO())
+def seeded(demo_data, settings):
+    settings.DEBUG = True  # for the tests that run seed_demo again
 
 
 def test_it_creates_one_login_per_role_with_the_demo_password(seeded, client):

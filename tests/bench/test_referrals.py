@@ -1,5 +1,5 @@
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count
 
 from bench import measurements, referrals
@@ -17,9 +17,25 @@ pytestmark = [
 ]
 
 
+@pytest.fixture(scope="module")
+def generated_once(django_db_setup, django_db_blocker):
+    """1,200 referrals, generated once for the module in a transaction rolled back at its end.
+
+    Each test runs inside it in a savepoint of its own (pytest-django's `db`), so what one test
+    writes is gone before the next.
+    """
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        referrals.generate(1_000)
+    yield
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+
+
 @pytest.fixture
-def generated():
-    referrals.generate(1_000)
+def generated(generated_once, db):
     return Referral.objects.count()
 
 

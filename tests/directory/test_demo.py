@@ -11,9 +11,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def seeded(settings):
-    settings.DEBUG = True
-    call_command("seed_demo", stdout=StringIO())
+def seeded(demo_data, settings):
+    settings.DEBUG = True  # for the tests that run seed_demo again
 
 
 def test_it_lists_about_sixty_services_in_every_category_in_both_languages(seeded):

@@ -7,13 +7,11 @@ so that a skip there is a failure instead.
 import os
 import struct
 import zlib
-from io import StringIO
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls
 # the tests make around it are still synchronous.
@@ -93,13 +91,6 @@ def page(browser, live_server, tile_requests):
     page.set_default_timeout(10_000)
     yield page
     context.close()
-
-
-@pytest.fixture
-def demo_data(transactional_db, settings):
-    settings.DEBUG = True
-    call_command("seed_demo", stdout=StringIO())
-    settings.DEBUG = False
 
 
 @pytest.fixture(scope="session")

@@ -27,9 +27,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def llinos(settings):
-    settings.DEBUG = True
-    call_command("seed_demo", stdout=StringIO())
+def llinos(demo_data, settings):
+    settings.DEBUG = True  # for the tests that run seed_demo again
     return User.objects.get(username="linkworker")
 
 

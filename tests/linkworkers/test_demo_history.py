@@ -4,7 +4,6 @@
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.db.models import Count, Q
 
 from linkworkers.demo_history import seed_history
@@ -12,7 +11,6 @@ from linkworkers.models import Answer, Connection, OutcomeMeasure, UnmetNeed
 from linkworkers.scoring import score
 from referrals.demo import PLAN
 from referrals.models import Referral, ReferralEvent, Status
-from tests.linkworkers.outcome_people import instruments  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -23,11 +21,8 @@ WORKED = Q(status=Status.CLOSED) | Q(
 
 
 @pytest.fixture
-def seeded(settings, instruments):
-    settings.DEBUG = True
-    out = StringIO()
-    call_command("seed_demo", stdout=out)
-    return out.getvalue()
+def seeded(demo_data):
+    return demo_data  # what seed_demo printed
 
 
 def test_closed_and_worked_cases_have_connections_in_every_kind_of_ending(seeded):

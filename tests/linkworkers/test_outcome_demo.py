@@ -4,7 +4,6 @@
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from linkworkers.demo_outcomes import seed_outcomes
@@ -14,18 +13,14 @@ from referrals.models import Referral
 from tests.linkworkers.outcome_people import (  # noqa: F401
     fast_password_hashing,
     in_english,
-    instruments,
 )
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def seeded(settings, instruments):
-    settings.DEBUG = True
-    out = StringIO()
-    call_command("seed_demo", stdout=out)  # seed_demo adds the outcome measures too
-    return out.getvalue()
+def seeded(demo_data):
+    return demo_data  # what seed_demo printed: it adds the outcome measures too
 
 
 def test_it_adds_baselines_reviews_and_closures_to_worked_cases(seeded):

@@ -14,9 +14,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def seeded(settings):
-    settings.DEBUG = True
-    call_command("seed_demo", stdout=StringIO())
+def seeded(demo_data, settings):
+    settings.DEBUG = True  # for the tests that run seed_demo again
 
 
 def test_it_adds_about_300_referrals_in_every_status_from_every_source(seeded):

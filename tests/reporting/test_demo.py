@@ -16,9 +16,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def seeded(settings):
-    settings.DEBUG = True
-    call_command("seed_demo", stdout=StringIO())
+def seeded(demo_data, settings):
+    settings.DEBUG = True  # for the tests that run seed_demo again
 
 
 def test_the_demo_is_rolled_up(seeded):

@@ -6,15 +6,25 @@ system ("Bryn EMIS") is the outsider.
 """
 
 import json
+import os
 
 import pytest
 from django.core.cache import caches
+from hypothesis import settings
 
 from accounts.models import ApiScope
 from accounts.services import api_client_create
 from tests.factories import OrganisationFactory
 
 BOTH = [ApiScope.REFERRALS_WRITE, ApiScope.REFERRALS_READ]
+
+# The property-based tests here (Hypothesis, and Schemathesis through it) draw as many
+# examples as the profile says: a quick run while working on the code, the thorough one in
+# CI (.ci/run sets HYPOTHESIS_PROFILE=thorough). Both are bounded, and each test keeps its
+# fixed seed or derandomisation, so a run repeats.
+settings.register_profile("quick", max_examples=50)
+settings.register_profile("thorough", max_examples=300)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "quick"))
 
 
 class Partner:

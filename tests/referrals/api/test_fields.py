@@ -21,8 +21,9 @@ def _validator_accepts(value: str) -> bool:
 
 
 # A shared 2-core machine can be slow to draw: the check is of the answers, not of speed.
+# As many examples as the Hypothesis profile says (conftest.py: 300 in CI).
 @settings(
-    max_examples=300, derandomize=True, database=None, deadline=None,
+    derandomize=True, database=None, deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )  # fmt: skip
 @given(st.from_regex(PATTERN))

@@ -4,10 +4,11 @@ Every check schemathesis has runs against every operation: no 500, only
 documented statuses, content types and headers, answers that match their
 schemas, valid requests accepted, invalid ones refused, unknown methods
 405, missing or bad tokens 401. The run is bounded and repeatable: a fixed
-seed, SCHEMATHESIS_MAX_EXAMPLES examples per operation and phase, no
-example database. It runs in-process through WSGI with Afon EMIS's own
-token and data, in `make test` and so in .ci/run; `-m "not schemathesis"`
-skips it locally.
+seed, SCHEMATHESIS_MAX_EXAMPLES examples per operation and phase (by
+default the Hypothesis profile's: 50 in the quick one, 300 in the thorough
+one CI runs; see conftest.py), no example database. It runs in-process
+through WSGI with Afon EMIS's own token and data, in `make test` and so in
+.ci/run; `-m "not schemathesis"` skips it locally.
 
 The schema says everything the API checks but two things JSON Schema has
 no words for, and the run supplies those: an NHS number's check digit
@@ -43,7 +44,7 @@ from tests.referrals.api.conftest import BOTH
 pytestmark = [pytest.mark.schemathesis, pytest.mark.django_db]
 
 SEED = 20261203
-MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "300"))
+MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", settings.default.max_examples))
 
 
 def _with_check_digit(stem: str) -> str | None:

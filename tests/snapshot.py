@@ -1,0 +1,177 @@
+"""Emptying the test database quickly, and writing a snapshot of its rows back.
+
+The demo data (`seed_demo`) takes seconds to build, and a browser test empties every table
+when it ends (pytest-django's live server needs a transactional test). Each test process
+seeds once and keeps the rows in memory (`take`: PostgreSQL's own COPY text, SQLite's rows);
+each test that wants the demo writes them back (`restore`, a fraction of a second), and the
+database is then row for row what `seed_demo` left, keys included.
+
+Emptying: Django's `flush` sends one TRUNCATE of every table, which on PostgreSQL makes new
+files for each of some seventy tables and their indexes: about a second on an idle machine,
+four on a busy one, after every transactional test. Deleting the few rows a test wrote takes
+a few milliseconds. The foreign keys Django makes are checked at commit, so the order of the
+deletes does not matter; tables whose own triggers refuse DELETE (the append-only audit
+trail) are truncated instead, together with the tables that point at them.
+"""
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import time
+from typing import Any
+
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.core.management.color import no_style
+from django.db import connection, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[str, ...]
+    data: str | tuple[tuple[Any, ...], ...]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    tables: tuple[Table, ...]
+
+
+def _tables() -> list[str]:
+    # The tables `flush` empties: every model's, not django_migrations.
+    return sorted(
+        connection.introspection.django_table_names(only_existing=True, include_views=False)
+    )
+
+
+_truncated: dict[str, frozenset[str]] = {}
+
+
+def _truncated_on_postgresql(db: BaseDatabaseWrapper) -> frozenset[str]:
+    """Tables with a row trigger on DELETE, and every table whose foreign keys lead to one."""
+    name = db.settings_dict["NAME"]
+    if name in _truncated:
+        return _truncated[name]
+    with db.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT tgrelid::regclass::text FROM pg_trigger "
+            "WHERE NOT tgisinternal AND tgtype & 8 = 8"  # TRIGGER_TYPE_DELETE
+        )
+        found = {table for (table,) in cursor.fetchall()}
+        cursor.execute(
+            "SELECT conrelid::regclass::text, confrelid::regclass::text FROM pg_constraint "
+            "WHERE contype = 'f'"
+        )
+        pointing = cursor.fetchall()
+    while more := {source for source, target in pointing if target in found} - found:
+        found |= more
+    _truncated[name] = frozenset(found)
+    return _truncated[name]
+
+
+def empty_sql(db: BaseDatabaseWrapper, tables: list[str]) -> list[str]:
+    """What empties `tables` on PostgreSQL: a DELETE each, a TRUNCATE where DELETE is refused."""
+    quote = db.ops.quote_name
+    truncated = sorted(_truncated_on_postgresql(db) & set(tables))
+    with db.cursor() as cursor:
+        cursor.execute(
+            " UNION ALL ".join(
+                f"SELECT 1 WHERE EXISTS (SELECT 1 FROM {quote(name)})" for name in truncated
+            )
+            or "SELECT 1 WHERE false"
+        )
+        truncate = bool(cursor.fetchall())
+    # First: a table with foreign-key checks pending in the transaction cannot be truncated.
+    sql = ["TRUNCATE " + ", ".join(quote(name) for name in truncated)] if truncate else []
+    return sql + [f"DELETE FROM {quote(name)}" for name in tables if name not in truncated]
+
+
+def quick_flush(original: Callable[..., list[str]]) -> Callable[..., list[str]]:
+    """PostgreSQL's `sql_flush`, deleting rows instead of truncating every table."""
+
+    def sql_flush(
+        operations: Any,
+        style: Any,
+        tables: list[str],
+        *,
+        reset_sequences: bool = False,
+        allow_cascade: bool = False,
+    ) -> list[str]:
+        if reset_sequences or allow_cascade:
+            return original(
+                operations,
+                style,
+                tables,
+                reset_sequences=reset_sequences,
+                allow_cascade=allow_cascade,
+            )
+        return empty_sql(operations.connection, list(tables))
+
+    return sql_flush
+
+
+def take() -> Snapshot:
+    """Every row of every table: PostgreSQL's own COPY text, or SQLite's rows."""
+    quote = connection.ops.quote_name
+    tables = []
+    with connection.cursor() as cursor:
+        for name in _tables():
+            cursor.execute(f"SELECT * FROM {quote(name)} LIMIT 0")
+            columns = tuple(column[0] for column in cursor.description)
+            if connection.vendor == "postgresql":
+                data: Any = _copy_out(cursor.cursor, f"COPY {quote(name)} TO STDOUT")
+            else:
+                cursor.execute(f"SELECT * FROM {quote(name)}")
+                data = tuple(cursor.fetchall())
+            if data:
+                tables.append(Table(name, columns, data))
+    return Snapshot(tuple(tables))
+
+
+def _copy_out(raw: Any, sql: str) -> str:
+    if hasattr(raw, "copy_expert"):  # psycopg2
+        buffer = io.StringIO()
+        raw.copy_expert(sql, buffer)
+        return buffer.getvalue()
+    with raw.copy(sql) as copy:  # psycopg 3
+        return b"".join(bytes(block) for block in copy).decode()
+
+
+def _copy_in(raw: Any, sql: str, data: str) -> None:
+    if hasattr(raw, "copy_expert"):
+        raw.copy_expert(sql, io.StringIO(data))
+    else:
+        with raw.copy(sql) as copy:
+            copy.write(data)
+
+
+def _insert(cursor: Any, table: Table) -> None:
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(column) for column in table.columns)
+    if connection.vendor == "postgresql":
+        _copy_in(cursor.cursor, f"COPY {quote(table.name)} ({columns}) FROM STDIN", table.data)
+    else:
+        # SQLite hands times back as `time` (Django's converter) but takes them as text.
+        rows = [tuple(str(v) if isinstance(v, time) else v for v in row) for row in table.data]
+        placeholders = ", ".join(["%s"] * len(table.columns))
+        cursor.executemany(
+            f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({placeholders})", rows
+        )
+
+
+def restore(snapshot: Snapshot) -> None:
+    """Empty every table and write the snapshot's rows back, with the same keys."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Rows written earlier in this transaction may still owe their foreign-key checks.
+        connection.check_constraints()
+        for sql in connection.ops.sql_flush(no_style(), _tables()):
+            cursor.execute(sql)
+        for table in snapshot.tables:
+            _insert(cursor, table)
+        # New rows get keys after the restored ones (PostgreSQL's sequences).
+        for sql in connection.ops.sequence_reset_sql(no_style(), apps.get_models()):
+            cursor.execute(sql)
+    # The content types were written back with the snapshot's keys: forget the cached ones.
+    ContentType.objects.clear_cache()

@@ -1,0 +1,50 @@
+"""The test database's own helpers (tests/snapshot.py): the demo comes back row for row, and a
+transactional test still leaves every table empty, the append-only audit trail included."""
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
+from django.db import connection
+
+from accounts.models import AuditEvent, User
+from referrals.models import Referral
+from tests import snapshot
+
+
+def rows(taken):
+    """Each table's rows in a stable order (a restore may store them in another)."""
+    return {
+        table.name: sorted(
+            table.data.splitlines() if isinstance(table.data, str) else map(repr, table.data)
+        )
+        for table in taken.tables
+    }
+
+
+def test_the_demo_comes_back_row_for_row(demo_data, demo_seeded_once):
+    assert "Demo data loaded" in demo_data
+    assert rows(snapshot.take()) == rows(demo_seeded_once.rows)
+
+
+def test_what_a_test_wrote_is_gone_when_the_demo_comes_back(demo_seeded_once, db):
+    snapshot.restore(demo_seeded_once.rows)
+    Referral.objects.all().delete()
+    User.objects.create(username="not-in-the-demo")
+    snapshot.restore(demo_seeded_once.rows)
+    assert rows(snapshot.take()) == rows(demo_seeded_once.rows)
+    # Content types come back with the snapshot's keys, and the cache does not remember others.
+    assert ContentType.objects.get_for_model(User).pk == (
+        ContentType.objects.get(app_label="accounts", model="user").pk
+    )
+    assert not User.objects.filter(username="not-in-the-demo").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_flush_empties_every_table_the_audit_trail_too(demo_seeded_once):
+    snapshot.restore(demo_seeded_once.rows)
+    AuditEvent.objects.create(action=AuditEvent.Action.LOGIN)
+    call_command("flush", verbosity=0, interactive=False, inhibit_post_migrate=True)
+    with connection.cursor() as cursor:
+        for table in snapshot._tables():
+            cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")
+            assert cursor.fetchone()[0] == 0, table
