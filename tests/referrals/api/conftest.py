@@ -104,3 +104,16 @@ def pytest_configure(config):
         "schemathesis: the bounded schemathesis run against /api/schema/ "
         '(skip locally with -m "not schemathesis"; CI runs it)',
     )
+
+
+def pytest_collection_modifyitems(items):
+    """Give each Schemathesis operation its own test id.
+
+    Under pytest 9 schemathesis names every operation's item alike
+    (`...::test_the_api_does_what_its_schema_says`), and pytest-xdist, which
+    sends tests to its processes by id, then ran only one of them. The id takes
+    the item's name, which holds the operation: `...[POST /api/v1/referrals/]`.
+    """
+    for item in items:
+        if "[" in item.name and not item.nodeid.endswith("]"):
+            item._nodeid = f"{item.nodeid.rsplit('::', 1)[0]}::{item.name}"
