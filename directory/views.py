@@ -27,13 +27,15 @@ def _page_number(raw: str | None, num_pages: int) -> int:
 def search(request: HttpRequest) -> HttpResponse:
     form = DirectorySearchForm(request.GET)
     page: Page[Service] | None = None
+    results: selectors.ServiceResults | None = None
     if form.is_valid():
-        paginator = Paginator(selectors.services_search(**form.search_arguments()), PAGE_SIZE)
+        results = selectors.services_search(**form.search_arguments())
+        paginator = Paginator(results, PAGE_SIZE)
         page = paginator.page(_page_number(request.GET.get("page"), paginator.num_pages))
     return render(
         request,
         "directory/search.html",
-        {"form": form, "page": page, "near": form.place},
+        {"form": form, "page": page, "results": results, "near": form.place},
     )
 
 

@@ -35,11 +35,9 @@ def _search_results(referral, form, notes):
             near = postcodes.lookup(referral.person.postcode)
         except postcodes.PostcodeError as error:
             notes.append(str(error))
-    found = list(
-        directory_selectors.services_search(
-            q=form.cleaned_data["q"], category=form.cleaned_data["category"], near=near
-        ).select_related("reviewed_by")[:CONNECTION_RESULTS]
-    )
+    found = directory_selectors.services_search(
+        q=form.cleaned_data["q"], category=form.cleaned_data["category"], near=near
+    )[:CONNECTION_RESULTS]
     latest = directory_selectors.service_latest_checks(service.pk for service in found)
     for service in found:
         service.latest_check = latest.get(service.pk)
@@ -87,9 +85,7 @@ def connection_propose(request, referral_uuid):
     form = ConnectionProposeForm(request.POST)
     if not form.is_valid():
         return _render_connections(request, referral, propose_form=form, status=400)
-    service = (
-        directory_selectors.services_search().filter(uuid=form.cleaned_data["service"]).first()
-    )
+    service = directory_selectors.active_service(form.cleaned_data["service"])
     try:
         connection = services.connection_propose(
             referral=referral, actor=request.user, service=service, request=request,
