@@ -97,6 +97,8 @@ def main(argv=None) -> int:
                 continue
             result = time_it(measurement, args.runs)
             target = "" if result.target_ms is None else f"< {_shown(result.target_ms).strip()}"
+            if result.target_p95_ms is not None:
+                target = f"p95 < {_shown(result.target_p95_ms).strip()}"
             verdict = "" if result.met else "  MISSED"
             failed |= not result.met
             print(

@@ -272,6 +272,9 @@ class Service(models.Model):
     # their weights, on SQLite the same terms as text.
     search_vector = SearchVectorField(null=True, editable=False)
     search_terms = models.TextField(blank=True, default="", editable=False)
+    # Not columns: set on the services a search shows (selectors.ServiceResults).
+    distance_m: float | None
+    match_reasons: list[str]
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last changed"), auto_now=True, db_index=True)
 

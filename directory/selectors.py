@@ -127,7 +127,7 @@ class ServiceResults:
 
     def count(self) -> int:
         if self._count is None:
-            self._count = self.services.values("pk")[: COUNT_LIMIT + 1].count()
+            self._count = self.services.order_by().values("pk")[: COUNT_LIMIT + 1].count()
         return min(self._count, COUNT_LIMIT)
 
     @property
@@ -256,17 +256,20 @@ def services_search(
     Ordered by distance from `near` when given (services with no known place
     last), else by how well they match `q`, else by name.
     """
-    filters = {
-        "categories": None if category is None else taxonomy_term_with_descendants(category),
-        "free_only": free_only,
-        "weekday": weekday,
-        "welsh": welsh,
-        "accessibility": accessibility,
-    }
-    services = Service.objects.filter(*_search_conditions("", **filters))
-    locations = ServiceAtLocation.objects.filter(
-        _placed(), *_search_conditions("service__", **filters)
-    )
+    categories = None if category is None else taxonomy_term_with_descendants(category)
+
+    def conditions(prefix: str) -> list[Q | Exists]:
+        return _search_conditions(
+            prefix,
+            categories=categories,
+            free_only=free_only,
+            weekday=weekday,
+            welsh=welsh,
+            accessibility=accessibility,
+        )
+
+    services = Service.objects.filter(*conditions(""))
+    locations = ServiceAtLocation.objects.filter(_placed(), *conditions("service__"))
     plan = search.plan_for(services, q or "")
     condition = plan.condition()
     if condition is not None:

@@ -147,7 +147,7 @@ def _write(documents: dict[int, Document]) -> None:
     column, cast = ("search_vector", "::tsvector") if postgresql else ("search_terms", "")
     rows = sorted(documents.items())
     values = ", ".join(["(%s, %s)"] * len(rows))
-    params: list[object] = []
+    params: list[Any] = []
     for pk, doc in rows:
         params += [pk, doc.as_tsvector() if postgresql else doc.as_text()]
     with connection.cursor() as cursor:

@@ -7,6 +7,7 @@ so both answer the same.
 """
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Union
 
@@ -87,18 +88,18 @@ class Matches(Expression):
     def get_source_expressions(self) -> list[Any]:
         return [self.vector, self.terms]
 
-    def set_source_expressions(self, exprs: list[Any]) -> None:
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
         self.vector, self.terms = exprs
 
     def as_sql(
-        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
-    ) -> tuple[str, list[Any]]:
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper
+    ) -> tuple[str, tuple[Any, ...]]:
         column, params = compiler.compile(self.terms)
         sql, condition_params = sqlite_condition(self.node, column)
-        return sql, [*params, *condition_params]
+        return sql, (*params, *condition_params)
 
     def as_postgresql(
-        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
-    ) -> tuple[str, list[Any]]:
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper
+    ) -> tuple[str, tuple[Any, ...]]:
         column, params = compiler.compile(self.vector)
-        return f"{column} @@ %s::tsquery", [*params, tsquery(self.node)]
+        return f"{column} @@ %s::tsquery", (*params, tsquery(self.node))

@@ -12,6 +12,7 @@ as many locations as services wanted and widens until enough services are
 certain (those strictly nearer than the last location fetched).
 """
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -37,35 +38,27 @@ class GridDistance(Expression):
     def get_source_expressions(self) -> list[Any]:
         return [self.easting, self.northing]
 
-    def set_source_expressions(self, exprs: list[Any]) -> None:
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
         self.easting, self.northing = exprs
 
     def as_sql(
-        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
-    ) -> tuple[str, list[Any]]:
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper
+    ) -> tuple[str, tuple[Any, ...]]:
         easting, easting_params = compiler.compile(self.easting)
         northing, northing_params = compiler.compile(self.northing)
         x, y = self.near.easting, self.near.northing
         sql = f"SQRT(({easting} - %s) * ({easting} - %s) + ({northing} - %s) * ({northing} - %s))"
-        return sql, [
-            *easting_params,
-            x,
-            *easting_params,
-            x,
-            *northing_params,
-            y,
-            *northing_params,
-            y,
-        ]
+        params = (*easting_params, x, *easting_params, x, *northing_params, y, *northing_params, y)
+        return sql, params
 
     def as_postgresql(
-        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
-    ) -> tuple[str, list[Any]]:
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper
+    ) -> tuple[str, tuple[Any, ...]]:
         # The very expression of the GiST index, so that ORDER BY ... LIMIT walks it.
         easting, easting_params = compiler.compile(self.easting)
         northing, northing_params = compiler.compile(self.northing)
         sql = f"point(({easting})::float8, ({northing})::float8) <-> point(%s::float8, %s::float8)"
-        return sql, [*easting_params, *northing_params, self.near.easting, self.near.northing]
+        return sql, (*easting_params, *northing_params, self.near.easting, self.near.northing)
 
 
 def nearest_services(
