@@ -117,6 +117,22 @@ def search(name: str, url: str) -> Measurement:
     return get(name, url, target_p95_ms=SEARCH_P95_MS)
 
 
+def searching(name: str, *, page: int = 1, postcode: str = "", **arguments) -> Measurement:
+    """The search alone, as a results page asks it (a count and a page of 20), without
+    drawing the page: how the search grows with the directory, apart from templates."""
+
+    def run() -> None:
+        from directory.postcodes import lookup
+        from directory.selectors import services_search
+
+        near = lookup(postcode) if postcode else None
+        results = services_search(near=near, **arguments)
+        results.count()
+        list(results[(page - 1) * 20 : page * 20])
+
+    return Measurement(name, run, target_p95_ms=SEARCH_P95_MS)
+
+
 MEASUREMENTS = [
     search("directory page: keyword + distance", "/directory/?q=garden&postcode=CF37+1AB"),
     search("directory page: distance only", "/directory/?postcode=CF37+1AB"),
@@ -138,6 +154,19 @@ MEASUREMENTS = [
         "/api/oruk/service_at_locations?search=garden&postcode=CF37+1AB&proximity=10000",
     ),
     search("ORUK services: keyword", "/api/oruk/services?search=garden"),
+    searching("search alone: keyword + distance", q="garden", postcode="CF37 1AB"),
+    searching("search alone: distance only", postcode="CF37 1AB"),
+    searching("search alone: keyword only", q="walking football"),
+    searching("search alone: broad keyword only", q="garden"),
+    searching("search alone: need word", q="lonely"),
+    searching(
+        "search alone: filters + distance, page 5",
+        page=5,
+        free_only=True,
+        weekday=2,
+        accessibility=("step_free_access",),
+        postcode="SA1 1AD",
+    ),
     Measurement("reporting: full rollup", _full_rollup, target_ms=300_000, runs=1, warmup=0),
     Measurement(
         f"reporting: incremental rollup, {CHANGED_PER_DAY:,} changed",

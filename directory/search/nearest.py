@@ -7,9 +7,9 @@ place, checking each location's service against the search as it goes: the work
 grows with the page asked for, not with the directory. SQLite sorts every
 matching location by the same distance, which is fine at its size.
 
-A service at several places is as near as its nearest. The walk asks for twice
-as many locations as services wanted and widens until enough services are
-certain (those strictly nearer than the last location fetched).
+A service at several places is as near as its nearest. The walk asks for a
+quarter more locations than services wanted and widens until enough services
+are certain (those strictly nearer than the last location fetched).
 """
 
 from collections.abc import Sequence
@@ -78,7 +78,7 @@ def nearest_services(
     `key` is what is counted: a service ("service_id", each at its nearest place) or each
     row ("pk", a service at each of its places).
     """
-    walk = max(FIRST_WALK, wanted * 2)
+    walk = max(FIRST_WALK, wanted + wanted // 4)
     distance = GridDistance(near)
     while True:
         rows = list(
