@@ -24,6 +24,18 @@ POSTGRESQL_INDEXES = [
 ]
 
 
+class TrigramExtensionOnPostgreSQL(TrigramExtension):
+    """pg_trgm on PostgreSQL; nothing on SQLite, either way. Going back leaves the
+    extension installed: another app of the database may use it, and it costs nothing."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        pass
+
+
 def create_indexes(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         for create, _drop in POSTGRESQL_INDEXES:
@@ -144,7 +156,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        TrigramExtension(),
+        TrigramExtensionOnPostgreSQL(),
         migrations.CreateModel(
             name='SearchWord',
             fields=[
