@@ -20,7 +20,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models.functions import Coalesce, Concat, NullIf
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language
@@ -171,8 +171,12 @@ class ServiceResults:
     def _best(self, start: int, stop: int) -> list[Service]:
         """Best match first, then by name in the reader's language.
 
-        A tier at a time (directory.search.query), each read in name order only as far as
-        the page needs: the name index answers a broad word as fast as a rare one.
+        A tier at a time (directory.search.query), until the page is full. When the
+        search matches few services (the count stops short of COUNT_LIMIT) each tier is
+        sorted whole, from the matches the GIN index finds: PostgreSQL misjudges how many
+        services a search matches, and walking the name index for a tier it thinks broad
+        but is empty would read the whole directory. When it matches many, PostgreSQL may
+        walk the name index and stop at the page's end.
         """
         by_name: list[Any] = [_display_name_key(), "pk"]
         tiers = self.plan.tiers()
@@ -184,13 +188,15 @@ class ServiceResults:
                 by_name.insert(0, F("score").desc())
             found = list(_page_loads(services.order_by(*by_name))[start:stop])
         else:
+            few = not self.more_than_limit
+            name_key = Concat(_display_name_key(), Value("")) if few else _display_name_key()
             ids: list[int] = []
             for tier in tiers:
                 if len(ids) >= stop:
                     break
                 ids += (
                     self.services.filter(tier)
-                    .order_by(*by_name)
+                    .order_by(name_key, "pk")
                     .values_list("pk", flat=True)[: stop - len(ids)]
                 )
             loaded = _page_loads(Service.objects.all()).in_bulk(ids[start:stop])
