@@ -17,6 +17,7 @@ class Measurement:
     setup: Callable[[], None] | None = None  # untimed, before every run (warm-up runs too)
     runs: int | None = None  # timed runs, where not the command's --runs (slow measurements)
     warmup: int = 3
+    target_p95_ms: float | None = None  # the 95th percentile we promise, where we promise one
 
 
 def get(
@@ -26,6 +27,7 @@ def get(
     target_ms: float | None = None,
     username: str | None = None,
     setup: Callable[[], None] | None = None,
+    target_p95_ms: float | None = None,
 ) -> Measurement:
     """A measurement that requests `url` (a page or an API endpoint) through the Django client,
     signed in as `username` where one is given."""
@@ -42,7 +44,7 @@ def get(
         if response.status_code != 200:
             raise AssertionError(f"{url} answered {response.status_code}")
 
-    return Measurement(name, run, target_ms, setup=setup)
+    return Measurement(name, run, target_ms, setup=setup, target_p95_ms=target_p95_ms)
 
 
 # Reporting (README, "Statistics"): needs the generated referrals (--referrals).
@@ -106,28 +108,65 @@ def _incremental_rollup():
         raise AssertionError(f"the incremental rollup counted {run.referrals} referrals")
 
 
+# Every shape of directory search, page and Open Referral API: under 50 ms at the 95th
+# percentile (README, "Speed"), whatever the size of the directory.
+SEARCH_P95_MS = 50
+
+
+def search(name: str, url: str) -> Measurement:
+    return get(name, url, target_p95_ms=SEARCH_P95_MS)
+
+
+def searching(name: str, *, page: int = 1, postcode: str = "", **arguments) -> Measurement:
+    """The search alone, as a results page asks it (a count and a page of 20), without
+    drawing the page: how the search grows with the directory, apart from templates."""
+
+    def run() -> None:
+        from directory.postcodes import lookup
+        from directory.selectors import services_search
+
+        near = lookup(postcode) if postcode else None
+        results = services_search(near=near, **arguments)
+        results.count()
+        list(results[(page - 1) * 20 : page * 20])
+
+    return Measurement(name, run, target_p95_ms=SEARCH_P95_MS)
+
+
 MEASUREMENTS = [
-    get(
-        "directory page: keyword + distance",
-        "/directory/?q=garden&postcode=CF37+1AB",
-        target_ms=100,
-    ),
-    get("directory page: distance only", "/directory/?postcode=CF37+1AB"),
-    get("directory page: keyword only", "/directory/?q=walking+football"),
-    get(
+    search("directory page: keyword + distance", "/directory/?q=garden&postcode=CF37+1AB"),
+    search("directory page: distance only", "/directory/?postcode=CF37+1AB"),
+    search("directory page: keyword only", "/directory/?q=walking+football"),
+    search("directory page: broad keyword only", "/directory/?q=garden"),
+    search("directory page: need word", "/directory/?q=lonely"),
+    search("directory page: misspelling + distance", "/directory/?q=gardning&postcode=CF37+1AB"),
+    search(
         "directory page: filters + distance, page 5",
         "/directory/?free=on&day=2&step_free=on&postcode=SA1+1AD&page=5",
     ),
-    get(
+    search("directory page: filters only, page 3", "/directory/?free=on&day=2&page=3"),
+    search(
         "ORUK service_at_locations: keyword + distance",
         "/api/oruk/service_at_locations?search=garden&postcode=CF37+1AB",
-        target_ms=100,
     ),
-    get(
+    search(
         "ORUK service_at_locations: keyword within 10 km",
         "/api/oruk/service_at_locations?search=garden&postcode=CF37+1AB&proximity=10000",
     ),
-    get("ORUK services: keyword", "/api/oruk/services?search=garden"),
+    search("ORUK services: keyword", "/api/oruk/services?search=garden"),
+    searching("search alone: keyword + distance", q="garden", postcode="CF37 1AB"),
+    searching("search alone: distance only", postcode="CF37 1AB"),
+    searching("search alone: keyword only", q="walking football"),
+    searching("search alone: broad keyword only", q="garden"),
+    searching("search alone: need word", q="lonely"),
+    searching(
+        "search alone: filters + distance, page 5",
+        page=5,
+        free_only=True,
+        weekday=2,
+        accessibility=("step_free_access",),
+        postcode="SA1 1AD",
+    ),
     Measurement("reporting: full rollup", _full_rollup, target_ms=300_000, runs=1, warmup=0),
     Measurement(
         f"reporting: incremental rollup, {CHANGED_PER_DAY:,} changed",
@@ -174,10 +213,13 @@ class Result:
     median_ms: float
     p95_ms: float
     target_ms: float | None
+    target_p95_ms: float | None = None
 
     @property
     def met(self) -> bool:
-        return self.target_ms is None or self.median_ms <= self.target_ms
+        return (self.target_ms is None or self.median_ms <= self.target_ms) and (
+            self.target_p95_ms is None or self.p95_ms <= self.target_p95_ms
+        )
 
 
 def time_it(measurement: Measurement, runs: int, warmup: int | None = None) -> Result:
@@ -197,4 +239,10 @@ def time_it(measurement: Measurement, runs: int, warmup: int | None = None) -> R
         p95 = timings[0]
     else:
         p95 = statistics.quantiles(timings, n=20, method="inclusive")[18]
-    return Result(measurement.name, statistics.median(timings), p95, measurement.target_ms)
+    return Result(
+        measurement.name,
+        statistics.median(timings),
+        p95,
+        measurement.target_ms,
+        measurement.target_p95_ms,
+    )

@@ -15,6 +15,8 @@ from .models import (
     Taxonomy,
     TaxonomyTerm,
 )
+from .selectors import taxonomy_term_with_descendants
+from .services import service_refresh_search
 
 
 @admin.register(Taxonomy)
@@ -25,11 +27,25 @@ class TaxonomyAdmin(admin.ModelAdmin):
 
 @admin.register(TaxonomyTerm)
 class TaxonomyTermAdmin(admin.ModelAdmin):
+    """Need words are read-only here: directory editors change them at
+    /directory/review/categories/, through the service that checks and records it."""
+
     list_display = ["name", "name_cy", "code", "parent", "taxonomy"]
     list_filter = ["taxonomy"]
-    search_fields = ["name", "name_cy", "code"]
+    search_fields = ["name", "name_cy", "code", "need_words", "need_words_cy"]
     list_select_related = ["parent", "taxonomy"]
     autocomplete_fields = ["parent"]
+    readonly_fields = ["need_words", "need_words_cy"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "parent" in form.changed_data:
+            # A service's search document holds its categories and every one above them.
+            service_refresh_search(
+                service_ids=Service.objects.filter(
+                    taxonomy_terms__in=taxonomy_term_with_descendants(obj)
+                ).values_list("pk", flat=True)
+            )
 
 
 @admin.register(Provider)

@@ -56,6 +56,85 @@ CATEGORIES = [
     ("food", "Food", "Bwyd", None),
 ]
 
+# What people type when they need what a category offers (README, "Directory"), by code:
+# (English, Welsh), one a line. Directory editors keep them at /directory/review/categories/.
+NEED_WORDS = {
+    "arts-creativity": (
+        "art\narts\ncraft\ncrafts\ncreative\ndrawing\npainting\npottery\nphotography\nknitting\n"
+        "poetry\npoems",
+        "celf\ncrefft\ncrefftau\ncreadigol\narlunio\npeintio\ncrochenwaith\nffotograffiaeth\ngwau",
+    ),
+    "music-singing": (
+        "music\nsinging\nsing\nchoir\nsongs\nukulele\ninstrument",
+        "cerddoriaeth\ncanu\ncor\ncorau\ncaneuon",
+    ),
+    "gardening-green-space": (
+        "gardening\ngarden\nallotment\ngrowing\ngrow vegetables\nplants\nnature\noutdoors\n"
+        "green space\nconservation",
+        "garddio\ngardd\nrhandir\ntyfu\nllysiau\nnatur\nawyr agored\ncadwraeth",
+    ),
+    "physical-activity": (
+        "exercise\nfitness\nkeep fit\nget active\nsport\nsports\nswimming\nfootball\n"
+        "physical inactivity\ninactive\nweight\nlose weight\nweight loss\nbalance\nstrength\nmobility",
+        "ymarfer corff\nchwaraeon\nnofio\npel-droed\nheini\ncadw'n heini\npwysau\ncydbwysedd",
+    ),
+    "walking": (
+        "walk\nwalks\nwalking\nhiking\nrambling",
+        "cerdded\ntaith gerdded\nteithiau cerdded",
+    ),
+    "befriending-social": (
+        "loneliness\nlonely\nisolation\nisolated\nalone\nsocial isolation\ncompany\nfriends\n"
+        "friendship\nmake friends\nmeet people\nhousebound\nbefriender",
+        "unigrwydd\nunig\nynysig\narwahanrwydd\ncwmni\nffrindiau\ncyfeillgarwch\ncyfaill\n"
+        "cwrdd a phobl",
+    ),
+    "mens-groups": (
+        "men\nman\nmale\nmen's shed\nshed\nblokes",
+        "dynion\ndyn\nsied",
+    ),
+    "money-debt": (
+        "debt\ndebts\nmoney\nmoney worries\nmoney advice\nbenefits\nbudgeting\nbills\narrears\n"
+        "financial\ncost of living\npoverty\nuniversal credit",
+        "dyled\ndyledion\narian\npryderon ariannol\nbudd-daliadau\ncyllidebu\nbiliau\nol-ddyledion\n"
+        "costau byw\ntlodi\ncredyd cynhwysol",
+    ),
+    "housing": (
+        "housing\nhome\ntenancy\nrent\nrent arrears\nlandlord\nhomeless\nhomelessness\neviction\n"
+        "repairs",
+        "tai\ncartref\ntenantiaeth\nrhent\nlandlord\ndigartref\ndigartrefedd\ntroi allan",
+    ),
+    "carers": (
+        "carer\ncarers\ncaring\nunpaid carer\nlooking after someone\nrespite",
+        "gofalwr\ngofalwyr\ngofalu\nseibiant",
+    ),
+    "bereavement": (
+        "grief\ngrieving\nbereaved\nloss\nlost\nlost someone\ndied\npassed away\ndeath\nwidow\nwidowed\nwidower",
+        "galar\ngalaru\ncolled\ncolli rhywun\nprofedigaeth\nmarwolaeth",
+    ),
+    "learning-skills": (
+        "learning\nlearn\ncourse\ncourses\neducation\nskills\nlessons\nreading\nwriting",
+        "dysgu\ncwrs\ncyrsiau\naddysg\nsgiliau\ngwersi\ndarllen\nysgrifennu",
+    ),
+    "digital-skills": (
+        "computer\ncomputers\ninternet\nonline\nsmartphone\ntablet\nemail\ndigital\nvideo calls\n"
+        "digital exclusion",
+        "cyfrifiadur\nrhyngrwyd\nar-lein\nffon clyfar\nllechen\ne-bost\ndigidol",
+    ),
+    "volunteering": (
+        "volunteer\nvolunteering\ngive back\nhelp others",
+        "gwirfoddoli\ngwirfoddolwr\nhelpu eraill",
+    ),
+    "mental-health": (
+        "mental health\nanxiety\nanxious\ndepression\ndepressed\nlow mood\nstress\nstressed\n"
+        "worry\nworried\npanic\nwellbeing\nmindfulness\nconfidence",
+        "iechyd meddwl\ngorbryder\npryder\niselder\nhwyliau isel\nstraen\nllesiant\nhyder",
+    ),
+    "food": (
+        "food\ncooking\ncook\nmeals\nlunch\nhungry\nfood bank\npantry\nhealthy eating\nnutrition",
+        "bwyd\ncoginio\nprydau\ncinio\nbanc bwyd\npantri\nbwyta'n iach",
+    ),
+}
+
 # key: (English, Welsh, linked accounts Organisation name or None, phone)
 PROVIDERS = {
     "growing": (
@@ -658,6 +737,8 @@ def taxonomy() -> dict[str, TaxonomyTerm]:
                 "name": name,
                 "name_cy": name_cy,
                 "parent": terms.get(parent) if parent else None,
+                "need_words": NEED_WORDS.get(code, ("", ""))[0],
+                "need_words_cy": NEED_WORDS.get(code, ("", ""))[1],
             },
         )
     return terms

@@ -112,6 +112,23 @@ ServiceEditForm.base_fields = fields_for_model(
 )
 
 
+class NeedWordsForm(forms.Form):
+    need_words = forms.CharField(
+        label=_("Need words in English"),
+        required=False,
+        max_length=8000,
+        help_text=_("One word or phrase a line, as people would type it: lonely, cost of living."),
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
+    need_words_cy = forms.CharField(
+        label=_("Need words in Welsh"),
+        required=False,
+        max_length=8000,
+        help_text=_("One word or phrase a line: unigrwydd, costau byw."),
+        widget=forms.Textarea(attrs={"rows": 8, "lang": "cy"}),
+    )
+
+
 class ServiceChangeRejectForm(forms.Form):
     reason = forms.CharField(
         label=_("Why is it rejected?"),

@@ -11,7 +11,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -59,6 +60,17 @@ class TaxonomyTerm(models.Model):
         blank=True,
         related_name="children",
     )
+    # What people type when they need what this category offers ("lonely", "grief", "debt"):
+    # a search for one of them finds the category's services. One word or phrase a line.
+    need_words = models.TextField(
+        _("need words"),
+        blank=True,
+        help_text=_(
+            "Words and phrases people use for a need this category meets, one a line "
+            "(lonely, isolation, cost of living). A search for one finds its services."
+        ),
+    )
+    need_words_cy = models.TextField(_("need words in Welsh"), blank=True)
     # Not a column: how far down the tree a term sits, set by selectors.search_categories.
     depth: int
 
@@ -255,8 +267,14 @@ class Service(models.Model):
     # When the provider was last told the listing is stale (keeps the beat job from repeating).
     stale_notified_on = models.DateField(null=True, blank=True, editable=False)
 
-    # PostgreSQL full-text search document, kept current by services.service_refresh_search.
+    # The search document (directory.search.documents), kept current by
+    # services.service_refresh_search: on PostgreSQL a tsvector of the analysed terms with
+    # their weights, on SQLite the same terms as text.
     search_vector = SearchVectorField(null=True, editable=False)
+    search_terms = models.TextField(blank=True, default="", editable=False)
+    # Not columns: set on the services a search shows (selectors.ServiceResults).
+    distance_m: float | None
+    match_reasons: list[str]
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last changed"), auto_now=True, db_index=True)
 
@@ -267,6 +285,11 @@ class Service(models.Model):
         indexes = [
             models.Index(fields=["status", "is_free"], name="service_status_free_idx"),
             models.Index(fields=["status", "welsh_offered"], name="service_status_welsh_idx"),
+            # Browsing without a keyword or a place lists services by name, a page at a time.
+            models.Index(fields=["name", "id"], name="service_name_idx"),
+            models.Index(
+                Coalesce(NullIf("name_cy", Value("")), "name"), "id", name="service_name_cy_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -509,3 +532,25 @@ class Postcode(models.Model):
 
     def __str__(self):
         return self.postcode
+
+
+class SearchWord(models.Model):
+    """A word of the indexed directory and the term it is indexed as ("gardening" -> "garden").
+
+    The vocabulary the search corrects misspellings against (trigram similarity, pg_trgm's
+    on PostgreSQL) and checks a word against before searching for it. Written by
+    services.service_refresh_search; a word may stay after its last service has gone until
+    the next full refresh.
+    """
+
+    word = models.CharField(max_length=100)
+    term = models.CharField(max_length=100)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["word", "term"], name="search_word_term_unique")
+        ]
+        indexes = [models.Index(fields=["term"], name="search_word_term_idx")]
+
+    def __str__(self):
+        return self.word

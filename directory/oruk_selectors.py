@@ -15,6 +15,8 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from . import search
 from .models import Provider, Schedule, Service, ServiceAtLocation, Taxonomy, TaxonomyTerm
 from .postcodes import Place
+from .search import nearest as search_nearest
+from .search.nearest import GridDistance
 
 PUBLIC_STATUSES = [Service.Status.ACTIVE, Service.Status.PAUSED]
 
@@ -38,31 +40,32 @@ def oruk_services() -> QuerySet[Service]:
     return Service.objects.filter(status__in=PUBLIC_STATUSES)
 
 
-def oruk_services_filtered(filters: ServiceFilters) -> QuerySet[Service]:
-    """Public services matching every filter given; best match first when searching."""
-    services = oruk_services()
+def _conditions(filters: ServiceFilters, prefix: str = "") -> list[Q | Exists]:
+    """Every filter given, on a service reached through `prefix` ("" or "service__")."""
+    service = OuterRef("service_id" if prefix else "pk")
+    conditions: list[Q | Exists] = [Q(**{f"{prefix}status__in": PUBLIC_STATUSES})]
     if filters.taxonomy_term_id:
-        services = services.filter(
+        conditions.append(
             Exists(
                 Service.taxonomy_terms.through.objects.filter(
-                    service_id=OuterRef("pk"), taxonomyterm__uuid=filters.taxonomy_term_id
+                    service_id=service, taxonomyterm__uuid=filters.taxonomy_term_id
                 )
             )
         )
     if filters.taxonomy_id:
-        services = services.filter(
+        conditions.append(
             Exists(
                 Service.taxonomy_terms.through.objects.filter(
-                    service_id=OuterRef("pk"), taxonomyterm__taxonomy__uuid=filters.taxonomy_id
+                    service_id=service, taxonomyterm__taxonomy__uuid=filters.taxonomy_id
                 )
             )
         )
     # The profile's wording, taken literally: "a minimum age of at least" the value and
     # "a maximum age equal to or below" it. Services without that age limit do not match.
     if filters.minimum_age is not None:
-        services = services.filter(minimum_age__gte=filters.minimum_age)
+        conditions.append(Q(**{f"{prefix}minimum_age__gte": filters.minimum_age}))
     if filters.maximum_age is not None:
-        services = services.filter(maximum_age__lte=filters.maximum_age)
+        conditions.append(Q(**{f"{prefix}maximum_age__lte": filters.maximum_age}))
     # Day and times must hold for the same session: "on Tuesdays, starting from 10:00".
     sessions = Q()
     if filters.day is not None:
@@ -72,43 +75,82 @@ def oruk_services_filtered(filters: ServiceFilters) -> QuerySet[Service]:
     if filters.end_time is not None:
         sessions &= Q(closes_at__lte=filters.end_time)
     if sessions:
-        services = services.filter(
-            Exists(Schedule.objects.filter(sessions, service_id=OuterRef("pk")))
-        )
+        conditions.append(Exists(Schedule.objects.filter(sessions, service_id=service)))
     if filters.modified_after is not None:
-        services = services.filter(updated_at__gte=filters.modified_after)
-    if filters.search:
-        services = search.keyword_search(services, filters.search)
-        if search.ranks_matches():
-            return services.order_by(F("rank").desc(), "name", "pk")
-    return services.order_by("name", "pk")
+        conditions.append(Q(**{f"{prefix}updated_at__gte": filters.modified_after}))
+    return conditions
+
+
+def _searched(filters: ServiceFilters) -> search.SearchPlan | None:
+    """The directory's own search of `filters.search` (None when not searching)."""
+    if not filters.search:
+        return None
+    return search.plan_for(Service.objects.filter(*_conditions(filters)), filters.search)
+
+
+def oruk_services_filtered(filters: ServiceFilters) -> QuerySet[Service]:
+    """Public services matching every filter given; best match first when searching."""
+    services = Service.objects.filter(*_conditions(filters))
+    plan = _searched(filters)
+    if plan is None:
+        return services.order_by("name", "pk")
+    condition = plan.condition()
+    if condition is not None:
+        services = services.filter(condition)
+    # In the directory page's order: its tiers, or the score of a relaxed search.
+    rank = plan.tier() or plan.score()
+    if rank is None:
+        return services.order_by("name", "pk")
+    return services.annotate(rank=rank).order_by(F("rank").desc(), "name", "pk")
 
 
 def oruk_service_at_locations(
     filters: ServiceFilters, *, near: Place | None = None, proximity: float | None = None
 ) -> QuerySet[ServiceAtLocation]:
-    """Public services at their locations; nearest first from `near`, within `proximity` metres.
+    """Public services at their locations, by service name (`oruk_service_at_locations_near`
+    when nearest first); within `proximity` metres of `near` when both are given.
 
-    Without a position a location cannot be near anything: it comes last when
-    ordering by distance and is left out when a proximity is given.
+    Without a position a location cannot be near anything: it is left out when a
+    proximity is given.
     """
-    services = oruk_services_filtered(filters).order_by().values("pk")
-    rows = ServiceAtLocation.objects.filter(service__in=services)
-    if near is None:
-        return rows.order_by("service__name", "location__name", "pk")
-    distance_squared = (F("location__easting") - near.easting) ** 2 + (
-        F("location__northing") - near.northing
-    ) ** 2
-    rows = rows.alias(distance_squared=distance_squared)
-    if proximity is not None:
+    rows = ServiceAtLocation.objects.filter(*_conditions(filters, "service__"))
+    plan = _searched(filters)
+    condition = plan.condition("service__") if plan is not None else None
+    if condition is not None:
+        rows = rows.filter(condition)
+    if near is not None and proximity is not None:
         # The bounding box lets the grid index do the first cut; the circle does the rest.
         reach = int(proximity) + 1
-        rows = rows.filter(
+        rows = rows.alias(distance=GridDistance(near)).filter(
             location__easting__range=(near.easting - reach, near.easting + reach),
             location__northing__range=(near.northing - reach, near.northing + reach),
-            distance_squared__lte=proximity**2,
+            distance__lte=proximity,
         )
-    return rows.order_by(F("distance_squared").asc(nulls_last=True), "service__name", "pk")
+    return rows.order_by("service__name", "location__name", "pk")
+
+
+def oruk_service_at_locations_near(
+    rows: QuerySet[ServiceAtLocation], near: Place, *, start: int, stop: int
+) -> list[tuple[int, float | None]]:
+    """(row id, metres) of rows[start:stop] (from `oruk_service_at_locations`) nearest
+    first from `near`, rows at the same distance by service name; rows without a
+    position last, by service name. Walks the locations' grid index outwards
+    (directory.search.nearest), so a page costs the same however many rows match."""
+    placed = rows.filter(location__easting__isnull=False, location__northing__isnull=False)
+    nearest, everything = search_nearest.nearest_services(
+        placed.annotate(service_name=F("service__name")),
+        near,
+        stop,
+        then=("service_name",),
+        key="pk",
+    )
+    found: list[tuple[int, float | None]] = [(pk, metres) for pk, metres in nearest[start:stop]]
+    if everything and len(nearest) < stop:
+        unplaced = rows.exclude(pk__in=placed.values("pk")).values_list("pk", flat=True)[
+            max(0, start - len(nearest)) : stop - len(nearest)
+        ]
+        found += [(pk, None) for pk in unplaced]
+    return found
 
 
 def oruk_public_service_at_locations() -> QuerySet[ServiceAtLocation]:

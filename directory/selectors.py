@@ -4,8 +4,8 @@ The directory is public: what a reader may see is every active service (and
 the page of a paused one, which says so); closed services are gone.
 """
 
-from collections.abc import Iterable
-from typing import Any, TypeGuard
+from collections.abc import Iterable, Iterator
+from typing import Any, TypeGuard, overload
 from uuid import UUID
 
 from django.contrib.auth.models import AnonymousUser
@@ -13,15 +13,14 @@ from django.db.models import (
     Exists,
     F,
     Field,
-    Min,
-    OrderBy,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce, NullIf, Power, Sqrt
+from django.db.models.functions import Coalesce, Concat, NullIf
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language
@@ -32,6 +31,7 @@ from accounts.models import Role, User
 from . import search
 from .models import Schedule, Service, ServiceAtLocation, ServiceChange, ServiceCheck, TaxonomyTerm
 from .postcodes import Place
+from .search import nearest as search_nearest
 
 # Accessibility filters a reader can ask for: the Location flag each one needs.
 ACCESSIBILITY_FLAGS = ("step_free_access", "hearing_loop", "accessible_toilet")
@@ -48,27 +48,201 @@ def taxonomy_term_with_descendants(term: TaxonomyTerm) -> list[int]:
     return ids
 
 
-def _nearest_location_distance(near: Place) -> Subquery:
-    """A subquery: the squared distance in m² from `near` to the service's nearest location."""
-    squared = Power(F("location__easting") - near.easting, 2) + Power(
-        F("location__northing") - near.northing, 2
-    )
-    return Subquery(
-        ServiceAtLocation.objects.filter(
-            service=OuterRef("pk"),
-            location__easting__isnull=False,
-            location__northing__isnull=False,
-        )
-        .values("service")
-        .annotate(nearest=Min(squared))
-        .values("nearest")[:1]
-    )
-
-
-def _display_name_key() -> Coalesce | F:
+def _display_name_key(prefix: str = "") -> Coalesce | F:
     if (get_language() or "").startswith("cy"):
-        return Coalesce(NullIf("name_cy", Value("")), "name")
-    return F("name")
+        return Coalesce(NullIf(f"{prefix}name_cy", Value("")), f"{prefix}name")
+    return F(f"{prefix}name")
+
+
+# A results page says "more than" this many rather than counting every match.
+COUNT_LIMIT = 300
+
+
+def _search_conditions(
+    prefix: str,
+    *,
+    categories: list[int] | None,
+    free_only: bool,
+    weekday: int | None,
+    welsh: bool,
+    accessibility: tuple[str, ...],
+) -> list[Q | Exists]:
+    """The reader's filters, on a service reached through `prefix` ("" or "service__")."""
+    service = OuterRef("service_id" if prefix else "pk")
+    conditions: list[Q | Exists] = [Q(**{f"{prefix}status": Service.Status.ACTIVE})]
+    if categories is not None:
+        conditions.append(
+            Exists(
+                Service.taxonomy_terms.through.objects.filter(
+                    service=service, taxonomyterm__in=categories
+                )
+            )
+        )
+    if free_only:
+        conditions.append(Q(**{f"{prefix}is_free": True}))
+    if weekday is not None:
+        conditions.append(Exists(Schedule.objects.filter(service=service, weekday=weekday)))
+    if welsh:
+        conditions.append(Q(**{f"{prefix}welsh_offered": True}))
+    for flag in accessibility:
+        if flag not in ACCESSIBILITY_FLAGS:
+            raise ValueError(f"unknown accessibility filter {flag!r}")
+        conditions.append(
+            Exists(ServiceAtLocation.objects.filter(service=service, **{f"location__{flag}": True}))
+        )
+    return conditions
+
+
+def _placed() -> Q:
+    """A location with a position on the grid (one without cannot be near anything)."""
+    return Q(location__easting__isnull=False, location__northing__isnull=False)
+
+
+class ServiceResults:
+    """What a reader's search found, best first, read a page at a time.
+
+    Ready for Django's Paginator: `count()` and slicing. A slice is a list of services
+    with everything a results page shows loaded (provider, who checked it, categories,
+    sessions, places), each with `distance_m` (metres to its nearest place from `near`;
+    None without `near` or without a known place) and `match_reasons` (why it matched
+    when its name and description do not say: a category, a place, its provider).
+    `count()` stops at COUNT_LIMIT (then `more_than_limit` is true), so a broad search
+    does not count the whole directory. `notes()` says how the words were read
+    (spelling corrections, words no service has, a search relaxed to some words).
+    """
+
+    def __init__(
+        self,
+        *,
+        services: QuerySet[Service],
+        locations: QuerySet[ServiceAtLocation],
+        plan: search.SearchPlan,
+        near: Place | None,
+    ) -> None:
+        self.services = services
+        self.locations = locations
+        self.plan = plan
+        self.near = near
+        self._count: int | None = None
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = self.services.order_by().values("pk")[: COUNT_LIMIT + 1].count()
+        return min(self._count, COUNT_LIMIT)
+
+    @property
+    def more_than_limit(self) -> bool:
+        self.count()
+        return self._count is not None and self._count > COUNT_LIMIT
+
+    def notes(self) -> list[str]:
+        return self.plan.notes()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self) -> Iterator[Service]:
+        return iter(self[: self.count()])
+
+    @overload
+    def __getitem__(self, key: int) -> Service: ...
+
+    @overload
+    def __getitem__(self, key: slice) -> list[Service]: ...
+
+    def __getitem__(self, key: int | slice) -> Service | list[Service]:
+        if isinstance(key, int):
+            found = self[key : key + 1]
+            if not found:
+                raise IndexError(key)
+            return found[0]
+        start, stop = key.start or 0, key.stop
+        if stop is None:
+            stop = self.count()
+        if key.step not in (None, 1) or start < 0 or stop < 0:
+            raise ValueError("only forward slices of results")
+        if stop <= start:
+            return []
+        found = self._nearest(start, stop) if self.near else self._best(start, stop)
+        for service in found:
+            service.match_reasons = self.plan.reasons(service)
+        return found
+
+    def _best(self, start: int, stop: int) -> list[Service]:
+        """Best match first, then by name in the reader's language.
+
+        A tier at a time (directory.search.query), until the page is full. When the
+        search matches few services (the count stops short of COUNT_LIMIT) each tier is
+        sorted whole, from the matches the GIN index finds: PostgreSQL misjudges how many
+        services a search matches, and walking the name index for a tier it thinks broad
+        but is empty would read the whole directory. When it matches many, PostgreSQL may
+        walk the name index and stop at the page's end.
+        """
+        by_name: list[Any] = [_display_name_key(), "pk"]
+        tiers = self.plan.tiers()
+        if tiers is None:
+            services = self.services
+            score = self.plan.score()
+            if score is not None:
+                services = services.annotate(score=score)
+                by_name.insert(0, F("score").desc())
+            found = list(_page_loads(services.order_by(*by_name))[start:stop])
+        else:
+            few = not self.more_than_limit
+            name_key = Concat(_display_name_key(), Value("")) if few else _display_name_key()
+            ids: list[int] = []
+            for tier in tiers:
+                if len(ids) >= stop:
+                    break
+                ids += (
+                    self.services.filter(tier)
+                    .order_by(name_key, "pk")
+                    .values_list("pk", flat=True)[: stop - len(ids)]
+                )
+            loaded = _page_loads(Service.objects.all()).in_bulk(ids[start:stop])
+            found = [loaded[pk] for pk in ids[start:stop]]
+        for service in found:
+            service.distance_m = None
+        return found
+
+    def _nearest(self, start: int, stop: int) -> list[Service]:
+        """Nearest first; the services with no known place after them, by name."""
+        assert self.near is not None
+        nearest, everything = search_nearest.nearest_services(
+            self.locations, self.near, stop, then=("name_key",)
+        )
+        page = nearest[start:stop]
+        loaded = _page_loads(Service.objects.all()).in_bulk([pk for pk, _ in page])
+        found = []
+        for pk, metres in page:
+            service = loaded[pk]
+            service.distance_m = metres
+            found.append(service)
+        if everything and len(nearest) < stop:
+            placed = ServiceAtLocation.objects.filter(_placed(), service=OuterRef("pk"))
+            unplaced = _page_loads(self.services.filter(~Exists(placed))).order_by(
+                _display_name_key(), "pk"
+            )[max(0, start - len(nearest)) : stop - len(nearest)]
+            for service in unplaced:
+                service.distance_m = None
+                found.append(service)
+        return found
+
+
+def _page_loads(services: QuerySet[Service]) -> QuerySet[Service]:
+    """Everything a results page shows, in a fixed number of queries whatever its size."""
+    return (
+        services.select_related("provider", "reviewed_by")
+        .defer("search_vector", "search_terms")
+        .prefetch_related(
+            "taxonomy_terms",
+            "schedules",
+            Prefetch(
+                "at_locations",
+                queryset=ServiceAtLocation.objects.select_related("location").order_by("pk"),
+            ),
+        )
+    )
 
 
 def services_search(
@@ -80,68 +254,48 @@ def services_search(
     welsh: bool = False,
     accessibility: tuple[str, ...] = (),
     near: Place | None = None,
-) -> QuerySet[Service]:
-    """Active services matching a reader's search, best first.
+) -> ServiceResults:
+    """Active services matching a reader's search, best first (see ServiceResults).
 
-    Ordered by distance from `near` when given (each service carries
-    `distance_m`, to its nearest location; services with no known place last),
-    else by relevance to `q`, else by name. Everything a results page shows is
-    prefetched, so a page costs the same number of queries whatever its size.
+    The one search of the directory page and the link worker's search in a case
+    (directory.search; the Open Referral API's `search` reads words the same way).
+    Ordered by distance from `near` when given (services with no known place
+    last), else by how well they match `q`, else by name.
     """
-    services = (
-        Service.objects.filter(status=Service.Status.ACTIVE)
-        .select_related("provider")
-        .defer("search_vector")  # large, and no page shows it
-    )
-    q = (q or "").strip()
-    ranked = bool(q) and search.ranks_matches()
-    if q:
-        services = search.keyword_search(services, q)
-    if category is not None:
-        services = services.filter(
-            Exists(
-                Service.taxonomy_terms.through.objects.filter(
-                    service=OuterRef("pk"),
-                    taxonomyterm__in=taxonomy_term_with_descendants(category),
-                )
-            )
-        )
-    if free_only:
-        services = services.filter(is_free=True)
-    if weekday is not None:
-        services = services.filter(
-            Exists(Schedule.objects.filter(service=OuterRef("pk"), weekday=weekday))
-        )
-    if welsh:
-        services = services.filter(welsh_offered=True)
-    for flag in accessibility:
-        if flag not in ACCESSIBILITY_FLAGS:
-            raise ValueError(f"unknown accessibility filter {flag!r}")
-        services = services.filter(
-            Exists(
-                ServiceAtLocation.objects.filter(
-                    service=OuterRef("pk"), **{f"location__{flag}": True}
-                )
-            )
+    categories = None if category is None else taxonomy_term_with_descendants(category)
+
+    def conditions(prefix: str) -> list[Q | Exists]:
+        return _search_conditions(
+            prefix,
+            categories=categories,
+            free_only=free_only,
+            weekday=weekday,
+            welsh=welsh,
+            accessibility=accessibility,
         )
 
-    # Alphabetical in the reader's language (Welsh names fall back to English ones).
-    by_name: list[str | F | Coalesce | OrderBy] = [_display_name_key(), "pk"]
+    services = Service.objects.filter(*conditions(""))
+    locations = ServiceAtLocation.objects.filter(_placed(), *conditions("service__"))
+    plan = search.plan_for(services, q or "")
+    condition = plan.condition()
+    if condition is not None:
+        services = services.filter(condition)
+        location_condition = plan.condition("service__")
+        assert location_condition is not None
+        locations = locations.filter(location_condition)
     if near is not None:
-        # Nearest first; relevance would only break ties between services in one place.
-        services = services.annotate(distance_m=Sqrt(_nearest_location_distance(near)))
-        ordering = [F("distance_m").asc(nulls_last=True), *by_name]
-    elif ranked:
-        ordering = [F("rank").desc(), *by_name]
-    else:
-        ordering = by_name
-    return services.order_by(*ordering).prefetch_related(
-        "taxonomy_terms",
-        "schedules",
-        Prefetch(
-            "at_locations",
-            queryset=ServiceAtLocation.objects.select_related("location").order_by("pk"),
-        ),
+        # Ties in distance (services sharing a place) by name, as a page without a place.
+        locations = locations.annotate(name_key=_display_name_key("service__"))
+    return ServiceResults(services=services, locations=locations, plan=plan, near=near)
+
+
+def active_service(uuid: UUID | str) -> Service | None:
+    """An active service a link worker may connect someone to, or None."""
+    return (
+        Service.objects.filter(status=Service.Status.ACTIVE, uuid=uuid)
+        .select_related("provider")
+        .defer("search_vector", "search_terms")
+        .first()
     )
 
 
@@ -150,7 +304,7 @@ def get_service(uuid: UUID | str) -> Service:
     return get_object_or_404(
         Service.objects.exclude(status=Service.Status.CLOSED)
         .select_related("provider")
-        .defer("search_vector")
+        .defer("search_vector", "search_terms")
         .prefetch_related(
             "taxonomy_terms",
             "contacts",
@@ -352,6 +506,23 @@ def service_change_rows(change: ServiceChange) -> list[dict[str, str]]:
             }
         )
     return rows
+
+
+def categories_for_editor(user: User | AnonymousUser) -> list[TaxonomyTerm]:
+    """Every search category, in the order of the search page, for directory editors."""
+    if not user_can_review_changes(user):
+        return []
+    return search_categories()
+
+
+def category_for_editor(user: User | AnonymousUser, uuid: UUID | str) -> TaxonomyTerm:
+    """Access helper: a category whose need words a directory editor may change, else 404."""
+    if not user_can_review_changes(user):
+        raise Http404(_("No such category."))
+    try:
+        return TaxonomyTerm.objects.select_related("parent").get(uuid=uuid)
+    except TaxonomyTerm.DoesNotExist:
+        raise Http404(_("No such category.")) from None
 
 
 def service_for_checks(user: User | AnonymousUser, uuid: UUID | str) -> Service:

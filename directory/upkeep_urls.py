@@ -13,5 +13,7 @@ urlpatterns = [
     path("review/<uuid:uuid>/", views.review_change, name="review_change"),
     path("review/<uuid:uuid>/approve/", views.review_approve, name="review_approve"),
     path("review/<uuid:uuid>/reject/", views.review_reject, name="review_reject"),
+    path("review/categories/", views.categories, name="categories"),
+    path("review/categories/<uuid:uuid>/", views.category_needs, name="category_needs"),
     path("services/<uuid:uuid>/checks/", views.service_checks, name="service_checks"),
 ]

@@ -1,4 +1,5 @@
-"""Keeping the directory true: providers' edits, editors' review, pre-referral checks.
+"""Keeping the directory true: providers' edits, editors' review and categories' need words,
+pre-referral checks.
 
 Every view has the same shape: fetch the object through one access helper
 (404 for missing and not yours alike), call one service, redirect.
@@ -21,7 +22,8 @@ from accounts.models import User
 from core.exceptions import ApplicationError, ValidationError
 
 from . import selectors, services
-from .forms import ServiceChangeRejectForm, ServiceCheckForm, ServiceEditForm
+from .exceptions import NothingChanged
+from .forms import NeedWordsForm, ServiceChangeRejectForm, ServiceCheckForm, ServiceEditForm
 from .models import ServiceChange
 
 
@@ -187,6 +189,50 @@ def review_reject(request: AuthenticatedHttpRequest, uuid: UUID) -> HttpResponse
             )
             return redirect("upkeep:review_queue")
     return _review_page(request, change, reject_form=form, status=400)
+
+
+@login_required
+@require_GET
+def categories(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The search categories with the need words that find them, for directory editors."""
+    if not selectors.user_can_review_changes(request.user):
+        raise PermissionDenied
+    return render(
+        request,
+        "directory/upkeep/categories.html",
+        {"categories": selectors.categories_for_editor(request.user)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def category_needs(request: AuthenticatedHttpRequest, uuid: UUID) -> HttpResponse:
+    term = selectors.category_for_editor(request.user, uuid)
+    initial = {"need_words": term.need_words, "need_words_cy": term.need_words_cy}
+    form = NeedWordsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.taxonomy_term_need_words_update(
+                term=term, actor=request.user, **form.cleaned_data
+            )
+        except NothingChanged as error:
+            messages.info(request, error.message)
+            return redirect("upkeep:categories")
+        except ApplicationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("The need words of %(category)s are saved: searches use them now.")
+                % {"category": term.display_name},
+            )
+            return redirect("upkeep:categories")
+    return render(
+        request,
+        "directory/upkeep/category_needs.html",
+        {"term": term, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required

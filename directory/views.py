@@ -28,15 +28,23 @@ def search(request: HttpRequest) -> HttpResponse:
     form = DirectorySearchForm(request.GET)
     page: Page[Service] | None = None
     numbered: list[tuple[int, Service]] = []
+    results: selectors.ServiceResults | None = None
     if form.is_valid():
-        paginator = Paginator(selectors.services_search(**form.search_arguments()), PAGE_SIZE)
+        results = selectors.services_search(**form.search_arguments())
+        paginator = Paginator(results, PAGE_SIZE)
         page = paginator.page(_page_number(request.GET.get("page"), paginator.num_pages))
         # Numbered as the list shows them, so the map's pins can say which result they are.
         numbered = list(enumerate(page.object_list, start=page.start_index()))
     return render(
         request,
         "directory/search.html",
-        {"form": form, "page": page, "numbered": numbered, "near": form.place},
+        {
+            "form": form,
+            "page": page,
+            "results": results,
+            "numbered": numbered,
+            "near": form.place,
+        },  # fmt: skip
     )
 
 

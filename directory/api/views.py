@@ -32,6 +32,7 @@ from rest_framework.views import APIView
 from core.postcodes import PostcodeError
 from core.problems import InvalidParameter, NotFound
 from directory import hsds, oruk_selectors
+from directory.models import ServiceAtLocation
 from directory.postcodes import lookup
 
 from .serializers import (
@@ -73,12 +74,22 @@ class OrukView(APIView):
         return serializer
 
 
-def paged(queryset, *, page: int, per_page: int, item) -> dict:
-    """One page in the profile's shape; the row query is skipped past the last page."""
+def paged(queryset, *, page: int, per_page: int, item, rows=None) -> dict:
+    """One page in the profile's shape; the row query is skipped past the last page.
+
+    `rows(start, stop)` gives the page's rows where slicing the queryset would not
+    (nearest first); `queryset` still counts them.
+    """
     total = queryset.count()
     total_pages = math.ceil(total / per_page)
-    rows = list(queryset[(page - 1) * per_page : page * per_page]) if page <= total_pages else []
-    contents = [item(row) for row in rows]
+    start, stop = (page - 1) * per_page, page * per_page
+    if page > total_pages:
+        found = []
+    elif rows is not None:
+        found = rows(start, stop)
+    else:
+        found = list(queryset[start:stop])
+    contents = [item(row) for row in found]
     return {
         "total_items": total,
         "total_pages": total_pages,
@@ -155,12 +166,21 @@ class ServiceAtLocationListView(OrukView):
         rows = oruk_selectors.oruk_service_at_locations(
             query.service_filters(), near=near, proximity=query.validated_data.get("proximity")
         )
+
+        def nearest_first(start, stop):
+            page = oruk_selectors.oruk_service_at_locations_near(rows, near, start=start, stop=stop)
+            loaded = hsds.service_at_locations_for_list(ServiceAtLocation.objects).in_bulk(
+                [pk for pk, _ in page]
+            )
+            return [loaded[pk] for pk, _ in page]
+
         return Response(
             paged(
                 hsds.service_at_locations_for_list(rows),
                 page=query.validated_data["page"],
                 per_page=query.validated_data["per_page"],
                 item=hsds.service_at_location_summary,
+                rows=nearest_first if near is not None else None,
             )
         )
 

@@ -1,9 +1,11 @@
 """Writes for the directory. Every change that spans rows goes through here, one module per topic:
-`search` (the full-text document), `imports` (HSDS/ORUK feeds and the ONS postcode file),
-`upkeep` (providers' proposed changes, editors' decisions, stale listings) and `checks`
-(link workers' pre-referral checks and the referral figures shown on a listing).
+`search` (the search documents), `categories` (need words), `imports` (HSDS/ORUK feeds and
+the ONS postcode file), `upkeep` (providers' proposed changes, editors' decisions, stale
+listings) and `checks` (link workers' pre-referral checks and the referral figures shown on a
+listing).
 """
 
+from .categories import taxonomy_term_need_words_update
 from .checks import service_check_record, service_update_referral_stats
 from .imports import (
     HsdsImportResult,
@@ -45,4 +47,5 @@ __all__ = [
     "service_update_referral_stats",
     "services_flag_stale",
     "taxonomy_import_hsds",
+    "taxonomy_term_need_words_update",
 ]

@@ -31,7 +31,7 @@ def _search_results(form, home, connected_ids):
     near = home if form.cleaned_data["nearby"] else None
     found = directory_selectors.services_search(
         q=form.cleaned_data["q"], category=form.cleaned_data["category"], near=near
-    ).select_related("reviewed_by")[:CONNECTION_RESULTS]
+    )[:CONNECTION_RESULTS]
     return selectors.search_results_for_case(found, home=home, connected_ids=connected_ids)
 
 
@@ -89,9 +89,7 @@ def connection_propose(request, referral_uuid):
     form = ConnectionProposeForm(request.POST)
     if not form.is_valid():
         return _render_connections(request, referral, propose_form=form, status=400)
-    service = (
-        directory_selectors.services_search().filter(uuid=form.cleaned_data["service"]).first()
-    )
+    service = directory_selectors.active_service(form.cleaned_data["service"])
     try:
         connection = services.connection_propose(
             referral=referral, actor=request.user, service=service, request=request,

@@ -238,8 +238,50 @@ def test_the_page_costs_the_same_number_of_queries_whatever_the_number_of_result
             listed(name=f"Group {n}", terms=[gardening], weekdays=[1, 2])
 
     make(2)
-    with django_assert_max_num_queries(8) as few:
+    with django_assert_max_num_queries(12) as few:
         client.get("/directory/", {"postcode": "CF37 1AB", "category": str(gardening.uuid)})
     make(30)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get("/directory/", {"postcode": "CF37 1AB", "category": str(gardening.uuid)})
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "garden:A & !c1 | 'x'",
+        "'; DROP TABLE directory_service; --",
+        "% _ \\ ( ) * <-> @@ ::tsquery",
+        "ｇａｒｄｅｎ 🌱 сад",
+        "gardening " * 19,
+    ],
+)
+def test_hostile_searches_answer_a_page_and_the_api_answers_a_list(client, typed):
+    listed(name="Community garden", description="Grow vegetables.")
+    assert client.get("/directory/", {"q": typed}).status_code == 200
+    assert client.get("/cy/directory/", {"q": typed, "postcode": "CF37 1AB"}).status_code == 200
+    response = client.get("/api/oruk/services", {"search": typed})
+    assert response.status_code == 200
+    assert isinstance(response.json()["contents"], list)
+
+
+def test_a_search_over_200_characters_is_refused_on_the_page_not_failed(client):
+    response = client.get("/directory/", {"q": "garden " * 100})
+    assert response.status_code == 200
+    assert response.context["form"].errors["q"]
+
+
+def test_the_page_says_how_it_read_the_words_and_why_a_result_matched(client, gardening):
+    gardening.need_words = "allotment"
+    gardening.save()
+    listed(name="Plot buddies", description="Someone alongside you.", terms=[gardening])
+    page = client.get("/directory/", {"q": "alotment"}).content.decode()
+    assert "Spelling: “alotment” → “allotment”." in page
+    assert "Matched the category “Gardening and green space”." in page
+
+
+def test_a_broad_search_says_more_than_it_counts(client, monkeypatch):
+    monkeypatch.setattr("directory.selectors.COUNT_LIMIT", 2)
+    for n in range(4):
+        listed(name=f"Garden {n}", description="Grow.")
+    page = client.get("/directory/", {"q": "garden"}).content.decode()
+    assert "More than 2 services found" in page
