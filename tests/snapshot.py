@@ -171,7 +171,40 @@ def restore(snapshot: Snapshot) -> None:
         for table in snapshot.tables:
             _insert(cursor, table)
         # New rows get keys after the restored ones (PostgreSQL's sequences).
-        for sql in connection.ops.sequence_reset_sql(no_style(), apps.get_models()):
+        for sql in _sequences_forward_sql():
             cursor.execute(sql)
     # The content types were written back with the snapshot's keys: forget the cached ones.
     ContentType.objects.clear_cache()
+
+
+AUTO_FIELDS = ("AutoField", "BigAutoField", "SmallAutoField")
+
+
+def _sequences_forward_sql() -> list[str]:
+    """Move each key sequence past the rows now in its table, and never back.
+
+    Setting a sequence is not undone by a rollback. A test's own transaction
+    restores the snapshot over rows committed earlier (reference data written
+    again after a transactional test, with later keys); setting sequences to the
+    snapshot's highest keys would leave them behind those rows once the test's
+    transaction is rolled back, and the next insert would reuse a key.
+    """
+    if connection.vendor != "postgresql":
+        return list(connection.ops.sequence_reset_sql(no_style(), apps.get_models()))
+    quote = connection.ops.quote_name
+    statements = []
+    for model in apps.get_models():
+        pk = model._meta.pk
+        if pk is None or pk.get_internal_type() not in (
+            "AutoField",
+            "BigAutoField",
+            "SmallAutoField",
+        ):
+            continue
+        table, column = model._meta.db_table, pk.column
+        sequence = f"pg_get_serial_sequence('{quote(table)}', '{column}')"
+        statements.append(
+            f"SELECT setval({sequence}, GREATEST(nextval({sequence}), "
+            f"COALESCE((SELECT MAX({quote(column)}) FROM {quote(table)}), 0) + 1), false)"
+        )
+    return statements
