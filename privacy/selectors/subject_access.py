@@ -33,6 +33,7 @@ from linkworkers.models import (
     PeerNavigatorAssignment,
     UnmetNeed,
 )
+from referrals import selectors as referral_selectors
 from referrals.models import Person, PossibleDuplicate, Reason, Referral, ReferralEvent
 
 Json = dict[str, Any]
@@ -56,67 +57,61 @@ def referral_by_reference(reference: str) -> Referral | None:
 
 def scheme_referrals_of(*, person: Person, scheme: Organisation) -> QuerySet[Referral]:
     """The person's referrals to this scheme, oldest first, with every record on them."""
-    return (
-        Referral.objects.filter(person=person, scheme=scheme)
-        .select_related(
-            "scheme",
-            "referring_organisation",
-            "referring_user",
-            "link_worker",
-            "area",
-            "what_matters_record__updated_by",
-        )
-        .prefetch_related(
-            Prefetch(
-                "events",
-                queryset=ReferralEvent.objects.select_related("actor").order_by("created_at", "pk"),
+    referrals: QuerySet[Referral] = referral_selectors.scheme_referrals_of(person, scheme.pk)
+    return referrals.select_related(
+        "scheme",
+        "referring_organisation",
+        "referring_user",
+        "link_worker",
+        "area",
+        "what_matters_record__updated_by",
+    ).prefetch_related(
+        Prefetch(
+            "events",
+            queryset=ReferralEvent.objects.select_related("actor").order_by("created_at", "pk"),
+        ),
+        Prefetch(
+            "contacts",
+            queryset=Contact.objects.select_related("recorded_by").order_by("happened_at", "pk"),
+        ),
+        Prefetch(
+            "goals",
+            queryset=Goal.objects.select_related("created_by").order_by("created_at", "pk"),
+        ),
+        Prefetch(
+            "connections",
+            queryset=Connection.objects.select_related("service__provider", "created_by").order_by(
+                "proposed_at", "pk"
             ),
-            Prefetch(
-                "contacts",
-                queryset=Contact.objects.select_related("recorded_by").order_by(
-                    "happened_at", "pk"
-                ),
+        ),
+        Prefetch(
+            "unmet_needs",
+            queryset=UnmetNeed.objects.select_related("category", "recorded_by").order_by(
+                "recorded_at", "pk"
             ),
-            Prefetch(
-                "goals",
-                queryset=Goal.objects.select_related("created_by").order_by("created_at", "pk"),
+        ),
+        Prefetch(
+            "outcome_measures",
+            queryset=OutcomeMeasure.objects.select_related("instrument", "recorded_by").order_by(
+                "answered_on", "created_at", "pk"
             ),
-            Prefetch(
-                "connections",
-                queryset=Connection.objects.select_related(
-                    "service__provider", "created_by"
-                ).order_by("proposed_at", "pk"),
+        ),
+        Prefetch(
+            "outcome_measures__answers",
+            queryset=Answer.objects.select_related("item").order_by("item__order", "pk"),
+        ),
+        Prefetch(
+            "closure_summaries",
+            queryset=ClosureSummary.objects.select_related("written_by").order_by(
+                "created_at", "pk"
             ),
-            Prefetch(
-                "unmet_needs",
-                queryset=UnmetNeed.objects.select_related("category", "recorded_by").order_by(
-                    "recorded_at", "pk"
-                ),
+        ),
+        Prefetch(
+            "peer_navigators",
+            queryset=PeerNavigatorAssignment.objects.select_related("user").order_by(
+                "added_at", "pk"
             ),
-            Prefetch(
-                "outcome_measures",
-                queryset=OutcomeMeasure.objects.select_related(
-                    "instrument", "recorded_by"
-                ).order_by("answered_on", "created_at", "pk"),
-            ),
-            Prefetch(
-                "outcome_measures__answers",
-                queryset=Answer.objects.select_related("item").order_by("item__order", "pk"),
-            ),
-            Prefetch(
-                "closure_summaries",
-                queryset=ClosureSummary.objects.select_related("written_by").order_by(
-                    "created_at", "pk"
-                ),
-            ),
-            Prefetch(
-                "peer_navigators",
-                queryset=PeerNavigatorAssignment.objects.select_related("user").order_by(
-                    "added_at", "pk"
-                ),
-            ),
-        )
-        .order_by("received_at", "pk")
+        ),
     )
 
 
