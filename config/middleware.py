@@ -10,6 +10,8 @@ lifetime for their hashed names).
 """
 
 import logging
+import re
+import uuid
 from collections.abc import Callable
 
 from django.conf import settings
@@ -94,3 +96,32 @@ class DatabaseUnavailableMiddleware:
         if isinstance(exception, DATABASE_OUTAGE):
             return database_unavailable(request, exception)
         return None
+
+
+# What an upstream request id may look like (a uuid, HAProxy's unique-id, nginx's $request_id).
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,64}")
+
+
+class RequestIdMiddleware:
+    """Give each request an id for the logs (config/logs.py) and the answer's X-Request-ID.
+
+    An X-Request-ID from the load balancer is kept when TRUST_REQUEST_ID_HEADER is
+    on and it looks like an id; anything else (absent, too long, odd characters) is
+    replaced by a new uuid, so a hostile header cannot forge or garble log lines.
+    Runs before django-structlog's RequestMiddleware, which binds the id to every
+    log line of the request and to the Celery tasks it queues.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        given = request.META.get("HTTP_X_REQUEST_ID", "")
+        if settings.TRUST_REQUEST_ID_HEADER and REQUEST_ID.fullmatch(given):
+            request_id = given
+        else:
+            request_id = str(uuid.uuid4())
+        request.META["HTTP_X_REQUEST_ID"] = request_id
+        response = self.get_response(request)
+        response["X-Request-ID"] = request_id
+        return response

@@ -16,6 +16,9 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.logs import logging_config, structlog_configure
+from config.sentry import sentry_init
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -65,9 +68,15 @@ INSTALLED_APPS = [
     "linkworkers",
     "reporting",
     "privacy",
+    "django_structlog",
 ]
 
 MIDDLEWARE = [
+    # Monitoring (README, "Monitoring"): a request id on every log line and answer, one JSON
+    # log line a request (django-structlog), and the request counts /metrics gives.
+    "config.middleware.RequestIdMiddleware",
+    "django_structlog.middlewares.RequestMiddleware",
+    "config.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -596,9 +605,29 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
 }
 # --- end of security headers ------------------------------------------------------------------
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-}
+# Monitoring (README, "Monitoring"). Logs: JSON lines with the request id (LOG_FORMAT=json, the
+# default with DEBUG off) or readable lines (LOG_FORMAT=console, the default with DEBUG on).
+LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "console"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or console, not {LOG_FORMAT!r}.")
+LOGGING = logging_config(json=LOG_FORMAT == "json", level=env.str("LOG_LEVEL", default="INFO"))
+structlog_configure()
+# django-structlog: carry the request id into the Celery tasks a request queues, and trust an
+# X-Request-ID only once config.middleware.RequestIdMiddleware has checked (or made) it.
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True
+# Keep the load balancer's X-Request-ID (when it looks like an id) instead of making a new one.
+TRUST_REQUEST_ID_HEADER = env.bool("TRUST_REQUEST_ID_HEADER", default=False)
+# Celery leaves the logging to LOGGING, so the worker's lines are JSON too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# /metrics for Prometheus: only with `Authorization: Bearer <METRICS_TOKEN>`; 404 when unset.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Error reports (config/sentry.py): nothing about people leaves the deployment.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default=""),
+        release=env.str("SENTRY_RELEASE", default=""),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )

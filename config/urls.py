@@ -10,13 +10,14 @@ from drf_spectacular.views import (
 
 from referrals import views as referrals_views
 
-from . import views
+from . import metrics, views
 
 # What no view caught: a 503 when the database is out of reach, problem JSON on the APIs.
 handler500 = "config.views.server_error"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", metrics.metrics, name="metrics"),
     # Open Referral UK API: for machines, the same in every language, so not under /cy/.
     path("api/oruk/", include("directory.api.urls")),
     # The partner API and its OpenAPI schema and docs: for machines too, so not under /cy/.
