@@ -120,7 +120,15 @@ def _checked_client_fields(*, name: str, scopes) -> list[str]:
 
 
 def api_client_update(
-    *, client: ApiClient, name: str, organisation, scopes, rate_limit: int, actor=None, request=None
+    *,
+    client: ApiClient,
+    name: str,
+    organisation,
+    scopes,
+    rate_limit: int,
+    actor=None,
+    request=None,
+    contact_email: str | None = None,
 ) -> ApiClient:
     """Change a partner system's name, organisation, scopes or rate limit; audited field by field.
 
@@ -131,6 +139,8 @@ def api_client_update(
         "name": name.strip(), "organisation": organisation, "scopes": scopes,
         "rate_limit": rate_limit,
     }  # fmt: skip
+    if contact_email is not None:
+        wanted["contact_email"] = contact_email.strip()
     with transaction.atomic():
         locked = ApiClient.objects.select_for_update().get(pk=client.pk)
         changed = [field for field, value in wanted.items() if getattr(locked, field) != value]
@@ -150,7 +160,7 @@ def api_client_update(
 
 
 def api_client_create(
-    *, name: str, organisation, scopes, rate_limit: int = 60, actor=None
+    *, name: str, organisation, scopes, rate_limit: int = 60, actor=None, contact_email: str = ""
 ) -> tuple[ApiClient, str]:
     """Issue credentials to a partner system. Returns (client, token); the token is never stored.
 
@@ -168,6 +178,7 @@ def api_client_create(
             token_hash=token_hash(token),
             scopes=[scope for scope in ApiScope.values if scope in scopes],
             rate_limit=rate_limit,
+            contact_email=(contact_email or "").strip(),
         )
         audit_record(
             actor=actor, action=AuditEvent.Action.CREATE, obj=client, detail="API client issued"
