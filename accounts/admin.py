@@ -517,7 +517,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 class WebhookAttemptInline(admin.TabularInline):
     model = WebhookAttempt
     fields = ["at", "status_code", "error", "milliseconds"]
-    readonly_fields = fields
+    readonly_fields = ["at", "status_code", "error", "milliseconds"]
     extra = 0
     can_delete = False
 
@@ -547,7 +547,7 @@ class WebhookMessageAdmin(AuditedReadsAdmin):
         "msg_id", "endpoint", "event_type", "ordering_key", "state", "attempts", "created_at",
         "next_attempt_at", "first_failed_at", "delivered_at", "last_error", "body",
     ]  # fmt: skip
-    fields = readonly_fields
+    fields = list(readonly_fields)
     inlines = [WebhookAttemptInline]
     actions = ["replay"]
 

@@ -9,7 +9,7 @@ chose to let them reach the referrer (`referrer_may_see_text`), as the partner
 API shows them. A partner reads the rest from the API.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django.conf import settings
 from django.urls import reverse
@@ -20,7 +20,7 @@ from accounts.webhooks import webhook_messages_queue
 from ..models import Referral, Status
 from ..selectors import referrer_may_see_text
 
-EVENT_FOR_STATUS = {
+EVENT_FOR_STATUS: dict[str, str] = {
     Status.ACCEPTED: WebhookEvent.REFERRAL_ACCEPTED,
     Status.REJECTED: WebhookEvent.REFERRAL_REJECTED,
     Status.ALLOCATED: WebhookEvent.REFERRAL_ALLOCATED,
@@ -30,7 +30,7 @@ EVENT_FOR_STATUS = {
 }
 
 
-def _iso(value: datetime | None) -> str | None:
+def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
