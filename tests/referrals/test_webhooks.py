@@ -480,3 +480,21 @@ def test_a_referral_made_through_the_api_is_followed(
     payload = Webhook(secret).verify(receiver.received[0]["body"], receiver.received[0]["headers"])
     assert payload["data"]["id"] == str(referral.uuid)
     assert payload["data"]["url"].endswith(f"/api/v1/referrals/{referral.uuid}/")
+
+
+def test_a_malformed_contact_email_is_refused(practice):
+    with pytest.raises(ValidationError) as error:
+        api_client_create(
+            name="Afon EMIS", organisation=practice, scopes=["referrals:read"],
+            contact_email="not an email",
+        )  # fmt: skip
+    assert error.value.message_dict["contact_email"] == [
+        "Enter a valid email address for the contact."
+    ]
+
+
+def test_the_admin_page_of_a_client_keeps_its_contact_email(client, api_client):
+    admin = UserFactory(username="aled", role=Role.ADMIN, is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    page = client.get(f"/admin/accounts/apiclient/{api_client.pk}/change/")
+    assert page.status_code == 200 and "it@afon.example.org" in page.content.decode()
