@@ -301,6 +301,7 @@ def _claim(message_id: int, now: datetime) -> WebhookMessage | None:
                 state=WebhookMessage.State.PENDING,
                 next_attempt_at__lte=now,
                 endpoint__is_active=True,
+                endpoint__client__is_active=True,
             )
             .exclude(Exists(_earlier_undelivered()))
             .first()
@@ -391,7 +392,13 @@ def _record(
             locked.last_error = error[:500]
             locked.first_failed_at = locked.first_failed_at or now
             failing_for = now - locked.first_failed_at
-            if failing_for >= timedelta(hours=settings.WEBHOOK_RETRY_HOURS):
+            if status_code == 410:
+                # Gone: the receiver says the endpoint no longer exists (Standard Webhooks).
+                locked.state = WebhookMessage.State.FAILED
+                webhook_endpoint_disable(
+                    endpoint=locked.endpoint, now=now, reason="the endpoint answered 410 Gone"
+                )
+            elif failing_for >= timedelta(hours=settings.WEBHOOK_RETRY_HOURS):
                 locked.state = WebhookMessage.State.FAILED
                 webhook_endpoint_disable(
                     endpoint=locked.endpoint,
@@ -446,7 +453,10 @@ def _enqueue_next(message_id: int) -> None:
 
 def _due_heads(now: datetime, endpoint_id: int | None = None):
     due = WebhookMessage.objects.filter(
-        state=WebhookMessage.State.PENDING, next_attempt_at__lte=now, endpoint__is_active=True
+        state=WebhookMessage.State.PENDING,
+        next_attempt_at__lte=now,
+        endpoint__is_active=True,
+        endpoint__client__is_active=True,
     ).exclude(Exists(_earlier_undelivered()))
     if endpoint_id is not None:
         due = due.filter(endpoint_id=endpoint_id)

@@ -498,3 +498,49 @@ def test_the_admin_page_of_a_client_keeps_its_contact_email(client, api_client):
     client.force_login(admin)
     page = client.get(f"/admin/accounts/apiclient/{api_client.pk}/change/")
     assert page.status_code == 200 and "it@afon.example.org" in page.content.decode()
+
+
+def test_a_revoked_client_is_told_nothing_more(
+    django_capture_on_commit_callbacks, referral, coordinator, link_worker, endpoint, receiver
+):
+    from accounts.services import api_client_revoke  # noqa: PLC0415
+
+    receiver.statuses = [500]
+    run = django_capture_on_commit_callbacks
+    r = _run(run, referral_accept, referral=referral, actor=coordinator)
+    api_client_revoke(client=endpoint.client)
+    _run(run, referral_allocate, referral=r, actor=coordinator, link_worker=link_worker)
+    _time_passes(10)
+    with run(execute=True):
+        assert webhooks.webhooks_deliver_due() == 0
+    assert receiver.events() == ["referral.accepted"]  # the one failed attempt, before
+    assert WebhookMessage.objects.count() == 1  # nothing written for a revoked client
+
+
+def test_changing_an_endpoint_in_the_admin_goes_through_the_service_and_is_audited(
+    client, endpoint, receiver
+):
+    admin = UserFactory(username="aled", role=Role.ADMIN, is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    url = f"/admin/accounts/webhookendpoint/{endpoint.pk}/change/"
+    refused = client.post(url, {"url": "ftp://x", "events": ["referral.closed"]})
+    assert refused.status_code == 200 and "Enter an http:// or https:// address." in (
+        refused.content.decode()
+    )
+    changed = client.post(url, {"url": receiver.url + "/v2", "events": ["referral.closed"]})
+    assert changed.status_code == 302
+    endpoint.refresh_from_db()
+    assert (endpoint.url, endpoint.events) == (receiver.url + "/v2", ["referral.closed"])
+    audit = AuditEvent.objects.get(actor=admin, detail__startswith="webhook endpoint changed")
+    assert "referral.closed" in audit.detail
+
+
+def test_410_gone_disables_the_endpoint_at_once(
+    django_capture_on_commit_callbacks, referral, coordinator, endpoint, receiver
+):
+    receiver.statuses = [410]
+    _run(django_capture_on_commit_callbacks, referral_accept, referral=referral, actor=coordinator)
+    endpoint.refresh_from_db()
+    assert endpoint.is_active is False and "410" in endpoint.disabled_reason
+    assert WebhookMessage.objects.get().state == "failed"
+    assert OutboxEmail.objects.filter(to="it@afon.example.org").exists()
