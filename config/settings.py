@@ -272,6 +272,43 @@ CELERY_BEAT_SCHEDULE["core-resend-unsent-emails"] = {
     "task": "core.resend_unsent_emails",
     "schedule": 300.0,
 }
+# Partner webhooks (accounts/webhooks.py; README, "Webhooks"): retries that fell due, enqueues
+# a broker outage lost, and claims of workers that died.
+CELERY_BEAT_SCHEDULE["accounts-deliver-due-webhooks"] = {
+    "task": "accounts.deliver_due_webhooks",
+    "schedule": 60.0,
+}
+WEBHOOK_REQUIRE_HTTPS = env.bool("WEBHOOK_REQUIRE_HTTPS", default=not DEBUG)
+# Off in production: endpoints on private, loopback or link-local addresses are refused (SSRF).
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
+WEBHOOK_CONNECT_TIMEOUT = env.float("WEBHOOK_CONNECT_TIMEOUT", default=3.0)
+WEBHOOK_READ_TIMEOUT = env.float("WEBHOOK_READ_TIMEOUT", default=5.0)
+WEBHOOK_LEASE_SECONDS = env.int("WEBHOOK_LEASE_SECONDS", default=120)
+WEBHOOK_BACKOFF_SECONDS = env.int("WEBHOOK_BACKOFF_SECONDS", default=60)
+WEBHOOK_BACKOFF_MAX_SECONDS = env.int("WEBHOOK_BACKOFF_MAX_SECONDS", default=6 * 3600)
+WEBHOOK_RETRY_HOURS = env.int("WEBHOOK_RETRY_HOURS", default=24)
+# GOV.UK Notify (linkworkers/services/messages.py; README, "GOV.UK Notify"): texts and emails to
+# people. Without a key nothing goes through Notify and the pages offer the text to copy.
+NOTIFY_API_KEY = env.str("NOTIFY_API_KEY", default="")
+NOTIFY_BASE_URL = env.str("NOTIFY_BASE_URL", default="https://api.notifications.service.gov.uk")
+NOTIFY_TIMEOUT = env.float("NOTIFY_TIMEOUT", default=5.0)
+# NOTIFY_TEMPLATE_PRESCRIPTION_SMS, ..._SMS_CY, ..._EMAIL, ..._EMAIL_CY; the same for REMINDER.
+NOTIFY_TEMPLATES = {
+    f"{kind}_{channel}{suffix}": env.str(
+        f"NOTIFY_TEMPLATE_{kind.upper()}_{channel.upper()}{suffix.upper()}", default=""
+    )
+    for kind in ("prescription", "reminder")
+    for channel in ("sms", "email")
+    for suffix in ("", "_cy")
+}
+CELERY_BEAT_SCHEDULE["linkworkers-person-messages"] = {
+    "task": "linkworkers.person_messages_sweep",
+    "schedule": 300.0,
+}
+CELERY_BEAT_SCHEDULE["linkworkers-session-reminders"] = {
+    "task": "linkworkers.session_reminders",
+    "schedule": crontab(hour=10, minute=0),
+}
 # Heartbeats for /healthz (core/heartbeat.py): beat queues this, a worker runs it; each writes
 # when it was last alive. A worker also writes every HEARTBEAT_SECONDS while connected. A
 # heartbeat older than HEARTBEAT_STALE_SECONDS makes /healthz say "degraded".

@@ -18,6 +18,7 @@ from .models import (
     OutcomeMeasure,
     OutcomeReviewNotice,
     PeerNavigatorAssignment,
+    PersonMessage,
     UnmetNeed,
     WhatMatters,
 )
@@ -53,6 +54,20 @@ class ContactAdmin(AuditedReadsAdmin, ReadOnlyAdmin):
     list_filter = ["mode", "outcome"]
     list_select_related = ["referral", "recorded_by"]
     search_fields = ["referral__reference"]
+
+
+@admin.register(PersonMessage)
+class PersonMessageAdmin(AuditedReadsAdmin, ReadOnlyAdmin):
+    """Texts and emails through GOV.UK Notify and their delivery status (no address, no words)."""
+
+    audit_person_uuids = ["referral__person__uuid"]
+    audit_references = ["referral__reference"]
+
+    list_display = ["referral", "kind", "channel", "language", "state", "notify_status",
+                    "created_at", "sent_at"]  # fmt: skip
+    list_filter = ["state", "kind", "channel"]
+    list_select_related = ["referral"]
+    search_fields = ["referral__reference", "notify_id"]
 
 
 @admin.register(WhatMatters)

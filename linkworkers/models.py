@@ -740,3 +740,83 @@ class UnmetNeed(models.Model):
 
     def __str__(self):
         return f"{self.referral_id}: {self.category_id}"
+
+
+class PersonMessage(models.Model):
+    """A text message or email to the person through GOV.UK Notify, and what became of it.
+
+    Written in the transaction of the use case that sends it (the outbox), sent
+    by a task after commit, its delivery status then polled from Notify. It
+    keeps no address and no words: they are taken from the person's record and
+    the case when it is sent, so correcting or erasing the person leaves nothing
+    behind here.
+    """
+
+    class Kind(models.TextChoices):
+        PRESCRIPTION = "prescription", _("Social prescription")
+        SESSION_REMINDER = "reminder", _("Session reminder")
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("Text message")
+        EMAIL = "email", _("Email")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Waiting to go to Notify")
+        SENT = "sent", _("With Notify")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Not delivered")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    referral = models.ForeignKey(
+        "referrals.Referral",
+        verbose_name=_("referral"),
+        on_delete=models.CASCADE,
+        related_name="person_messages",
+    )
+    kind = models.CharField(_("what"), max_length=20, choices=Kind.choices)
+    channel = models.CharField(_("how"), max_length=10, choices=Channel.choices)
+    language = models.CharField(_("language"), max_length=5)
+    template_id = models.CharField(_("Notify template"), max_length=64)
+    # A session reminder: which connection and which day; one reminder per session.
+    connection = models.ForeignKey(
+        "Connection",
+        verbose_name=_("connection"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    session_on = models.DateField(_("session"), null=True, blank=True)
+    session_time = models.TimeField(_("starts"), null=True, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default="queued")
+    notify_id = models.UUIDField(_("Notify id"), null=True, blank=True)
+    notify_status = models.CharField(_("Notify status"), max_length=40, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sent by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"))
+    sent_at = models.DateTimeField(_("handed to Notify"), null=True, blank=True)
+    status_checked_at = models.DateTimeField(_("status checked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("message to a person")
+        verbose_name_plural = _("messages to people")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "session_on"],
+                condition=Q(kind="reminder"),
+                name="person_message_one_reminder_per_session",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "created_at"], name="person_message_state")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.get_channel_display()}): {self.state}"

@@ -62,4 +62,9 @@ urlpatterns += [
         views.prescription_email,
         name="prescription_email",
     ),
+    path(
+        "<uuid:referral_uuid>/prescription/text/",
+        views.prescription_text,
+        name="prescription_text",
+    ),
 ]

@@ -33,13 +33,28 @@ from .connections import (
 )
 from .contacts import MAX_CONTACT_MINUTES, contact_log
 from .erasure import casework_erase_free_text
+from .messages import (
+    notify_configured,
+    person_message_send,
+    person_message_status_check,
+    person_messages_sweep,
+    prescription_channel,
+    session_reminders_send,
+)
 from .outcomes import instrument_define, outcome_record, outcome_view_record
 from .plans import GOAL_LIMIT, goal_add, goal_update, what_matters_save
-from .prescription import prescription_email_send
+from .prescription import prescription_email_send, prescription_text_send
 from .reminders import digest_send, digests_send, holds_resume_due, outcome_reviews_notify
 from .team import peer_navigator_attach, peer_navigator_detach, supervision_note_add
 
 __all__ = [
+    "notify_configured",
+    "person_message_send",
+    "person_message_status_check",
+    "person_messages_sweep",
+    "prescription_channel",
+    "prescription_text_send",
+    "session_reminders_send",
     "casework_erase_free_text",
     "referral_allocate",
     "referral_reassign",

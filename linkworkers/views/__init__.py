@@ -14,6 +14,7 @@ from .connections import (
     connections,
     prescription,
     prescription_email,
+    prescription_text,
     unmet_need,
 )
 from .outcomes import outcome_record, outcomes
@@ -55,6 +56,7 @@ __all__ = [
     "peer_navigator_remove",
     "prescription",
     "prescription_email",
+    "prescription_text",
     "provider_accept",
     "provider_attendance",
     "provider_connections",

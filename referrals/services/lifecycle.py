@@ -24,6 +24,7 @@ from ..models import (
     Status,
 )
 from ..selectors import move_refusal, referrals_visible_to, referrer_feedback_text
+from .webhooks import referral_webhooks_queue
 
 # Feedback the referrer hears, by the status reached (DESIGN.md: the missing loop).
 FEEDBACK_STATUSES = (Status.ACCEPTED, Status.REJECTED, Status.IN_PROGRESS, Status.CLOSED)
@@ -110,6 +111,9 @@ def referral_transition(
         )  # fmt: skip
         if to_status in FEEDBACK_STATUSES and (to_status != Status.IN_PROGRESS or first_contact):
             _queue_feedback(referral=locked, now=now)
+        referral_webhooks_queue(
+            referral=locked, to_status=to_status, first_contact=first_contact, now=now
+        )
     return locked
 
 
