@@ -25,6 +25,7 @@ from core.models import OutboxEmail
 from core.outbox import about
 from linkworkers.models import (
     Answer,
+    CaseDocument,
     ClosureSummary,
     Connection,
     Contact,
@@ -104,6 +105,12 @@ def scheme_referrals_of(*, person: Person, scheme: Organisation) -> QuerySet[Ref
             "closure_summaries",
             queryset=ClosureSummary.objects.select_related("written_by").order_by(
                 "created_at", "pk"
+            ),
+        ),
+        Prefetch(
+            "documents",
+            queryset=CaseDocument.objects.select_related("uploaded_by").order_by(
+                "uploaded_at", "pk"
             ),
         ),
         Prefetch(
@@ -393,6 +400,17 @@ def _referral(referral: Referral) -> Json:
             {"name": name_of(peer.user), "added_at": peer.added_at, "active": peer.active}
             for peer in referral.peer_navigators.all()
         ],
+        # The files themselves are given on request from the case's documents page.
+        "documents": [
+            {
+                "name": document.name,
+                "description": document.description,
+                "type": document.get_content_type_display(),
+                "uploaded_at": document.uploaded_at,
+                "uploaded_by": name_of(document.uploaded_by),
+            }
+            for document in referral.documents.all()
+        ],
     }
 
 
@@ -545,6 +563,7 @@ def subject_access_data(
         "linkworkers.outcomemeasure": [
             str(m.uuid) for r in referrals for m in r.outcome_measures.all()
         ],
+        "linkworkers.casedocument": [str(d.uuid) for r in referrals for d in r.documents.all()],
     }
     elsewhere = other_scheme_references(person_uuids=person_uuids, scheme=scheme)
     access = [
@@ -591,6 +610,7 @@ def bundle_counts(bundle: Json) -> list[tuple[str, int]]:
         (gettext("Unmet needs"), total("unmet_needs")),
         (gettext("Outcome measures"), total("outcome_measures")),
         (gettext("Closure summaries"), total("closure_summaries")),
+        (gettext("Documents attached to a case"), total("documents")),
         (gettext("Emails sent to the person"), len(bundle["messages"])),
         (gettext("Possible-duplicate decisions"), len(bundle["possible_duplicates"])),
         (gettext("Records merged into this one"), len(bundle["merged_records"])),
