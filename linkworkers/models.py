@@ -829,7 +829,7 @@ class CaseDocument(models.Model):
             _("Word document"),
         )
 
-    EXTENSIONS = {
+    EXTENSIONS: dict[str, str] = {
         Kind.PDF: ".pdf",
         Kind.PNG: ".png",
         Kind.JPEG: ".jpg",

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.http import Http404
 
 from ..models import AttendanceSession, CaseDocument, Connection, ConnectionMessage
+from .cases import cases_visible_to
 
 
 def messages_for(connection: Connection):
@@ -29,6 +30,11 @@ def register_for(connection: Connection) -> Register:
     sessions = list(sessions_for(connection))
     attended = sum(1 for session in sessions if session.attended)
     return Register(sessions=sessions, attended=attended, missed=len(sessions) - attended)
+
+
+def may_open_case(user, referral) -> bool:
+    """Whether `user` may open this case (its documents follow the case's scoping)."""
+    return bool(cases_visible_to(user).filter(pk=referral.pk).exists())
 
 
 def documents_for_case(referral):

@@ -29,7 +29,7 @@ from core.exceptions import ApplicationError, InvalidTransition, Refused
 from referrals.models import Referral, ReferralEvent
 
 from ..models import CaseDocument
-from ..selectors import cases_visible_to
+from ..selectors import may_open_case
 from .cases import raise_if, too_long
 
 logger = logging.getLogger(__name__)
@@ -108,15 +108,11 @@ def document_display_name(raw: str, kind: str) -> str:
     return stem + extension
 
 
-def _may_upload(actor: User, referral: Referral) -> bool:
-    return cases_visible_to(actor).filter(pk=referral.pk).exists()
-
-
 def document_upload(
     *,
     referral: Referral,
     actor: User,
-    upload: UploadedFile | None,
+    upload: "UploadedFile[bytes] | None",
     description: str = "",
     request: HttpRequest | None = None,
 ) -> CaseDocument:
@@ -153,7 +149,7 @@ def document_upload(
         errors["description"] = [too_long(DESCRIPTION_LIMIT)]
     raise_if(errors)
     assert upload is not None and kind is not None  # raise_if refused them
-    if not _may_upload(actor, referral):
+    if not may_open_case(actor, referral):
         raise Refused(_("Only the people working on this case can add documents."))
     now = timezone.now()
     document = CaseDocument(
@@ -161,7 +157,7 @@ def document_upload(
         name=document_display_name(upload.name or "", kind),
         description=description,
         content_type=kind,
-        size=upload.size,
+        size=upload.size or 0,
         uploaded_by=actor,
         uploaded_at=now,
     )
@@ -181,7 +177,7 @@ def document_upload(
                 people=[referral.person], records=[referral.reference],
             )  # fmt: skip
     except BaseException:
-        _remove_files([document.file.name])
+        _remove_files([document.file.name or ""])
         raise
     return document
 
@@ -219,7 +215,7 @@ def document_delete(
     """
     referral = document.referral
     refusal = _("Only who uploaded a document, or the coordinator, can delete it.")
-    if not cases_visible_to(actor).filter(pk=referral.pk).exists():
+    if not may_open_case(actor, referral):
         raise Refused(refusal)
     if not (document.uploaded_by_id == actor.pk or actor.role == Role.COORDINATOR):
         raise InvalidTransition(refusal)
@@ -238,7 +234,7 @@ def document_delete(
             detail=f"document deleted from referral {referral.reference}",
             people=[referral.person], records=[referral.reference],
         )  # fmt: skip
-        names = [document.file.name]
+        names = [document.file.name or ""]
         transaction.on_commit(lambda: _remove_files(names))
 
 
@@ -249,7 +245,7 @@ def case_documents_erase(*, referral_ids: Collection[int]) -> int:
     storage fails to delete is logged by name (a random name, no person's).
     """
     documents = CaseDocument.objects.filter(referral_id__in=list(referral_ids))
-    names = [name for name in documents.values_list("file", flat=True) if name]
+    names = [str(name) for name in documents.values_list("file", flat=True) if name]
     deleted = documents.delete()[0]
     if names:
         transaction.on_commit(lambda: _remove_files(names))
@@ -257,7 +253,7 @@ def case_documents_erase(*, referral_ids: Collection[int]) -> int:
 
 
 def _remove_files(names: Collection[str]) -> None:
-    for name in names:
+    for name in filter(None, names):
         try:
             default_storage.delete(name)
         except Exception:  # noqa: BLE001 - a storage outage must not undo the deletion
