@@ -57,7 +57,7 @@ def test_a_message_exchange_and_the_register(
     llinos.goto(case_page)
     llinos.get_by_test_id("open-connection").first.click()
     expect(llinos.get_by_role("heading", name="Messages")).to_be_visible()
-    llinos.get_by_label("Message").fill("Could she bring her grandson next week?")
+    llinos.get_by_role("textbox", name="Message").fill("Could she bring her grandson next week?")
     llinos.get_by_role("button", name="Send message").click()
     expect(llinos.get_by_role("status").first).to_contain_text("Message sent.")
     expect(llinos.get_by_test_id("thread")).to_contain_text("bring her grandson")
@@ -69,7 +69,7 @@ def test_a_message_exchange_and_the_register(
     card = prys.get_by_test_id("provider-connection").filter(has_text=connection.referral.reference)
     card.get_by_test_id("open-connection").click()
     expect(prys.get_by_test_id("thread")).to_contain_text("bring her grandson")
-    prys.get_by_label("Message").fill("Yes, of course: under-16s come free.")
+    prys.get_by_role("textbox", name="Message").fill("Yes, of course: under-16s come free.")
     prys.get_by_role("button", name="Send message").click()
     expect(prys.get_by_role("status").first).to_contain_text("Message sent.")
     prys.get_by_label("Session date").fill(timezone.localdate().isoformat())
@@ -107,7 +107,7 @@ def test_an_upload_its_download_and_another_roles_refusal(
     expect(llinos.get_by_test_id("documents-empty")).to_be_visible()
     assert_accessible(llinos)
 
-    llinos.get_by_label("File").set_input_files(
+    llinos.locator("#id_file").set_input_files(
         {"name": "setup.pdf", "mimeType": "application/pdf", "buffer": b"MZ\x90\x00\x03"}
     )
     llinos.get_by_role("button", name="Upload").click()
@@ -115,7 +115,7 @@ def test_an_upload_its_download_and_another_roles_refusal(
     expect(llinos.get_by_test_id("upload-form")).to_contain_text("its content says otherwise")
     assert_accessible(llinos)
 
-    llinos.get_by_label("File").set_input_files(
+    llinos.locator("#id_file").set_input_files(
         {"name": "Ffurflen gydsynio ✓.pdf", "mimeType": "application/pdf", "buffer": PDF}
     )
     llinos.get_by_label("What it is (optional)").fill("Signed consent")
