@@ -9,6 +9,7 @@ agree with it, so a download never opens as something else.
 
 import logging
 import os.path
+import re
 import unicodedata
 import zipfile
 from collections.abc import Collection
@@ -63,6 +64,10 @@ def _is_docx(file: IO[bytes]) -> bool:
     return "[Content_Types].xml" in names and "word/document.xml" in names
 
 
+# Control characters other than tab, line feed, form feed and carriage return: C0, DEL and C1.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+
+
 def _is_plain_text(file: IO[bytes]) -> bool:
     file.seek(0)
     data = file.read(settings.DOCUMENT_MAX_BYTES + 1)
@@ -70,8 +75,7 @@ def _is_plain_text(file: IO[bytes]) -> bool:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return False
-    allowed = {"\t", "\n", "\r", "\f"}
-    return not any(unicodedata.category(char) == "Cc" and char not in allowed for char in text)
+    return CONTROL_CHARACTERS.search(text) is None
 
 
 def document_kind_of(file: IO[bytes]) -> str | None:

@@ -313,3 +313,34 @@ def test_the_list_query_count_does_not_grow(client, case, link_worker,
         )
     with django_assert_max_num_queries(len(first.captured_queries)):
         client.get(list_url(case))
+
+
+def test_a_c1_control_character_is_not_plain_text(case, link_worker):
+    with pytest.raises(ValidationError):
+        services.document_upload(
+            referral=case, actor=link_worker, upload=upload("a.txt", "a\u0085b".encode())
+        )
+
+
+def test_a_byte_order_mark_and_windows_lines_are_plain_text(case, link_worker):
+    document = services.document_upload(
+        referral=case, actor=link_worker, upload=upload("a.txt", b"\xef\xbb\xbfone\r\ntwo\t3\n")
+    )
+    assert document.content_type == "text/plain"
+
+
+def test_the_write_pages_refuse_get_and_the_download_refuses_post(client, case, link_worker):
+    document = services.document_upload(
+        referral=case, actor=link_worker, upload=upload("a.pdf", PDF)
+    )
+    client.force_login(link_worker)
+    assert client.get(doc_url(document, "document_delete")).status_code == 405
+    assert client.post(doc_url(document)).status_code == 405
+    assert client.put(list_url(case)).status_code == 405
+
+
+def test_a_text_field_posted_as_the_file_is_a_missing_file(client, case, link_worker):
+    client.force_login(link_worker)
+    response = client.post(list_url(case), {"file": "../../etc/passwd"})
+    assert response.status_code == 400
+    assert "Choose a file to upload." in response.content.decode()
