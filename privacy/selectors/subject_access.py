@@ -25,9 +25,11 @@ from core.models import OutboxEmail
 from core.outbox import about
 from linkworkers.models import (
     Answer,
+    AttendanceSession,
     CaseDocument,
     ClosureSummary,
     Connection,
+    ConnectionMessage,
     Contact,
     Goal,
     OutcomeMeasure,
@@ -84,6 +86,16 @@ def scheme_referrals_of(*, person: Person, scheme: Organisation) -> QuerySet[Ref
             queryset=Connection.objects.select_related("service__provider", "created_by").order_by(
                 "proposed_at", "pk"
             ),
+        ),
+        Prefetch(
+            "connections__messages",
+            queryset=ConnectionMessage.objects.select_related("author").order_by(
+                "created_at", "pk"
+            ),
+        ),
+        Prefetch(
+            "connections__sessions",
+            queryset=AttendanceSession.objects.order_by("session_on", "pk"),
         ),
         Prefetch(
             "unmet_needs",
@@ -303,6 +315,14 @@ def _connection(connection: Connection) -> Json:
         "answered_at": connection.answered_at,
         "attending_since": connection.attending_since,
         "ended_at": connection.ended_at,
+        "messages": [
+            {"from": name_of(message.author), "sent_at": message.created_at, "text": message.text}
+            for message in connection.messages.all()
+        ],
+        "sessions": [
+            {"date": session.session_on, "attended": session.attended, "note": session.note}
+            for session in connection.sessions.all()
+        ],
     }
 
 

@@ -60,3 +60,27 @@ def test_the_export_page_shows_the_documents(client, consent, closed_case, dpo):
     body = client.get(url).content.decode()
     assert "Documents attached to your case" in body
     assert "Gwenllian consent.pdf" in body
+
+
+def test_the_export_holds_the_thread_and_the_register(closed_case, dpo, link_worker):
+    from django.utils import timezone
+
+    from linkworkers.models import AttendanceSession, ConnectionMessage
+    from tests.factories import ConnectionFactory
+
+    connection = ConnectionFactory(referral=closed_case, status="attending",
+                                   referred_at=timezone.now())  # fmt: skip
+    ConnectionMessage.objects.create(
+        connection=connection, author=link_worker, text="Is Tuesday good?",
+        created_at=timezone.now(),
+    )  # fmt: skip
+    AttendanceSession.objects.create(
+        connection=connection, session_on=timezone.localdate(), attended=False, note="Unwell",
+        recorded_by=link_worker, recorded_at=timezone.now(),
+    )  # fmt: skip
+    bundle = subject_access_bundle(person=closed_case.person, scheme=closed_case.scheme, actor=dpo)
+    [listed] = [c for c in bundle["referrals"][0]["connections"] if c["messages"]]
+    assert listed["messages"][0]["text"] == "Is Tuesday good?"
+    assert listed["sessions"][0] == {
+        "date": timezone.localdate(), "attended": False, "note": "Unwell"
+    }  # fmt: skip
