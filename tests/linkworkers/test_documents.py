@@ -344,3 +344,12 @@ def test_a_text_field_posted_as_the_file_is_a_missing_file(client, case, link_wo
     response = client.post(list_url(case), {"file": "../../etc/passwd"})
     assert response.status_code == 400
     assert "Choose a file to upload." in response.content.decode()
+
+
+def test_a_name_with_quotes_cannot_break_the_header(client, case, link_worker):
+    file = upload("x.pdf", PDF)
+    file.name = 'a";filename="evil.html.pdf'
+    document = services.document_upload(referral=case, actor=link_worker, upload=file)
+    client.force_login(link_worker)
+    header = client.get(doc_url(document))["Content-Disposition"]
+    assert header == 'attachment; filename="a\\";filename=\\"evil.html.pdf"'
