@@ -173,7 +173,7 @@ STATICFILES_DIRS = [
     ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
     ("vendor/leaflet", BASE_DIR / "node_modules" / "leaflet" / "dist"),
 ]
-STORAGES = {
+STORAGES: dict[str, dict[str, object]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
@@ -183,6 +183,26 @@ STORAGES = {
         )
     },
 }
+
+# Case documents (README, "Documents"): kept through Django's storage API and never served as
+# files: only the access-checked download view reads them, so no MEDIA_URL is routed. Local disk
+# under MEDIA_ROOT by default; DOCUMENT_STORAGE=s3 keeps them in an S3-compatible bucket through
+# django-storages (the optional `s3` dependencies), its credentials read by boto3 from
+# AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+if env.str("DOCUMENT_STORAGE", default="local") == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("S3_BUCKET"),
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("S3_REGION", default="") or None,
+            "location": env.str("S3_PREFIX", default=""),
+            "default_acl": "private",
+            "file_overwrite": False,
+        },
+    }
 
 # Email: EMAIL_URL such as smtp+tls://user:password@smtp.example.org:587
 # (console output by default, so a developer sees what would be sent).

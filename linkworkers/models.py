@@ -820,3 +820,127 @@ class PersonMessage(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.get_channel_display()}): {self.state}"
+
+
+MESSAGE_LIMIT = 2000
+SESSION_NOTE_LIMIT = 500
+
+
+class ConnectionMessage(models.Model):
+    """One message in a connection's thread between the link worker and the provider's staff."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    connection = models.ForeignKey(
+        Connection, verbose_name=_("connection"), on_delete=models.CASCADE,
+        related_name="messages",
+    )  # fmt: skip
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("from"), on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    text = models.TextField(_("message"), max_length=MESSAGE_LIMIT)
+    created_at = models.DateTimeField(_("sent"))
+
+    class Meta:
+        verbose_name = _("message about a connection")
+        verbose_name_plural = _("messages about connections")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.connection_id}: {self.author_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class AttendanceSession(models.Model):
+    """One session of a connection's service: whether the person came, recorded by either side.
+
+    The register sits beside the connection's status, which keeps its own
+    transitions: a missed session does not stop a connection.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    connection = models.ForeignKey(
+        Connection, verbose_name=_("connection"), on_delete=models.CASCADE,
+        related_name="sessions",
+    )  # fmt: skip
+    session_on = models.DateField(_("session date"))
+    attended = models.BooleanField(_("attended"))
+    note = models.CharField(_("note"), max_length=SESSION_NOTE_LIMIT, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    recorded_at = models.DateTimeField(_("recorded"))
+
+    class Meta:
+        verbose_name = _("session attended or missed")
+        verbose_name_plural = _("sessions attended or missed")
+        ordering = ["-session_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "session_on"], name="attendance_one_row_per_session_date"
+            ),
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.connection_id}: {self.session_on} ({'attended' if self.attended else 'missed'})"
+        )
+
+
+def case_document_path(document: "CaseDocument", filename: str) -> str:
+    """Where a document's file is kept: a random name under the case, never the uploaded name.
+
+    The uploaded name is kept in `name` for people to read; the storage name
+    carries nothing a person wrote, so no name can climb out of the folder.
+    """
+    return f"case-documents/{document.referral.uuid}/{uuid.uuid4().hex}{document.extension}"
+
+
+class CaseDocument(models.Model):
+    """A file attached to a case (signed consent, a letter): kept through Django's storage API."""
+
+    class Kind(models.TextChoices):
+        PDF = "application/pdf", "PDF"
+        PNG = "image/png", "PNG"
+        JPEG = "image/jpeg", "JPEG"
+        TEXT = "text/plain", _("Plain text")
+        DOCX = (
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            _("Word document"),
+        )
+
+    EXTENSIONS: dict[str, str] = {
+        Kind.PDF: ".pdf",
+        Kind.PNG: ".png",
+        Kind.JPEG: ".jpg",
+        Kind.TEXT: ".txt",
+        Kind.DOCX: ".docx",
+    }
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    referral = models.ForeignKey(
+        "referrals.Referral", verbose_name=_("referral"), on_delete=models.CASCADE,
+        related_name="documents",
+    )  # fmt: skip
+    file = models.FileField(_("file"), upload_to=case_document_path, max_length=200)
+    name = models.CharField(_("file name"), max_length=200)
+    description = models.CharField(_("what it is"), max_length=200, blank=True)
+    content_type = models.CharField(_("type"), max_length=80, choices=Kind.choices)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    uploaded_at = models.DateTimeField(_("uploaded"))
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["-uploaded_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.referral_id}: {self.uuid}"
+
+    @property
+    def extension(self) -> str:
+        return self.EXTENSIONS.get(self.content_type, "")

@@ -26,6 +26,15 @@ from .cases import (
     unable_to_contact_due,
     what_matters_for,
 )
+from .connection_work import (
+    Register,
+    documents_for_case,
+    get_case_document,
+    may_open_case,
+    messages_for,
+    register_for,
+    sessions_for,
+)
 from .connections import (
     CONNECTION_RELATED,
     SearchResult,
@@ -82,6 +91,13 @@ from .team import (
 )
 
 __all__ = [
+    "Register",
+    "documents_for_case",
+    "get_case_document",
+    "may_open_case",
+    "messages_for",
+    "register_for",
+    "sessions_for",
     "case_in_sight_of",
     "connection_in_sight_of",
     "CASE_RELATED",
