@@ -15,7 +15,7 @@ with one log line: a replica outage slows the dashboards, it never breaks them.
 import logging
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from typing import Any
 
@@ -49,10 +49,8 @@ def _lag_seconds() -> float | None:
 
 
 def _close_replica() -> None:
-    try:
+    with suppress(DatabaseError):
         connections[REPLICA].close()
-    except DatabaseError:
-        pass
 
 
 def replica_usable(*, now: float | None = None) -> bool:

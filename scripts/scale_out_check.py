@@ -525,6 +525,7 @@ def main() -> int:
             cwd=ROOT,
             env={**stack.env, "DJANGO_SETTINGS_MODULE": "config.settings"},
             check=True,
+            capture_output=True,
         )
 
         created = [rid for result in results.values() for rid in result["created"]]
