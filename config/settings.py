@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "linkworkers",
     "reporting",
     "privacy",
+    "fhir_api",
 ]
 
 MIDDLEWARE = [
