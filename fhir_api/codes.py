@@ -86,7 +86,7 @@ def risk_extension() -> str:
 
 # The referral's status as a Task status (Gravity's closed loop). Allocated is still
 # "accepted" (a link worker holds it; the businessStatus says so) until first contact.
-TASK_STATUS = {
+TASK_STATUS: dict[str, str] = {
     Status.RECEIVED: "requested",
     Status.ACCEPTED: "accepted",
     Status.REJECTED: "rejected",
@@ -102,7 +102,7 @@ TASK_STATUSES = (
     "in-progress", "on-hold", "failed", "completed", "entered-in-error",
 )  # fmt: skip
 
-SERVICE_REQUEST_STATUS = {
+SERVICE_REQUEST_STATUS: dict[str, str] = {
     Status.RECEIVED: "active",
     Status.ACCEPTED: "active",
     Status.ALLOCATED: "active",
@@ -125,21 +125,23 @@ def statuses_for_service_request(codes: list[str]) -> list[str]:
     return [ours for ours, theirs in SERVICE_REQUEST_STATUS.items() if theirs in codes]
 
 
-PRIORITY = {Urgency.ROUTINE: "routine", Urgency.URGENT: "urgent"}
-URGENCY_FOR_PRIORITY = {
+PRIORITY: dict[str, str] = {Urgency.ROUTINE: "routine", Urgency.URGENT: "urgent"}
+URGENCY_FOR_PRIORITY: dict[str, str] = {
     "routine": Urgency.ROUTINE, "urgent": Urgency.URGENT, "asap": Urgency.URGENT,
     "stat": Urgency.URGENT,
 }  # fmt: skip
 
-GENDER = {
+GENDER: dict[str, str] = {
     Gender.FEMALE: "female", Gender.MALE: "male", Gender.OTHER: "other",
     Gender.NOT_KNOWN: "unknown", Gender.NOT_STATED: "unknown",
 }  # fmt: skip
-GENDER_FOR_FHIR = {"female": Gender.FEMALE, "male": Gender.MALE, "other": Gender.OTHER,
-                   "unknown": Gender.NOT_KNOWN}  # fmt: skip
+GENDER_FOR_FHIR: dict[str, str] = {
+    "female": Gender.FEMALE, "male": Gender.MALE, "other": Gender.OTHER,
+    "unknown": Gender.NOT_KNOWN,
+}  # fmt: skip
 
 # The Gravity guide's SDOH categories that mean one of our reasons; any other code is "other".
-REASON_FOR_SDOHCC = {
+REASON_FOR_SDOHCC: dict[str, str] = {
     "social-connection": Reason.LONELINESS,
     "stress": Reason.LOW_MOOD,
     "financial-insecurity": Reason.MONEY,

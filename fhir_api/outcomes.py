@@ -9,6 +9,7 @@ at fault, its `expression` the FHIR path.
 from typing import Any
 
 from django.http import JsonResponse
+from django.utils.html import escape
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -77,8 +78,6 @@ def operation_outcome(status_code: int, problem: dict[str, Any]) -> dict[str, An
 
 
 def _div(text: str) -> str:
-    from django.utils.html import escape
-
     return f'<div xmlns="http://www.w3.org/1999/xhtml">{escape(text)}</div>'
 
 

@@ -9,6 +9,7 @@ alternative appear only where the person allowed words back to their GP
 (referrals.selectors.referrer_feedback_text).
 """
 
+from collections.abc import Sequence
 from datetime import UTC
 from typing import Any
 
@@ -81,7 +82,7 @@ def _reference_identifier(referral: Referral) -> dict[str, Any]:
 
 
 def service_request(
-    referral: Referral, *, identifiers: list[tuple[str, str]] = ()
+    referral: Referral, *, identifiers: Sequence[tuple[str, str]] = ()
 ) -> dict[str, Any]:
     code, display = codes.SOCIAL_PRESCRIBING_REFERRAL
     extensions = [{"url": codes.gp_feedback_extension(), "valueCode": referral.gp_feedback}]

@@ -10,6 +10,7 @@ error an OperationOutcome (fhir_api.outcomes).
 """
 
 import hashlib
+import uuid
 from urllib.parse import parse_qsl
 
 from django.utils import translation
@@ -377,8 +378,6 @@ class LocationReadView(PublicFhirView):
 
 def _uuid_or_none(value: str):
     """A syntactically wrong id finds nothing (as an unknown one does), never an error."""
-    import uuid
-
     try:
         return uuid.UUID(value)
     except (ValueError, AttributeError, TypeError):
