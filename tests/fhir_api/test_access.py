@@ -241,3 +241,18 @@ def test_other_methods_are_not_allowed(afon_fhir, afon_referral):
         **afon_fhir.headers(),
     )  # fmt: skip
     _outcome(response, 405)
+
+
+def test_create_api_client_issues_the_fhir_scopes(practice):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from accounts.models import ApiClient
+
+    out = StringIO()
+    call_command(
+        "create_api_client", "Afon FHIR", organisation="W90001", scopes="fhir:write,fhir:read",
+        stdout=out,
+    )  # fmt: skip
+    assert ApiClient.objects.get(name="Afon FHIR").scopes == ["fhir:write", "fhir:read"]
