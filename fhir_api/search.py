@@ -2,7 +2,7 @@
 
 Strict: a parameter a search does not know answers 400 naming it (a client
 that believed it had filtered must not be handed everything). `_lastUpdated`
-takes the R4 prefixes eq, ne is refused, gt, ge, lt, le on a date or date-time
+takes the R4 prefixes eq, gt, ge, lt, le (ne, sa, eb and ap are refused) on a date or date-time
 of any precision, and may be given more than once (all must hold).
 """
 
@@ -27,6 +27,8 @@ DATE_SHAPE = re.compile(
     r"(?:T(?P<time>\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)(?P<tz>Z|[+-]\d{2}:\d{2})?)?)?)?$"
 )
 PREFIXES = ("eq", "gt", "ge", "lt", "le")
+# R4 prefixes this server does not take: named as such rather than read as a bad date.
+OTHER_PREFIXES = ("ne", "sa", "eb", "ap")
 
 
 def check_known(params, known: set[str]) -> None:
@@ -90,8 +92,7 @@ def date_filter(params, name: str, field: str) -> Q:
     condition = Q()
     for raw in values(params, name):
         raw = raw.strip()
-        prefix = raw[:2] if raw[:2].isalpha() else "eq"
-        text = raw[2:] if raw[:2].isalpha() else raw
+        prefix, text = (raw[:2], raw[2:]) if raw[:2] in PREFIXES + OTHER_PREFIXES else ("eq", raw)
         if prefix not in PREFIXES:
             raise InvalidParameter(
                 name, _("Use one of the prefixes %(prefixes)s.") % {"prefixes": ", ".join(PREFIXES)}

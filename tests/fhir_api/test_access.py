@@ -219,6 +219,8 @@ def test_a_value_of_any_wrong_type_anywhere_is_a_4xx_never_a_500(afon_fhir):
     ("query", "name"),
     [
         ({"_lastUpdated": "yesterday"}, "_lastUpdated"),
+        ({"_lastUpdated": "ge"}, "_lastUpdated"),
+        ({"_lastUpdated": "sa2026-01-01"}, "_lastUpdated"),
         ({"_lastUpdated": "ne2026-01-01"}, "_lastUpdated"),
         ({"_lastUpdated": "2026-02-30"}, "_lastUpdated"),
         ({"_lastUpdated": "2026-01-01T10:00"}, "_lastUpdated"),

@@ -260,3 +260,25 @@ def test_the_gravity_service_request_shape_is_accepted(afon_fhir):
     assert referral.reasons == ["money"]  # food insecurity
     assert referral.what_matters == "Assistance with application for food pantry program"
     assert referral.status == Status.RECEIVED
+
+
+@pytest.mark.parametrize(
+    ("value", "found"),
+    [
+        ("2026-05-01", 1), ("eq2026-05", 1), ("eq2026", 1), ("gt2026-05-01", 0),
+        ("ge2026-05-01T10:30:00Z", 1), ("lt2026-05-01T10:30:00Z", 0),
+        ("le2026-05-01T10:30:00Z", 1), ("gt2026-05-01T11:29%2B01:00", 1), ("gt2026-05-01T11:30:00%2B01:00", 0),
+        ("lt2026-05-02", 1), ("ge2026-04-30", 1), ("le2026-04-30", 0),
+    ],
+)  # fmt: skip
+def test_last_updated_by_precision_and_prefix(afon_fhir, value, found):
+    from datetime import UTC, datetime
+    from urllib.parse import unquote
+
+    made = _created(afon_fhir).json()
+    Referral.objects.filter(uuid=made["id"]).update(
+        updated_at=datetime(2026, 5, 1, 10, 30, tzinfo=UTC)
+    )
+    bundle = afon_fhir.get("/fhir/Task", {"_lastUpdated": unquote(value)}).json()
+    valid_r4(bundle)
+    assert bundle["total"] == found
