@@ -183,6 +183,10 @@ def test_task_status_follows_the_whole_lifecycle(
     assert seen == ["requested", "accepted", "accepted", "in-progress", "on-hold",
                     "in-progress", "completed"]  # fmt: skip
     assert task["statusReason"]["coding"][0]["code"] == "completed"
+    completed = example("gravity-task-completed.json")
+    valid_r4(completed)
+    assert set(completed) - {"id"} <= set(task)
+    assert set(task["output"][0]) == {"type", "valueString"}  # an output's shape: type, value[x]
     assert task["output"][0]["valueString"] == "Joined the Teg Valley community choir."
     assert task["executionPeriod"]["end"]
     request = afon_fhir.get(f"/fhir/ServiceRequest/{referral.uuid}").json()
