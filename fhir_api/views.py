@@ -159,7 +159,7 @@ class ServiceRequestSearchView(FhirView):
             if len(key) > ApiIdempotencyKey._meta.get_field("key").max_length:
                 raise InvalidParameter(
                     "ServiceRequest.identifier",
-                    _("Keep the identifier's system and value to 230 characters together."),
+                    _("Keep the identifier's system and value to 238 characters together."),
                 )
             # The same identifier is the same request, whatever else the retry changed:
             # FHIR's conditional create answers the first one's resource.
