@@ -24,7 +24,7 @@ SEARCH_TYPES = {
 }
 RESOURCES = [
     # (type, interactions, search parameters, conditional create, profile)
-    ("ServiceRequest", ["create", "read", "search-type"],
+    ("ServiceRequest", ["create", "read", "vread", "search-type"],
      ["_id", "_lastUpdated", "identifier", "status", "patient", "subject"], True,
      codes.SDOHCC_SERVICE_REQUEST),
     ("Task", ["read", "search-type"],

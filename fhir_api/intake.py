@@ -219,8 +219,13 @@ def _reasons(reader: Reader, resource: dict) -> tuple[list[str], str]:
         for path, concept in reader.objects(resource.get(field), f"ServiceRequest.{field}"):
             text = reader.text(concept.get("text"), f"{path}.text", limit=200)
             found = None
-            for system, code, display in _codings(reader, concept, path):
-                if system == codes.reason_system() and code in Reason.values:
+            for index, (system, code, display) in enumerate(_codings(reader, concept, path)):
+                if system == codes.reason_system() and code not in Reason.values:
+                    reader.fail(
+                        f"{path}.coding[{index}].code",
+                        _("Unknown reason code: %(codes)s.") % {"codes": code},
+                    )
+                elif system == codes.reason_system():
                     found = code
                 elif system == codes.SDOHCC_CODES and code in codes.REASON_FOR_SDOHCC:
                     found = codes.REASON_FOR_SDOHCC[code]

@@ -15,6 +15,11 @@ urlpatterns = [
         r"^ServiceRequest/?$", views.ServiceRequestSearchView.as_view(), name="servicerequests"
     ),
     re_path(
+        rf"^ServiceRequest/{ID}/_history/(?P<vid>[0-9]{{1,9}})/?$",
+        views.ServiceRequestReadView.as_view(),
+        name="servicerequest-version",
+    ),
+    re_path(
         rf"^ServiceRequest/{ID}/?$", views.ServiceRequestReadView.as_view(), name="servicerequest"
     ),
     re_path(r"^Task/?$", views.TaskSearchView.as_view(), name="tasks"),
@@ -35,4 +40,6 @@ urlpatterns = [
     re_path(rf"^Organization/{ID}/?$", views.OrganizationReadView.as_view(), name="organization"),
     re_path(r"^Location/?$", views.LocationSearchView.as_view(), name="locations"),
     re_path(rf"^Location/{ID}/?$", views.LocationReadView.as_view(), name="location"),
+    # Anything else is an OperationOutcome 404, not the site's HTML page.
+    re_path(r"^(?P<rest>.*)$", views.UnknownView.as_view(), name="unknown"),
 ]

@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl
 
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
@@ -26,7 +27,7 @@ from accounts.api.parsers import SafeJSONParser
 from accounts.api.permissions import HasApiScope
 from accounts.api.throttling import ApiClientRateThrottle
 from accounts.models import ApiScope
-from core.problems import InvalidParameter
+from core.problems import InvalidParameter, NotFound
 from referrals import services
 from referrals.models import ApiIdempotencyKey
 
@@ -44,7 +45,7 @@ class FhirView(APIView):
     content_negotiation_class = FhirOnly
     http_method_names = ["get", "head"]
     required_scopes: dict[str, str] = {"GET": ApiScope.FHIR_READ}
-    problem_invalid_title = _("The request has errors")
+    problem_invalid_title = gettext_lazy("The request has errors")
 
     def get_exception_handler(self):
         return fhir_exception_handler
@@ -111,7 +112,7 @@ class ServiceRequestSearchView(FhirView):
         rows = _by_id(rows, params, "_id")
         for name in ("patient", "subject"):
             for value in search.values(params, name):
-                rows = rows.filter(uuid=_uuid_or_none(search.reference_id(name, value, "Patient")))
+                rows = _with_id(rows, "uuid", search.reference_id(name, value, "Patient"))
         for name in ("patient:identifier", "patient.identifier", "subject:identifier"):
             for value in search.values(params, name):
                 rows = rows.filter(person_details_as_referred__nhs_number=_nhs_number(name, value))
@@ -180,8 +181,11 @@ class ServiceRequestSearchView(FhirView):
 
 
 class ServiceRequestReadView(FhirView):
-    def get(self, request, id):
+    def get(self, request, id, vid=None):
         referral = selectors.referral_for(self.api_client, id)
+        if vid is not None and vid != str(referral.version):
+            # No history is kept: only the current version can be read (the create's Location).
+            raise NotFound(_("Only the current version can be read."), parameter="_history")
         services.referral_view_record(
             referral=referral, actor=None, api_client=self.api_client, request=request
         )
@@ -205,16 +209,17 @@ class TaskSearchView(FhirView):
         for name, kind in (("focus", "ServiceRequest"), ("based-on", "ServiceRequest"),
                            ("patient", "Patient"), ("subject", "Patient")):  # fmt: skip
             for value in search.values(params, name):
-                rows = rows.filter(uuid=_uuid_or_none(search.reference_id(name, value, kind)))
+                rows = _with_id(rows, "uuid", search.reference_id(name, value, kind))
         for value in search.values(params, "owner"):
-            owner = _uuid_or_none(search.reference_id("owner", value, "Organization"))
-            rows = rows.filter(scheme__uuid=owner)
+            rows = _with_id(
+                rows, "scheme__uuid", search.reference_id("owner", value, "Organization")
+            )
         for value in search.values(params, "owner:identifier"):
             system, code = search.token("owner:identifier", value)
             if system in (None, codes.ODS_SYSTEM):
                 rows = rows.filter(scheme__ods_code=code)
             elif system == codes.organisation_system():
-                rows = rows.filter(scheme__uuid=_uuid_or_none(code))
+                rows = _with_id(rows, "scheme__uuid", code)
             else:
                 rows = rows.none()
         wanted = search.codes(params, "status", codes.TASK_STATUSES)
@@ -318,10 +323,10 @@ class HealthcareServiceSearchView(DirectorySearchView):
     def narrow(self, rows, params):
         for value in search.values(params, "organization"):
             provider = search.reference_id("organization", value, "Organization")
-            rows = rows.filter(provider__uuid=_uuid_or_none(provider))
+            rows = _with_id(rows, "provider__uuid", provider)
         for value in search.values(params, "location"):
             place = search.reference_id("location", value, "Location")
-            rows = rows.filter(at_locations__location__uuid=_uuid_or_none(place)).distinct()
+            rows = _with_id(rows, "at_locations__location__uuid", place).distinct()
         active = search.codes(params, "active", ("true", "false"))
         if active is not None and len(set(active)) == 1:
             wanted = active[0] == "true"
@@ -352,7 +357,7 @@ class LocationSearchView(DirectorySearchView):
     def narrow(self, rows, params):
         for value in search.values(params, "organization"):
             provider = search.reference_id("organization", value, "Organization")
-            rows = rows.filter(provider__uuid=_uuid_or_none(provider))
+            rows = _with_id(rows, "provider__uuid", provider)
         for value in search.values(params, "address-postalcode"):
             rows = rows.filter(postcode__istartswith=value.strip())
         return rows
@@ -366,6 +371,17 @@ class HealthcareServiceReadView(PublicFhirView):
 class OrganizationReadView(PublicFhirView):
     def get(self, request, id):
         return Response(resources.organization(selectors.organization(id)))
+
+
+class UnknownView(PublicFhirView):
+    """Any other address under /fhir/: a resource type or operation this server does not have."""
+
+    http_method_names = ["get", "post", "put", "patch", "delete", "head"]
+
+    def get(self, request, rest=""):
+        raise NotFound(_("This server has no such resource type or operation."), parameter="path")
+
+    post = put = patch = delete = get
 
 
 class LocationReadView(PublicFhirView):
@@ -382,6 +398,12 @@ def _uuid_or_none(value: str):
         return uuid.UUID(value)
     except (ValueError, AttributeError, TypeError):
         return None
+
+
+def _with_id(rows, field: str, value: str):
+    """Rows whose `field` is this id; none for an id that is not one (never the rows without)."""
+    found = _uuid_or_none(value)
+    return rows.filter(**{field: found}) if found else rows.none()
 
 
 def _by_id(rows, params, name):

@@ -258,3 +258,43 @@ def test_create_api_client_issues_the_fhir_scopes(practice):
         stdout=out,
     )  # fmt: skip
     assert ApiClient.objects.get(name="Afon FHIR").scopes == ["fhir:write", "fhir:read"]
+
+
+@pytest.mark.parametrize("path", ["/fhir/Condition", "/fhir/", "/fhir/Task/x/y", "/fhir/$export"])
+def test_an_address_this_server_does_not_have_is_an_operation_outcome(client, path):
+    _outcome(client.get(path), 404)
+    _outcome(client.post(path, "{}", content_type="application/fhir+json"), 404)
+
+
+def test_the_location_of_a_create_reads_and_other_versions_do_not(afon_fhir):
+    response = afon_fhir.post("/fhir/ServiceRequest", service_request())
+    location = response["Location"]
+    read = afon_fhir.get(location)
+    assert read.status_code == 200 and read.json()["id"] == response.json()["id"]
+    _outcome(afon_fhir.get(location.replace("/_history/1", "/_history/2")), 404)
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/fhir/Task", {"owner": "Organization/not-an-id"}),
+        ("/fhir/Task", {"focus": "ServiceRequest/not-an-id"}),
+        ("/fhir/ServiceRequest", {"patient": "Patient/not-an-id"}),
+    ],
+)
+def test_a_malformed_reference_finds_nothing(afon_fhir, afon_referral, path, query):
+    bundle = afon_fhir.get(path, query).json()
+    valid_r4(bundle)
+    assert bundle["total"] == 0
+
+
+def test_an_unknown_reason_code_of_ours_is_named(afon_fhir):
+    from fhir_api import codes
+
+    body = service_request(category=[{"coding": [{"system": codes.reason_system(), "code": "x"}]}])
+    _outcome(
+        afon_fhir.post("/fhir/ServiceRequest", body),
+        400,
+        "ServiceRequest.category[0].coding[0].code",
+    )
+    assert not Referral.objects.exists()
