@@ -1,7 +1,8 @@
 """A ServiceRequest posted by a partner, read into the details `referral_create` takes.
 
 The person comes as a Patient contained in the request (`subject` refers to
-it, `#patient`); their agreement as a contained Consent, status active, that
+it, `#patient`), or is `Patient/<id>` of a Patient the client has from an
+earlier referral; their agreement as a contained Consent, status active, that
 `supportingInfo` refers to. Reasons come from `category` and `reasonCode`
 (our codes, or the Gravity guide's SDOH categories); what matters to the
 person from `note` (else the requested service's text); the referrer from
@@ -13,6 +14,7 @@ details make a referral (consent, reasons, postcode...) is the service's
 decision, whose field names views map back to FHIR paths (FIELD_PATHS).
 """
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -347,8 +349,14 @@ def request_identifier(reader: Reader, resource: dict) -> tuple[str, str] | None
     return None
 
 
-def read_service_request(body) -> tuple[dict, dict, tuple[str, str] | None]:
-    """(person details, referral details, the request's identifier) from a posted resource."""
+def read_service_request(
+    body, *, known_patient: Callable[[str], dict | None] | None = None
+) -> tuple[dict, dict, tuple[str, str] | None]:
+    """(person details, referral details, the request's identifier) from a posted resource.
+
+    `known_patient(id)` gives the person details behind a Patient id the client may
+    see (a repeat referral), or None for any other id, unknown or not theirs alike.
+    """
     reader = Reader()
     if not isinstance(body, dict):
         raise ValidationError(
@@ -371,17 +379,32 @@ def read_service_request(body) -> tuple[dict, dict, tuple[str, str] | None]:
                 _("Use one of: %(codes)s.") % {"codes": ", ".join(allowed)},
             )
     contained = _contained(reader, body)
-    subject = _referenced(
-        reader, contained, body.get("subject"), "ServiceRequest.subject", "Patient"
-    )
     person: dict[str, Any] = {}
-    if subject is None and "ServiceRequest.subject.reference" not in reader.errors:
-        reader.fail(
-            "ServiceRequest.subject",
-            _("Contain the Patient in the request and refer to it as “#id”."),
+    subject = reader.obj(body.get("subject"), "ServiceRequest.subject")
+    target = subject.get("reference")
+    if isinstance(target, str) and target.startswith("Patient/") and known_patient is not None:
+        # A Patient this server gave the client before: the person as they referred them then.
+        found = known_patient(target.removeprefix("Patient/"))
+        if found is None:
+            reader.fail(
+                "ServiceRequest.subject.reference",
+                _("No Patient with this id among your organisation's referrals."),
+            )
+        else:
+            person = found
+    else:
+        inline = _referenced(
+            reader, contained, subject or None, "ServiceRequest.subject", "Patient"
         )
-    elif subject is not None:
-        person = _person(reader, *subject)
+        if inline is None and not any(
+            k.startswith("ServiceRequest.subject") for k in reader.errors
+        ):
+            reader.fail(
+                "ServiceRequest.subject",
+                _("Contain the Patient in the request and refer to it as “#id”."),
+            )
+        elif inline is not None:
+            person = _person(reader, *inline)
     reasons, reason_other = _reasons(reader, body)
     consented = _consented(reader, body, contained)
     referral: dict[str, Any] = {

@@ -11,7 +11,7 @@ from django.http import Http404
 from directory import oruk_selectors
 from directory.models import Location, Provider, Service
 from referrals import selectors as referral_selectors
-from referrals.models import ApiIdempotencyKey, Referral
+from referrals.models import ApiIdempotencyKey, PersonAsReferred, Referral
 
 # A conditional create keeps the request's identifier as the partner API's idempotency key,
 # under this prefix: `fhir-identifier:<system>|<value>`.
@@ -35,6 +35,18 @@ def referral_for(client, resource_id: str) -> Referral:
         return referrals_for(client).get(uuid=resource_id)
     except (Referral.DoesNotExist, ValueError, TypeError, DjangoValidationError):
         raise Http404 from None
+
+
+def patient_details_for(client, resource_id: str) -> dict | None:
+    """The person as the client's organisation referred them (a Patient's id is its referral's),
+    as details for a new referral; None for an id that is unknown or another's."""
+    try:
+        referral = referral_for(client, resource_id)
+    except Http404:
+        return None
+    person = referral.person_as_referred
+    details = {key: getattr(person, key) for key in PersonAsReferred.FIELDS}
+    return {key: value for key, value in details.items() if value not in (None, "")}
 
 
 def referrals_with_identifier(client, system: str, value: str) -> QuerySet[Referral]:

@@ -144,7 +144,10 @@ class ServiceRequestSearchView(FhirView):
         return Response(body)
 
     def post(self, request):
-        person, details, identifier = intake.read_service_request(request.data)
+        person, details, identifier = intake.read_service_request(
+            request.data,
+            known_patient=lambda found: selectors.patient_details_for(self.api_client, found),
+        )
         condition = _if_none_exist(request)
         identifier = condition or identifier
         arguments = {

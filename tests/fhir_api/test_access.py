@@ -298,3 +298,10 @@ def test_an_unknown_reason_code_of_ours_is_named(afon_fhir):
         "ServiceRequest.category[0].coding[0].code",
     )
     assert not Referral.objects.exists()
+
+
+def test_an_operation_outcome_speaks_welsh_when_asked(client):
+    response = client.get("/fhir/Task", HTTP_ACCEPT_LANGUAGE="cy")
+    outcome = _outcome(response, 401)
+    assert outcome.issue[0].diagnostics == "Anfonwch docyn cleient API fel tocyn Bearer."
+    assert response["Content-Language"] == "cy"

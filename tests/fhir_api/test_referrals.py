@@ -287,3 +287,23 @@ def test_last_updated_by_precision_and_prefix(afon_fhir, value, found):
     bundle = afon_fhir.get("/fhir/Task", {"_lastUpdated": unquote(value)}).json()
     valid_r4(bundle)
     assert bundle["total"] == found
+
+
+def test_a_repeat_referral_may_name_a_patient_the_practice_already_has(afon_fhir, bryn_fhir):
+    first = _created(afon_fhir).json()
+    body = service_request("afon-repeat", subject={"reference": f"Patient/{first['id']}"})
+    del body["contained"][0]  # no Patient sent this time: only the Consent
+    again = afon_fhir.post("/fhir/ServiceRequest", body)
+    assert again.status_code == 201, again.content
+    valid_r4(again.json())
+    repeat = Referral.objects.get(uuid=again.json()["id"])
+    assert repeat.person_as_referred.family_name == "Pritchard"
+    assert repeat.person_as_referred.nhs_number == "9434765919"
+    # Another practice's system cannot refer by Afon's Patient id: it hears of no such Patient.
+    body["identifier"] = [{"system": REQUEST_SYSTEM, "value": "bryn-try"}]
+    refused = bryn_fhir.post("/fhir/ServiceRequest", body)
+    assert refused.status_code == 400
+    outcome = valid_r4(refused.json())
+    assert outcome.issue[0].expression == ["ServiceRequest.subject.reference"]
+    assert "Pritchard" not in refused.content.decode()
+    assert Referral.objects.count() == 2
