@@ -303,6 +303,8 @@ class AuditSubject(AppendOnlyModel):
 class ApiScope(models.TextChoices):
     REFERRALS_WRITE = "referrals:write", _("Make referrals")
     REFERRALS_READ = "referrals:read", _("Read the organisation's referrals")
+    FHIR_WRITE = "fhir:write", _("Make referrals through FHIR")
+    FHIR_READ = "fhir:read", _("Read the organisation's referrals through FHIR")
 
 
 class ApiClient(models.Model):

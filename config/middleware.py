@@ -22,6 +22,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
 from core.problems import problem_django_response
+from fhir_api.outcomes import outcome_django_response
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ class NoStoreMiddleware:
 # (IntegrityError) is a bug or a race, not an outage, and stays a 500.
 DATABASE_OUTAGE = (OperationalError, InterfaceError)
 API_PREFIX = "/api/"
+FHIR_PREFIX = "/fhir/"
 
 
 def database_unavailable(request: HttpRequest, error: BaseException) -> HttpResponse:
@@ -63,7 +65,16 @@ def database_unavailable(request: HttpRequest, error: BaseException) -> HttpResp
         request.path,
     )
     response: HttpResponse
-    if request.path_info.startswith(API_PREFIX):
+    if request.path_info.startswith(FHIR_PREFIX):
+        response = outcome_django_response(
+            status_code=503,
+            detail=_(
+                "The service cannot reach its database just now. Try again after the time "
+                "in Retry-After; a ServiceRequest with an identifier may be sent again safely."
+            ),
+            request=request,
+        )
+    elif request.path_info.startswith(API_PREFIX):
         response = problem_django_response(
             status_code=503,
             detail=_(

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "reporting",
     "privacy",
     "django_structlog",
+    "fhir_api",
 ]
 
 MIDDLEWARE = [

@@ -22,6 +22,7 @@ urlpatterns = [
     path("api/oruk/", include("directory.api.urls")),
     # The partner API and its OpenAPI schema and docs: for machines too, so not under /cy/.
     path("api/v1/", include("referrals.api.urls")),
+    path("fhir/", include("fhir_api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The docs pages under the site's CSP (README, "Security"): Swagger UI's start-up script
     # is a file of its own (the split view), and neither page has inline style.
