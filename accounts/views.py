@@ -20,7 +20,7 @@ from django_ratelimit.decorators import ratelimit
 from core.client_address import client_address_key
 
 from . import services
-from .forms import LoginForm, TwoFactorCodeForm
+from .forms import LoginForm, OutboxPasswordResetForm, TwoFactorCodeForm
 from .models import AuditEvent
 from .receivers import TWO_FACTOR_PENDING
 
@@ -100,6 +100,7 @@ def _reset_rate_per_email(group: str, request: HttpRequest) -> tuple[int, int]:
     name="post",
 )
 class PasswordResetView(auth_views.PasswordResetView):
+    form_class = OutboxPasswordResetForm
     success_url = reverse_lazy("accounts:password_reset_done")
     email_template_name = "registration/password_reset_email.txt"
     html_email_template_name = "registration/password_reset_email.html"
