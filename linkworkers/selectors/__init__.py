@@ -45,6 +45,19 @@ from .connections import (
     service_referral_stats,
     unmet_needs_for_case,
 )
+from .diary import (
+    DIARY_LABELS,
+    Diary,
+    DiaryEntry,
+    diary_bounds,
+    diary_feed_entries,
+    diary_feed_owner,
+    diary_feed_token_for,
+    diary_for,
+    diary_owner_for,
+    diary_workers_for,
+    week_start_of,
+)
 from .outcomes import (
     TIMEPOINT_RANK,
     Change,
@@ -81,6 +94,17 @@ from .team import (
 )
 
 __all__ = [
+    "DIARY_LABELS",
+    "Diary",
+    "DiaryEntry",
+    "diary_bounds",
+    "diary_feed_entries",
+    "diary_feed_owner",
+    "diary_feed_token_for",
+    "diary_for",
+    "diary_owner_for",
+    "diary_workers_for",
+    "week_start_of",
     "case_in_sight_of",
     "connection_in_sight_of",
     "CASE_RELATED",

@@ -32,6 +32,7 @@ from .connections import (
     unmet_need_record,
 )
 from .contacts import MAX_CONTACT_MINUTES, contact_log
+from .diary import diary_feed_token_revoke, diary_feed_token_rotate
 from .erasure import casework_erase_free_text
 from .outcomes import instrument_define, outcome_record, outcome_view_record
 from .plans import GOAL_LIMIT, goal_add, goal_update, what_matters_save
@@ -40,6 +41,8 @@ from .reminders import digest_send, digests_send, holds_resume_due, outcome_revi
 from .team import peer_navigator_attach, peer_navigator_detach, supervision_note_add
 
 __all__ = [
+    "diary_feed_token_revoke",
+    "diary_feed_token_rotate",
     "casework_erase_free_text",
     "referral_allocate",
     "referral_reassign",
