@@ -352,7 +352,9 @@ class DiaryWeekForm(forms.Form):
     def __init__(self, *args: Any, user: User, today: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.today = today
-        self.fields["worker"].queryset = diary_workers_for(user)
+        worker = self.fields["worker"]
+        if isinstance(worker, forms.ModelChoiceField):
+            worker.queryset = diary_workers_for(user)
         if user.role != Role.COORDINATOR:
             del self.fields["worker"]
 

@@ -1,5 +1,7 @@
 """A link worker's diary: the week's page, and the iCalendar feed of their own dates."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -30,7 +32,7 @@ def diary(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = DiaryWeekForm(request.GET or None, user=request.user, today=today)
     chosen = form.cleaned_data.get("week") if form.is_valid() else None
     week_start = selectors.week_start_of(chosen or today)
-    context = {"form": form, "owner": owner, "today": today}
+    context: dict[str, Any] = {"form": form, "owner": owner, "today": today}
     if owner is not None:
         week = selectors.diary_for(request.user, owner, week_start=week_start, today=today)
         # The page names the people on its cases: one audit row naming them all.

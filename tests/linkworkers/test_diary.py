@@ -45,7 +45,8 @@ def busy_week(scheme, link_worker, today):
                    next_contact_on=monday + timedelta(days=1))  # fmt: skip
     on_hold = ReferralFactory(scheme=scheme, link_worker=link_worker, status=Status.ON_HOLD,
                               hold_review_date=monday + timedelta(days=2),
-                              person__given_name="Betsan", person__family_name="Hughes")  # fmt: skip
+                              person__given_name="Betsan",
+                              person__family_name="Hughes")  # fmt: skip
     goal = ReferralFactory(scheme=scheme, link_worker=link_worker, status=Status.IN_PROGRESS,
                            person__given_name="Cai", person__family_name="Lloyd")  # fmt: skip
     GoalFactory(referral=goal, target_date=monday + timedelta(days=3))
