@@ -31,9 +31,15 @@ def test_the_migration_ranks_every_referral_by_status_and_urgency():
         )  # fmt: skip
         cases = {}
         for number, (status, urgency) in enumerate(
-            [("received", "urgent"), ("received", "routine"), ("accepted", "urgent"),
-             ("accepted", "routine"), ("allocated", "urgent"), ("rejected", "routine"),
-             ("closed", "urgent")]  # fmt: skip
+            [
+                ("received", "urgent"),
+                ("received", "routine"),
+                ("accepted", "urgent"),
+                ("accepted", "routine"),
+                ("allocated", "urgent"),
+                ("rejected", "routine"),
+                ("closed", "urgent"),
+            ]  # fmt: skip
         ):
             cases[(status, urgency)] = Referral.objects.create(
                 reference=f"SP-AAAAAA{number}", person=glenys, source_kind="gp",
