@@ -5,6 +5,7 @@ import secrets
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent, Role, User
 from accounts.services import audit_record, token_hash
@@ -22,7 +23,7 @@ def diary_feed_token_rotate(*, user: User, request: HttpRequest | None = None) -
     Only a link worker has a feed: it carries their own cases' dates and nobody else's.
     """
     if user.role != Role.LINK_WORKER or not user.is_active:
-        raise Refused("Only a link worker has a diary feed.")
+        raise Refused(_("Only a link worker has a diary feed."))
     token = FEED_TOKEN_START + secrets.token_urlsafe(32)
     with transaction.atomic():
         DiaryFeedToken.objects.update_or_create(
