@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from accounts.models import User
 from core.exceptions import Refused
@@ -78,7 +78,8 @@ def diary_feed_revoke(request: AuthenticatedHttpRequest) -> HttpResponse:
     return redirect("diary:diary")
 
 
-@require_GET
+# GET and HEAD: some calendar apps look before they fetch.
+@require_safe
 def diary_feed(request) -> HttpResponse:
     """The feed, for a calendar app: the secret in the address is the only credential."""
     owner: User | None = selectors.diary_feed_owner(request.GET.get("token", ""))

@@ -248,6 +248,11 @@ def test_no_token_is_404(client):
     assert client.get(FEED).status_code == 404
 
 
+def test_a_calendar_app_may_look_first(client, link_worker):
+    token = diary_feed_token_rotate(user=link_worker)
+    assert client.head(FEED, {"token": token}).status_code == 200
+
+
 def test_a_new_address_stops_the_old_one(client, link_worker):
     old = diary_feed_token_rotate(user=link_worker)
     new = diary_feed_token_rotate(user=link_worker)
