@@ -297,3 +297,23 @@ def test_her_feed_holds_only_her_own_cases(client, link_worker, other_link_worke
                              status=Status.ON_HOLD, hold_review_date=today)  # fmt: skip
     text = client.get(FEED, {"token": diary_feed_token_rotate(user=link_worker)}).content.decode()
     assert mine.reference in text and theirs.reference not in text
+
+
+def test_the_feed_takes_the_same_queries_however_many_cases(
+    client, link_worker, scheme, today, django_assert_max_num_queries
+):
+    token = diary_feed_token_rotate(user=link_worker)
+
+    def cases(count):
+        for _ in range(count):
+            case = ReferralFactory(scheme=scheme, link_worker=link_worker,
+                                   status=Status.ON_HOLD, hold_review_date=today)  # fmt: skip
+            ContactFactory(referral=case, next_contact_on=today)
+
+    cases(2)
+    with django_assert_max_num_queries(20) as few:
+        client.get(FEED, {"token": token})
+    cases(15)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        events = Calendar.from_ical(client.get(FEED, {"token": token}).content).walk("VEVENT")
+    assert len(events) == 34
