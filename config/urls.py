@@ -8,6 +8,7 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
+from linkworkers.views.diary import diary_feed
 from referrals import views as referrals_views
 
 from . import metrics, views
@@ -24,6 +25,8 @@ urlpatterns = [
     path("api/v1/", include("referrals.api.urls")),
     path("fhir/", include("fhir_api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # A link worker's diary for their calendar app: a machine's address, so not under /cy/.
+    path("diary/feed.ics", diary_feed, name="diary_feed"),
     # The docs pages under the site's CSP (README, "Security"): Swagger UI's start-up script
     # is a file of its own (the split view), and neither page has inline style.
     path(
@@ -58,6 +61,7 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("referrals/", include("referrals.urls")),
     path("cases/", include("linkworkers.urls")),
+    path("diary/", include("linkworkers.diary_urls")),
     path("providers/referrals/", include("linkworkers.provider_urls")),
     path("reporting/", include("reporting.urls")),
     path("", include("privacy.urls")),

@@ -10,6 +10,7 @@ from .models import (
     ClosureSummary,
     Connection,
     Contact,
+    DiaryFeedToken,
     DigestSent,
     Goal,
     Instrument,
@@ -258,6 +259,16 @@ class OutcomeReviewNoticeAdmin(AuditedReadsAdmin, ReadOnlyAdmin):
 
     list_display = ["baseline", "due_on", "notified_at"]
     list_select_related = ["baseline__referral", "baseline__instrument"]
+
+
+@admin.register(DiaryFeedToken)
+class DiaryFeedTokenAdmin(ReadOnlyAdmin):
+    """Who has a diary feed address, and since when; the link worker makes and stops it."""
+
+    list_display = ["user", "created_at"]
+    fields = ["user", "created_at"]
+    list_select_related = ["user"]
+    search_fields = ["user__username"]
 
 
 # SupervisionNote is deliberately not in the admin: only the link worker and

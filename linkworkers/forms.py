@@ -1,5 +1,6 @@
 """Browser forms for the caseload and the case workspace: they parse; the services decide."""
 
+from datetime import timedelta
 from typing import Any
 
 from django import forms
@@ -21,7 +22,7 @@ from .models import (
     DeclineReason,
     GoalStatus,
 )
-from .selectors import case_link_workers_for
+from .selectors import case_link_workers_for, diary_bounds, diary_workers_for
 from .services import (
     ATTENDANCE_STATUSES,
     CONNECTION_NOTE_LIMIT,
@@ -391,3 +392,32 @@ class DocumentUploadForm(ServiceErrorsMixin, forms.Form):
         self.fields["file"].help_text = _(
             "PDF, PNG, JPEG, plain text or Word (.docx), up to %(limit)s."
         ) % {"limit": filesizeformat(settings.DOCUMENT_MAX_BYTES)}
+
+
+class DiaryWeekForm(forms.Form):
+    """Which week of whose diary: any day of the week will do (the diary starts on its Monday)."""
+
+    week = forms.DateField(label=_("Week of"), required=False, widget=DateInput(format="%Y-%m-%d"))
+    worker: "forms.ModelChoiceField[User]" = forms.ModelChoiceField(
+        label=_("Link worker"), required=False, queryset=None, to_field_name="uuid",
+        empty_label=_("Choose a link worker"),
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, user: User, today: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        worker = self.fields["worker"]
+        if isinstance(worker, forms.ModelChoiceField):
+            worker.queryset = diary_workers_for(user)
+        if user.role != Role.COORDINATOR:
+            del self.fields["worker"]
+
+    def clean_week(self) -> Any:
+        week = self.cleaned_data.get("week")
+        first, last = diary_bounds(self.today)
+        if week is not None and not first <= week <= last + timedelta(days=6):
+            raise forms.ValidationError(
+                _("Choose a week between %(first)s and %(last)s.")
+                % {"first": first.isoformat(), "last": last.isoformat()}
+            )
+        return week

@@ -944,3 +944,27 @@ class CaseDocument(models.Model):
     @property
     def extension(self) -> str:
         return self.EXTENSIONS.get(self.content_type, "")
+
+
+class DiaryFeedToken(models.Model):
+    """A link worker's secret for the iCalendar feed of their diary (`/diary/feed.ics?token=`).
+
+    Calendar apps cannot sign in, so the address carries the secret. Only its
+    SHA-256 is kept: the link worker sees the address once, when they make it,
+    and a new one replaces the old (the old address then answers 404).
+    Revoking deletes the row.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("link worker"), on_delete=models.CASCADE,
+        related_name="diary_feed_token",
+    )  # fmt: skip
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"))
+
+    class Meta:
+        verbose_name = _("diary feed token")
+        verbose_name_plural = _("diary feed tokens")
+
+    def __str__(self):
+        return f"{self.user_id} {self.created_at:%Y-%m-%d}"

@@ -39,6 +39,7 @@ from .connections import (
     unmet_need_record,
 )
 from .contacts import MAX_CONTACT_MINUTES, contact_log
+from .diary import diary_feed_token_revoke, diary_feed_token_rotate
 from .documents import (
     DESCRIPTION_LIMIT,
     DocumentUnreadable,
@@ -80,6 +81,8 @@ __all__ = [
     "document_delete",
     "document_open",
     "document_upload",
+    "diary_feed_token_revoke",
+    "diary_feed_token_rotate",
     "casework_erase_free_text",
     "referral_allocate",
     "referral_reassign",

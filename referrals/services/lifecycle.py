@@ -22,6 +22,7 @@ from ..models import (
     ReferralEvent,
     RejectionReason,
     Status,
+    triage_rank_for,
 )
 from ..selectors import move_refusal, referrals_visible_to, referrer_feedback_text
 from .webhooks import referral_webhooks_queue
@@ -94,6 +95,7 @@ def referral_transition(
         if first_contact:
             locked.first_contact_at = min(first_contact_at or now, now)
         locked.status = to_status
+        locked.triage_rank = triage_rank_for(to_status, locked.urgency)
         locked.version += 1
         locked.save()
         ReferralEvent.objects.create(
