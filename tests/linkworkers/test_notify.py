@@ -9,7 +9,9 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.html import escape
+from django.utils.translation import gettext
 
 from accounts.models import AuditEvent
 from core.exceptions import InvalidTransition
@@ -57,6 +59,12 @@ def glenys_by_text(referred):
 def _send_text(client, referral, capture):
     with capture(execute=True):
         return client.post(reverse("linkworkers:prescription_text", args=[referral.uuid]))
+
+
+def _in_welsh(text: str) -> str:
+    """The prescription page is in the person's language: Glenys reads Welsh."""
+    with translation.override("cy"):
+        return escape(gettext(text))
 
 
 def _page(client, referral) -> str:
@@ -111,7 +119,7 @@ def test_the_delivery_status_is_read_back(
     services.person_messages_sweep()
     message.refresh_from_db()
     assert (message.state, message.notify_status) == ("delivered", "delivered")
-    assert "Delivered" in _page(client, glenys_by_text)
+    assert _in_welsh("Delivered") in _page(client, glenys_by_text)
     # Delivered is final: nothing more to ask.
     assert services.person_messages_sweep() == {"sent": 0, "checked": 0}
 
@@ -126,7 +134,7 @@ def test_a_permanent_failure_shows_as_not_delivered(
     services.person_messages_sweep()
     message.refresh_from_db()
     assert message.state == "failed"
-    assert "Not delivered" in _page(client, glenys_by_text)
+    assert _in_welsh("Not delivered") in _page(client, glenys_by_text)
 
 
 def test_a_number_notify_refuses_fails_the_message_not_the_page(
@@ -140,7 +148,7 @@ def test_a_number_notify_refuses_fails_the_message_not_the_page(
     message = PersonMessage.objects.get()
     assert message.state == "failed"
     assert "Not a UK mobile number" in message.last_error
-    assert "Not delivered" in _page(client, glenys_by_text)
+    assert _in_welsh("Not delivered") in _page(client, glenys_by_text)
     assert notify.sent == []
 
 
