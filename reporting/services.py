@@ -7,7 +7,10 @@ facts of referrals that changed since the last run began, and moves the cube
 rows they touch by the difference: what those facts add now less what they
 added before (every cube value is a sum, so this equals summing afresh).
 Runs take turns: RollupRun.in_flight is unique, so a second request joins
-the run already queued or running instead of racing it.
+the run already queued or running instead of racing it. A full run builds its
+facts beside the live ones and swaps them in, with the cubes, in one
+transaction; an incremental run is one transaction. A killed run changes
+nothing live; its heartbeat stops and it is given up (rollup_runs_give_up).
 """
 
 import logging

@@ -6,8 +6,8 @@ which rollup_execute does not catch) stands for it here, raised at each point of
 The transactions it interrupts roll back, as the killed process's connection would.
 """
 
-from datetime import UTC, datetime, timedelta
 import threading
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 from unittest import mock
 
@@ -137,7 +137,8 @@ def test_a_run_is_given_up_only_once_its_heartbeat_stops(known_data, settings):
     settings.REPORTING_ROLLUP_QUEUED_SECONDS = 900
     now = timezone.now()
     running = RollupRun.objects.create(
-        kind=RollupRun.Kind.FULL, state=RollupRun.State.RUNNING, created_at=now - timedelta(hours=1),
+        kind=RollupRun.Kind.FULL, state=RollupRun.State.RUNNING,
+        created_at=now - timedelta(hours=1),
         started_at=now - timedelta(hours=1), heartbeat_at=now - timedelta(seconds=30),
     )  # fmt: skip
     assert rollup_runs_give_up(now=now) == 0  # an hour in, but alive
