@@ -409,6 +409,8 @@ REPORTING_ROLLUP_OVERLAP_MINUTES = env.int("REPORTING_ROLLUP_OVERLAP_MINUTES", d
 REPORTING_ROLLUP_HEARTBEAT_SECONDS = env.int("REPORTING_ROLLUP_HEARTBEAT_SECONDS", default=15)
 REPORTING_ROLLUP_DEAD_SECONDS = env.int("REPORTING_ROLLUP_DEAD_SECONDS", default=120)
 REPORTING_ROLLUP_QUEUED_SECONDS = env.int("REPORTING_ROLLUP_QUEUED_SECONDS", default=900)
+# Referrals per step of a full run's staging (a transaction and a progress step each).
+REPORTING_ROLLUP_CHUNK = env.int("REPORTING_ROLLUP_CHUNK", default=50_000)
 # Statistics for commissioners and in exports (README, "Statistics"): each counted record's
 # key for the cell key method comes from this secret. Set it once and never change it: new
 # keys mean new noise, and a reader holding figures from before and after could average the

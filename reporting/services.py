@@ -74,7 +74,8 @@ from .tables import Column, Table
 
 logger = logging.getLogger(__name__)
 
-CHUNK = 50_000  # referrals per step of a full run: one transaction and one progress step each
+# Referrals per step of a full run: one transaction and one progress step each.
+CHUNK = settings.REPORTING_ROLLUP_CHUNK
 INSERT_BATCH = 5000
 
 CELL_FIELDS = ("cell", "month", "scheme_id", "area_id", "source_kind")
