@@ -12,8 +12,10 @@ set -euo pipefail
 file=${1:?usage: scripts/restore.sh FILE TARGET_DATABASE_URL [--min-referrals N]}
 target=${2:?usage: scripts/restore.sh FILE TARGET_DATABASE_URL [--min-referrals N]}
 shift 2
+[ -r "$file" ] || { echo "restore: cannot read $file" >&2; exit 2; }
+file=$(realpath "$file")
 cd "$(dirname "$0")/.."
-python=${PYTHON:-.venv/bin/python}
+python=${PYTHON:-$([ -x .venv/bin/python ] && echo .venv/bin/python || echo python)}
 
 name=${target##*/}
 name=${name%%\?*}
@@ -26,8 +28,6 @@ if [ -n "$(psql "$admin" -Atc "SELECT 1 FROM pg_database WHERE datname = '$name'
   echo "restore: database $name already exists; restore into a new one" >&2
   exit 2
 fi
-[ -r "$file" ] || { echo "restore: cannot read $file" >&2; exit 2; }
-
 psql "$admin" -qc "CREATE DATABASE \"$name\""
 pg_restore --no-owner --no-privileges --exit-on-error --dbname="$target" "$file"
 DATABASE_URL=$target "$python" manage.py migrate --check
