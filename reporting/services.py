@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connections, transaction
 from django.db.models import (
     Aggregate,
+    Case,
     CharField,
     Count,
     F,
@@ -35,6 +36,7 @@ from django.db.models import (
     QuerySet,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -695,20 +697,25 @@ def rollup_runs_give_up(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     dead = now - timedelta(seconds=settings.REPORTING_ROLLUP_DEAD_SECONDS)
     never_taken = now - timedelta(seconds=settings.REPORTING_ROLLUP_QUEUED_SECONDS)
-    in_flight = RollupRun.objects.filter(in_flight=True).annotate(
-        last_alive=Coalesce("heartbeat_at", "started_at", "created_at")
-    )
-    given_up = in_flight.filter(state=RollupRun.State.RUNNING, last_alive__lt=dead).update(
-        state=RollupRun.State.FAILED,
-        in_flight=None,
-        finished_at=now,
-        error="Given up: its worker stopped writing a heartbeat (killed or lost).",
-    )
-    given_up += in_flight.filter(state=RollupRun.State.QUEUED, created_at__lt=never_taken).update(
-        state=RollupRun.State.FAILED,
-        in_flight=None,
-        finished_at=now,
-        error="Given up: no worker took it.",
+    running = Q(state=RollupRun.State.RUNNING, last_alive__lt=dead)
+    given_up = (
+        RollupRun.objects.filter(in_flight=True)
+        .annotate(last_alive=Coalesce("heartbeat_at", "started_at", "created_at"))
+        .filter(running | Q(state=RollupRun.State.QUEUED, created_at__lt=never_taken))
+        .update(
+            state=RollupRun.State.FAILED,
+            in_flight=None,
+            finished_at=now,
+            error=Case(
+                When(
+                    state=RollupRun.State.RUNNING,
+                    then=Value(
+                        "Given up: its worker stopped writing a heartbeat (killed or lost)."
+                    ),
+                ),
+                default=Value("Given up: no worker took it."),
+            ),
+        )
     )
     if given_up:
         logger.warning("Gave up %s rollup run(s) whose worker was gone", given_up)
