@@ -484,6 +484,14 @@ REPORTING_WAIT_TARGET_WORKING_DAYS = env.int("REPORTING_WAIT_TARGET_WORKING_DAYS
 # An incremental rollup looks again at changes from this long before the last run began, so a
 # transaction that committed while that run was reading is not missed.
 REPORTING_ROLLUP_OVERLAP_MINUTES = env.int("REPORTING_ROLLUP_OVERLAP_MINUTES", default=10)
+# A rollup run writes a heartbeat this often while it works; one in flight whose heartbeat is
+# older than REPORTING_ROLLUP_DEAD_SECONDS (its worker was killed) is given up, and a queued
+# one no worker took within REPORTING_ROLLUP_QUEUED_SECONDS too (README, "Statistics").
+REPORTING_ROLLUP_HEARTBEAT_SECONDS = env.int("REPORTING_ROLLUP_HEARTBEAT_SECONDS", default=15)
+REPORTING_ROLLUP_DEAD_SECONDS = env.int("REPORTING_ROLLUP_DEAD_SECONDS", default=120)
+REPORTING_ROLLUP_QUEUED_SECONDS = env.int("REPORTING_ROLLUP_QUEUED_SECONDS", default=900)
+# Referrals per step of a full run's staging (a transaction and a progress step each).
+REPORTING_ROLLUP_CHUNK = env.int("REPORTING_ROLLUP_CHUNK", default=50_000)
 # Statistics for commissioners and in exports (README, "Statistics"): each counted record's
 # key for the cell key method comes from this secret. Set it once and never change it: new
 # keys mean new noise, and a reader holding figures from before and after could average the

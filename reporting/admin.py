@@ -14,7 +14,7 @@ class RollupRunAdmin(admin.ModelAdmin):
     list_filter = ["kind", "state"]
     readonly_fields = [
         "uuid", "kind", "state", "progress", "requested_by", "since", "created_at",
-        "started_at", "finished_at", "referrals", "error",
+        "started_at", "heartbeat_at", "finished_at", "referrals", "error",
     ]  # fmt: skip
 
     def has_add_permission(self, request):

@@ -3,8 +3,8 @@
 The demo people's postcodes come from the ONS data the directory packages,
 which does not say how deprived their areas are. So that the deprivation breakdown shows something,
 each of those postcodes gets an invented decile (leaning towards the more
-deprived, as in the valleys), with no coordinates, so that distance searches
-still use the real postcode data. A deployment loads the real deciles from
+deprived, as in the valleys), on the postcode's row from the packaged data, so
+that distance searches still use the real positions. A deployment loads the real deciles from
 the ONS Postcode Directory (`import_onspd`).
 """
 
@@ -21,14 +21,23 @@ DECILES = [1, 1, 1, 2, 2, 2, 3, 3, 4, 4, 5, 5, 6, 7, 8, 9, 10]
 
 
 def _invent_deprivation() -> int:
-    known = set(Postcode.objects.values_list("postcode", flat=True))
-    wanted = sorted(set(Person.objects.values_list("postcode", flat=True)) - known)
+    """An invented decile for each demo postcode without one: on its row where the postcode
+    is in the table (the packaged data, with its real position), else on a new row."""
+    wanted = sorted(set(Person.objects.values_list("postcode", flat=True)))
     rng = random.Random(6)
+    deciles = {postcode: rng.choice(DECILES) for postcode in wanted}
+    rows = Postcode.objects.filter(postcode__in=wanted)
+    known = set(rows.values_list("postcode", flat=True))
+    without = list(rows.filter(imd_decile__isnull=True))
+    for row in without:
+        row.imd_decile = deciles[row.postcode]
+    Postcode.objects.bulk_update(without, ["imd_decile"], batch_size=1000)
+    missing = [postcode for postcode in wanted if postcode not in known]
     Postcode.objects.bulk_create(
-        [Postcode(postcode=postcode, imd_decile=rng.choice(DECILES)) for postcode in wanted],
+        [Postcode(postcode=postcode, imd_decile=deciles[postcode]) for postcode in missing],
         ignore_conflicts=True,
     )
-    return len(wanted)
+    return len(without) + len(missing)
 
 
 def seed(stdout):

@@ -512,6 +512,9 @@ class RollupRun(models.Model):
     created_at = models.DateTimeField(_("requested"))
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # Written every REPORTING_ROLLUP_HEARTBEAT_SECONDS while a worker runs it: a run in flight
+    # whose heartbeat stopped (its worker was killed) is given up (services.rollup_runs_give_up).
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
     referrals = models.PositiveIntegerField(_("referrals recomputed"), default=0)
     error = models.TextField(_("error"), blank=True)
 

@@ -7,19 +7,24 @@ facts of referrals that changed since the last run began, and moves the cube
 rows they touch by the difference: what those facts add now less what they
 added before (every cube value is a sum, so this equals summing afresh).
 Runs take turns: RollupRun.in_flight is unique, so a second request joins
-the run already queued or running instead of racing it.
+the run already queued or running instead of racing it. A full run builds its
+facts beside the live ones and swaps them in, with the cubes, in one
+transaction; an incremental run is one transaction. A killed run changes
+nothing live; its heartbeat stops and it is given up (rollup_runs_give_up).
 """
 
 import logging
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, timedelta
 from typing import Any, Literal, cast
 
 from django.conf import settings
-from django.db import IntegrityError, connections, transaction
+from django.db import DatabaseError, IntegrityError, connections, transaction
 from django.db.models import (
     Aggregate,
+    Case,
     CharField,
     Count,
     F,
@@ -31,7 +36,9 @@ from django.db.models import (
     QuerySet,
     Sum,
     Value,
+    When,
 )
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -69,10 +76,9 @@ from .tables import Column, Table
 
 logger = logging.getLogger(__name__)
 
-CHUNK = 50_000  # referrals per step of a full run: one transaction and one progress step each
+# Referrals per step of a full run: one transaction and one progress step each.
+CHUNK = settings.REPORTING_ROLLUP_CHUNK
 INSERT_BATCH = 5000
-# A run still "in flight" after this long died with its worker: a new request replaces it.
-STALE_RUN_AFTER = timedelta(hours=3)
 
 CELL_FIELDS = ("cell", "month", "scheme_id", "area_id", "source_kind")
 FACT_MODELS: tuple[type[CellMixin], ...] = (
@@ -94,8 +100,11 @@ Contributions = dict[type[CellMixin], tuple[tuple[str, ...], dict[tuple[Any, ...
 # Facts -------------------------------------------------------------------
 
 
-def _insert_from(model: type[CellMixin], queryset: QuerySet[Any, Any]) -> None:
-    """INSERT INTO model's table the rows `queryset` selects: the database does the work.
+def _insert_from(
+    model: type[CellMixin], queryset: QuerySet[Any, Any], *, table_name: str | None = None
+) -> None:
+    """INSERT INTO model's table (or `table_name`, a staging table with its columns) the rows
+    `queryset` selects: the database does the work.
 
     Each selected column is an annotation named r_<field of model> (facts.py),
     matched to the model's column by name, whatever order the SQL lists them in.
@@ -107,7 +116,7 @@ def _insert_from(model: type[CellMixin], queryset: QuerySet[Any, Any]) -> None:
         connection.ops.quote_name(_column(model, alias.removeprefix("r_")))
         for _expression, _sql, alias in compiler.select
     ]
-    table = connection.ops.quote_name(model._meta.db_table)
+    table = connection.ops.quote_name(table_name or model._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {table} ({', '.join(columns)}) {select_sql}", params)
 
@@ -124,29 +133,104 @@ def _selected(queryset: QuerySet[Any]) -> QuerySet[Any, dict[str, Any]]:
     return queryset.values(*[name for name in queryset.query.annotations if name.startswith("r_")])
 
 
-def _write_facts(referrals: QuerySet[Referral]) -> None:
+def _write_facts(referrals: QuerySet[Referral], *, staging_for: int | None = None) -> None:
     """Insert the facts of `referrals` (a Referral queryset) and of their connections,
-    unmet needs and outcome measures."""
+    unmet needs and outcome measures: into the live fact tables, or into the staging
+    tables of the full run `staging_for`."""
     ids = referrals.values("pk")
-    _insert_from(ReferralFact, _selected(facts.referral_facts(referrals)))
-    _insert_from(
+
+    def insert(model: type[CellMixin], queryset: QuerySet[Any, Any]) -> None:
+        table = None if staging_for is None else _staging_table(model, staging_for)
+        _insert_from(model, queryset, table_name=table)
+
+    insert(ReferralFact, _selected(facts.referral_facts(referrals)))
+    insert(
         ConnectionFact,
         _selected(
             facts.connection_facts(Connection.objects.filter(referral_id__in=ids))
         ).distinct(),
     )
-    _insert_from(
+    insert(
         UnmetNeedFact,
         _selected(facts.unmet_need_facts(UnmetNeed.objects.filter(referral_id__in=ids))),
     )
-    _insert_from(
+    insert(
         OutcomeFact,
         _selected(facts.outcome_facts_by_total(OutcomeMeasure.objects.filter(referral_id__in=ids))),
     )
-    _insert_from(
+    insert(
         OutcomeFact,
         _selected(facts.outcome_facts_by_item(Answer.objects.filter(measure__referral_id__in=ids))),
     )
+
+
+# Staging tables: where a full run builds the facts beside the live ones ------------
+
+STAGING_INFIX = "__run"
+
+
+def _staging_table(model: type[CellMixin], run_id: int) -> str:
+    """The table a full run fills for `model`'s facts: one per run, so a run given up whose
+    worker still writes can never put its rows into another run's."""
+    return f"{model._meta.db_table}{STAGING_INFIX}{run_id}"
+
+
+def _fact_columns(model: type[CellMixin]) -> list[str]:
+    """The columns of a fact table but its id (staging tables have no id: the live table's
+    sequence numbers the rows when they are swapped in)."""
+    return [
+        _column(model, field.name) for field in model._meta.concrete_fields if not field.primary_key
+    ]
+
+
+def _staging_create(run_id: int) -> None:
+    """Empty tables with the fact tables' columns, for this run. PostgreSQL: unlogged (they
+    are rebuilt from the referrals if lost), and without indexes while they fill."""
+    connection = connections[ReferralFact._default_manager.db]
+    quote = connection.ops.quote_name
+    unlogged = "UNLOGGED " if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        for model in FACT_MODELS:
+            columns = ", ".join(quote(column) for column in _fact_columns(model))
+            cursor.execute(
+                f"CREATE {unlogged}TABLE {quote(_staging_table(model, run_id))} AS "
+                f"SELECT {columns} FROM {quote(model._meta.db_table)} WHERE 1 = 0"
+            )
+
+
+def _staging_drop(*, run_id: int | None = None) -> list[str]:
+    """Drop this run's staging tables (None: every run's, those left by runs given up).
+    Returns the tables dropped."""
+    connection = connections[ReferralFact._default_manager.db]
+    prefixes = tuple(f"{model._meta.db_table}{STAGING_INFIX}" for model in FACT_MODELS)
+    wanted = None if run_id is None else {_staging_table(m, run_id) for m in FACT_MODELS}
+    with connection.cursor() as cursor:
+        tables = connection.introspection.table_names(cursor)
+        dropped = [
+            name
+            for name in tables
+            if name.startswith(prefixes) and (wanted is None or name in wanted)
+        ]
+        for name in dropped:
+            cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(name)}")
+    return dropped
+
+
+def _staging_swap_in(run_id: int) -> None:
+    """Replace every live fact row by the run's staging rows. Called inside the transaction
+    that also rebuilds the cubes and marks the run done: readers see the old figures until it
+    commits, then the new ones, never a mix (PostgreSQL's MVCC; SQLite's one writer)."""
+    connection = connections[ReferralFact._default_manager.db]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for model in FACT_MODELS:
+            live = model._default_manager.all()
+            live._raw_delete(live.db)
+            columns = ", ".join(quote(column) for column in _fact_columns(model))
+            cursor.execute(
+                f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "
+                f"SELECT {columns} FROM {quote(_staging_table(model, run_id))}"
+            )
 
 
 def _replace_facts(referral_ids: list[int]) -> None:
@@ -462,8 +546,77 @@ def _rebuild_loads() -> None:
 # Runs --------------------------------------------------------------------
 
 
+class RunGivenUp(Exception):
+    """The run was given up (its heartbeat stopped, or an operator abandoned it) while this
+    process still worked on it: what it built is thrown away, never swapped in."""
+
+
 def _set_progress(run: RollupRun, progress: int, **fields: Any) -> None:
-    RollupRun.objects.filter(pk=run.pk).update(progress=min(progress, 100), **fields)
+    """Progress and a heartbeat, outside the run's own transactions (both are read by others)."""
+    RollupRun.objects.filter(pk=run.pk, state=RollupRun.State.RUNNING).update(
+        progress=min(progress, 100), heartbeat_at=timezone.now(), **fields
+    )
+
+
+class _Heartbeat:
+    """Writes the run's heartbeat every REPORTING_ROLLUP_HEARTBEAT_SECONDS from a thread of its
+    own (its own database connection), so one long statement or one long transaction of the
+    run does not look like a dead worker. A killed worker takes the thread with it, and the
+    heartbeat stops: rollup_runs_give_up gives the run up.
+
+    Only on PostgreSQL and outside a transaction (a worker; not a test's transaction, whose
+    run row another connection cannot see); elsewhere the progress steps write it.
+    """
+
+    def __init__(self, run_id: int) -> None:
+        self.run_id = run_id
+        self.stop = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def __enter__(self) -> "_Heartbeat":
+        connection = connections[RollupRun._default_manager.db]
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            self.thread = threading.Thread(
+                target=self._beat, name=f"rollup-heartbeat-{self.run_id}", daemon=True
+            )
+            self.thread.start()
+        return self
+
+    def _beat(self) -> None:
+        try:
+            while not self.stop.wait(settings.REPORTING_ROLLUP_HEARTBEAT_SECONDS):
+                try:
+                    RollupRun.objects.filter(pk=self.run_id, state=RollupRun.State.RUNNING).update(
+                        heartbeat_at=timezone.now()
+                    )
+                except DatabaseError as error:
+                    logger.warning("Rollup run %s: heartbeat not written: %s", self.run_id, error)
+        finally:
+            connections.close_all()  # this thread's own connections only
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop.set()
+        if self.thread is not None:
+            self.thread.join(timeout=30)
+
+
+def _finish(run: RollupRun, count: int) -> None:
+    """Mark the run done, inside the transaction that writes its figures, as the last thing
+    there: the figures commit only if the run was still running (not given up meanwhile),
+    and a run is "done" exactly when its figures are in (the next incremental run counts the
+    changes since a done run began)."""
+    done = RollupRun.objects.filter(
+        pk=run.pk, state=RollupRun.State.RUNNING, in_flight=True
+    ).update(
+        state=RollupRun.State.DONE,
+        in_flight=None,
+        progress=100,
+        finished_at=timezone.now(),
+        heartbeat_at=timezone.now(),
+        referrals=count,
+    )
+    if not done:
+        raise RunGivenUp(f"Rollup run {run.pk} was given up while it ran: its work is discarded")
 
 
 def _changed_referral_ids(since: datetime) -> set[int]:
@@ -489,29 +642,41 @@ def _changed_referral_ids(since: datetime) -> set[int]:
     return ids
 
 
-def _process(run: RollupRun, referral_ids: list[int] | None) -> int:
-    """Rebuild facts for these referrals (None: all) and the cube rows they count in.
+def _process(run: RollupRun, referral_ids: list[int] | None) -> None:
+    """Rebuild facts for these referrals (None: all) and the cube rows they count in, and
+    mark the run done in the same transaction (_finish).
 
-    Returns how many referrals were recomputed.
+    A full run builds the facts beside the live ones, in staging tables of its own, in steps
+    of CHUNK referrals (a transaction and a progress step each); then one transaction swaps
+    them in, sums the cubes afresh and marks the run done. Pages keep reading the figures
+    of the last run until it commits; a run killed on the way changes nothing live.
 
-    A full run rebuilds the facts in steps of CHUNK referrals, each its own
-    transaction (pages read only the cubes, which change in one transaction at
-    the end). An incremental run does it all in one transaction.
+    An incremental run does everything in one transaction: killed, it changes nothing, and
+    the next run looks again from the start of the last run that finished.
     """
     if referral_ids is None:
-        for model in FACT_MODELS:
-            model._default_manager.all()._raw_delete(model._default_manager.db)
-        bounds = Referral.objects.aggregate(low=Min("pk"), high=Max("pk"), n=Count("pk"))
-        low, high = bounds["low"] or 0, bounds["high"] or 0
-        for start in range(low, high + 1, CHUNK):
+        _staging_drop()  # left by runs that were killed or given up
+        _staging_create(run.pk)
+        try:
+            bounds = Referral.objects.aggregate(low=Min("pk"), high=Max("pk"), n=Count("pk"))
+            low, high = bounds["low"] or 0, bounds["high"] or 0
+            for start in range(low, high + 1, CHUNK):
+                with transaction.atomic():
+                    _write_facts(
+                        Referral.objects.filter(pk__gte=start, pk__lt=start + CHUNK),
+                        staging_for=run.pk,
+                    )
+                _set_progress(run, 5 + int(75 * (start + CHUNK - low) / max(high + 1 - low, 1)))
             with transaction.atomic():
-                _write_facts(Referral.objects.filter(pk__gte=start, pk__lt=start + CHUNK))
-            _set_progress(run, 5 + int(75 * (start + CHUNK - low) / max(high + 1 - low, 1)))
-        with transaction.atomic():
-            _rebuild_cubes(None)
-            _rebuild_loads()
-        total: int = bounds["n"]
-        return total
+                _staging_swap_in(run.pk)
+                _rebuild_cubes(None)
+                _rebuild_loads()
+                _finish(run, bounds["n"])
+        except Exception:
+            _staging_drop(run_id=run.pk)
+            raise
+        _staging_drop(run_id=run.pk)
+        return
     with transaction.atomic():
         rebuild: set[str] = set()
         for start in range(0, len(referral_ids), CHUNK):
@@ -519,11 +684,59 @@ def _process(run: RollupRun, referral_ids: list[int] | None) -> int:
             before = _contributions(ids)
             _replace_facts(ids)
             rebuild |= _apply_changes(before, _contributions(ids))
-        _set_progress(run, 50)
         if rebuild:
             _rebuild_cubes(rebuild)
         _rebuild_loads()
-    return len(referral_ids)
+        _finish(run, len(referral_ids))
+
+
+def rollup_runs_give_up(*, now: datetime | None = None) -> int:
+    """Give up the runs in flight whose worker is gone: running with no heartbeat for
+    REPORTING_ROLLUP_DEAD_SECONDS, or queued and taken by no worker for
+    REPORTING_ROLLUP_QUEUED_SECONDS. Their place in flight is freed. Returns how many."""
+    now = now or timezone.now()
+    dead = now - timedelta(seconds=settings.REPORTING_ROLLUP_DEAD_SECONDS)
+    never_taken = now - timedelta(seconds=settings.REPORTING_ROLLUP_QUEUED_SECONDS)
+    running = Q(state=RollupRun.State.RUNNING, last_alive__lt=dead)
+    given_up = (
+        RollupRun.objects.filter(in_flight=True)
+        .annotate(last_alive=Coalesce("heartbeat_at", "started_at", "created_at"))
+        .filter(running | Q(state=RollupRun.State.QUEUED, created_at__lt=never_taken))
+        .update(
+            state=RollupRun.State.FAILED,
+            in_flight=None,
+            finished_at=now,
+            error=Case(
+                When(
+                    state=RollupRun.State.RUNNING,
+                    then=Value(
+                        "Given up: its worker stopped writing a heartbeat (killed or lost)."
+                    ),
+                ),
+                default=Value("Given up: no worker took it."),
+            ),
+        )
+    )
+    if given_up:
+        logger.warning("Gave up %s rollup run(s) whose worker was gone", given_up)
+    return given_up
+
+
+def rollup_run_abandon(*, run_id: int, now: datetime | None = None) -> bool:
+    """An operator gives up the run in flight `run_id` (the `rollup_runs` command): its place
+    is freed at once. A worker still running it finds out at its end and discards its work
+    (a full run's staging tables are dropped by the next full run). False when the run is
+    not in flight."""
+    now = now or timezone.now()
+    abandoned = RollupRun.objects.filter(pk=run_id, in_flight=True).update(
+        state=RollupRun.State.FAILED,
+        in_flight=None,
+        finished_at=now,
+        error="Abandoned by an operator.",
+    )
+    if abandoned:
+        logger.warning("Rollup run %s abandoned by an operator", run_id)
+    return bool(abandoned)
 
 
 def rollup_request(
@@ -531,16 +744,11 @@ def rollup_request(
 ) -> tuple[RollupRun, bool]:
     """Queue a run of `kind`, or join the one already queued or running: (run, created).
 
-    The Celery task is queued after commit; a run whose worker died (in flight
-    for longer than STALE_RUN_AFTER) is marked failed and replaced.
+    The Celery task is queued after commit; a run whose worker is gone
+    (rollup_runs_give_up) is given up first, and replaced.
     """
     now = timezone.now()
-    RollupRun.objects.filter(in_flight=True, created_at__lt=now - STALE_RUN_AFTER).update(
-        state=RollupRun.State.FAILED,
-        in_flight=None,
-        finished_at=now,
-        error="Abandoned: no progress for too long.",
-    )
+    rollup_runs_give_up(now=now)
     try:
         with transaction.atomic():
             run = RollupRun.objects.create(kind=kind, requested_by=requested_by, created_at=now)
@@ -582,9 +790,11 @@ def rollup_refresh_if_stale(
     now, or one already queued or running, which a second reader joins) so the
     page can show its progress, or None when the figures are fresh. "Older"
     is measured from when the last run finished; with no finished run at all, or
-    with the rollup tables emptied since, a run starts.
+    with the rollup tables emptied since, a run starts. A run whose worker is
+    gone is given up first, so a page never waits on a dead one.
     """
     now = now or timezone.now()
+    rollup_runs_give_up(now=now)
     finished, in_flight = selectors.latest_runs()
     if in_flight is not None:
         return in_flight
@@ -609,50 +819,45 @@ def rollup_execute(*, run_id: int) -> RollupRun | None:
     """Do the queued run `run_id`. Safe to call twice: only the first call claims the run."""
     now = timezone.now()
     claimed = RollupRun.objects.filter(pk=run_id, state=RollupRun.State.QUEUED).update(
-        state=RollupRun.State.RUNNING, started_at=now, progress=1
+        state=RollupRun.State.RUNNING, started_at=now, heartbeat_at=now, progress=1
     )
     if not claimed:
         return None
     run = RollupRun.objects.get(pk=run_id)
     try:
-        since = None
-        # With no facts to move (the first run, or after a migration emptied the rollup
-        # tables) an incremental run does everything.
-        if run.kind == RollupRun.Kind.INCREMENTAL and ReferralFact.objects.exists():
-            previous = (
-                RollupRun.objects.filter(state=RollupRun.State.DONE).order_by("-started_at").first()
-            )
-            # No facts at all (a fresh install, or a migration dropped them): nothing to
-            # move by a difference, so everything is summed afresh.
-            has_facts = ReferralFact.objects.exists()
-            if has_facts and previous is not None and previous.started_at is not None:
-                # Overlap the previous run: a change committed just after it read the tables
-                # carries a timestamp from before it started.
-                since = previous.started_at - timedelta(
-                    minutes=settings.REPORTING_ROLLUP_OVERLAP_MINUTES
+        with _Heartbeat(run.pk):
+            since = None
+            # With no facts to move (the first run, or after a migration emptied the rollup
+            # tables) an incremental run does everything.
+            if run.kind == RollupRun.Kind.INCREMENTAL and ReferralFact.objects.exists():
+                previous = (
+                    RollupRun.objects.filter(state=RollupRun.State.DONE)
+                    .order_by("-started_at")
+                    .first()
                 )
-        if since is None:
-            count = _process(run, None)
-        else:
-            changed = _changed_referral_ids(since)
-            _set_progress(run, 5, since=since)
-            count = _process(run, sorted(changed))
+                if previous is not None and previous.started_at is not None:
+                    # Overlap the previous run: a change committed just after it read the
+                    # tables carries a timestamp from before it started.
+                    since = previous.started_at - timedelta(
+                        minutes=settings.REPORTING_ROLLUP_OVERLAP_MINUTES
+                    )
+            if since is None:
+                _process(run, None)
+            else:
+                changed = _changed_referral_ids(since)
+                _set_progress(run, 5, since=since)
+                _process(run, sorted(changed))
+    except RunGivenUp as error:
+        logger.warning("%s", error)
     except Exception as error:
         logger.exception("Rollup run %s failed", run_id)
-        RollupRun.objects.filter(pk=run_id).update(
+        RollupRun.objects.filter(pk=run_id, in_flight=True).update(
             state=RollupRun.State.FAILED,
             in_flight=None,
             finished_at=timezone.now(),
             error=str(error)[:2000],
         )
         raise
-    RollupRun.objects.filter(pk=run_id).update(
-        state=RollupRun.State.DONE,
-        in_flight=None,
-        progress=100,
-        finished_at=timezone.now(),
-        referrals=count,
-    )
     run.refresh_from_db()
     return run
 

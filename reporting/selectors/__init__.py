@@ -12,7 +12,14 @@ then one module per group of tables, and `dashboard` putting them in page order.
 
 from .dashboard import dashboard_tables
 from .headline import Headline, HeadlineFigure, headline_figures
-from .scope import REPORTING_ROLES, Filters, Scope, latest_runs, reporting_scope_for
+from .scope import (
+    REPORTING_ROLES,
+    Filters,
+    Scope,
+    latest_runs,
+    recent_runs,
+    reporting_scope_for,
+)
 from .waiting import waiting_figures
 
 __all__ = [
@@ -24,6 +31,7 @@ __all__ = [
     "dashboard_tables",
     "headline_figures",
     "latest_runs",
+    "recent_runs",
     "reporting_scope_for",
     "waiting_figures",
 ]

@@ -89,3 +89,8 @@ def latest_runs() -> tuple[RollupRun | None, RollupRun | None]:
     finished = RollupRun.objects.filter(state=RollupRun.State.DONE).order_by("-finished_at").first()
     in_flight = RollupRun.objects.filter(in_flight=True).first()
     return finished, in_flight
+
+
+def recent_runs(*, limit: int = 20) -> list[RollupRun]:
+    """The latest runs, newest first, those in flight among them (the `rollup_runs` command)."""
+    return list(RollupRun.objects.order_by("-created_at", "-pk")[:limit])

@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 
+from directory import postcodes
 from directory.models import Postcode
 from tests.directory.conftest import listed
 from tests.factories import TaxonomyTermFactory
@@ -238,6 +239,8 @@ def test_the_page_costs_the_same_number_of_queries_whatever_the_number_of_result
             listed(name=f"Group {n}", terms=[gardening], weekdays=[1, 2])
 
     make(2)
+    # The district's packaged postcodes go into the table at its first lookup, once.
+    postcodes.lookup("CF37 1AB")
     with django_assert_max_num_queries(12) as few:
         client.get("/directory/", {"postcode": "CF37 1AB", "category": str(gardening.uuid)})
     make(30)

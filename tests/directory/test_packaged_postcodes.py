@@ -1,0 +1,76 @@
+"""The packaged postcodes live in the Postcode table, not in each process (issue 18, point 10)."""
+
+from io import StringIO
+from unittest import mock
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from core.postcodes import PostcodeError
+from directory import postcodes
+from directory.models import PackagedPostcodeLoad, Postcode
+from directory.services import packaged_postcodes
+from directory.services.packaged_postcodes import packaged_postcodes_load
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_first_lookup_in_a_district_puts_that_district_in_the_table():
+    assert not Postcode.objects.filter(postcode__startswith="CF37 ").exists()
+    place = postcodes.lookup("cf37 1ab")
+    district = Postcode.objects.filter(postcode__startswith="CF37 ")
+    assert district.count() > 100
+    assert Postcode.objects.get(postcode="CF37 1AB").easting == place.easting
+    assert not Postcode.objects.filter(postcode__startswith="CF10 ").exists()  # only the district
+    assert list(PackagedPostcodeLoad.objects.values_list("prefix", "rows")) == [
+        ("CF37", district.count())
+    ]
+
+
+def test_later_lookups_are_one_query_and_never_decode_the_package(
+    django_assert_num_queries,
+):
+    postcodes.lookup("CF37 1AB")
+    known = set(Postcode.objects.values_list("postcode", flat=True))
+    absent = next(f"CF37 {n}{a}{b}" for n in "90" for a in "ZYX" for b in "ZYX"
+                  if f"CF37 {n}{a}{b}" not in known)  # fmt: skip
+    with mock.patch.object(packaged_postcodes, "_rows", side_effect=AssertionError("decoded")):
+        with django_assert_num_queries(1):
+            assert postcodes.lookup("CF37 1AB").local_authority
+        # A postcode the district does not have: its row, then whether the district is loaded.
+        with django_assert_num_queries(2), pytest.raises(postcodes.UnknownPostcode):
+            postcodes.lookup(absent)
+
+
+def test_a_row_imported_from_onspd_is_kept():
+    Postcode.objects.create(postcode="CF37 1AB", easting=1, northing=2, lsoa="W01001101")
+    packaged_postcodes_load(letter="C", district="CF37")
+    row = Postcode.objects.get(postcode="CF37 1AB")
+    assert (row.easting, row.northing, row.lsoa) == (1, 2, "W01001101")
+
+
+def test_packaged_postcodes_of_a_sector_come_from_the_table():
+    found = postcodes.packaged_postcodes("CF37", "1")
+    assert found and all(code.startswith("CF37 1") for code in found)
+    assert found == sorted(found)
+    assert postcodes.packaged_postcodes("") == []
+
+
+def test_the_command_loads_whole_letters_once():
+    out = StringIO()
+    call_command("load_packaged_postcodes", "--letters", "JZ", stdout=out)
+    loaded = Postcode.objects.count()
+    assert loaded > 0
+    assert set(PackagedPostcodeLoad.objects.values_list("prefix", flat=True)) == {"J", "Z"}
+    call_command("load_packaged_postcodes", "--letters", "JZ", stdout=out)
+    assert Postcode.objects.count() == loaded
+    # A whole letter loaded: a district of it is never loaded again.
+    never = mock.patch.object(packaged_postcodes, "_rows", side_effect=AssertionError("decoded"))
+    with never, pytest.raises(PostcodeError):
+        postcodes.lookup("ZE9 9ZZ")
+
+
+def test_the_command_refuses_a_letter_the_package_lacks():
+    with pytest.raises(CommandError, match="--letters: the package has no postcodes for Q"):
+        call_command("load_packaged_postcodes", "--letters", "q", stdout=StringIO())
+    assert not Postcode.objects.exists()
