@@ -136,6 +136,15 @@ class ReferralCreateInputSerializer(serializers.Serializer):
         return data
 
 
+class SchemeNameField(serializers.CharField):
+    """The scheme's name: from the row's `scheme_name` where the query brought it along
+    (the list and the detail), else from its scheme (a referral just made)."""
+
+    def get_attribute(self, instance):
+        name = getattr(instance, "scheme_name", None)
+        return instance.scheme.name if name is None else name
+
+
 class ReferralOutputSerializer(serializers.Serializer):
     """What a list shows of each referral: where it stands, and no one's personal details."""
 
@@ -144,7 +153,7 @@ class ReferralOutputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices)
     urgency = serializers.ChoiceField(choices=Urgency.choices)
     reasons = serializers.ListField(child=serializers.ChoiceField(choices=Reason.choices))
-    scheme = serializers.CharField(source="scheme.name")
+    scheme = SchemeNameField()
     received_at = serializers.DateTimeField()
     accepted_at = serializers.DateTimeField(allow_null=True)
     rejected_at = serializers.DateTimeField(allow_null=True)
