@@ -227,6 +227,11 @@ def referrer_timeline(referral: Referral) -> QuerySet[ReferralEvent]:
     return events.select_related("actor").order_by("created_at", "pk")
 
 
+def referrer_timeline_for_api(referral: Referral) -> QuerySet[ReferralEvent]:
+    """`referrer_timeline` as the partner API gives it: no one's name, so no actor rows."""
+    return referrer_timeline(referral).select_related(None)
+
+
 def _withheld(kept: Q | None) -> Case:
     """True for an event with words the reader is not given (those matching `kept` are given).
 

@@ -63,13 +63,18 @@ def new_reference() -> str:
     return "SP-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
 
 
-def _unique_reference() -> str:
-    # 25^7 (6e9) references: a clash is rare, and the unique constraint is the
-    # final word should two requests pick the same one at the same moment.
-    while True:
-        reference = new_reference()
-        if not Referral.objects.filter(reference=reference).exists():
-            return reference
+# 25^7 (6e9) references: a clash is rare (one make in 6,000 at a million referrals), so
+# nothing is looked up first; the unique constraint turns a clash away and the referral is
+# made again with another reference, up to REFERENCE_ATTEMPTS times.
+REFERENCE_ATTEMPTS = 5
+
+
+def reference_taken(error: IntegrityError) -> bool:
+    """Whether `error` is the reference's unique constraint refusing a reference in use."""
+    diag = getattr(error.__cause__, "diag", None)
+    if diag is not None:  # PostgreSQL names the constraint
+        return (diag.constraint_name or "").endswith("_reference_key")
+    return f"{Referral._meta.db_table}.reference" in str(error)  # SQLite names the column
 
 
 def field_errors(error: DjangoValidationError) -> dict[str, list[str]]:
@@ -295,12 +300,21 @@ def referral_create(
     # Everything above only reads. Within a caller's transaction (a partner's request with
     # an Idempotency-Key) no savepoint is needed: nothing below fails but the database,
     # which fails the caller's transaction too.
-    with transaction.atomic(savepoint=False):
-        return _write_referral(
-            person_data=person_data, referral_data=referral_data, actor=actor,
-            api_client=api_client, organisation=organisation, source_kind=source_kind,
-            scheme=scheme, area_id=area_id, request=request,
-        )  # fmt: skip
+    for attempt in range(1, REFERENCE_ATTEMPTS + 1):
+        try:
+            with transaction.atomic(savepoint=False):
+                return _write_referral(
+                    person_data=person_data, referral_data=referral_data, actor=actor,
+                    api_client=api_client, organisation=organisation,
+                    source_kind=source_kind, scheme=scheme, area_id=area_id, request=request,
+                )  # fmt: skip
+        except IntegrityError as error:
+            # Within a caller's transaction the caller tries again (it holds the savepoint).
+            if attempt == REFERENCE_ATTEMPTS or connection.in_atomic_block:
+                raise
+            if not reference_taken(error):
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _write_referral(
@@ -317,7 +331,7 @@ def _write_referral(
     )
     now = timezone.now()
     referral = Referral.objects.create(
-        reference=_unique_reference(),
+        reference=new_reference(),
         person=person,
         person_details_as_referred=PersonAsReferred.snapshot(person_data),
         source_kind=source_kind,
@@ -386,28 +400,33 @@ def referral_create_idempotent(
     repeat (or the slower of two identical requests racing each other) is
     rolled back, referral included, and answers with the first one's referral.
     """
-    try:
-        with transaction.atomic():
-            referral = referral_create(
-                person_details=person_details,
-                referral_details=referral_details,
-                api_client=api_client,
-                request=request,
-            )
-            ApiIdempotencyKey.objects.create(
-                api_client=api_client,
-                key=idempotency_key,
-                request_hash=request_hash,
-                referral=referral,
-            )
-    except (IntegrityError, ValidationError, InvalidTransition, NoSchemeForArea):
-        # The key was used before (the usual reason to fail here), or this request cannot
-        # be made now: a repeat still gets its first answer.
-        stored = _stored_idempotency_key(api_client, idempotency_key, request_hash)
-        if stored is None:
-            raise
-        return stored.referral, False
-    return referral, True
+    for attempt in range(1, REFERENCE_ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                referral = referral_create(
+                    person_details=person_details,
+                    referral_details=referral_details,
+                    api_client=api_client,
+                    request=request,
+                )
+                ApiIdempotencyKey.objects.create(
+                    api_client=api_client,
+                    key=idempotency_key,
+                    request_hash=request_hash,
+                    referral=referral,
+                )
+        except (IntegrityError, ValidationError, InvalidTransition, NoSchemeForArea) as error:
+            # The key was used before (the usual reason to fail here), or this request
+            # cannot be made now: a repeat still gets its first answer.
+            stored = _stored_idempotency_key(api_client, idempotency_key, request_hash)
+            if stored is not None:
+                return stored.referral, False
+            retry = isinstance(error, IntegrityError) and reference_taken(error)
+            if not retry or attempt == REFERENCE_ATTEMPTS:
+                raise
+        else:
+            return referral, True
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _stored_idempotency_key(api_client, key, request_hash):

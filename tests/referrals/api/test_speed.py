@@ -57,11 +57,11 @@ def test_a_create_runs_the_same_few_statements_whatever_the_rows(
     assert not [sql for sql in statements if 'FROM "referrals_apiidempotencykey"' in sql]
     # Glenys again (the same NHS number and date of birth): the savepoint of the key's
     # transaction (BEGIN and COMMIT outside a test), the match-key locks in one statement
-    # (PostgreSQL), the person found, the reference's check, the referral, its events, the
-    # audit row, the key, the release.
-    assert len(statements) == (9 if POSTGRES else 8)
+    # (PostgreSQL), the person found, the referral (its reference is not looked up first),
+    # its events, the audit row, the key, the release.
+    assert len(statements) == (8 if POSTGRES else 7)
     # Someone new without an NHS number: one look for them, then their record.
-    assert len(_statements(without_number)) == (10 if POSTGRES else 9)
+    assert len(_statements(without_number)) == (9 if POSTGRES else 8)
 
 
 @pytest.mark.parametrize("rows", [2, 30])
@@ -200,3 +200,30 @@ def test_a_reads_audit_row_alone_in_its_transaction_does_not_wait_for_the_disk(
     finally:
         connection.in_atomic_block = kept
     assert "synchronous_commit" not in _statements(queries)[0]
+
+
+def _clashing_references(monkeypatch, taken):
+    """The first reference drawn is one already in use; then fresh ones."""
+    from referrals.services import intake
+
+    fresh = intake.new_reference
+    drawn = iter([taken])
+    monkeypatch.setattr(intake, "new_reference", lambda: next(drawn, None) or fresh())
+
+
+def test_a_reference_already_in_use_is_drawn_again(afon_emis, referral, referral_body, monkeypatch):
+    _clashing_references(monkeypatch, referral.reference)
+    response = afon_emis.post(URL, _body(referral_body, 1), HTTP_IDEMPOTENCY_KEY="clash")
+    assert response.status_code == 201
+    assert response.json()["reference"] not in ("", referral.reference)
+    assert Referral.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reference_already_in_use_is_drawn_again_without_a_key(
+    afon_emis, referral, referral_body, monkeypatch
+):
+    _clashing_references(monkeypatch, referral.reference)
+    response = afon_emis.post(URL, _body(referral_body, 1))
+    assert response.status_code == 201
+    assert Referral.objects.count() == 2
