@@ -194,32 +194,51 @@ def _shapes(token: str, organisation_id: int, read: str, bare_target: str) -> li
     ]
 
 
-def _statements(shape: Shape) -> tuple[int, int]:
-    """How many SQL statements one request of each side runs (transaction control aside)."""
+CPU_REQUESTS = 30
+
+
+def _in_process(shape: Shape) -> tuple[int, int, float, float]:
+    """(statements, statements, CPU ms, CPU ms) of one request of each side, API first.
+
+    Counted in this process through Django's test client, on the second request (the
+    first fills this process's caches); transaction control aside. The CPU time is
+    this process's own per request over CPU_REQUESTS requests (the database's and
+    Redis's aside): unlike requests per second, hardly moved by what else the machine
+    is doing.
+    """
     from django.db import connection
     from django.test import Client, override_settings
     from django.test.utils import CaptureQueriesContext
 
     client = Client(HTTP_HOST="localhost")
-    counts = []
+    counts: list[int] = []
+    cpu: list[float] = []
+    numbers = itertools.count(10**9)
+
+    def send(make: Callable[[int], Call]) -> None:
+        call = make(next(numbers))
+        headers = {k: v for k, v in call.headers.items() if k != "Content-Type"}
+        response = client.generic(
+            call.method,
+            call.path,
+            call.body or b"",
+            content_type=call.headers.get("Content-Type", ""),
+            headers=headers,
+        )
+        if response.status_code != call.expect:
+            raise AssertionError(f"{call.path} answered {response.status_code}")
+
     with override_settings(ROOT_URLCONF="bench.urls"):
         for make in (shape.api, shape.bare):
-            # Counted on the second request: the first fills this process's caches.
-            for attempt in range(2):
-                call = make(10**9 + 2 * len(counts) + attempt)
-                headers = {k: v for k, v in call.headers.items() if k != "Content-Type"}
-                with CaptureQueriesContext(connection) as queries:
-                    response = client.generic(
-                        call.method,
-                        call.path,
-                        call.body or b"",
-                        content_type=call.headers.get("Content-Type", ""),
-                        headers=headers,
-                    )
-                if response.status_code != call.expect:
-                    raise AssertionError(f"{call.path} answered {response.status_code}")
+            send(make)
+            with CaptureQueriesContext(connection) as queries:
+                send(make)
             counts.append(len(queries.captured_queries))
-    return counts[0], counts[1]
+            started = time.process_time()
+            for _ in range(CPU_REQUESTS):
+                send(make)
+            cpu.append((time.process_time() - started) * 1000 / CPU_REQUESTS)
+    return counts[0], counts[1], cpu[0], cpu[1]
 
 
 def measure(database_name: str, *, seconds: float = SECONDS, rounds: int = ROUNDS) -> bool:
@@ -262,11 +281,11 @@ def measure(database_name: str, *, seconds: float = SECONDS, rounds: int = ROUND
             f"{busiest['n']:,} referrals in the client's list; load average {load}"
         )
         print(
-            f"{'shape':<18} {'API req/s':>10} {'bare req/s':>11} {'ratio':>6} "
-            f"{'statements':>11}  target"
+            f"{'shape':<16} {'API req/s':>9} {'bare req/s':>10} {'ratio':>6}  "
+            f"{'statements':<10} {'CPU ms/request':<17} target"
         )
         for shape in shapes:
-            api_statements, bare_statements = _statements(shape)
+            api_statements, bare_statements, api_cpu, bare_cpu = _in_process(shape)
             for make in (shape.api, shape.bare):  # warm every worker up
                 drive(port, make, 0.5, CONCURRENCY)
             api, bare = Load(), Load()
@@ -285,8 +304,9 @@ def measure(database_name: str, *, seconds: float = SECONDS, rounds: int = ROUND
             )
             met &= not verdict
             print(
-                f"{shape.name:<18} {api.per_second:>10.0f} {bare.per_second:>11.0f} "
-                f"{ratio:>5.2f}x {api_statements:>5} / {bare_statements:<4} "
+                f"{shape.name:<16} {api.per_second:>9.0f} {bare.per_second:>10.0f} "
+                f"{ratio:>5.2f}x  {api_statements:>3} / {bare_statements:<4} "
+                f"{api_cpu:>5.1f} / {bare_cpu:<4.1f} {api_cpu / bare_cpu:>4.1f}x "
                 f"<= {TARGET_RATIO:g}x{verdict}",
                 flush=True,
             )
