@@ -5,8 +5,6 @@ digit, postcode shape) so that a partner hears of every such mistake at once;
 the rules of a referral (consent given, risk described...) are the service's.
 """
 
-import copy
-
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -149,7 +147,14 @@ class OutputSerializer(serializers.Serializer):
     """
 
     def get_fields(self):
-        return {name: copy.copy(field) for name, field in self._declared_fields.items()}
+        return {name: _shallow_copy(field) for name, field in self._declared_fields.items()}
+
+
+def _shallow_copy(field):
+    """copy.copy of a field, without copy's general machinery (__reduce_ex__)."""
+    copied = object.__new__(type(field))
+    copied.__dict__.update(field.__dict__)
+    return copied
 
 
 class SchemeNameField(serializers.CharField):
