@@ -7,9 +7,11 @@ from datetime import timedelta
 
 from axes.utils import reset as axes_reset
 from django.conf import settings
+from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import models, transaction
+from django.db import connection, connections, models, router, transaction
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp import devices_for_user
@@ -49,7 +51,7 @@ def audit_record(
     if obj is not None and obj._meta.label_lower == "referrals.person":
         subjects.add(getattr(obj, "uuid", None))
     subjects.discard(None)
-    event = AuditEvent.objects.create(
+    event = AuditEvent(
         actor=actor,
         api_client=api_client,
         action=action,
@@ -60,11 +62,59 @@ def audit_record(
         path=(request.get_full_path()[:300] if hasattr(request, "get_full_path") else ""),
         ip_address=client_address(request),
     )
-    if subjects:
-        AuditSubject.objects.bulk_create(
-            AuditSubject(event=event, person_uuid=person_uuid) for person_uuid in subjects
+    if connection.vendor == "postgresql":
+        # A read's row alone in its transaction need not wait for the disk (see below).
+        asynchronous = (
+            action == AuditEvent.Action.VIEW
+            and settings.AUDIT_READS_COMMIT_ASYNCHRONOUSLY
+            and not connection.in_atomic_block
         )
+        _insert_with_subjects(event, sorted(subjects, key=str), asynchronous=asynchronous)
+    else:
+        event.save(force_insert=True)
+        if subjects:
+            AuditSubject.objects.bulk_create(
+                AuditSubject(event=event, person_uuid=person_uuid) for person_uuid in subjects
+            )
     return event
+
+
+def _insert_with_subjects(event: AuditEvent, subjects: list, *, asynchronous: bool) -> None:
+    """Write the event and one AuditSubject per person in one statement (PostgreSQL).
+
+    A read of a person's record is audited on every request (an API read too), so
+    the row and its subjects go in one round trip: the event's INSERT, as the ORM
+    writes it, in a WITH whose id the subjects' INSERT takes.
+
+    `asynchronous`: the statement is its own transaction and commits without
+    waiting for the write-ahead log to reach the disk (synchronous_commit off for
+    this transaction only), which had cost a read more than all its queries. The
+    row is as safe from an application crash, a rollback or a restart as any
+    other; only a crash of the database server itself can lose it, and then only
+    the rows of its last moments (up to three times wal_writer_delay, 0.6 s by
+    default). Changes, and their audit rows, always wait (README, "Audit trail").
+    """
+    using = router.db_for_write(AuditEvent)
+    query = InsertQuery(AuditEvent)
+    fields = [field for field in AuditEvent._meta.local_concrete_fields if not field.primary_key]
+    query.insert_values(fields, [event])
+    [(insert, params)] = query.get_compiler(using=using).as_sql()
+    subject = AuditSubject._meta
+    sql = (
+        f"WITH event AS ({insert} RETURNING id, created_at), "
+        f"subject AS (INSERT INTO {subject.db_table} (event_id, person_uuid) "
+        f"SELECT event.id, person FROM event, unnest(%s::uuid[]) AS person) "  # noqa: S608
+        + (
+            "SELECT id, created_at, set_config('synchronous_commit', 'off', true) FROM event"
+            if asynchronous
+            else "SELECT id, created_at FROM event"
+        )
+    )
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, [*params, [str(person) for person in subjects]])
+        event.pk, event.created_at = cursor.fetchone()[:2]
+    event._state.adding = False
+    event._state.db = using
 
 
 def audit_view(
@@ -164,6 +214,7 @@ def api_client_update(
         for field in changed:
             setattr(locked, field, wanted[field])
         locked.save(update_fields=changed)
+        api_client_forget([locked])
         audit_record(
             actor=actor, action=AuditEvent.Action.CHANGE, obj=locked, request=request,
             detail="API client changed: " + "; ".join(
@@ -208,6 +259,7 @@ def api_client_revoke(*, client: ApiClient, actor=None) -> ApiClient:
             is_active=False, revoked_at=timezone.now()
         )
         if revoked:
+            api_client_forget([client])
             audit_record(
                 actor=actor,
                 action=AuditEvent.Action.CHANGE,
@@ -218,13 +270,64 @@ def api_client_revoke(*, client: ApiClient, actor=None) -> ApiClient:
     return client
 
 
-def api_client_touch(*, client: ApiClient, now=None) -> None:
-    """Record that the client was used, at most once a minute (not a write per request)."""
+def api_client_touch(*, client: ApiClient, now=None) -> bool:
+    """Record that the client was used, at most once a minute (not a write per request).
+
+    Returns False when the client turned out to be revoked meanwhile (no row was
+    active to touch), True otherwise.
+    """
     now = now or timezone.now()
     if client.last_used_at and now - client.last_used_at < timedelta(minutes=1):
-        return
-    ApiClient.objects.filter(pk=client.pk).update(last_used_at=now)
+        return True
+    if not ApiClient.objects.filter(pk=client.pk, is_active=True).update(last_used_at=now):
+        return False
     client.last_used_at = now
+    return True
+
+
+# --- API clients: the token lookup, cached -----------------------------------------------
+# Each API request names its client by token. The client (with its organisation) is kept
+# in the fail-open cache for API_CLIENT_CACHE_SECONDS under its token hash, so a request
+# finds it with one cache read instead of a query. Revoking or changing a client, or
+# changing its organisation, forgets the entry at once and again when the change commits;
+# the short lifetime bounds how long a copy can outlive a change made while Redis was
+# unreachable. A client is re-read from the database at least once a minute anyway, when
+# its use is recorded (api_client_touch), and refused there if it was revoked.
+API_CLIENT_CACHE_SECONDS = 30
+
+
+def _api_client_cache():
+    return caches[settings.RATELIMIT_USE_CACHE]
+
+
+def _api_client_cache_key(hashed: str) -> str:
+    return f"api-client:{hashed}"
+
+
+def api_client_cached(hashed: str) -> ApiClient | None:
+    """The client whose token has this hash, as last cached, or None."""
+    client = _api_client_cache().get(_api_client_cache_key(hashed))
+    return client if isinstance(client, ApiClient) else None
+
+
+def api_client_remember(client: ApiClient) -> None:
+    _api_client_cache().set(
+        _api_client_cache_key(client.token_hash), client, API_CLIENT_CACHE_SECONDS
+    )
+
+
+def api_client_forget(clients: Iterable[ApiClient]) -> None:
+    """Drop the cached copies of `clients`, now and once the current transaction commits."""
+    keys = [_api_client_cache_key(client.token_hash) for client in clients]
+
+    def forget():
+        cache = _api_client_cache()
+        for key in keys:
+            cache.delete(key)
+
+    if keys:
+        forget()
+        transaction.on_commit(forget)
 
 
 # --- Sign-in: lockouts (django-axes) ---------------------------------------------------------

@@ -1,5 +1,5 @@
 """python -m bench [--services N] [--referrals N] [--runs N] [--only TEXT] [--regenerate]
-[--drop] [--no-quality]
+[--drop] [--no-quality] [--api-seconds S]
 
 First the directory search's quality on the demo directory (any database), then, on
 PostgreSQL, the timings on a large generated database."""
@@ -23,6 +23,9 @@ def main(argv=None) -> int:
     parser.add_argument("--drop", action="store_true", help="drop the bench database at the end")
     parser.add_argument(
         "--no-quality", action="store_true", help="skip the search quality measurement"
+    )
+    parser.add_argument(
+        "--api-seconds", type=float, default=4.0, help="seconds per turn of the partner API load"
     )
     args = parser.parse_args(argv)
 
@@ -106,6 +109,11 @@ def main(argv=None) -> int:
                 f"{target}{verdict}",
                 flush=True,
             )
+        if not args.only or args.only in "partner API against a bare DRF endpoint":
+            from bench import api
+
+            print()
+            failed |= not api.measure(bench_name, seconds=args.api_seconds)
         return 1 if failed or quality_failed else 0
     finally:
         if args.drop:

@@ -12,6 +12,7 @@ from datetime import date
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
@@ -196,6 +197,10 @@ class Person(models.Model):
         indexes = [
             models.Index(fields=["family_name", "date_of_birth", "postcode"]),
             models.Index(fields=["nhs_number", "date_of_birth"]),
+            # Matching a referral's person compares names case-blind (UPPER(...) = UPPER(...)),
+            # which the index above cannot serve: without this one every referral for a
+            # person without an NHS number read the whole index.
+            models.Index(Upper("family_name"), F("date_of_birth"), name="person_match_by_name"),
         ]
 
     def __str__(self):
@@ -529,6 +534,12 @@ class Referral(models.Model):
                 fields=["scheme", "triage_rank", "received_at", "id"],
                 condition=Q(status__in=TRIAGE_STATUSES),
                 name="referral_triage_queue",
+            ),
+            # The partner API's list: an organisation's referrals newest first, read a page at
+            # a time in that order (and counted) from the index alone, however many there are.
+            models.Index(
+                fields=["referring_organisation", "-received_at", "-id"],
+                name="referral_partner_list",
             ),
         ]
 

@@ -1,9 +1,14 @@
 """Reads for referrals, already scoped to the user who asks (DESIGN.md, Who may see what)."""
 
+import secrets
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
+from django.core.cache import caches
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.db.models import (
     BooleanField,
     Case,
@@ -18,7 +23,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Organisation, Role
+from accounts.models import Area, Organisation, Role
 from accounts.selectors import area_and_ancestors
 
 from .exceptions import NoSchemeForArea
@@ -221,6 +226,11 @@ def referrer_timeline(referral: Referral) -> QuerySet[ReferralEvent]:
     return events.select_related("actor").order_by("created_at", "pk")
 
 
+def referrer_timeline_for_api(referral: Referral) -> QuerySet[ReferralEvent]:
+    """`referrer_timeline` as the partner API gives it: no one's name, so no actor rows."""
+    return referrer_timeline(referral).select_related(None)
+
+
 def _withheld(kept: Q | None) -> Case:
     """True for an event with words the reader is not given (those matching `kept` are given).
 
@@ -296,11 +306,22 @@ def referrals_visible_to_api_client(client):
     return Referral.objects.filter(referring_organisation_id=client.organisation_id)
 
 
+# What the partner API's list shows of a referral (ReferralOutputSerializer): a page of 50
+# loads these columns, not whole rows of the referral, its person and its scheme.
+API_LIST_FIELDS = (
+    "uuid", "reference", "status", "urgency", "reasons", "received_at", "accepted_at",
+    "rejected_at", "allocated_at", "first_contact_at", "closed_at", "cancelled_at", "updated_at",
+    "person", "scheme", "referring_organisation",
+)  # fmt: skip
+
+
 def referral_list_for_api_client(client):
-    # The person comes along only for the audit row naming whom the answer was about.
+    # The person's uuid comes along only for the audit row naming whom the answer was about;
+    # the index referral_partner_list serves the order (and the count) for any organisation.
     return (
         referrals_visible_to_api_client(client)
         .select_related("scheme", "person")
+        .only(*API_LIST_FIELDS, "scheme__name", "person__uuid")
         .order_by("-received_at", "-pk")
     )
 
@@ -310,7 +331,7 @@ def get_referral_for_api_client(client, referral_uuid):
     try:
         return (
             referrals_visible_to_api_client(client)
-            .select_related("person", "scheme", "referring_organisation")
+            .annotate(scheme_name=F("scheme__name"), person_uuid=F("person__uuid"))
             .get(uuid=referral_uuid)
         )
     except (Referral.DoesNotExist, ValueError, TypeError, DjangoValidationError):
@@ -419,6 +440,61 @@ def scheme_for_area(area):
     if len(only) == 1:
         return only[0]
     raise NoSchemeForArea(_("No social prescribing scheme takes referrals for this area yet."))
+
+
+# The scheme for an area, remembered in each process (a referral from a partner system or a
+# referrer asks for it every time; the walk up the area tree is a query a level). Any change
+# to an area or an organisation (referrals.receivers) empties this process's copy at once and
+# stamps a new version in the shared cache, when saved and again when committed; every
+# process compares its copy's version with the shared one before using it, so a change made
+# by one reaches the others with its commit. Without the shared cache (Redis out of reach)
+# the tree is walked as before; a copy is never older than SCHEME_ROUTES_MAX_AGE anyway.
+SCHEME_ROUTES_VERSION_KEY = "referrals:scheme-routes-version"
+SCHEME_ROUTES_MAX_AGE = 300.0
+_scheme_routes: dict = {"version": None, "since": 0.0, "schemes": {}}
+_MISSING = object()
+
+
+def _scheme_routes_cache():
+    # The fail-open cache: an outage answers "nothing" instead of raising.
+    return caches[settings.RATELIMIT_USE_CACHE]
+
+
+def _shared_scheme_routes_version():
+    """The version every process agrees on, or None when the shared cache cannot say."""
+    cache = _scheme_routes_cache()
+    version = cache.get(SCHEME_ROUTES_VERSION_KEY, _MISSING)
+    if version is _MISSING:
+        cache.add(SCHEME_ROUTES_VERSION_KEY, secrets.token_hex(8), None)
+        version = cache.get(SCHEME_ROUTES_VERSION_KEY, _MISSING)
+    return None if version is _MISSING else version
+
+
+def forget_scheme_routes() -> None:
+    """Empty this process's copy, and have every process empty theirs (on commit too)."""
+    _scheme_routes.update(version=None, since=0.0, schemes={})
+
+    def new_version():
+        _scheme_routes_cache().set(SCHEME_ROUTES_VERSION_KEY, secrets.token_hex(8), None)
+
+    new_version()
+    transaction.on_commit(new_version)
+
+
+def scheme_for_area_id(area_id: int | None):
+    """`scheme_for_area` of the area with this id, from this process's copy where it can."""
+    version = _shared_scheme_routes_version()
+    if version is None:
+        return scheme_for_area(Area.objects.filter(pk=area_id).first() if area_id else None)
+    now = time.monotonic()
+    stale = now - _scheme_routes["since"] > SCHEME_ROUTES_MAX_AGE
+    if _scheme_routes["version"] != version or stale:
+        _scheme_routes.update(version=version, since=now, schemes={})
+    schemes = _scheme_routes["schemes"]
+    if area_id not in schemes:
+        area = Area.objects.filter(pk=area_id).first() if area_id else None
+        schemes[area_id] = scheme_for_area(area)  # NoSchemeForArea is not remembered
+    return schemes[area_id]
 
 
 def self_referral_by_reference(reference):

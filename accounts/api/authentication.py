@@ -13,7 +13,14 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from accounts.models import ApiClient
-from accounts.services import api_client_touch, token_hash, token_prefix
+from accounts.services import (
+    api_client_cached,
+    api_client_forget,
+    api_client_remember,
+    api_client_touch,
+    token_hash,
+    token_prefix,
+)
 
 
 class ApiClientAuthentication(authentication.BaseAuthentication):
@@ -30,23 +37,31 @@ class ApiClientAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 _("Send the token as “Authorization: Bearer <token>”.")
             )
-        client = self._client_for(token.strip())
-        api_client_touch(client=client)
+        client, from_cache = self._client_for(token.strip())
+        last_use = client.last_used_at
+        if not api_client_touch(client=client):
+            api_client_forget([client])
+            raise exceptions.AuthenticationFailed(_("The token has been revoked."))
+        if not from_cache or client.last_used_at != last_use:
+            api_client_remember(client)
         return AnonymousUser(), client
 
-    def _client_for(self, token: str) -> ApiClient:
+    def _client_for(self, token: str) -> tuple[ApiClient, bool]:
+        """(client, whether it came from the cache); AuthenticationFailed when there is none."""
         prefix = token_prefix(token)
-        client = (
-            ApiClient.objects.select_related("organisation").filter(token_prefix=prefix).first()
-            if prefix
-            else None
-        )
+        hashed = token_hash(token)
+        client = api_client_cached(hashed) if prefix else None
+        from_cache = client is not None
+        if client is None and prefix:
+            client = (
+                ApiClient.objects.select_related("organisation").filter(token_prefix=prefix).first()
+            )
         # Compared in constant time so response timing says nothing about the hash.
-        if client is None or not hmac.compare_digest(client.token_hash, token_hash(token)):
+        if client is None or not hmac.compare_digest(client.token_hash, hashed):
             raise exceptions.AuthenticationFailed(_("The token is not valid."))
         if not client.is_active:
             raise exceptions.AuthenticationFailed(_("The token has been revoked."))
-        return client
+        return client, from_cache
 
     def authenticate_header(self, request):
         return f'{self.keyword} realm="api"'

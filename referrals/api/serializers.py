@@ -136,7 +136,37 @@ class ReferralCreateInputSerializer(serializers.Serializer):
         return data
 
 
-class ReferralOutputSerializer(serializers.Serializer):
+class OutputSerializer(serializers.Serializer):
+    """An answer's shape, only ever written out: its fields are copied shallowly for each use.
+
+    DRF deep-copies every declared field for each serializer it makes, running each
+    field's __init__ again; for an answer that only reads attributes and writes them out
+    that was a large part of the API's time. A shallow copy is bound to this serializer
+    as DRF binds the deep one; what the copies share (choices, a list's child field,
+    help texts) is only read.
+    """
+
+    def get_fields(self):
+        return {name: _shallow_copy(field) for name, field in self._declared_fields.items()}
+
+
+def _shallow_copy(field):
+    """copy.copy of a field, without copy's general machinery (__reduce_ex__)."""
+    copied = object.__new__(type(field))
+    copied.__dict__.update(field.__dict__)
+    return copied
+
+
+class SchemeNameField(serializers.CharField):
+    """The scheme's name: from the row's `scheme_name` where the query brought it along
+    (the list and the detail), else from its scheme (a referral just made)."""
+
+    def get_attribute(self, instance):
+        name = getattr(instance, "scheme_name", None)
+        return instance.scheme.name if name is None else name
+
+
+class ReferralOutputSerializer(OutputSerializer):
     """What a list shows of each referral: where it stands, and no one's personal details."""
 
     id = serializers.UUIDField(source="uuid")
@@ -144,7 +174,7 @@ class ReferralOutputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices)
     urgency = serializers.ChoiceField(choices=Urgency.choices)
     reasons = serializers.ListField(child=serializers.ChoiceField(choices=Reason.choices))
-    scheme = serializers.CharField(source="scheme.name")
+    scheme = SchemeNameField()
     received_at = serializers.DateTimeField()
     accepted_at = serializers.DateTimeField(allow_null=True)
     rejected_at = serializers.DateTimeField(allow_null=True)
@@ -155,7 +185,7 @@ class ReferralOutputSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
-class PersonOutputSerializer(serializers.Serializer):
+class PersonOutputSerializer(OutputSerializer):
     """What a referrer sees of the person: enough to know who, not how to reach them.
 
     Read from what the referrer supplied (Referral.person_as_referred), never the
@@ -170,7 +200,7 @@ class PersonOutputSerializer(serializers.Serializer):
     postcode = serializers.CharField()
 
 
-class TimelineEventOutputSerializer(serializers.Serializer):
+class TimelineEventOutputSerializer(OutputSerializer):
     id = serializers.UUIDField(source="uuid")
     kind = serializers.ChoiceField(choices=ReferralEvent.Kind.choices)
     from_status = serializers.CharField(allow_blank=True)
@@ -187,7 +217,7 @@ class TimelineEventOutputSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class ReferrerOutputSerializer(serializers.Serializer):
+class ReferrerOutputSerializer(OutputSerializer):
     name = serializers.CharField(source="referrer_name")
     role = serializers.CharField(source="referrer_role")
     phone = serializers.CharField(source="referrer_phone")

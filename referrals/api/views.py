@@ -263,7 +263,7 @@ class ReferralDetailView(PartnerApiView):
             referral=referral, actor=None, api_client=self.api_client, request=request
         )
         context = {
-            "timeline": selectors.referrer_timeline(referral),
+            "timeline": selectors.referrer_timeline_for_api(referral),
             "feedback_text": selectors.referrer_feedback_text(referral),
         }
         serializer = ReferralDetailOutputSerializer(referral, context=context)

@@ -13,7 +13,7 @@ from accounts.services import audit_record
 from core.exceptions import InvalidTransition, ValidationError
 from core.postcodes import clean_postcode
 
-from ..exceptions import IdempotencyConflict
+from ..exceptions import IdempotencyConflict, NoSchemeForArea
 from ..models import (
     TEXT_LIMIT,
     ApiIdempotencyKey,
@@ -28,7 +28,7 @@ from ..models import (
     Urgency,
     triage_rank_for,
 )
-from ..selectors import scheme_for_area
+from ..selectors import scheme_for_area, scheme_for_area_id
 from ..validators import normalise_nhs_number
 
 # No 0/O, 1/I/L, 2/Z, 5/S or 8/B: a reference is read out over the phone.
@@ -65,13 +65,18 @@ def new_reference() -> str:
     return "SP-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
 
 
-def _unique_reference() -> str:
-    # 25^7 (6e9) references: a clash is rare, and the unique constraint is the
-    # final word should two requests pick the same one at the same moment.
-    while True:
-        reference = new_reference()
-        if not Referral.objects.filter(reference=reference).exists():
-            return reference
+# 25^7 (6e9) references: a clash is rare (one make in 6,000 at a million referrals), so
+# nothing is looked up first; the unique constraint turns a clash away and the referral is
+# made again with another reference, up to REFERENCE_ATTEMPTS times.
+REFERENCE_ATTEMPTS = 5
+
+
+def reference_taken(error: IntegrityError) -> bool:
+    """Whether `error` is the reference's unique constraint refusing a reference in use."""
+    diag = getattr(error.__cause__, "diag", None)
+    if diag is not None:  # PostgreSQL names the constraint
+        return (diag.constraint_name or "").endswith("_reference_key")
+    return f"{Referral._meta.db_table}.reference" in str(error)  # SQLite names the column
 
 
 def field_errors(error: DjangoValidationError) -> dict[str, list[str]]:
@@ -152,9 +157,12 @@ def _lock_match_keys(keys: list[str]) -> None:
     if connection.vendor != "postgresql":
         return
     assert connection.in_atomic_block, "a match-key lock lasts until the transaction ends"
+    # One statement for all the keys, taken in the array's order (unnest keeps it).
     with connection.cursor() as cursor:
-        for key in sorted(set(keys)):
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_id(key)])
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(id) FROM unnest(%s::bigint[]) AS id",
+            [[_lock_id(key) for key in sorted(set(keys))]],
+        )
 
 
 def _match_keys(data: dict, scheme) -> list[str]:
@@ -237,7 +245,6 @@ def _person_for_referral(*, data: dict, scheme, actor, consent_method: str):
     return person, False, possible, reason
 
 
-@transaction.atomic
 def referral_create(
     *,
     person_details: dict,
@@ -276,22 +283,46 @@ def referral_create(
     if api_client is not None:
         organisation = api_client.organisation
         source_kind = SOURCE_FOR_ORGANISATION.get(organisation.kind, SourceKind.THIRD_SECTOR)
-        area = organisation.area
-        scheme = scheme or scheme_for_area(area)
+        area_id = organisation.area_id
+        scheme = scheme or scheme_for_area_id(area_id)
     elif actor is not None:
         organisation = actor.organisation
         source_kind = SOURCE_FOR_ORGANISATION.get(organisation.kind, SourceKind.THIRD_SECTOR)
-        area = organisation.area
-        scheme = scheme or scheme_for_area(area)
+        area_id = organisation.area_id
+        scheme = scheme or scheme_for_area_id(area_id)
         referral_data.setdefault("referrer_name", actor.get_full_name() or actor.username)
         referral_data["referrer_email"] = referral_data.get("referrer_email") or actor.email
     else:
         organisation, source_kind = None, SourceKind.SELF
-        area = scheme.area if scheme else None
+        area_id = scheme.area_id if scheme else None
         scheme = scheme or scheme_for_area(None)
         # The person is the referrer: no GP involvement to choose here.
         referral_data.pop("referrer_name", None)
 
+    # Everything above only reads. Within a caller's transaction (a partner's request with
+    # an Idempotency-Key) no savepoint is needed: nothing below fails but the database,
+    # which fails the caller's transaction too.
+    for attempt in range(1, REFERENCE_ATTEMPTS + 1):
+        try:
+            with transaction.atomic(savepoint=False):
+                return _write_referral(
+                    person_data=person_data, referral_data=referral_data, actor=actor,
+                    api_client=api_client, organisation=organisation,
+                    source_kind=source_kind, scheme=scheme, area_id=area_id, request=request,
+                )  # fmt: skip
+        except IntegrityError as error:
+            # Within a caller's transaction the caller tries again (it holds the savepoint).
+            if attempt == REFERENCE_ATTEMPTS or connection.in_atomic_block:
+                raise
+            if not reference_taken(error):
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _write_referral(
+    *, person_data, referral_data, actor, api_client, organisation, source_kind, scheme, area_id,
+    request,
+) -> Referral:  # fmt: skip
     person, linked, possible, reason = _person_for_referral(
         data=person_data,
         scheme=scheme,
@@ -302,43 +333,47 @@ def referral_create(
     )
     now = timezone.now()
     referral = Referral.objects.create(
-        reference=_unique_reference(),
+        reference=new_reference(),
         person=person,
         person_details_as_referred=PersonAsReferred.snapshot(person_data),
         source_kind=source_kind,
         referring_user=actor,
         referring_organisation=organisation,
         scheme=scheme,
-        area=area,
+        area_id=area_id,
         received_at=now,
         # Its place in the triage queue, which the lifecycle keeps from here on.
         triage_rank=triage_rank_for(Status.RECEIVED, referral_data.get("urgency", Urgency.ROUTINE)),
         **referral_data,
     )
-    ReferralEvent.objects.create(
-        referral=referral, kind=ReferralEvent.Kind.CREATED, to_status=Status.RECEIVED,
-        actor=actor, created_at=now,
-    )  # fmt: skip
+    # The referral's first events, in one insert.
+    events = [
+        ReferralEvent(
+            referral=referral, kind=ReferralEvent.Kind.CREATED, to_status=Status.RECEIVED,
+            actor=actor, created_at=now,
+        )
+    ]  # fmt: skip
     if linked:
         # Linked on the NHS number and date of birth: the scheme's side only.
-        ReferralEvent.objects.create(
+        events.append(ReferralEvent(
             referral=referral, kind=ReferralEvent.Kind.NOTE, visible_to_referrer=False,
             note=_("Linked to the person already known to the scheme with the same NHS number "
                    "and date of birth."),
             created_at=now,
-        )  # fmt: skip
+        ))  # fmt: skip
     if possible is not None:
         PossibleDuplicate.objects.create(
             scheme=scheme, person=person, existing=possible, referral=referral,
             reason=reason, created_at=now,
         )  # fmt: skip
-        ReferralEvent.objects.create(
+        events.append(ReferralEvent(
             referral=referral, kind=ReferralEvent.Kind.NOTE, visible_to_referrer=False,
             note=_("This may be someone the scheme already knows (%(why)s): a coordinator "
                    "will decide in the possible duplicates.")
             % {"why": PossibleDuplicate.Reason(reason).label},
             created_at=now,
-        )  # fmt: skip
+        ))  # fmt: skip
+    ReferralEvent.objects.bulk_create(events)
     audit_record(
         actor=actor,
         api_client=api_client,
@@ -363,34 +398,39 @@ def referral_create_idempotent(
 
     Returns (referral, created). The same key with the same body gives back
     the referral the first request made (created False); the same key with
-    another body raises IdempotencyConflict. Two identical requests racing
-    each other both reach the insert of the key: the unique constraint lets
-    one in, the other's transaction (referral included) is rolled back and it
-    answers with the winner's referral.
+    another body raises IdempotencyConflict. The key is not looked up first:
+    a new key is the usual case, so the referral is made and the key stored in
+    one transaction, and the key's unique constraint turns a repeat away. A
+    repeat (or the slower of two identical requests racing each other) is
+    rolled back, referral included, and answers with the first one's referral.
     """
-    stored = _stored_idempotency_key(api_client, idempotency_key, request_hash)
-    if stored is not None:
-        return stored.referral, False
-    try:
-        with transaction.atomic():
-            referral = referral_create(
-                person_details=person_details,
-                referral_details=referral_details,
-                api_client=api_client,
-                request=request,
-            )
-            ApiIdempotencyKey.objects.create(
-                api_client=api_client,
-                key=idempotency_key,
-                request_hash=request_hash,
-                referral=referral,
-            )
-    except IntegrityError:
-        stored = _stored_idempotency_key(api_client, idempotency_key, request_hash)
-        if stored is None:
-            raise
-        return stored.referral, False
-    return referral, True
+    for attempt in range(1, REFERENCE_ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                referral = referral_create(
+                    person_details=person_details,
+                    referral_details=referral_details,
+                    api_client=api_client,
+                    request=request,
+                )
+                ApiIdempotencyKey.objects.create(
+                    api_client=api_client,
+                    key=idempotency_key,
+                    request_hash=request_hash,
+                    referral=referral,
+                )
+        except (IntegrityError, ValidationError, InvalidTransition, NoSchemeForArea) as error:
+            # The key was used before (the usual reason to fail here), or this request
+            # cannot be made now: a repeat still gets its first answer.
+            stored = _stored_idempotency_key(api_client, idempotency_key, request_hash)
+            if stored is not None:
+                return stored.referral, False
+            retry = isinstance(error, IntegrityError) and reference_taken(error)
+            if not retry or attempt == REFERENCE_ATTEMPTS:
+                raise
+        else:
+            return referral, True
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _stored_idempotency_key(api_client, key, request_hash):

@@ -23,15 +23,32 @@ def people_on(referrals: Iterable[Referral]) -> list[UUID]:
     """The uuids of the people on `referrals`, from the rows as loaded.
 
     No query when the rows came with their person (`select_related("person")`,
-    as every list selector does); otherwise one query for all of them, never
-    one per row.
+    as every list selector does) or its uuid (`person_uuid` annotated, as the
+    partner API's list does); otherwise one query for all of them, never one
+    per row.
     """
     referrals = list(referrals)
-    loaded = [r.person.uuid for r in referrals if Referral.person.is_cached(r)]
-    missing = {r.person_id for r in referrals if not Referral.person.is_cached(r)}
+    uuids = [(r, _person_uuid(r)) for r in referrals]
+    loaded = [uuid for _r, uuid in uuids if uuid is not None]
+    missing = {r.person_id for r, uuid in uuids if uuid is None}
     if missing:
         loaded += Person.objects.filter(pk__in=missing).values_list("uuid", flat=True)
     return list(dict.fromkeys(loaded))
+
+
+def _person_uuid(referral: Referral) -> UUID | None:
+    """The person's uuid as the row came: with its person, or with `person_uuid` annotated."""
+    if Referral.person.is_cached(referral):
+        return referral.person.uuid
+    return getattr(referral, "person_uuid", None)
+
+
+def _person_of(referral: Referral) -> Person:
+    """The referral's person, or a stand-in naming them when only their uuid was loaded."""
+    uuid = None if Referral.person.is_cached(referral) else _person_uuid(referral)
+    if uuid is None:
+        return referral.person
+    return Person(pk=referral.person_id, uuid=uuid)
 
 
 def referral_view_record(
@@ -40,7 +57,7 @@ def referral_view_record(
 ) -> AuditEvent:  # fmt: skip
     """Audit one read of a person's record (DESIGN.md: reads are audited, not only writes)."""
     return audit_view(
-        actor=actor, what=f"referral {referral.reference}", obj=referral.person,
+        actor=actor, what=f"referral {referral.reference}", obj=_person_of(referral),
         records=[referral.reference], request=request, api_client=api_client,
     )  # fmt: skip
 

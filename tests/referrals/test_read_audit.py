@@ -83,8 +83,9 @@ def test_the_list_writes_a_constant_number_of_rows_whatever_its_length(
     ReferralFactory.create_batch(20, referring_organisation=org, scheme=scheme)
     with django_assert_num_queries(len(few.captured_queries)):
         client.get(reverse("referrals:list"))
-    inserts = [q for q in few.captured_queries if q["sql"].startswith("INSERT")]
-    assert len(inserts) == 2  # the row and all its subjects, in one insert each
+    writes = [q for q in few.captured_queries if "INSERT INTO" in q["sql"]]
+    # The row and all its subjects: one statement on PostgreSQL, one insert each elsewhere.
+    assert len(writes) == (1 if connection.vendor == "postgresql" else 2)
 
 
 def test_the_notifications_name_the_people_they_are_about(client, gp_receptionist, three):

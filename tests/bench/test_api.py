@@ -1,0 +1,50 @@
+"""The partner API against the bare endpoint (`make bench`): both answer, and the figures
+that noise cannot blur (statements per request) are what the API promises."""
+
+import pytest
+from django.db import connection
+from django.test import override_settings
+
+from accounts.models import ApiScope
+from accounts.services import api_client_create
+from bench import api
+from tests.factories import AreaFactory, OrganisationFactory, ReferralFactory, SchemeFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def shapes():
+    area = AreaFactory()
+    scheme = SchemeFactory(area=area)
+    practice = OrganisationFactory(area=area)
+    made = ReferralFactory.create_batch(3, referring_organisation=practice, scheme=scheme)
+    _client, token = api_client_create(
+        name="Bench", organisation=practice, scopes=[ApiScope.REFERRALS_WRITE,
+        ApiScope.REFERRALS_READ], rate_limit=10_000,
+    )  # fmt: skip
+    return api._shapes(token, practice.pk, str(made[0].uuid), str(made[1].uuid))
+
+
+def test_each_side_answers_and_the_api_runs_few_statements(shapes, monkeypatch):
+    monkeypatch.setattr(api, "CPU_REQUESTS", 2)
+    postgres = connection.vendor == "postgresql"
+    expected = {  # the key's transaction: a savepoint in a test, BEGIN and COMMIT outside it
+        "create": 9 if postgres else 8,
+        "read one": 3 if postgres else 4,
+        "list, 50 a page": 3 if postgres else 4,
+    }
+    for shape in shapes:
+        api_statements, bare_statements, api_cpu, bare_cpu = api._in_process(shape)
+        assert api_statements == expected[shape.name], shape.name
+        assert bare_statements <= 2
+        assert api_cpu > 0 and bare_cpu > 0
+
+
+def test_the_bare_list_is_the_organisations_newest_first(shapes, client):
+    with override_settings(ROOT_URLCONF="bench.urls"):
+        call = shapes[2].bare(0)
+        body = client.get(call.path).json()
+    assert body["count"] == 3
+    received = [row["received_at"] for row in body["results"]]
+    assert received == sorted(received, reverse=True)
