@@ -80,6 +80,12 @@ class Organisation(models.Model):
         on_delete=models.PROTECT,
         related_name="organisations",
     )
+    phone = models.CharField(
+        _("phone number"),
+        max_length=30,
+        blank=True,
+        help_text=_("The number people call, e.g. a scheme's number on letters and prescriptions."),
+    )
 
     class Meta:
         verbose_name = _("organisation")

@@ -45,6 +45,7 @@ from .connections import (
     service_referral_stats,
     unmet_needs_for_case,
 )
+from .letter import GPLetter, WorkerContact, gp_letter_for, worker_contact
 from .outcomes import (
     TIMEPOINT_RANK,
     Change,
@@ -81,6 +82,10 @@ from .team import (
 )
 
 __all__ = [
+    "GPLetter",
+    "WorkerContact",
+    "gp_letter_for",
+    "worker_contact",
     "case_in_sight_of",
     "connection_in_sight_of",
     "CASE_RELATED",

@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from datetime import date
 from functools import partial
+from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -185,9 +186,9 @@ def plan_save(
     *,
     referral: Referral,
     actor: User,
-    what_matters: dict[str, object] | None = None,
-    new_goal: dict[str, object] | None = None,
-    goal_changes: list[tuple[Goal, dict[str, object]]] | None = None,
+    what_matters: dict[str, Any] | None = None,
+    new_goal: dict[str, Any] | None = None,
+    goal_changes: list[tuple[Goal, dict[str, Any]]] | None = None,
     request: HttpRequest | None = None,
 ) -> None:
     """Save the whole "what matters" tab at once: the record, a new goal, goals' progress.

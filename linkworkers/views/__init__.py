@@ -16,6 +16,7 @@ from .connections import (
     prescription_email,
     unmet_need,
 )
+from .letter import gp_letter
 from .outcomes import outcome_record, outcomes
 from .plans import goal_add, goal_update, what_matters
 from .providers import provider_accept, provider_attendance, provider_connections, provider_decline
@@ -33,6 +34,7 @@ from .team import (
 )
 
 __all__ = [
+    "gp_letter",
     "allocate",
     "case_close",
     "case_overview",

@@ -18,7 +18,6 @@ from ..forms import (
 from ..models import Goal
 from .common import must_work_on, open_case, render_case
 
-
 WHAT_MATTERS_FIELDS = ("what_matters", "strengths", "want_to_change")
 
 
@@ -107,7 +106,7 @@ def what_matters(request, referral_uuid):
     # anything is written under "what matters", and the reverse.
     valid = not form.is_bound or form.is_valid()
     valid = (goal_form.is_valid() or not adding) and valid
-    valid = all([goal_form_.is_valid() for goal_form_ in goal_forms.values()]) and valid
+    valid = all([form_.is_valid() for form_ in goal_forms.values()]) and valid  # noqa: C419 (each form checked)
     if valid:
         wm = None
         if form.is_bound and _what_matters_changed(form, record):
