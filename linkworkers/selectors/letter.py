@@ -71,6 +71,9 @@ class GPLetter:
     referral: Referral
     words: bool  # the person chose "everything": the scheme's words go in the letter
     summary: ClosureSummary | None  # None when withheld, or a case closed before the parts
+    # The summary as one text, for a case closed without its parts kept apart (older closures,
+    # the demo); empty when withheld or when the parts are there.
+    summary_text: str = ""
     connections: list[LetterConnection] = field(default_factory=list)
     outcomes: list[InstrumentOutcomes] = field(default_factory=list)
     contact: WorkerContact | None = None
@@ -116,6 +119,7 @@ def gp_letter_for(user, referral_uuid) -> GPLetter:
         referral=referral,
         words=words,
         summary=summary,
+        summary_text=referral.closure_summary if words and summary is None else "",
         connections=connections,
         outcomes=outcomes_for_case(referral),
         contact=worker_contact(referral),

@@ -19,6 +19,7 @@ from ..models import Goal
 from .common import must_work_on, open_case, render_case
 
 WHAT_MATTERS_FIELDS = ("what_matters", "strengths", "want_to_change")
+GOAL_FIELDS = ("goal-description", "goal-target_date")
 
 
 def _goal_forms(goals, bound=None, bound_goals=None):
@@ -93,7 +94,9 @@ def what_matters(request, referral_uuid):
     goals = list(selectors.goals_for(referral))
     form = WhatMattersForm(request.POST)
     goal_form = GoalForm(request.POST, prefix="goal")
-    adding = "add_goal" in request.POST or bool(request.POST.get("goal-description", "").strip())
+    adding = "add_goal" in request.POST or _typed(request.POST, GOAL_FIELDS)
+    if not adding:
+        goal_form = GoalForm(prefix="goal")
     goal_forms = {
         goal.pk: GoalUpdateForm(request.POST, prefix=str(goal.uuid))
         for goal in goals
@@ -106,7 +109,8 @@ def what_matters(request, referral_uuid):
     # anything is written under "what matters", and the reverse.
     valid = not form.is_bound or form.is_valid()
     valid = (goal_form.is_valid() or not adding) and valid
-    valid = all([form_.is_valid() for form_ in goal_forms.values()]) and valid  # noqa: C419 (each form checked)
+    checked = [goal_update_form.is_valid() for goal_update_form in goal_forms.values()]
+    valid = all(checked) and valid
     if valid:
         wm = None
         if form.is_bound and _what_matters_changed(form, record):

@@ -158,3 +158,17 @@ def test_queries_do_not_grow_with_connections_and_measures(
                           ended_at=timezone.now())  # fmt: skip
     with django_assert_max_num_queries(len(few.captured_queries)):
         _letter(client, case)
+
+
+def test_a_closure_without_parts_shows_its_summary_when_words_may_go(client, case, gp, coordinator):
+    case.status, case.closed_at, case.closure_reason = Status.CLOSED, timezone.now(), "completed"
+    case.closure_summary = "Went to the choir; feels brighter."
+    case.gp_feedback = GPFeedback.EVERYTHING
+    case.save()
+    client.force_login(gp)
+    assert "Went to the choir; feels brighter." in _letter(client, case).content.decode()
+    case.gp_feedback = GPFeedback.CODED_ONLY
+    case.save()
+    for reader in (gp, coordinator):
+        client.force_login(reader)
+        assert "Went to the choir" not in _letter(client, case).content.decode()

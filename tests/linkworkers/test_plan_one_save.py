@@ -115,3 +115,12 @@ def test_the_page_is_one_form(client, link_worker, case):
 def test_an_outsider_gets_404(client, outsider_coordinator, case):
     client.force_login(outsider_coordinator)
     assert _post(client, case, version="0", what_matters="x").status_code == 404
+
+
+def test_saving_with_no_goal_typed_shows_no_goal_error(client, link_worker, case):
+    client.force_login(link_worker)
+    response = _post(client, case, version="0", what_matters="x" * 3000)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "This field is required" not in body
+    assert not WhatMatters.objects.exists()
