@@ -33,8 +33,12 @@ def screenshots():
 
 
 @pytest.fixture(params=list(SIZES))
-def sized(request, browser, live_server):
-    """A page at one of the two sizes; its name is `sized.size`."""
+def sized(request, browser, live_server, transactional_db):
+    """A page at one of the two sizes; its name is `sized.size`.
+
+    It asks for the database first, so the browser closes before the tables are emptied: a
+    request still in flight then can never deadlock with the flush.
+    """
     width, height = SIZES[request.param]
     context = browser.new_context(
         base_url=live_server.url, locale="en-GB", viewport={"width": width, "height": height}
