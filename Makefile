@@ -4,9 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in emails point at the address actually served (make run PORT=8101), unless set.
+SITE_URL ?= http://$(HOST):$(PORT)
 
 # make run: embedded SQLite, Celery tasks run in-process, demo data.
-RUN_ENV := DEBUG=1 CELERY_TASK_ALWAYS_EAGER=1
+RUN_ENV = DEBUG=1 CELERY_TASK_ALWAYS_EAGER=1 SITE_URL=$(SITE_URL)
 
 .PHONY: run test lint install messages makemessages clean bench
 

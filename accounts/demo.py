@@ -28,6 +28,8 @@ PRACTICES = [
     ("W99006", "7X2C2", "Traeth Medical Group", "Grŵp Meddygol y Traeth"),
 ]
 SCHEME = ("Teg Valley Community Connectors", "Cysylltwyr Cymunedol Dyffryn Teg")
+# Ofcom's numbers set aside for drama: no one real answers them.
+SCHEME_PHONE = "01632 960100"
 PROVIDERS = [
     ("Teg Valley Growing Together", "Tyfu Gyda'n Gilydd Dyffryn Teg"),
     ("Glannau Men's Shed", "Sied Dynion Glannau"),
@@ -89,7 +91,7 @@ def seed(stdout):
     organisations["scheme"], _ = Organisation.objects.update_or_create(
         name=SCHEME[0],
         kind=Organisation.Kind.SCHEME,
-        defaults={"name_cy": SCHEME[1], "area": boards["7X1"]},
+        defaults={"name_cy": SCHEME[1], "area": boards["7X1"], "phone": SCHEME_PHONE},
     )
     for index, (name, name_cy) in enumerate(PROVIDERS):
         organisations[f"provider{index}"], _ = Organisation.objects.update_or_create(

@@ -80,6 +80,15 @@ class Organisation(models.Model):
         on_delete=models.PROTECT,
         related_name="organisations",
     )
+    phone = models.CharField(
+        _("phone number"),
+        max_length=30,
+        blank=True,
+        # A default in the database too: data-migration tests insert rows through older
+        # historical models that know nothing of this column.
+        db_default="",
+        help_text=_("The number people call, e.g. a scheme's number on letters and prescriptions."),
+    )
 
     class Meta:
         verbose_name = _("organisation")

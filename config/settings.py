@@ -227,8 +227,12 @@ vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Social prescribing <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# The address emails link back to (no request is at hand when a task writes them).
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# The address emails link back to (no request is at hand when a task writes them); unset,
+# the one `make run` serves (HOST and PORT, which the Makefile passes on as SITE_URL too).
+SITE_URL = env.str(
+    "SITE_URL",
+    default=f"http://{env.str('HOST', default='127.0.0.1')}:{env.str('PORT', default='8000')}",
+)
 
 # The map beside search results (README, "Directory"): the tile server Leaflet draws it from
 # ({z}/{x}/{y}, and {s} for a server's subdomains) and the credit its licence asks for (HTML,

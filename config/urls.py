@@ -8,6 +8,7 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
+from linkworkers import views as linkworkers_views
 from linkworkers.views.diary import diary_feed
 from referrals import views as referrals_views
 
@@ -59,6 +60,12 @@ urlpatterns += i18n_patterns(
     path("directory/", include("directory.urls")),
     path("directory/", include("directory.upkeep_urls")),
     path("admin/", admin.site.urls),
+    # The GP letter reads linkworkers' casework, which referrals may not import (README, map).
+    path(
+        "referrals/<uuid:referral_uuid>/letter/",
+        linkworkers_views.gp_letter,
+        name="gp_letter",
+    ),
     path("referrals/", include("referrals.urls")),
     path("cases/", include("linkworkers.urls")),
     path("diary/", include("linkworkers.diary_urls")),

@@ -82,6 +82,9 @@ def seed(stdout):
     seed_history(stdout)
 
 
+LINK_WORKER_PHONES = {"linkworker": "07700 900101", "linkworker2": "07700 900102"}
+
+
 def _seed_link_worker_profiles() -> None:
     """Each demo link worker's caseload profile: capacity, languages, areas covered."""
     scheme = Organisation.objects.filter(name=SCHEME_NAME, kind=Organisation.Kind.SCHEME).first()
@@ -98,6 +101,8 @@ def _seed_link_worker_profiles() -> None:
                 "capacity": capacity,
                 "languages": languages,
                 "active": True,
+                # Ofcom's drama numbers; the third worker has none, so the scheme's is given.
+                "phone": LINK_WORKER_PHONES.get(username, ""),
             },
         )
         profile.areas.set(Area.objects.filter(code__in=codes))

@@ -295,6 +295,9 @@ class UnmetNeedForm(ServiceErrorsMixin, forms.Form):
     notes = _text(_("What the person needed"), limit=NOTE_LIMIT, rows=2)
 
     def __init__(self, *args, categories=(), **kwargs):
+        # Its own ids: the search form on the same page has a "category" select too, and two
+        # elements sharing id_category left this select without a label of its own.
+        kwargs.setdefault("auto_id", "id_need_%s")
         super().__init__(*args, **kwargs)
         self.categories = {str(term.uuid): term for term in categories}
         self.fields["category"].choices = [

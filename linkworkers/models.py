@@ -33,6 +33,15 @@ class LinkWorker(models.Model):
     # Language codes such as ["en", "cy"]; a short list read whole, never filtered in SQL.
     languages = models.JSONField(_("languages"), default=list, blank=True)
     active = models.BooleanField(_("active"), default=True)
+    phone = models.CharField(
+        _("work phone number"),
+        max_length=30,
+        blank=True,
+        # A default in the database too: data-migration tests insert rows through older
+        # historical models that know nothing of this column.
+        db_default="",
+        help_text=_("Given to the people they work with; the scheme's number is given when empty."),
+    )
 
     class Meta:
         verbose_name = _("link worker")

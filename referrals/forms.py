@@ -3,6 +3,7 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Fieldset, Layout, Submit
 from django import forms
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from core.postcodes import validate_postcode
@@ -195,6 +196,12 @@ class SelfReferralForm(ReferralFormBase):
 
     def __init__(self, *args, schemes, **kwargs):
         super().__init__(*args, **kwargs)
+        # Someone who came by the Welsh address (or chose Cymraeg) is asked in Welsh, and
+        # most likely wants to be spoken to in Welsh: it is the choice made for them.
+        language = translation.get_language() or ""
+        self.fields["preferred_language"].initial = (
+            Language.WELSH if language.startswith("cy") else Language.ENGLISH
+        )
         self.fields["scheme"].queryset = schemes
         if len(schemes) <= 1:
             del self.fields["scheme"]

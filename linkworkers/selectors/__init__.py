@@ -68,6 +68,7 @@ from .diary import (
     diary_workers_for,
     week_start_of,
 )
+from .letter import GPLetter, WorkerContact, gp_letter_for, worker_contact
 from .outcomes import (
     TIMEPOINT_RANK,
     Change,
@@ -122,6 +123,10 @@ __all__ = [
     "diary_owner_for",
     "diary_workers_for",
     "week_start_of",
+    "GPLetter",
+    "WorkerContact",
+    "gp_letter_for",
+    "worker_contact",
     "case_in_sight_of",
     "connection_in_sight_of",
     "CASE_RELATED",

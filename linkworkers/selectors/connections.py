@@ -30,6 +30,7 @@ from ..models import (
     UnmetNeed,
 )
 from .cases import cases_visible_to, goals_for
+from .letter import worker_contact
 from .team import peer_cases_for
 
 CONNECTION_RELATED = ("service", "service__provider", "created_by")
@@ -187,6 +188,8 @@ def prescription_for(referral) -> dict:
     return {
         "goals": [goal for goal in goals_for(referral) if goal.status in OPEN_GOAL_STATUSES],
         "connections": list(connections_for_prescription(referral)),
+        # A number to call: the link worker's own, else the scheme's (issue 16).
+        "contact": worker_contact(referral),
     }
 
 

@@ -58,7 +58,7 @@ from .messages import (
     session_reminders_send,
 )
 from .outcomes import instrument_define, outcome_record, outcome_view_record
-from .plans import GOAL_LIMIT, goal_add, goal_update, what_matters_save
+from .plans import GOAL_LIMIT, goal_add, goal_update, plan_save, what_matters_save
 from .prescription import prescription_email_send, prescription_text_send
 from .reminders import digest_send, digests_send, holds_resume_due, outcome_reviews_notify
 from .team import peer_navigator_attach, peer_navigator_detach, supervision_note_add
@@ -110,6 +110,7 @@ __all__ = [
     "digests_send",
     "goal_add",
     "goal_update",
+    "plan_save",
     "holds_resume_due",
     "instrument_define",
     "outcome_record",

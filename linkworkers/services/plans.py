@@ -1,6 +1,9 @@
 """The "what matters" conversation and the goals of the plan."""
 
+from collections.abc import Callable
 from datetime import date
+from functools import partial
+from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -9,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent, User
 from accounts.services import audit_record
-from core.exceptions import StaleVersion
+from core.exceptions import StaleVersion, ValidationError
 from referrals.models import (
     Referral,
     ReferralEvent,
@@ -177,3 +180,48 @@ def goal_update(
             detail=f"goal on referral {locked.reference}: {status}",
         )  # fmt: skip
     return goal
+
+
+def plan_save(
+    *,
+    referral: Referral,
+    actor: User,
+    what_matters: dict[str, Any] | None = None,
+    new_goal: dict[str, Any] | None = None,
+    goal_changes: list[tuple[Goal, dict[str, Any]]] | None = None,
+    request: HttpRequest | None = None,
+) -> None:
+    """Save the whole "what matters" tab at once: the record, a new goal, goals' progress.
+
+    One save for the tab, so nothing typed in one part is lost when another
+    part's button is pressed. Each part is saved by its own use case above,
+    all in one transaction: when any part is refused, nothing is saved, and
+    the ValidationError names each field as "<part>-<field>" (the part being
+    "what_matters", "goal" or a goal's uuid) so the page puts every message
+    beside its field. A stale "what matters" is a StaleVersion, as alone.
+    """
+    errors: dict[str, list[str]] = {}
+    with transaction.atomic():
+        steps: list[tuple[str, Callable[[], object]]] = []
+        if what_matters is not None:
+            steps.append(("what_matters", partial(
+                what_matters_save, referral=referral, actor=actor, request=request, **what_matters
+            )))  # fmt: skip
+        if new_goal is not None:
+            steps.append(("goal", partial(
+                goal_add, referral=referral, actor=actor, request=request, **new_goal
+            )))  # fmt: skip
+        for goal, changes in goal_changes or []:
+            steps.append((str(goal.uuid), partial(
+                goal_update, goal=goal, actor=actor, request=request, **changes
+            )))  # fmt: skip
+        for part, step in steps:
+            try:
+                with transaction.atomic():
+                    step()
+            except ValidationError as error:
+                for field, messages in error.field_errors.items():
+                    errors.setdefault(f"{part}-{field}", []).extend(messages)
+        if errors:
+            # Leaving the block by this error rolls back the parts that were saved.
+            raise_if(errors)

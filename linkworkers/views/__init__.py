@@ -21,6 +21,7 @@ from .connections import (
     unmet_need,
 )
 from .documents import document_delete, document_download, documents
+from .letter import gp_letter
 from .outcomes import outcome_record, outcomes
 from .plans import goal_add, goal_update, what_matters
 from .providers import (
@@ -55,6 +56,7 @@ __all__ = [
     "provider_connection",
     "provider_message",
     "provider_session",
+    "gp_letter",
     "allocate",
     "case_close",
     "case_overview",

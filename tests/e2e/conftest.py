@@ -77,7 +77,11 @@ def tile_requests():
 
 @pytest.fixture
 def page(browser, live_server, tile_requests):
-    context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    # A wide desktop, where the header menu is spread out (below 1400 px it folds behind a
+    # button: tests/e2e/test_everyday.py tries 1366 and 390 px).
+    context = browser.new_context(
+        base_url=live_server.url, locale="en-GB", viewport={"width": 1440, "height": 900}
+    )
     tiles = urlsplit(settings.MAP_TILE_URL)
     if tiles.netloc:
         tile = _blank_tile()

@@ -54,7 +54,7 @@ def test_llinos_works_a_case_through_to_closure_and_gwen_reads_the_summary(
     page.locator("#id_what_matters").fill("Singing again, like she did in chapel.")
     page.locator("#id_strengths").fill("Knows everyone in the village.")
     page.get_by_role("button", name="Save what matters").click()
-    expect(page.get_by_role("status").first).to_contain_text("What matters saved.")
+    expect(page.get_by_role("status").first).to_contain_text("Saved: what matters and the plan.")
     page.locator("#id_goal-description").fill("Go to the Tuesday community choir")
     page.get_by_role("button", name="Add goal").click()
     expect(page.get_by_test_id("goals")).to_contain_text("Go to the Tuesday community choir")

@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from core.templatetags.nhs import nhs_number
 from linkworkers import services
 from linkworkers.models import ConnectionStatus
 from referrals.models import Notification
@@ -34,6 +35,7 @@ def test_prys_sees_only_what_glenys_agreed_to_share(client, prys, referred):
     assert person.family_name not in body
     assert "3 Heol y Felin" not in body
     assert person.nhs_number not in body
+    assert nhs_number(person.nhs_number) not in body  # as pages show it
     assert referred.referral.what_matters not in body
     assert person.phone in body
 

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AuditEvent
+from core.templatetags.nhs import nhs_number
 from referrals.models import Status
 from tests.factories import ReferralFactory
 
@@ -22,7 +23,7 @@ def test_the_dpo_sees_the_details_the_referrals_and_a_link_to_the_history(
     assert response.status_code == 200
     page = response.content.decode()
     assert "<h1>Glenys Pritchard</h1>" in page
-    assert "999" in page and glenys.nhs_number in page
+    assert "999" in page and nhs_number(glenys.nhs_number) in page  # shown 3-3-4
     assert "SP-GLENYS1" in page
     assert reverse("privacy:person_audit", args=[glenys.uuid]) in page
     for action in ["subject_access", "person_correct", "person_erase"]:

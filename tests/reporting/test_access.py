@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Role
+from core.templatetags.nhs import nhs_number
 from reporting.models import RollupRun
 from reporting.services import rollup_full
 from tests.factories import LinkWorkerFactory, UserFactory
@@ -166,6 +167,7 @@ def test_commissioners_never_see_a_persons_record(client, commissioner, known_da
         assert referral.reference not in page
         assert referral.person.family_name not in page
         assert referral.person.nhs_number not in page
+        assert nhs_number(referral.person.nhs_number) not in page  # as pages show it
 
 
 def test_a_link_workers_name_is_for_their_manager_only(
