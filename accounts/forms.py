@@ -3,6 +3,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from .models import NotificationEmail
+
 
 class LoginForm(AuthenticationForm):
     def __init__(self, *args, **kwargs):
@@ -25,3 +27,13 @@ class TwoFactorCodeForm(forms.Form):
             self.fields["code"].widget.attrs["inputmode"] = "numeric"
         self.helper = FormHelper()
         self.helper.form_tag = False
+
+
+class NotificationEmailForm(forms.Form):
+    """The account page: how the user hears of their notifications by email."""
+
+    notification_email = forms.ChoiceField(
+        label=_("Emails about your notifications"),
+        choices=NotificationEmail.choices,
+        widget=forms.RadioSelect,
+    )

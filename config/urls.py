@@ -55,6 +55,8 @@ urlpatterns += i18n_patterns(
     path("directory/", include("directory.upkeep_urls")),
     path("admin/", admin.site.urls),
     path("referrals/", include("referrals.urls")),
+    path("notifications/", include("referrals.notification_urls")),
+    path("search/", referrals_views.search, name="search"),
     path("cases/", include("linkworkers.urls")),
     path("providers/referrals/", include("linkworkers.provider_urls")),
     path("reporting/", include("reporting.urls")),
