@@ -39,7 +39,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DEBUG=1 $(BIN)/lint-imports
-	DEBUG=1 $(BIN)/mypy core accounts directory referrals linkworkers reporting privacy config
+	DEBUG=1 $(BIN)/mypy core accounts directory referrals linkworkers reporting privacy config fhir_api
 
 # SQLite unless DATABASE_URL is set. Browser tests skip, saying why, where no Chromium is installed.
 # Spread over the machine's cores (pytest-xdist), whole files to a process (their fixtures are

@@ -1,3 +1,4 @@
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
@@ -7,6 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import NestedObjects
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
 from django.db import router
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -15,6 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.admin import ReadOnlyAdmin
 
+from . import webhooks
 from .models import (
     ApiClient,
     ApiScope,
@@ -24,6 +27,10 @@ from .models import (
     BankHoliday,
     Organisation,
     User,
+    WebhookAttempt,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookMessage,
 )
 from .services import (
     api_client_create,
@@ -329,7 +336,7 @@ class ApiClientForm(forms.ModelForm):
 
     class Meta:
         model = ApiClient
-        fields = ["name", "organisation", "scopes", "rate_limit"]
+        fields = ["name", "organisation", "scopes", "rate_limit", "contact_email"]
 
 
 @admin.register(ApiClient)
@@ -348,7 +355,7 @@ class ApiClientAdmin(admin.ModelAdmin):
     actions = ["revoke"]
 
     def get_fields(self, request, obj=None):
-        fields = ["name", "organisation", "scopes", "rate_limit"]
+        fields = ["name", "organisation", "scopes", "rate_limit", "contact_email"]
         return fields + (self.readonly_fields if obj else [])
 
     def save_model(self, request, obj, form, change):
@@ -357,7 +364,7 @@ class ApiClientAdmin(admin.ModelAdmin):
             api_client_update(
                 client=obj, actor=request.user, request=request,
                 **{field: form.cleaned_data[field]
-                   for field in ("name", "organisation", "scopes", "rate_limit")},
+                   for field in ("name", "organisation", "scopes", "rate_limit", "contact_email")},
             )  # fmt: skip
             return
         client, token = api_client_create(
@@ -365,6 +372,7 @@ class ApiClientAdmin(admin.ModelAdmin):
             organisation=form.cleaned_data["organisation"],
             scopes=form.cleaned_data["scopes"],
             rate_limit=form.cleaned_data["rate_limit"],
+            contact_email=form.cleaned_data["contact_email"],
             actor=request.user,
         )
         # The admin goes on with `obj` (its change link, its log entry): make it the new row.
@@ -393,5 +401,185 @@ class ApiClientAdmin(admin.ModelAdmin):
                 revoked,
             )
             % {"count": revoked},
+            messages.SUCCESS,
+        )
+
+
+# --- Webhooks (accounts/webhooks.py): endpoints through the services, the delivery log, replay ---
+
+
+class WebhookEndpointForm(forms.ModelForm):
+    events = forms.MultipleChoiceField(
+        label=_("Events"),
+        choices=WebhookEvent.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("None chosen sends every event."),
+    )
+    url = forms.CharField(label=_("Address"), max_length=500)
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["client", "url", "events"]
+
+    def clean(self):
+        cleaned = super().clean()
+        # The service's checks (https, no private addresses, known events), as form errors.
+        try:
+            cleaned["url"] = webhooks.webhook_url_check(cleaned.get("url", ""))
+            cleaned["events"] = webhooks.webhook_events_check(cleaned.get("events"))
+        except ValidationError as error:
+            for field, field_errors in error.message_dict.items():
+                for message in field_errors:
+                    self.add_error(field if field in self.fields else None, message)
+        return cleaned
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    """Add an endpoint (its secret shown once, after saving), change it, turn it off and on.
+
+    Every change goes through accounts.webhooks and is audited like an API client's edit.
+    """
+
+    form = WebhookEndpointForm
+    list_display = ["client", "url", "is_active", "disabled_at", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["url", "client__name", "client__token_prefix"]
+    list_select_related = ["client"]
+    autocomplete_fields = ["client"]
+    readonly_fields = ["is_active", "disabled_at", "disabled_reason", "created_at"]
+    actions = ["enable", "disable"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # its delivery log stays; disable it instead
+
+    def get_fields(self, request, obj=None):
+        return ["client", "url", "events"] + (self.readonly_fields if obj else [])
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["client", *self.readonly_fields] if obj else []
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            webhooks.webhook_endpoint_update(
+                endpoint=obj, url=form.cleaned_data["url"], events=form.cleaned_data["events"],
+                actor=request.user, request=request,
+            )  # fmt: skip
+            return
+        endpoint, secret = webhooks.webhook_endpoint_add(
+            client=form.cleaned_data["client"], url=form.cleaned_data["url"],
+            events=form.cleaned_data["events"], actor=request.user, request=request,
+        )  # fmt: skip
+        obj.pk, obj.created_at, obj.secret = endpoint.pk, endpoint.created_at, ""
+        obj._state.adding = False
+        messages.warning(
+            request,
+            _(
+                "The signing secret for %(url)s is %(secret)s. Copy it now and give it to the "
+                "partner: it will not be shown again."
+            )
+            % {"url": endpoint.url, "secret": secret},
+        )
+
+    @admin.action(
+        description=_("Turn the selected endpoints back on (given-up deliveries are sent again)")
+    )
+    def enable(self, request, queryset):
+        done = sum(
+            webhooks.webhook_endpoint_enable(endpoint=endpoint, actor=request.user, request=request)
+            for endpoint in queryset.select_related("client")
+        )
+        self.message_user(
+            request,
+            ngettext("%(count)d endpoint turned on.", "%(count)d endpoints turned on.", done)
+            % {"count": done},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Turn the selected endpoints off"))
+    def disable(self, request, queryset):
+        done = sum(
+            webhooks.webhook_endpoint_disable(
+                endpoint=endpoint, reason="turned off by an administrator",
+                actor=request.user, request=request,
+            )
+            for endpoint in queryset.select_related("client")
+        )  # fmt: skip
+        self.message_user(
+            request,
+            ngettext("%(count)d endpoint turned off.", "%(count)d endpoints turned off.", done)
+            % {"count": done},
+            messages.SUCCESS,
+        )
+
+
+class WebhookAttemptInline(admin.TabularInline):
+    model = WebhookAttempt
+    fields = ["at", "status_code", "error", "milliseconds"]
+    readonly_fields = ["at", "status_code", "error", "milliseconds"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WebhookMessage)
+class WebhookMessageAdmin(AuditedReadsAdmin):
+    """The delivery log: each event sent to each endpoint, its attempts, and replay.
+
+    Read-only; a body may hold a closure summary, so every page of it is audited,
+    naming the referrals it shows by reference.
+    """
+
+    list_display = [
+        "msg_id", "event_type", "endpoint", "state", "attempts", "created_at", "delivered_at",
+        "last_error",
+    ]  # fmt: skip
+    list_filter = ["state", "event_type"]
+    search_fields = ["msg_id", "ordering_key", "endpoint__url", "endpoint__client__name"]
+    list_select_related = ["endpoint__client"]
+    readonly_fields = [
+        "msg_id", "endpoint", "event_type", "ordering_key", "state", "attempts", "created_at",
+        "next_attempt_at", "first_failed_at", "delivered_at", "last_error", "body",
+    ]  # fmt: skip
+    fields = list(readonly_fields)
+    inlines = [WebhookAttemptInline]
+    actions = ["replay"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return request.method in ("GET", "HEAD") and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def people_and_records(self, objs):
+        records: dict = {}
+        for obj in objs:
+            try:
+                reference = json.loads(obj.body).get("data", {}).get("reference")
+            except (ValueError, AttributeError):
+                reference = None
+            if isinstance(reference, str):
+                records[reference] = None
+        return [], list(records)
+
+    @admin.action(description=_("Send the selected deliveries again (same webhook-id)"))
+    def replay(self, request, queryset):
+        done = sum(
+            webhooks.webhook_message_replay(message=message, actor=request.user, request=request)
+            for message in queryset.select_related("endpoint__client")
+        )
+        self.message_user(
+            request,
+            ngettext("%(count)d delivery queued again.", "%(count)d deliveries queued again.", done)
+            % {"count": done},
             messages.SUCCESS,
         )

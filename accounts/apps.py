@@ -7,4 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
-        from . import receivers  # noqa: F401 (connects the sign-in receivers)
+        from . import (
+            receivers,  # noqa: F401 (connects the sign-in receivers)
+            tasks,  # noqa: F401 (registers the webhook tasks by name)
+        )

@@ -1,7 +1,10 @@
 from crispy_forms.helper import FormHelper
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.template import loader
 from django.utils.translation import gettext_lazy as _
+
+from core.outbox import outbox_email_write
 
 from .models import NotificationEmail
 
@@ -37,3 +40,32 @@ class NotificationEmailForm(forms.Form):
         choices=NotificationEmail.choices,
         widget=forms.RadioSelect,
     )
+
+
+class OutboxPasswordResetForm(PasswordResetForm):
+    """Django's reset form, its email written to the outbox instead of sent while the person waits.
+
+    A mail server that is down or slow then delays the email (the outbox's sweep
+    sends it) instead of holding the page for the SMTP timeout and failing it.
+    """
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        outbox_email_write(
+            to=to_email,
+            subject=loader.render_to_string(subject_template_name, context),
+            body_text=loader.render_to_string(email_template_name, context),
+            body_html=(
+                loader.render_to_string(html_email_template_name, context)
+                if html_email_template_name
+                else ""
+            ),
+            about_object=context.get("user"),
+        )

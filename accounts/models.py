@@ -316,6 +316,8 @@ class AuditSubject(AppendOnlyModel):
 class ApiScope(models.TextChoices):
     REFERRALS_WRITE = "referrals:write", _("Make referrals")
     REFERRALS_READ = "referrals:read", _("Read the organisation's referrals")
+    FHIR_WRITE = "fhir:write", _("Make referrals through FHIR")
+    FHIR_READ = "fhir:read", _("Read the organisation's referrals through FHIR")
 
 
 class ApiClient(models.Model):
@@ -341,6 +343,11 @@ class ApiClient(models.Model):
     rate_limit = models.PositiveIntegerField(
         _("rate limit"), default=60, help_text=_("Requests per minute.")
     )
+    contact_email = models.EmailField(
+        _("contact email"),
+        blank=True,
+        help_text=_("Who is told when one of the client's webhook endpoints is disabled."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
@@ -358,3 +365,126 @@ class ApiClient(models.Model):
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes
+
+
+# --- Webhooks: partner systems told of changes (README, "Partner API", "Webhooks") ---------------
+
+
+class WebhookEvent(models.TextChoices):
+    """The events an endpoint may choose; the names are the payload's `type` and a contract."""
+
+    REFERRAL_ACCEPTED = "referral.accepted", _("Referral accepted")
+    REFERRAL_REJECTED = "referral.rejected", _("Referral rejected")
+    REFERRAL_ALLOCATED = "referral.allocated", _("Referral allocated to a link worker")
+    REFERRAL_FIRST_CONTACT = "referral.first_contact", _("First contact made")
+    REFERRAL_ON_HOLD = "referral.on_hold", _("Referral on hold")
+    REFERRAL_CLOSED = "referral.closed", _("Referral closed")
+    REFERRAL_CANCELLED = "referral.cancelled", _("Referral cancelled")
+
+
+class WebhookEndpoint(models.Model):
+    """An address of a partner system told of the events it chose, for its organisation's referrals.
+
+    The signing secret (`whsec_...`, Standard Webhooks) is kept, since every
+    delivery is signed with it; it is shown once, when the endpoint is added,
+    and never again in the admin.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    client = models.ForeignKey(
+        ApiClient, verbose_name=_("API client"), on_delete=models.CASCADE, related_name="webhooks"
+    )
+    url = models.URLField(_("address"), max_length=500)
+    events = models.JSONField(_("events"), default=list)
+    secret = models.CharField(max_length=100, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    disabled_at = models.DateTimeField(_("disabled"), null=True, blank=True)
+    disabled_reason = models.CharField(_("why disabled"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"))
+
+    class Meta:
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
+        ordering = ["client__name", "url"]
+
+    def __str__(self):
+        return f"{self.client.name}: {self.url}"
+
+
+class WebhookMessage(models.Model):
+    """One event for one endpoint: the delivery outbox row, written with the change it reports.
+
+    `msg_id` is the `webhook-id` header, the same on every attempt and replay, so
+    a receiver can drop what it already has. Messages with the same `ordering_key`
+    (one referral) go to an endpoint in the order they were written (by `id`): a
+    message is sent only when every earlier one of its key is delivered or given up.
+    `sending` is a claim with a lease (`claimed_until`): a worker that dies
+    mid-delivery leaves it, and the sweep puts it back once the lease is over.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        SENDING = "sending", _("Being sent")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Given up")
+
+    msg_id = models.CharField(_("webhook-id"), max_length=40, unique=True, editable=False)
+    endpoint = models.ForeignKey(
+        WebhookEndpoint,
+        verbose_name=_("endpoint"),
+        on_delete=models.CASCADE,
+        related_name="messages",
+    )
+    event_type = models.CharField(_("event"), max_length=40, choices=WebhookEvent.choices)
+    ordering_key = models.CharField(_("about"), max_length=100, db_index=True)
+    # The body exactly as signed and sent, bytes for bytes.
+    body = models.TextField(_("body"))
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    created_at = models.DateTimeField(_("created"))
+    next_attempt_at = models.DateTimeField(_("next attempt"))
+    first_failed_at = models.DateTimeField(_("failing since"), null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(state__in=["pending", "sending"]),
+                name="webhook_undelivered",
+            ),
+            models.Index(fields=["endpoint", "ordering_key", "id"], name="webhook_order"),
+        ]
+
+    def __str__(self):
+        return f"{self.msg_id} {self.event_type} ({self.state})"
+
+
+class WebhookAttempt(models.Model):
+    """One try at delivering a message: the delivery log."""
+
+    message = models.ForeignKey(
+        WebhookMessage,
+        verbose_name=_("webhook delivery"),
+        on_delete=models.CASCADE,
+        related_name="attempt_log",
+    )
+    at = models.DateTimeField(_("when"))
+    status_code = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    milliseconds = models.PositiveIntegerField(_("took (ms)"), default=0)
+
+    class Meta:
+        verbose_name = _("webhook attempt")
+        verbose_name_plural = _("webhook attempts")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.status_code or self.error}"

@@ -8,6 +8,7 @@ from datetime import timedelta
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -101,6 +102,19 @@ def token_prefix(token: str) -> str | None:
     return parts[1]
 
 
+def _checked_contact_email(contact_email: str) -> str:
+    """The contact email, trimmed; ValidationError naming `contact_email` when malformed."""
+    contact_email = (contact_email or "").strip()
+    if contact_email:
+        try:
+            validate_email(contact_email)
+        except ValidationError:
+            raise ValidationError(
+                {"contact_email": [_("Enter a valid email address for the contact.")]}
+            ) from None
+    return contact_email
+
+
 def _checked_client_fields(*, name: str, scopes) -> list[str]:
     """The scopes, deduplicated in their canonical order; ValidationError naming each bad field."""
     scopes = list(dict.fromkeys(scopes))
@@ -121,7 +135,15 @@ def _checked_client_fields(*, name: str, scopes) -> list[str]:
 
 
 def api_client_update(
-    *, client: ApiClient, name: str, organisation, scopes, rate_limit: int, actor=None, request=None
+    *,
+    client: ApiClient,
+    name: str,
+    organisation,
+    scopes,
+    rate_limit: int,
+    actor=None,
+    request=None,
+    contact_email: str | None = None,
 ) -> ApiClient:
     """Change a partner system's name, organisation, scopes or rate limit; audited field by field.
 
@@ -132,6 +154,8 @@ def api_client_update(
         "name": name.strip(), "organisation": organisation, "scopes": scopes,
         "rate_limit": rate_limit,
     }  # fmt: skip
+    if contact_email is not None:
+        wanted["contact_email"] = _checked_contact_email(contact_email)
     with transaction.atomic():
         locked = ApiClient.objects.select_for_update().get(pk=client.pk)
         changed = [field for field, value in wanted.items() if getattr(locked, field) != value]
@@ -151,7 +175,7 @@ def api_client_update(
 
 
 def api_client_create(
-    *, name: str, organisation, scopes, rate_limit: int = 60, actor=None
+    *, name: str, organisation, scopes, rate_limit: int = 60, actor=None, contact_email: str = ""
 ) -> tuple[ApiClient, str]:
     """Issue credentials to a partner system. Returns (client, token); the token is never stored.
 
@@ -159,6 +183,7 @@ def api_client_create(
     when they are unusable.
     """
     scopes = _checked_client_fields(name=name, scopes=scopes)
+    contact_email = _checked_contact_email(contact_email)
     prefix = secrets.token_hex(4)
     token = f"{TOKEN_START}_{prefix}_{secrets.token_urlsafe(32)}"
     with transaction.atomic():
@@ -169,6 +194,7 @@ def api_client_create(
             token_hash=token_hash(token),
             scopes=[scope for scope in ApiScope.values if scope in scopes],
             rate_limit=rate_limit,
+            contact_email=contact_email,
         )
         audit_record(
             actor=actor, action=AuditEvent.Action.CREATE, obj=client, detail="API client issued"

@@ -22,7 +22,7 @@ from core.client_address import client_address_key
 from core.exceptions import ValidationError
 
 from . import services
-from .forms import LoginForm, NotificationEmailForm, TwoFactorCodeForm
+from .forms import LoginForm, NotificationEmailForm, OutboxPasswordResetForm, TwoFactorCodeForm
 from .models import AuditEvent, NotificationEmail
 from .receivers import TWO_FACTOR_PENDING
 
@@ -102,6 +102,7 @@ def _reset_rate_per_email(group: str, request: HttpRequest) -> tuple[int, int]:
     name="post",
 )
 class PasswordResetView(auth_views.PasswordResetView):
+    form_class = OutboxPasswordResetForm
     success_url = reverse_lazy("accounts:password_reset_done")
     email_template_name = "registration/password_reset_email.txt"
     html_email_template_name = "registration/password_reset_email.html"

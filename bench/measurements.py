@@ -167,6 +167,13 @@ MEASUREMENTS = [
         accessibility=("step_free_access",),
         postcode="SA1 1AD",
     ),
+    # The triage queue walks its index in the queue's order (referrals.models.triage_rank_for).
+    get("triage queue: coordinator, first page", "/referrals/triage/", username="coordinator"),
+    get(
+        "triage queue: search and filters",
+        "/referrals/triage/?q=jones&urgency=routine&waiting_over=7",
+        username="coordinator",
+    ),
     Measurement("reporting: full rollup", _full_rollup, target_ms=300_000, runs=1, warmup=0),
     Measurement(
         f"reporting: incremental rollup, {CHANGED_PER_DAY:,} changed",

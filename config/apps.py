@@ -7,3 +7,9 @@ class ConfigConfig(AppConfig):
 
     name = "config"
     verbose_name = _("Project")
+
+    def ready(self) -> None:
+        from . import metrics  # noqa: F401  (counts failed sign-ins from here on)
+        from .logs import request_log_signals_connect
+
+        request_log_signals_connect()

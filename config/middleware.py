@@ -10,6 +10,8 @@ lifetime for their hashed names).
 """
 
 import logging
+import re
+import uuid
 from collections.abc import Callable
 
 from django.conf import settings
@@ -20,6 +22,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
 from core.problems import problem_django_response
+from fhir_api.outcomes import outcome_django_response
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +49,7 @@ class NoStoreMiddleware:
 # (IntegrityError) is a bug or a race, not an outage, and stays a 500.
 DATABASE_OUTAGE = (OperationalError, InterfaceError)
 API_PREFIX = "/api/"
+FHIR_PREFIX = "/fhir/"
 
 
 def database_unavailable(request: HttpRequest, error: BaseException) -> HttpResponse:
@@ -61,7 +65,16 @@ def database_unavailable(request: HttpRequest, error: BaseException) -> HttpResp
         request.path,
     )
     response: HttpResponse
-    if request.path_info.startswith(API_PREFIX):
+    if request.path_info.startswith(FHIR_PREFIX):
+        response = outcome_django_response(
+            status_code=503,
+            detail=_(
+                "The service cannot reach its database just now. Try again after the time "
+                "in Retry-After; a ServiceRequest with an identifier may be sent again safely."
+            ),
+            request=request,
+        )
+    elif request.path_info.startswith(API_PREFIX):
         response = problem_django_response(
             status_code=503,
             detail=_(
@@ -94,3 +107,32 @@ class DatabaseUnavailableMiddleware:
         if isinstance(exception, DATABASE_OUTAGE):
             return database_unavailable(request, exception)
         return None
+
+
+# What an upstream request id may look like (a uuid, HAProxy's unique-id, nginx's $request_id).
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,64}")
+
+
+class RequestIdMiddleware:
+    """Give each request an id for the logs (config/logs.py) and the answer's X-Request-ID.
+
+    An X-Request-ID from the load balancer is kept when TRUST_REQUEST_ID_HEADER is
+    on and it looks like an id; anything else (absent, too long, odd characters) is
+    replaced by a new uuid, so a hostile header cannot forge or garble log lines.
+    Runs before django-structlog's RequestMiddleware, which binds the id to every
+    log line of the request and to the Celery tasks it queues.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        given = request.META.get("HTTP_X_REQUEST_ID", "")
+        if settings.TRUST_REQUEST_ID_HEADER and REQUEST_ID.fullmatch(given):
+            request_id = given
+        else:
+            request_id = str(uuid.uuid4())
+        request.META["HTTP_X_REQUEST_ID"] = request_id
+        response = self.get_response(request)
+        response["X-Request-ID"] = request_id
+        return response

@@ -16,6 +16,9 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.logs import logging_config, structlog_configure
+from config.sentry import sentry_init
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -65,9 +68,16 @@ INSTALLED_APPS = [
     "linkworkers",
     "reporting",
     "privacy",
+    "django_structlog",
+    "fhir_api",
 ]
 
 MIDDLEWARE = [
+    # Monitoring (README, "Monitoring"): a request id on every log line and answer, one JSON
+    # log line a request (django-structlog), and the request counts /metrics gives.
+    "config.middleware.RequestIdMiddleware",
+    "django_structlog.middlewares.RequestMiddleware",
+    "config.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -113,6 +123,20 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A streaming replica for the statistics pages' reads (README, "Scaling out"; core/replica.py).
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {
+        **env.db_url_config(DATABASE_REPLICA_URL),
+        "ATOMIC_REQUESTS": False,
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        # The tests read the primary through this alias: a replica has no test database.
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
+# Past this lag the statistics read the primary instead.
+DATABASE_REPLICA_MAX_LAG_SECONDS = env.int("DATABASE_REPLICA_MAX_LAG_SECONDS", default=300)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -165,7 +189,7 @@ STATICFILES_DIRS = [
     ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
     ("vendor/leaflet", BASE_DIR / "node_modules" / "leaflet" / "dist"),
 ]
-STORAGES = {
+STORAGES: dict[str, dict[str, object]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
@@ -175,6 +199,26 @@ STORAGES = {
         )
     },
 }
+
+# Case documents (README, "Documents"): kept through Django's storage API and never served as
+# files: only the access-checked download view reads them, so no MEDIA_URL is routed. Local disk
+# under MEDIA_ROOT by default; DOCUMENT_STORAGE=s3 keeps them in an S3-compatible bucket through
+# django-storages (the optional `s3` dependencies), its credentials read by boto3 from
+# AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+if env.str("DOCUMENT_STORAGE", default="local") == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("S3_BUCKET"),
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("S3_REGION", default="") or None,
+            "location": env.str("S3_PREFIX", default=""),
+            "default_acl": "private",
+            "file_overwrite": False,
+        },
+    }
 
 # Email: EMAIL_URL such as smtp+tls://user:password@smtp.example.org:587
 # (console output by default, so a developer sees what would be sent).
@@ -263,6 +307,43 @@ CELERY_BEAT_SCHEDULE: dict = {
 CELERY_BEAT_SCHEDULE["core-resend-unsent-emails"] = {
     "task": "core.resend_unsent_emails",
     "schedule": 300.0,
+}
+# Partner webhooks (accounts/webhooks.py; README, "Webhooks"): retries that fell due, enqueues
+# a broker outage lost, and claims of workers that died.
+CELERY_BEAT_SCHEDULE["accounts-deliver-due-webhooks"] = {
+    "task": "accounts.deliver_due_webhooks",
+    "schedule": 60.0,
+}
+WEBHOOK_REQUIRE_HTTPS = env.bool("WEBHOOK_REQUIRE_HTTPS", default=not DEBUG)
+# Off in production: endpoints on private, loopback or link-local addresses are refused (SSRF).
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
+WEBHOOK_CONNECT_TIMEOUT = env.float("WEBHOOK_CONNECT_TIMEOUT", default=3.0)
+WEBHOOK_READ_TIMEOUT = env.float("WEBHOOK_READ_TIMEOUT", default=5.0)
+WEBHOOK_LEASE_SECONDS = env.int("WEBHOOK_LEASE_SECONDS", default=120)
+WEBHOOK_BACKOFF_SECONDS = env.int("WEBHOOK_BACKOFF_SECONDS", default=60)
+WEBHOOK_BACKOFF_MAX_SECONDS = env.int("WEBHOOK_BACKOFF_MAX_SECONDS", default=6 * 3600)
+WEBHOOK_RETRY_HOURS = env.int("WEBHOOK_RETRY_HOURS", default=24)
+# GOV.UK Notify (linkworkers/services/messages.py; README, "GOV.UK Notify"): texts and emails to
+# people. Without a key nothing goes through Notify and the pages offer the text to copy.
+NOTIFY_API_KEY = env.str("NOTIFY_API_KEY", default="")
+NOTIFY_BASE_URL = env.str("NOTIFY_BASE_URL", default="https://api.notifications.service.gov.uk")
+NOTIFY_TIMEOUT = env.float("NOTIFY_TIMEOUT", default=5.0)
+# NOTIFY_TEMPLATE_PRESCRIPTION_SMS, ..._SMS_CY, ..._EMAIL, ..._EMAIL_CY; the same for REMINDER.
+NOTIFY_TEMPLATES = {
+    f"{kind}_{channel}{suffix}": env.str(
+        f"NOTIFY_TEMPLATE_{kind.upper()}_{channel.upper()}{suffix.upper()}", default=""
+    )
+    for kind in ("prescription", "reminder")
+    for channel in ("sms", "email")
+    for suffix in ("", "_cy")
+}
+CELERY_BEAT_SCHEDULE["linkworkers-person-messages"] = {
+    "task": "linkworkers.person_messages_sweep",
+    "schedule": 300.0,
+}
+CELERY_BEAT_SCHEDULE["linkworkers-session-reminders"] = {
+    "task": "linkworkers.session_reminders",
+    "schedule": crontab(hour=10, minute=0),
 }
 # Heartbeats for /healthz (core/heartbeat.py): beat queues this, a worker runs it; each writes
 # when it was last alive. A worker also writes every HEARTBEAT_SECONDS while connected. A
@@ -602,9 +683,29 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
 }
 # --- end of security headers ------------------------------------------------------------------
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-}
+# Monitoring (README, "Monitoring"). Logs: JSON lines with the request id (LOG_FORMAT=json, the
+# default with DEBUG off) or readable lines (LOG_FORMAT=console, the default with DEBUG on).
+LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "console"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or console, not {LOG_FORMAT!r}.")
+LOGGING = logging_config(json=LOG_FORMAT == "json", level=env.str("LOG_LEVEL", default="INFO"))
+structlog_configure()
+# django-structlog: carry the request id into the Celery tasks a request queues, and trust an
+# X-Request-ID only once config.middleware.RequestIdMiddleware has checked (or made) it.
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True
+# Keep the load balancer's X-Request-ID (when it looks like an id) instead of making a new one.
+TRUST_REQUEST_ID_HEADER = env.bool("TRUST_REQUEST_ID_HEADER", default=False)
+# Celery leaves the logging to LOGGING, so the worker's lines are JSON too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# /metrics for Prometheus: only with `Authorization: Bearer <METRICS_TOKEN>`; 404 when unset.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Error reports (config/sentry.py): nothing about people leaves the deployment.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default=""),
+        release=env.str("SENTRY_RELEASE", default=""),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )

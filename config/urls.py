@@ -8,20 +8,25 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
+from linkworkers.views.diary import diary_feed
 from referrals import views as referrals_views
 
-from . import views
+from . import metrics, views
 
 # What no view caught: a 503 when the database is out of reach, problem JSON on the APIs.
 handler500 = "config.views.server_error"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", metrics.metrics, name="metrics"),
     # Open Referral UK API: for machines, the same in every language, so not under /cy/.
     path("api/oruk/", include("directory.api.urls")),
     # The partner API and its OpenAPI schema and docs: for machines too, so not under /cy/.
     path("api/v1/", include("referrals.api.urls")),
+    path("fhir/", include("fhir_api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # A link worker's diary for their calendar app: a machine's address, so not under /cy/.
+    path("diary/feed.ics", diary_feed, name="diary_feed"),
     # The docs pages under the site's CSP (README, "Security"): Swagger UI's start-up script
     # is a file of its own (the split view), and neither page has inline style.
     path(
@@ -58,6 +63,7 @@ urlpatterns += i18n_patterns(
     path("notifications/", include("referrals.notification_urls")),
     path("search/", referrals_views.search, name="search"),
     path("cases/", include("linkworkers.urls")),
+    path("diary/", include("linkworkers.diary_urls")),
     path("providers/referrals/", include("linkworkers.provider_urls")),
     path("reporting/", include("reporting.urls")),
     path("", include("privacy.urls")),

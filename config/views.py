@@ -22,12 +22,13 @@ from kombu.exceptions import KombuError
 from accounts.models import Role, User
 from core.heartbeat import heartbeats_read
 from core.problems import problem_django_response
+from fhir_api.outcomes import outcome_django_response
 from linkworkers import home as linkworkers_home
 from referrals import home as referrals_home
 from referrals.services import referrals_view_record
 
 from .celery import app as celery_app
-from .middleware import API_PREFIX, DATABASE_OUTAGE, database_unavailable
+from .middleware import API_PREFIX, DATABASE_OUTAGE, FHIR_PREFIX, database_unavailable
 
 # What each role's home page shows, from the apps that own the work.
 HOME_CONTEXT: dict[str, list[Callable[[User], dict]]] = {
@@ -150,6 +151,12 @@ def server_error(request: HttpRequest) -> HttpResponse:
     error = sys.exc_info()[1]
     if isinstance(error, DATABASE_OUTAGE):
         return database_unavailable(request, error)
+    if request.path_info.startswith(FHIR_PREFIX):
+        return outcome_django_response(
+            status_code=500,
+            detail=_("Something went wrong on our side. It has been logged; try again later."),
+            request=request,
+        )
     if request.path_info.startswith(API_PREFIX):
         return problem_django_response(
             status_code=500,

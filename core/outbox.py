@@ -61,12 +61,32 @@ def outbox_email_queue(
     Render in the recipient's language (call inside translation.override), and
     inside the transaction making the change the email reports.
     """
+    return outbox_email_write(
+        about_object=about_object,
+        to=to,
+        subject=render_to_string(f"{template}_subject.txt", context),
+        body_text=render_to_string(f"{template}.txt", context),
+        body_html=render_to_string(f"{template}.html", context),
+        now=now,
+    )
+
+
+def outbox_email_write(
+    *,
+    to: str,
+    subject: str,
+    body_text: str,
+    body_html: str = "",
+    about_object: models.Model | None = None,
+    now: datetime | None = None,
+) -> OutboxEmail:
+    """Write one email already rendered to the outbox; it is sent after commit."""
     email = OutboxEmail.objects.create(
         about=about(about_object),
         to=to,
-        subject=" ".join(render_to_string(f"{template}_subject.txt", context).split()),
-        body_text=render_to_string(f"{template}.txt", context),
-        body_html=render_to_string(f"{template}.html", context),
+        subject=" ".join(subject.split()),
+        body_text=body_text,
+        body_html=body_html,
         created_at=now or timezone.now(),
     )
     transaction.on_commit(partial(outbox_email_enqueue, email.pk))

@@ -10,6 +10,7 @@ from .models import (
     ClosureSummary,
     Connection,
     Contact,
+    DiaryFeedToken,
     DigestSent,
     Goal,
     Instrument,
@@ -18,6 +19,7 @@ from .models import (
     OutcomeMeasure,
     OutcomeReviewNotice,
     PeerNavigatorAssignment,
+    PersonMessage,
     UnmetNeed,
     WhatMatters,
 )
@@ -53,6 +55,20 @@ class ContactAdmin(AuditedReadsAdmin, ReadOnlyAdmin):
     list_filter = ["mode", "outcome"]
     list_select_related = ["referral", "recorded_by"]
     search_fields = ["referral__reference"]
+
+
+@admin.register(PersonMessage)
+class PersonMessageAdmin(AuditedReadsAdmin, ReadOnlyAdmin):
+    """Texts and emails through GOV.UK Notify and their delivery status (no address, no words)."""
+
+    audit_person_uuids = ["referral__person__uuid"]
+    audit_references = ["referral__reference"]
+
+    list_display = ["referral", "kind", "channel", "language", "state", "notify_status",
+                    "created_at", "sent_at"]  # fmt: skip
+    list_filter = ["state", "kind", "channel"]
+    list_select_related = ["referral"]
+    search_fields = ["referral__reference", "notify_id"]
 
 
 @admin.register(WhatMatters)
@@ -243,6 +259,16 @@ class OutcomeReviewNoticeAdmin(AuditedReadsAdmin, ReadOnlyAdmin):
 
     list_display = ["baseline", "due_on", "notified_at"]
     list_select_related = ["baseline__referral", "baseline__instrument"]
+
+
+@admin.register(DiaryFeedToken)
+class DiaryFeedTokenAdmin(ReadOnlyAdmin):
+    """Who has a diary feed address, and since when; the link worker makes and stops it."""
+
+    list_display = ["user", "created_at"]
+    fields = ["user", "created_at"]
+    list_select_related = ["user"]
+    search_fields = ["user__username"]
 
 
 # SupervisionNote is deliberately not in the admin: only the link worker and

@@ -1,8 +1,11 @@
 """Browser forms for the caseload and the case workspace: they parse; the services decide."""
 
+from datetime import timedelta
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -11,17 +14,20 @@ from referrals.models import ClosureReason, GPFeedback, Referral, Status
 
 from .models import (
     CLOSURE_PART_LIMIT,
+    MESSAGE_LIMIT,
     NOTE_LIMIT,
+    SESSION_NOTE_LIMIT,
     ContactMode,
     ContactOutcome,
     DeclineReason,
     GoalStatus,
 )
-from .selectors import case_link_workers_for
+from .selectors import case_link_workers_for, diary_bounds, diary_workers_for
 from .services import (
     ATTENDANCE_STATUSES,
     CONNECTION_NOTE_LIMIT,
     DECLINE_DETAILS_LIMIT,
+    DESCRIPTION_LIMIT,
     GOAL_LIMIT,
     MAX_CONTACT_MINUTES,
 )
@@ -337,3 +343,81 @@ class AllocateForm(ServiceErrorsMixin, forms.Form):
         field.queryset = User.objects.filter(
             role=Role.LINK_WORKER, organisation_id=scheme_id, is_active=True
         ).order_by("last_name", "first_name")
+
+
+class ConnectionMessageForm(ServiceErrorsMixin, forms.Form):
+    """A message in a connection's thread (the service checks who may write and what)."""
+
+    text = forms.CharField(
+        label=_("Message"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": MESSAGE_LIMIT}),
+    )
+
+
+class AttendanceSessionForm(ServiceErrorsMixin, forms.Form):
+    """One line of the attendance register: the session's date, whether they came, a note."""
+
+    session_on = forms.DateField(label=_("Session date"), required=False, widget=DateInput)
+    attended = forms.TypedChoiceField(
+        label=_("Did the person come?"),
+        required=False,
+        choices=[("yes", _("Attended")), ("no", _("Missed"))],
+        coerce=lambda value: value == "yes",
+        empty_value=None,
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Note (optional)"), required=False, max_length=SESSION_NOTE_LIMIT
+    )
+
+
+class DocumentUploadForm(ServiceErrorsMixin, forms.Form):
+    """A file for the case; its size and type are checked by the service, from the content."""
+
+    file = forms.FileField(
+        label=_("File"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg,.txt,.docx"}),
+    )
+    description = forms.CharField(
+        label=_("What it is (optional)"),
+        required=False,
+        max_length=DESCRIPTION_LIMIT,
+        help_text=_("For example: signed consent form, letter from the housing office."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "PDF, PNG, JPEG, plain text or Word (.docx), up to %(limit)s."
+        ) % {"limit": filesizeformat(settings.DOCUMENT_MAX_BYTES)}
+
+
+class DiaryWeekForm(forms.Form):
+    """Which week of whose diary: any day of the week will do (the diary starts on its Monday)."""
+
+    week = forms.DateField(label=_("Week of"), required=False, widget=DateInput(format="%Y-%m-%d"))
+    worker: "forms.ModelChoiceField[User]" = forms.ModelChoiceField(
+        label=_("Link worker"), required=False, queryset=None, to_field_name="uuid",
+        empty_label=_("Choose a link worker"),
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, user: User, today: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        worker = self.fields["worker"]
+        if isinstance(worker, forms.ModelChoiceField):
+            worker.queryset = diary_workers_for(user)
+        if user.role != Role.COORDINATOR:
+            del self.fields["worker"]
+
+    def clean_week(self) -> Any:
+        week = self.cleaned_data.get("week")
+        first, last = diary_bounds(self.today)
+        if week is not None and not first <= week <= last + timedelta(days=6):
+            raise forms.ValidationError(
+                _("Choose a week between %(first)s and %(last)s.")
+                % {"first": first.isoformat(), "last": last.isoformat()}
+            )
+        return week

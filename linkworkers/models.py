@@ -740,3 +740,231 @@ class UnmetNeed(models.Model):
 
     def __str__(self):
         return f"{self.referral_id}: {self.category_id}"
+
+
+class PersonMessage(models.Model):
+    """A text message or email to the person through GOV.UK Notify, and what became of it.
+
+    Written in the transaction of the use case that sends it (the outbox), sent
+    by a task after commit, its delivery status then polled from Notify. It
+    keeps no address and no words: they are taken from the person's record and
+    the case when it is sent, so correcting or erasing the person leaves nothing
+    behind here.
+    """
+
+    class Kind(models.TextChoices):
+        PRESCRIPTION = "prescription", _("Social prescription")
+        SESSION_REMINDER = "reminder", _("Session reminder")
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("Text message")
+        EMAIL = "email", _("Email")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Waiting to go to Notify")
+        SENT = "sent", _("With Notify")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Not delivered")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    referral = models.ForeignKey(
+        "referrals.Referral",
+        verbose_name=_("referral"),
+        on_delete=models.CASCADE,
+        related_name="person_messages",
+    )
+    kind = models.CharField(_("what"), max_length=20, choices=Kind.choices)
+    channel = models.CharField(_("how"), max_length=10, choices=Channel.choices)
+    language = models.CharField(_("language"), max_length=5)
+    template_id = models.CharField(_("Notify template"), max_length=64)
+    # A session reminder: which connection and which day; one reminder per session.
+    connection = models.ForeignKey(
+        "Connection",
+        verbose_name=_("connection"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    session_on = models.DateField(_("session"), null=True, blank=True)
+    session_time = models.TimeField(_("starts"), null=True, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default="queued")
+    notify_id = models.UUIDField(_("Notify id"), null=True, blank=True)
+    notify_status = models.CharField(_("Notify status"), max_length=40, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sent by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"))
+    sent_at = models.DateTimeField(_("handed to Notify"), null=True, blank=True)
+    status_checked_at = models.DateTimeField(_("status checked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("message to a person")
+        verbose_name_plural = _("messages to people")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "session_on"],
+                condition=Q(kind="reminder"),
+                name="person_message_one_reminder_per_session",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "created_at"], name="person_message_state")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.get_channel_display()}): {self.state}"
+
+
+MESSAGE_LIMIT = 2000
+SESSION_NOTE_LIMIT = 500
+
+
+class ConnectionMessage(models.Model):
+    """One message in a connection's thread between the link worker and the provider's staff."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    connection = models.ForeignKey(
+        Connection, verbose_name=_("connection"), on_delete=models.CASCADE,
+        related_name="messages",
+    )  # fmt: skip
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("from"), on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    text = models.TextField(_("message"), max_length=MESSAGE_LIMIT)
+    created_at = models.DateTimeField(_("sent"))
+
+    class Meta:
+        verbose_name = _("message about a connection")
+        verbose_name_plural = _("messages about connections")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.connection_id}: {self.author_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class AttendanceSession(models.Model):
+    """One session of a connection's service: whether the person came, recorded by either side.
+
+    The register sits beside the connection's status, which keeps its own
+    transitions: a missed session does not stop a connection.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    connection = models.ForeignKey(
+        Connection, verbose_name=_("connection"), on_delete=models.CASCADE,
+        related_name="sessions",
+    )  # fmt: skip
+    session_on = models.DateField(_("session date"))
+    attended = models.BooleanField(_("attended"))
+    note = models.CharField(_("note"), max_length=SESSION_NOTE_LIMIT, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    recorded_at = models.DateTimeField(_("recorded"))
+
+    class Meta:
+        verbose_name = _("session attended or missed")
+        verbose_name_plural = _("sessions attended or missed")
+        ordering = ["-session_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "session_on"], name="attendance_one_row_per_session_date"
+            ),
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.connection_id}: {self.session_on} ({'attended' if self.attended else 'missed'})"
+        )
+
+
+def case_document_path(document: "CaseDocument", filename: str) -> str:
+    """Where a document's file is kept: a random name under the case, never the uploaded name.
+
+    The uploaded name is kept in `name` for people to read; the storage name
+    carries nothing a person wrote, so no name can climb out of the folder.
+    """
+    return f"case-documents/{document.referral.uuid}/{uuid.uuid4().hex}{document.extension}"
+
+
+class CaseDocument(models.Model):
+    """A file attached to a case (signed consent, a letter): kept through Django's storage API."""
+
+    class Kind(models.TextChoices):
+        PDF = "application/pdf", "PDF"
+        PNG = "image/png", "PNG"
+        JPEG = "image/jpeg", "JPEG"
+        TEXT = "text/plain", _("Plain text")
+        DOCX = (
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            _("Word document"),
+        )
+
+    EXTENSIONS: dict[str, str] = {
+        Kind.PDF: ".pdf",
+        Kind.PNG: ".png",
+        Kind.JPEG: ".jpg",
+        Kind.TEXT: ".txt",
+        Kind.DOCX: ".docx",
+    }
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    referral = models.ForeignKey(
+        "referrals.Referral", verbose_name=_("referral"), on_delete=models.CASCADE,
+        related_name="documents",
+    )  # fmt: skip
+    file = models.FileField(_("file"), upload_to=case_document_path, max_length=200)
+    name = models.CharField(_("file name"), max_length=200)
+    description = models.CharField(_("what it is"), max_length=200, blank=True)
+    content_type = models.CharField(_("type"), max_length=80, choices=Kind.choices)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    uploaded_at = models.DateTimeField(_("uploaded"))
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["-uploaded_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.referral_id}: {self.uuid}"
+
+    @property
+    def extension(self) -> str:
+        return self.EXTENSIONS.get(self.content_type, "")
+
+
+class DiaryFeedToken(models.Model):
+    """A link worker's secret for the iCalendar feed of their diary (`/diary/feed.ics?token=`).
+
+    Calendar apps cannot sign in, so the address carries the secret. Only its
+    SHA-256 is kept: the link worker sees the address once, when they make it,
+    and a new one replaces the old (the old address then answers 404).
+    Revoking deletes the row.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("link worker"), on_delete=models.CASCADE,
+        related_name="diary_feed_token",
+    )  # fmt: skip
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"))
+
+    class Meta:
+        verbose_name = _("diary feed token")
+        verbose_name_plural = _("diary feed tokens")
+
+    def __str__(self):
+        return f"{self.user_id} {self.created_at:%Y-%m-%d}"

@@ -29,3 +29,21 @@ def connection_reminders():
     reminded, declined = services.connections_remind_and_expire()
     services.connection_stats_refresh_all()
     return {"reminded": reminded, "declined": declined}
+
+
+@shared_task(name="linkworkers.send_person_message")
+def send_person_message(message_id: int) -> bool:
+    """Hand one text or email to GOV.UK Notify (queued after the commit that wrote it)."""
+    return services.person_message_send(message_id=message_id)
+
+
+@shared_task(name="linkworkers.person_messages_sweep")
+def person_messages_sweep():
+    """Every 5 minutes: what an outage left unsent, and the delivery status of what was sent."""
+    return services.person_messages_sweep()
+
+
+@shared_task(name="linkworkers.session_reminders")
+def session_reminders():
+    """Daily: people accepted by a service are reminded the day before its session."""
+    return services.session_reminders_send()

@@ -55,11 +55,42 @@ urlpatterns += [
         views.connection_stop,
         name="connection_stop",
     ),
+    path(
+        "<uuid:referral_uuid>/connections/<uuid:connection_uuid>/",
+        views.connection_detail,
+        name="connection",
+    ),
+    path(
+        "<uuid:referral_uuid>/connections/<uuid:connection_uuid>/messages/",
+        views.connection_message,
+        name="connection_message",
+    ),
+    path(
+        "<uuid:referral_uuid>/connections/<uuid:connection_uuid>/sessions/",
+        views.connection_session,
+        name="connection_session",
+    ),
+    path("<uuid:referral_uuid>/documents/", views.documents, name="documents"),
+    path(
+        "<uuid:referral_uuid>/documents/<uuid:document_uuid>/",
+        views.document_download,
+        name="document",
+    ),
+    path(
+        "<uuid:referral_uuid>/documents/<uuid:document_uuid>/delete/",
+        views.document_delete,
+        name="document_delete",
+    ),
     path("<uuid:referral_uuid>/unmet-needs/", views.unmet_need, name="unmet_need"),
     path("<uuid:referral_uuid>/prescription/", views.prescription, name="prescription"),
     path(
         "<uuid:referral_uuid>/prescription/email/",
         views.prescription_email,
         name="prescription_email",
+    ),
+    path(
+        "<uuid:referral_uuid>/prescription/text/",
+        views.prescription_text,
+        name="prescription_text",
     ),
 ]

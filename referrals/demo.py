@@ -31,6 +31,7 @@ from .models import (
     SourceKind,
     Status,
     Urgency,
+    triage_rank_for,
 )
 from .services import REFERENCE_ALPHABET, REFERENCE_LENGTH
 
@@ -272,6 +273,7 @@ def seed(stdout):
                 version=1 + len(path),
                 received_at=received,
             )
+            referral.triage_rank = triage_rank_for(referral.status, referral.urgency)
             if referral.risk_flag:
                 referral.risk_details = "Lives alone; has mentioned feeling hopeless. GP aware."
             if Status.ALLOCATED in path:

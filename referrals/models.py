@@ -296,6 +296,21 @@ TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
 SYSTEM_TRANSITIONS: frozenset[tuple[str, str]] = frozenset({(Status.ON_HOLD, Status.IN_PROGRESS)})
 REOPEN_DAYS = 90
 OPEN_STATUSES = (Status.ALLOCATED, Status.IN_PROGRESS, Status.ON_HOLD)
+# The triage queue: received referrals to triage, then accepted ones awaiting a link worker.
+TRIAGE_STATUSES = (Status.RECEIVED, Status.ACCEPTED)
+
+
+def triage_rank_for(status: str, urgency: str) -> int | None:
+    """Where a referral stands in the triage queue: received before accepted, urgent first.
+
+    Stored on the referral (`triage_rank`) by the services that set status and
+    urgency (intake and the lifecycle's one transition door), so the queue
+    sorts by an indexed column rather than by CASE expressions over the whole
+    queue. None for a referral that is not in the queue.
+    """
+    if status not in TRIAGE_STATUSES:
+        return None
+    return TRIAGE_STATUSES.index(status) * 2 + (0 if urgency == Urgency.URGENT else 1)
 
 
 @dataclass(frozen=True)
@@ -360,7 +375,7 @@ class ReferralQuerySet(models.QuerySet):
         return self.filter(status__in=OPEN_STATUSES)
 
     def for_triage(self):
-        return self.filter(status__in=[Status.RECEIVED, Status.ACCEPTED])
+        return self.filter(status__in=TRIAGE_STATUSES)
 
 
 class Referral(models.Model):
@@ -450,6 +465,10 @@ class Referral(models.Model):
     )
     closure_summary = models.TextField(_("closure summary"), max_length=TEXT_LIMIT, blank=True)
     hold_review_date = models.DateField(_("review date"), null=True, blank=True)
+    # The triage queue's order (triage_rank_for), kept by the services that set status.
+    triage_rank = models.PositiveSmallIntegerField(
+        _("place in the triage queue"), null=True, blank=True, editable=False
+    )
     # Optimistic concurrency: every change adds one; an edit made against an
     # older version is refused instead of overwriting someone else's.
     version = models.PositiveIntegerField(_("version"), default=1)
@@ -505,6 +524,12 @@ class Referral(models.Model):
             ),
             # The reporting rollup's "what changed since the last run".
             models.Index(fields=["updated_at"]),
+            # The triage queue, in its order: a scheme's received and accepted referrals.
+            models.Index(
+                fields=["scheme", "triage_rank", "received_at", "id"],
+                condition=Q(status__in=TRIAGE_STATUSES),
+                name="referral_triage_queue",
+            ),
         ]
 
     def __str__(self):

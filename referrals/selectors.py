@@ -11,7 +11,6 @@ from django.db.models import (
     Case,
     CharField,
     F,
-    IntegerField,
     Q,
     QuerySet,
     Value,
@@ -87,25 +86,25 @@ def referral_list_for(user, *, status="", received_from=None, received_to=None):
 
 
 def triage_queue_for(user):
-    """Received first, then accepted awaiting a link worker; urgent before routine; oldest first."""
-    if user.role != Role.COORDINATOR:
+    """Received first, then accepted awaiting a link worker; urgent before routine; oldest first.
+
+    The order is the stored `triage_rank` (referrals.models.triage_rank_for),
+    then received_at: one walk of the `referral_triage_queue` index, not a
+    sort of the whole queue by computed expressions.
+    """
+    if user.role != Role.COORDINATOR or not user.organisation_id:
         return Referral.objects.none()
     return (
         referrals_visible_to(user)
         .for_triage()
         .select_related(*LIST_RELATED)
-        .annotate(
-            status_rank=Case(
-                When(status=Status.RECEIVED, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            ),
-            urgency_rank=Case(
-                When(urgency="urgent", then=Value(0)), default=Value(1), output_field=IntegerField()
-            ),
-        )
-        .order_by("status_rank", "urgency_rank", "received_at", "pk")
+        .order_by("triage_rank", "received_at", "pk")
     )
+
+
+def days_waiting(referral: Referral, today) -> int:
+    """Whole UK days since the referral was received (0 on the day it came in)."""
+    return (today - timezone.localdate(referral.received_at)).days
 
 
 def open_cases_for(user):

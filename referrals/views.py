@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -21,6 +22,7 @@ from core.client_address import client_address_key
 from core.exceptions import ApplicationError, Refused, ValidationError
 
 from . import selectors, services
+from .filters import TriageFilter
 from .forms import (
     CancelForm,
     DuplicateDecisionForm,
@@ -203,15 +205,31 @@ def referral_action(request, referral_uuid, action):
 
 
 @login_required
-def triage(request):
+def triage(request: HttpRequest) -> HttpResponse:
     _require_role(request.user, {Role.COORDINATOR})
-    page = Paginator(selectors.triage_queue_for(request.user), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    today = timezone.localdate()
+    queue = TriageFilter(
+        request.GET or None, queryset=selectors.triage_queue_for(request.user),
+        user=request.user, today=today,
+    )  # fmt: skip
+    page = Paginator(queue.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     services.referrals_view_record(
         referrals=page.object_list, actor=request.user, what="triage queue", request=request
     )
-    return render(request, "referrals/triage.html", {"page": page})
+    rows = [(referral, selectors.days_waiting(referral, today)) for referral in page.object_list]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "referrals/triage.html",
+        {
+            "page": page,
+            "rows": rows,
+            "filters": queue.form,
+            "filtered": any(value for key, value in request.GET.items() if key != "page"),
+            "query": query.urlencode(),
+        },
+    )
 
 
 # Possible duplicates: a coordinator decides who is the same person -------

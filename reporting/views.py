@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import AuditEvent
 from accounts.services import audit_record
+from core.replica import replica_reads
 
 from . import exports, gp_extract, selectors, services
 from .forms import DashboardFilterForm
@@ -38,10 +39,12 @@ def dashboard(request):
     # its progress (or, with Celery eager, the run is over and the figures are new).
     services.rollup_refresh_if_stale(requested_by=request.user)
     finished, in_flight = selectors.latest_runs()
-    tables = selectors.dashboard_tables(scope=scope, filters=filters)
-    headline = selectors.headline_figures(
-        scope=scope, filters=filters, tables=tables, suppress=not scope.exact
-    )
+    # The figures, the heavy part, from the read replica when there is one (core/replica.py).
+    with replica_reads():
+        tables = selectors.dashboard_tables(scope=scope, filters=filters)
+        headline = selectors.headline_figures(
+            scope=scope, filters=filters, tables=tables, suppress=not scope.exact
+        )
     return render(
         request,
         "reporting/dashboard.html",
@@ -170,7 +173,8 @@ def _export_tables(request):
     """(scope, filters, tables, produced_at) for an export: the dashboard's, always suppressed."""
     scope = _scope_or_403(request)
     filters = DashboardFilterForm(request.GET or None, scope=scope).filters()
-    tables = selectors.dashboard_tables(scope=scope, filters=filters, suppress=True)
+    with replica_reads():
+        tables = selectors.dashboard_tables(scope=scope, filters=filters, suppress=True)
     finished, _in_flight = selectors.latest_runs()
     return scope, filters, tables, finished.finished_at if finished else None
 

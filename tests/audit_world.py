@@ -321,7 +321,7 @@ def build_world() -> World:
     client, token = api_client_create(
         name="Afon EMIS",
         organisation=practice,
-        scopes=[ApiScope.REFERRALS_READ, ApiScope.REFERRALS_WRITE],
+        scopes=[ApiScope.REFERRALS_READ, ApiScope.REFERRALS_WRITE, ApiScope.FHIR_READ],
     )
     ApiIdempotencyKey.objects.create(
         api_client=client, key="first-try", referral=received, request_hash="0" * 64

@@ -3,7 +3,7 @@ import nhs_number
 from django.utils import timezone
 
 from accounts.models import Area, Organisation, Role, User
-from referrals.models import PersonAsReferred
+from referrals.models import PersonAsReferred, Status, triage_rank_for
 
 
 class AreaFactory(factory.django.DjangoModelFactory):
@@ -161,6 +161,12 @@ class ReferralFactory(factory.django.DjangoModelFactory):
     consent_to_referral = True
     consent_to_share = True
     received_at = factory.LazyFunction(timezone.now)
+    # As the services keep it: its place in the triage queue follows status and urgency.
+    triage_rank = factory.LazyAttribute(
+        lambda referral: triage_rank_for(
+            getattr(referral, "status", Status.RECEIVED), getattr(referral, "urgency", "routine")
+        )
+    )
 
 
 class LinkWorkerFactory(factory.django.DjangoModelFactory):

@@ -33,7 +33,8 @@ def test_services_have_health_checks():
 
 
 def test_the_web_service_runs_gunicorn_on_the_wsgi_app_and_probes_healthz():
-    assert "gunicorn config.wsgi:application" in command_of("web")
+    assert "gunicorn -c config/gunicorn.py config.wsgi:application" in command_of("web")
+    assert "PROMETHEUS_MULTIPROC_DIR=/tmp/metrics" in command_of("web")
     assert (ROOT / "config" / "wsgi.py").is_file()
     assert "/healthz" in " ".join(COMPOSE["services"]["web"]["healthcheck"]["test"])
 

@@ -26,6 +26,15 @@ from .cases import (
     unable_to_contact_due,
     what_matters_for,
 )
+from .connection_work import (
+    Register,
+    documents_for_case,
+    get_case_document,
+    may_open_case,
+    messages_for,
+    register_for,
+    sessions_for,
+)
 from .connections import (
     CONNECTION_RELATED,
     SearchResult,
@@ -39,11 +48,25 @@ from .connections import (
     get_case_connection,
     get_connection_for_provider,
     home_of,
+    person_messages_for,
     prescription_for,
     prescription_text,
     search_results_for_case,
     service_referral_stats,
     unmet_needs_for_case,
+)
+from .diary import (
+    DIARY_LABELS,
+    Diary,
+    DiaryEntry,
+    diary_bounds,
+    diary_feed_entries,
+    diary_feed_owner,
+    diary_feed_token_for,
+    diary_for,
+    diary_owner_for,
+    diary_workers_for,
+    week_start_of,
 )
 from .outcomes import (
     TIMEPOINT_RANK,
@@ -81,6 +104,24 @@ from .team import (
 )
 
 __all__ = [
+    "Register",
+    "documents_for_case",
+    "get_case_document",
+    "may_open_case",
+    "messages_for",
+    "register_for",
+    "sessions_for",
+    "DIARY_LABELS",
+    "Diary",
+    "DiaryEntry",
+    "diary_bounds",
+    "diary_feed_entries",
+    "diary_feed_owner",
+    "diary_feed_token_for",
+    "diary_for",
+    "diary_owner_for",
+    "diary_workers_for",
+    "week_start_of",
     "case_in_sight_of",
     "connection_in_sight_of",
     "CASE_RELATED",
@@ -135,6 +176,7 @@ __all__ = [
     "peer_cases_for",
     "peer_navigator_choices_for",
     "peer_navigators_on",
+    "person_messages_for",
     "prescription_for",
     "prescription_text",
     "reassign_choices_for",

@@ -26,6 +26,7 @@ from ..models import (
     Connection,
     ConnectionStatus,
     DeclineReason,
+    PersonMessage,
     UnmetNeed,
 )
 from .cases import cases_visible_to, goals_for
@@ -199,6 +200,11 @@ def prescription_text(*, referral, prescription: dict) -> str:
     """
     context = {"referral": referral, "person": referral.person, **prescription}
     return render_to_string("linkworkers/email/prescription.txt", context)
+
+
+def person_messages_for(referral):
+    """A case's texts and emails through GOV.UK Notify, newest first, with their status."""
+    return PersonMessage.objects.filter(referral=referral).order_by("-created_at", "-pk")
 
 
 def connected_to_text(referral) -> str:

@@ -8,12 +8,19 @@ services, which lock the row, write the timeline and tell the referrer.
 `allocation` (who holds a case), `cases` (locking an open case), `contacts`,
 `plans` (what matters, goals), `closure`, `outcomes`, `team` (supervision, peer
 navigators), `reminders` (the scheduled jobs), `connections` (to directory
-services), `prescription`, and `erasure` (the casework's free text blanked
-when privacy erases the person).
+services), `connection_work` (the thread and attendance register shared with the
+provider), `documents` (files attached to a case), `prescription`, and `erasure`
+(the casework's free text blanked when privacy erases the person).
 """
 
 from .allocation import referral_allocate, referral_reassign
 from .closure import CLOSURE_PARTS, case_close, closure_summary_compose
+from .connection_work import (
+    REGISTER_STATUSES,
+    attendance_session_record,
+    connection_message_post,
+    connection_side_of,
+)
 from .connections import (
     ATTENDANCE_STATUSES,
     CONNECTION_NOTE_LIMIT,
@@ -32,14 +39,50 @@ from .connections import (
     unmet_need_record,
 )
 from .contacts import MAX_CONTACT_MINUTES, contact_log
+from .diary import diary_feed_token_revoke, diary_feed_token_rotate
+from .documents import (
+    DESCRIPTION_LIMIT,
+    DocumentUnreadable,
+    case_documents_erase,
+    document_delete,
+    document_open,
+    document_upload,
+)
 from .erasure import casework_erase_free_text
+from .messages import (
+    notify_configured,
+    person_message_send,
+    person_message_status_check,
+    person_messages_sweep,
+    prescription_channel,
+    session_reminders_send,
+)
 from .outcomes import instrument_define, outcome_record, outcome_view_record
 from .plans import GOAL_LIMIT, goal_add, goal_update, what_matters_save
-from .prescription import prescription_email_send
+from .prescription import prescription_email_send, prescription_text_send
 from .reminders import digest_send, digests_send, holds_resume_due, outcome_reviews_notify
 from .team import peer_navigator_attach, peer_navigator_detach, supervision_note_add
 
 __all__ = [
+    "notify_configured",
+    "person_message_send",
+    "person_message_status_check",
+    "person_messages_sweep",
+    "prescription_channel",
+    "prescription_text_send",
+    "session_reminders_send",
+    "DESCRIPTION_LIMIT",
+    "REGISTER_STATUSES",
+    "DocumentUnreadable",
+    "attendance_session_record",
+    "case_documents_erase",
+    "connection_message_post",
+    "connection_side_of",
+    "document_delete",
+    "document_open",
+    "document_upload",
+    "diary_feed_token_revoke",
+    "diary_feed_token_rotate",
     "casework_erase_free_text",
     "referral_allocate",
     "referral_reassign",

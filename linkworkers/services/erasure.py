@@ -3,7 +3,9 @@
 Called by privacy's erasure service (the one door), inside its transaction,
 for the erased person's referrals. The coded facts stay: contact dates, modes,
 outcomes and minutes; goal statuses and dates; connection statuses, decline
-codes and dates; unmet need categories; outcome measures and their answers.
+codes and dates; when messages were sent about a connection (their words go);
+the attendance register's dates and whether the person came; unmet need
+categories; outcome measures and their answers.
 """
 
 from collections.abc import Collection
@@ -11,8 +13,10 @@ from collections.abc import Collection
 from django.db.models import F
 
 from ..models import (
+    AttendanceSession,
     ClosureSummary,
     Connection,
+    ConnectionMessage,
     Contact,
     Goal,
     SupervisionNote,
@@ -40,5 +44,8 @@ def casework_erase_free_text(*, referral_ids: Collection[int]) -> int:
         note_for_provider="", decline_details="", stop_reason="", version=F("version") + 1
     )
     changed += UnmetNeed.objects.filter(**mine).update(notes="")
+    theirs = {"connection__referral_id__in": mine["referral_id__in"]}
+    changed += ConnectionMessage.objects.filter(**theirs).update(text="")
+    changed += AttendanceSession.objects.filter(**theirs).update(note="")
     changed += SupervisionNote.objects.filter(**mine).update(text="")
     return changed

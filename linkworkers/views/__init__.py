@@ -2,11 +2,14 @@
 `common` (the access helpers every case page shares), `cases` (caseload, overview, contacts),
 `plans` (what matters and goals), `closure`, `outcomes`, `team` (coordination: team,
 waiting list, allocation, reassignment, peer navigators, supervision), `connections`
-(to services, unmet needs, the prescription) and `providers` (a provider's answers).
+(to services, unmet needs, the prescription), `connection_work` (a connection's thread and
+register), `documents` (files on a case) and `providers` (a provider's answers, thread and
+register).
 """
 
 from .cases import case_overview, caseload, contact_log, gp_feedback_change
 from .closure import case_close, case_reopen
+from .connection_work import connection_detail, connection_message, connection_session
 from .connections import (
     connection_propose,
     connection_refer,
@@ -14,11 +17,21 @@ from .connections import (
     connections,
     prescription,
     prescription_email,
+    prescription_text,
     unmet_need,
 )
+from .documents import document_delete, document_download, documents
 from .outcomes import outcome_record, outcomes
 from .plans import goal_add, goal_update, what_matters
-from .providers import provider_accept, provider_attendance, provider_connections, provider_decline
+from .providers import (
+    provider_accept,
+    provider_attendance,
+    provider_connection,
+    provider_connections,
+    provider_decline,
+    provider_message,
+    provider_session,
+)
 from .team import (
     allocate,
     case_people,
@@ -33,6 +46,15 @@ from .team import (
 )
 
 __all__ = [
+    "connection_detail",
+    "connection_message",
+    "connection_session",
+    "document_delete",
+    "document_download",
+    "documents",
+    "provider_connection",
+    "provider_message",
+    "provider_session",
     "allocate",
     "case_close",
     "case_overview",
@@ -55,6 +77,7 @@ __all__ = [
     "peer_navigator_remove",
     "prescription",
     "prescription_email",
+    "prescription_text",
     "provider_accept",
     "provider_attendance",
     "provider_connections",

@@ -182,6 +182,8 @@ def prescription(request, referral_uuid):
                 "can_work": selectors.can_work_on(request.user, referral),
                 "can_email": person.contact_method == ContactMethod.EMAIL and bool(person.email),
                 "by_text": person.contact_method == ContactMethod.TEXT,
+                "notify_channel": services.prescription_channel(referral),
+                "person_messages": selectors.person_messages_for(referral),
                 "page_language": person.preferred_language,
                 "text_version": selectors.prescription_text(
                     referral=referral, prescription=prescription
@@ -202,4 +204,18 @@ def prescription_email(request, referral_uuid):
         messages.error(request, error.message)
     else:
         messages.success(request, _("The social prescription is on its way by email."))
+    return redirect("linkworkers:prescription", referral_uuid=referral.uuid)
+
+
+@login_required
+@require_POST
+def prescription_text(request, referral_uuid):
+    referral = open_case(request, referral_uuid)
+    must_work_on(request, referral)
+    try:
+        services.prescription_text_send(referral=referral, actor=request.user, request=request)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The social prescription is on its way by text message."))
     return redirect("linkworkers:prescription", referral_uuid=referral.uuid)

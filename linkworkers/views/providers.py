@@ -1,4 +1,5 @@
-"""A provider's side: the referrals sent to their services, and their answers."""
+"""A provider's side: the referrals sent to their services, their answers, and each
+connection's page with its message thread and attendance register."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,13 +9,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Role
-from core.exceptions import ApplicationError, ValidationError
+from core.exceptions import ApplicationError, Refused, ValidationError
 from referrals.services import referrals_view_record
 
 from .. import selectors, services
 from ..forms import (
+    AttendanceSessionForm,
     ConnectionAttendanceForm,
     ConnectionDeclineForm,
+    ConnectionMessageForm,
 )
 from ..home import provider_rows
 from .common import posted_version
@@ -45,6 +48,8 @@ def _provider_answer(request, connection_uuid, answer):
         messages.error(request, error.message)
     else:
         messages.success(request, _("Thank you: the link worker has been told."))
+    if request.POST.get("back") == "detail":
+        return redirect("providers:detail", connection_uuid=connection.uuid)
     return redirect("providers:connections")
 
 
@@ -95,3 +100,94 @@ def provider_attendance(request, connection_uuid):
         )
 
     return _provider_answer(request, connection_uuid, answer)
+
+
+def _render_connection(request, connection, *, message_form=None, session_form=None, status=200):
+    side = services.connection_side_of(request.user, connection)
+    return render(
+        request, "linkworkers/provider_connection.html",
+        {
+            "connection": connection,
+            "decline_form": ConnectionDeclineForm(
+                prefix=f"d-{connection.uuid}", initial={"version": connection.version}
+            ),
+            "attendance_form": ConnectionAttendanceForm(
+                prefix=f"a-{connection.uuid}", initial={"version": connection.version}
+            ),
+            "thread": list(selectors.messages_for(connection)),
+            "register": selectors.register_for(connection),
+            "may_write": side is not None,
+            "may_register": side is not None and connection.status in services.REGISTER_STATUSES,
+            "message_form": message_form or ConnectionMessageForm(),
+            "session_form": session_form or AttendanceSessionForm(),
+        },
+        status=status,
+    )  # fmt: skip
+
+
+def _open_connection(request, connection_uuid):
+    """The connection through the provider's access helper, with the read audited."""
+    connection = selectors.get_connection_for_provider(request.user, connection_uuid)
+    referrals_view_record(
+        referrals=[connection.referral], actor=request.user, request=request,
+        what=f"provider connection {connection.uuid}",
+    )  # fmt: skip
+    return connection
+
+
+def _back(connection):
+    return redirect("providers:detail", connection_uuid=connection.uuid)
+
+
+@login_required
+@require_GET
+def provider_connection(request, connection_uuid):
+    return _render_connection(request, _open_connection(request, connection_uuid))
+
+
+@login_required
+@require_POST
+def provider_message(request, connection_uuid):
+    connection = _open_connection(request, connection_uuid)
+    form = ConnectionMessageForm(request.POST)
+    form.is_valid()
+    try:
+        services.connection_message_post(
+            connection=connection, actor=request.user, request=request,
+            text=form.cleaned_data.get("text", ""),
+        )  # fmt: skip
+    except Refused:
+        raise Http404 from None
+    except ValidationError as error:
+        form.add_service_errors(error.field_errors)
+        return _render_connection(request, connection, message_form=form, status=400)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return _back(connection)
+    messages.success(request, _("Message sent."))
+    return _back(connection)
+
+
+@login_required
+@require_POST
+def provider_session(request, connection_uuid):
+    connection = _open_connection(request, connection_uuid)
+    form = AttendanceSessionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.attendance_session_record(
+                connection=connection, actor=request.user, request=request,
+                session_on=form.cleaned_data["session_on"],
+                attended=form.cleaned_data["attended"], note=form.cleaned_data["note"],
+            )  # fmt: skip
+        except Refused:
+            raise Http404 from None
+        except ValidationError as error:
+            form.add_service_errors(error.field_errors)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return _back(connection)
+        else:
+            messages.success(request, _("Session recorded."))
+            return _back(connection)
+    return _render_connection(request, connection, session_form=form, status=400)

@@ -25,8 +25,11 @@ from core.models import OutboxEmail
 from core.outbox import about
 from linkworkers.models import (
     Answer,
+    AttendanceSession,
+    CaseDocument,
     ClosureSummary,
     Connection,
+    ConnectionMessage,
     Contact,
     Goal,
     OutcomeMeasure,
@@ -85,6 +88,16 @@ def scheme_referrals_of(*, person: Person, scheme: Organisation) -> QuerySet[Ref
             ),
         ),
         Prefetch(
+            "connections__messages",
+            queryset=ConnectionMessage.objects.select_related("author").order_by(
+                "created_at", "pk"
+            ),
+        ),
+        Prefetch(
+            "connections__sessions",
+            queryset=AttendanceSession.objects.order_by("session_on", "pk"),
+        ),
+        Prefetch(
             "unmet_needs",
             queryset=UnmetNeed.objects.select_related("category", "recorded_by").order_by(
                 "recorded_at", "pk"
@@ -104,6 +117,12 @@ def scheme_referrals_of(*, person: Person, scheme: Organisation) -> QuerySet[Ref
             "closure_summaries",
             queryset=ClosureSummary.objects.select_related("written_by").order_by(
                 "created_at", "pk"
+            ),
+        ),
+        Prefetch(
+            "documents",
+            queryset=CaseDocument.objects.select_related("uploaded_by").order_by(
+                "uploaded_at", "pk"
             ),
         ),
         Prefetch(
@@ -296,6 +315,14 @@ def _connection(connection: Connection) -> Json:
         "answered_at": connection.answered_at,
         "attending_since": connection.attending_since,
         "ended_at": connection.ended_at,
+        "messages": [
+            {"from": name_of(message.author), "sent_at": message.created_at, "text": message.text}
+            for message in connection.messages.all()
+        ],
+        "sessions": [
+            {"date": session.session_on, "attended": session.attended, "note": session.note}
+            for session in connection.sessions.all()
+        ],
     }
 
 
@@ -392,6 +419,17 @@ def _referral(referral: Referral) -> Json:
         "peer_navigators": [
             {"name": name_of(peer.user), "added_at": peer.added_at, "active": peer.active}
             for peer in referral.peer_navigators.all()
+        ],
+        # The files themselves are given on request from the case's documents page.
+        "documents": [
+            {
+                "name": document.name,
+                "description": document.description,
+                "type": document.get_content_type_display(),
+                "uploaded_at": document.uploaded_at,
+                "uploaded_by": name_of(document.uploaded_by),
+            }
+            for document in referral.documents.all()
         ],
     }
 
@@ -545,6 +583,7 @@ def subject_access_data(
         "linkworkers.outcomemeasure": [
             str(m.uuid) for r in referrals for m in r.outcome_measures.all()
         ],
+        "linkworkers.casedocument": [str(d.uuid) for r in referrals for d in r.documents.all()],
     }
     elsewhere = other_scheme_references(person_uuids=person_uuids, scheme=scheme)
     access = [
@@ -591,6 +630,7 @@ def bundle_counts(bundle: Json) -> list[tuple[str, int]]:
         (gettext("Unmet needs"), total("unmet_needs")),
         (gettext("Outcome measures"), total("outcome_measures")),
         (gettext("Closure summaries"), total("closure_summaries")),
+        (gettext("Documents attached to a case"), total("documents")),
         (gettext("Emails sent to the person"), len(bundle["messages"])),
         (gettext("Possible-duplicate decisions"), len(bundle["possible_duplicates"])),
         (gettext("Records merged into this one"), len(bundle["merged_records"])),

@@ -21,7 +21,7 @@ from accounts.models import AuditEvent, Role, User
 from accounts.services import audit_record
 from core.exceptions import InvalidTransition, Refused, ValidationError
 from core.outbox import outbox_emails_forget
-from linkworkers.services import casework_erase_free_text
+from linkworkers.services import case_documents_erase, casework_erase_free_text
 from referrals.models import Person, Referral
 from referrals.selectors import people_in_data_protection_scope
 from referrals.services import (
@@ -133,12 +133,13 @@ def person_erase(
     In one transaction, with the person's row and their referrals locked (so a
     referral cannot be reopened or linked to them meanwhile): the age band and
     deprivation quintile each referral counts under are kept (reporting), the
-    casework's free text is blanked (linkworkers), emails about them leave the
-    outbox (core), corrections lose their values, and the person and their
-    referrals become the tombstone (referrals). The audit row names the person
-    (by uuid) and the references. `actor` None is the retention job; `reason`
-    then names the retention rule. The reason stays in the audit trail, which
-    is never erased: it should not name the person.
+    casework's free text is blanked and the case documents deleted, files too
+    (linkworkers), emails about them leave the outbox (core), corrections lose
+    their values, and the person and their referrals become the tombstone
+    (referrals). The audit row names the person (by uuid) and the references.
+    `actor` None is the retention job; `reason` then names the retention rule.
+    The reason stays in the audit trail, which is never erased: it should not
+    name the person.
     """
     _check_actor(actor, person, ERASURE_ROLES)
     reason = _reason(reason)
@@ -171,6 +172,7 @@ def person_erase(
         references = [referral.reference for referral in referrals]
         referral_facts_keep(referral_ids=referral_ids, now=now)
         casework_erase_free_text(referral_ids=referral_ids)
+        case_documents_erase(referral_ids=referral_ids)
         outbox_emails_forget(about_objects=referrals, mentioning=references)
         for correction in PersonCorrection.objects.filter(person__in=records):
             correction.changes = {field: ["", ""] for field in correction.changes}

@@ -25,6 +25,8 @@ from ..models import (
     ReferralEvent,
     SourceKind,
     Status,
+    Urgency,
+    triage_rank_for,
 )
 from ..selectors import scheme_for_area
 from ..validators import normalise_nhs_number
@@ -310,6 +312,8 @@ def referral_create(
         scheme=scheme,
         area=area,
         received_at=now,
+        # Its place in the triage queue, which the lifecycle keeps from here on.
+        triage_rank=triage_rank_for(Status.RECEIVED, referral_data.get("urgency", Urgency.ROUTINE)),
         **referral_data,
     )
     ReferralEvent.objects.create(

@@ -22,8 +22,10 @@ from ..models import (
     ReferralEvent,
     RejectionReason,
     Status,
+    triage_rank_for,
 )
 from ..selectors import move_refusal, referrals_visible_to, referrer_feedback_text
+from .webhooks import referral_webhooks_queue
 
 # Feedback the referrer hears, by the status reached (DESIGN.md: the missing loop).
 FEEDBACK_STATUSES = (Status.ACCEPTED, Status.REJECTED, Status.IN_PROGRESS, Status.CLOSED)
@@ -93,6 +95,7 @@ def referral_transition(
         if first_contact:
             locked.first_contact_at = min(first_contact_at or now, now)
         locked.status = to_status
+        locked.triage_rank = triage_rank_for(to_status, locked.urgency)
         locked.version += 1
         locked.save()
         ReferralEvent.objects.create(
@@ -110,6 +113,9 @@ def referral_transition(
         )  # fmt: skip
         if to_status in FEEDBACK_STATUSES and (to_status != Status.IN_PROGRESS or first_contact):
             _queue_feedback(referral=locked, now=now)
+        referral_webhooks_queue(
+            referral=locked, to_status=to_status, first_contact=first_contact, now=now
+        )
     return locked
 
 

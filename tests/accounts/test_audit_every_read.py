@@ -116,6 +116,7 @@ def known_values(world):
         "reference": [referrals["case"].reference],
         "uidb64": ["MQ"],
         "token": ["set-password"],
+        "vid": ["1"],  # a FHIR resource's version (/fhir/ServiceRequest/<id>/_history/<vid>)
     }
 
 

@@ -103,3 +103,10 @@ def test_the_generated_referrals_roll_up_and_every_reporting_measurement_answers
             assert result.median_ms > 0
             names.append(measurement.name)
     assert len(names) == 6
+
+
+def test_every_triage_queue_measurement_answers(generated):
+    triage = [m for m in MEASUREMENTS if m.name.startswith("triage")]
+    assert len(triage) == 2
+    for measurement in triage:
+        assert time_it(measurement, runs=1, warmup=0).median_ms > 0

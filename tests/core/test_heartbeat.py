@@ -129,3 +129,41 @@ def test_beat_queues_the_heartbeat_task_every_heartbeat_seconds(settings):
     # One missed while no worker was there is not worth running later.
     assert entry["options"]["expires"] == settings.HEARTBEAT_SECONDS
     assert settings.HEARTBEAT_STALE_SECONDS > 2 * settings.HEARTBEAT_SECONDS
+
+
+# --- The container health check (docker-compose.yml) ---------------------------------------
+
+
+def test_the_health_check_passes_for_a_fresh_worker_and_fails_for_a_stale_or_absent_one(
+    db, settings
+):
+    from datetime import timedelta
+
+    from django.core.management import CommandError, call_command
+    from django.utils import timezone
+
+    from core.heartbeat import heartbeat_record
+
+    now = timezone.now()
+    heartbeat_record(name="worker:celery@fresh", now=now - timedelta(seconds=10))
+    heartbeat_record(name="worker:celery@stale", now=now - timedelta(minutes=10))
+    heartbeat_record(name="beat", now=now - timedelta(seconds=20))
+    call_command("heartbeat_check", "--worker", "celery@fresh")
+    call_command("heartbeat_check", "--beat")
+    with pytest.raises(CommandError, match="600s ago|60\\ds ago"):
+        call_command("heartbeat_check", "--worker", "celery@stale")
+    with pytest.raises(CommandError, match="No heartbeat"):
+        call_command("heartbeat_check", "--worker", "celery@never")
+
+
+def test_compose_checks_the_worker_and_beat_by_their_heartbeats():
+    from pathlib import Path
+
+    import yaml
+
+    compose = yaml.safe_load(
+        (Path(__file__).resolve().parents[2] / "docker-compose.yml").read_text()
+    )
+    assert "heartbeat_check --worker" in compose["services"]["worker"]["healthcheck"]["test"][1]
+    assert "heartbeat_check --beat" in compose["services"]["beat"]["healthcheck"]["test"][1]
+    assert "inspect ping" not in str(compose)

@@ -25,8 +25,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--rate-limit", type=int, default=60, help="Requests per minute (default 60)."
         )
+        parser.add_argument(
+            "--contact-email", default="", help="Told when a webhook endpoint is disabled."
+        )
 
-    def handle(self, *args, name, organisation, scopes, rate_limit, **options):
+    def handle(self, *args, name, organisation, scopes, rate_limit, contact_email, **options):
         ods_code = organisation.strip().upper()
         found = Organisation.objects.filter(ods_code__iexact=ods_code).first()
         if found is None:
@@ -39,6 +42,7 @@ class Command(BaseCommand):
                 organisation=found,
                 scopes=[scope.strip() for scope in scopes.split(",") if scope.strip()],
                 rate_limit=rate_limit,
+                contact_email=contact_email,
             )
         except ValidationError as error:
             messages = [message for field in error.message_dict.values() for message in field]

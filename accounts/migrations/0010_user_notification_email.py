@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0008_audit_subject_index_person_then_event'),
+        ('accounts', '0009_api_client_contact_webhooks'),
     ]
 
     operations = [

@@ -14,7 +14,7 @@ def earlier_ones_were_emailed(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('referrals', '0012_person_erasure'),
+        ('referrals', '0013_referral_triage_rank'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
