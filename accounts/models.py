@@ -144,6 +144,8 @@ class User(AbstractUser):
         max_length=12,
         choices=NotificationEmail.choices,
         default=NotificationEmail.IMMEDIATELY,
+        # In the database too: rows written by code that predates the field get it.
+        db_default=NotificationEmail.IMMEDIATELY,
     )
 
     class Meta(AbstractUser.Meta):

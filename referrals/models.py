@@ -638,9 +638,11 @@ class Notification(models.Model):
         on_delete=models.CASCADE,
         related_name="notifications",
     )
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER, db_default=Kind.OTHER
+    )
     message = models.CharField(_("message"), max_length=500)
-    url_path = models.CharField(_("link"), max_length=300, blank=True)
+    url_path = models.CharField(_("link"), max_length=300, blank=True, db_default="")
     created_at = models.DateTimeField(_("sent"))
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("emailed"), null=True, blank=True)

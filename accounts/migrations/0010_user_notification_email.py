@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='user',
             name='notification_email',
-            field=models.CharField(choices=[('immediately', 'An email for each, straight away'), ('daily', 'One email a day listing them (daily digest)')], default='immediately', max_length=12, verbose_name='emails about notifications'),
+            field=models.CharField(choices=[('immediately', 'An email for each, straight away'), ('daily', 'One email a day listing them (daily digest)')], db_default='immediately', default='immediately', max_length=12, verbose_name='emails about notifications'),
         ),
     ]

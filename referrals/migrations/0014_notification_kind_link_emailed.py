@@ -27,12 +27,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='notification',
             name='kind',
-            field=models.CharField(choices=[('new_referral', 'New referral to triage'), ('allocated', 'Case allocated'), ('provider_answer', "Provider's answer"), ('reminder', 'Reminder due'), ('feedback', 'News of a referral'), ('other', 'Other')], default='other', max_length=20, verbose_name='kind'),
+            field=models.CharField(choices=[('new_referral', 'New referral to triage'), ('allocated', 'Case allocated'), ('provider_answer', "Provider's answer"), ('reminder', 'Reminder due'), ('feedback', 'News of a referral'), ('other', 'Other')], db_default='other', default='other', max_length=20, verbose_name='kind'),
         ),
         migrations.AddField(
             model_name='notification',
             name='url_path',
-            field=models.CharField(blank=True, max_length=300, verbose_name='link'),
+            field=models.CharField(blank=True, db_default='', max_length=300, verbose_name='link'),
         ),
         migrations.AddIndex(
             model_name='notification',
