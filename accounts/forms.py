@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.outbox import outbox_email_write
 
+from .models import NotificationEmail
+
 
 class LoginForm(AuthenticationForm):
     def __init__(self, *args, **kwargs):
@@ -28,6 +30,16 @@ class TwoFactorCodeForm(forms.Form):
             self.fields["code"].widget.attrs["inputmode"] = "numeric"
         self.helper = FormHelper()
         self.helper.form_tag = False
+
+
+class NotificationEmailForm(forms.Form):
+    """The account page: how the user hears of their notifications by email."""
+
+    notification_email = forms.ChoiceField(
+        label=_("Emails about your notifications"),
+        choices=NotificationEmail.choices,
+        widget=forms.RadioSelect,
+    )
 
 
 class OutboxPasswordResetForm(PasswordResetForm):

@@ -123,6 +123,13 @@ class Role(models.TextChoices):
     DPO = "dpo", _("Data protection officer")
 
 
+class NotificationEmail(models.TextChoices):
+    """How a user hears of their notifications by email (README, "Notifications")."""
+
+    IMMEDIATELY = "immediately", _("An email for each, straight away")
+    DAILY = "daily", _("One email a day listing them (daily digest)")
+
+
 class User(AbstractUser):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, db_index=True)
@@ -140,6 +147,14 @@ class User(AbstractUser):
         choices=settings.LANGUAGES,
         default="en",
         help_text=_("Emails and notifications are written in this language."),
+    )
+    notification_email = models.CharField(
+        _("emails about notifications"),
+        max_length=12,
+        choices=NotificationEmail.choices,
+        default=NotificationEmail.IMMEDIATELY,
+        # In the database too: rows written by code that predates the field get it.
+        db_default=NotificationEmail.IMMEDIATELY,
     )
 
     class Meta(AbstractUser.Meta):

@@ -20,8 +20,9 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.client_address import client_address
+from core.exceptions import ValidationError as CoreValidationError
 
-from .models import ApiClient, ApiScope, AuditEvent, AuditSubject, User
+from .models import ApiClient, ApiScope, AuditEvent, AuditSubject, NotificationEmail, User
 
 TOKEN_START = "spk"
 
@@ -483,3 +484,21 @@ def two_factor_reset(*, user, actor, request=None) -> int:
 def _normalise_token(token: str) -> str:
     # People type codes with spaces ("123 456") and recovery codes in capitals.
     return "".join((token or "").split()).lower()[:32]
+
+
+def user_notification_email_set(*, user, choice: str, request=None) -> User:
+    """The user's choice of emails about notifications: each at once, or a daily digest.
+
+    An unknown choice is refused, naming the field, and changes nothing.
+    """
+    if choice not in NotificationEmail.values:
+        message = _("Choose how you want to hear of your notifications.")
+        raise CoreValidationError(message, field_errors={"notification_email": [message]})
+    if user.notification_email != choice:
+        user.notification_email = choice
+        user.save(update_fields=["notification_email"])
+        audit_record(
+            actor=user, action=AuditEvent.Action.CHANGE, obj=user, request=request,
+            detail=f"notification emails: {choice}",
+        )  # fmt: skip
+    return user

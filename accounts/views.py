@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 import qrcode
 import qrcode.image.svg
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -18,10 +19,11 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_ratelimit.decorators import ratelimit
 
 from core.client_address import client_address_key
+from core.exceptions import ValidationError
 
 from . import services
-from .forms import LoginForm, OutboxPasswordResetForm, TwoFactorCodeForm
-from .models import AuditEvent
+from .forms import LoginForm, NotificationEmailForm, OutboxPasswordResetForm, TwoFactorCodeForm
+from .models import AuditEvent, NotificationEmail
 from .receivers import TWO_FACTOR_PENDING
 
 
@@ -239,3 +241,27 @@ def security(request: HttpRequest) -> HttpResponse:
         "required": settings.OTP_REQUIRED,
     }
     return render(request, "registration/security.html", context)
+
+
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    """The person's own account: who they are here, and how they hear of notifications."""
+    if request.method == "POST":
+        form = NotificationEmailForm(request.POST)
+        if form.is_valid():
+            try:
+                services.user_notification_email_set(
+                    user=request.user, choice=form.cleaned_data["notification_email"],
+                    request=request,
+                )  # fmt: skip
+            except ValidationError as error:
+                for field, field_messages in error.field_errors.items():
+                    for message in field_messages:
+                        form.add_error(field, message)
+            else:
+                messages.success(request, _("Your email choice is saved."))
+                return redirect("accounts:account")
+    else:
+        choice = getattr(request.user, "notification_email", NotificationEmail.IMMEDIATELY)
+        form = NotificationEmailForm(initial={"notification_email": choice})
+    return render(request, "registration/account.html", {"form": form})

@@ -111,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "referrals.context_processors.header",
             ],
         },
     },
@@ -373,6 +374,11 @@ CELERY_BEAT_SCHEDULE["linkworkers-daily-digest"] = {
 CELERY_BEAT_SCHEDULE["linkworkers-outcome-reviews-due"] = {
     "task": "linkworkers.notify_outcome_reviews",
     "schedule": crontab(hour=7, minute=15),
+}
+# Notifications (README, "Notifications"): one email a day for those who chose the digest.
+CELERY_BEAT_SCHEDULE["referrals-notification-digests"] = {
+    "task": "referrals.send_notification_digests",
+    "schedule": crontab(hour=7, minute=30),
 }
 # Referrals to providers unanswered for 7 days get a reminder; at 14 days they are declined.
 CELERY_BEAT_SCHEDULE["linkworkers-connection-reminders"] = {

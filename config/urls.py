@@ -67,6 +67,8 @@ urlpatterns += i18n_patterns(
         name="gp_letter",
     ),
     path("referrals/", include("referrals.urls")),
+    path("notifications/", include("referrals.notification_urls")),
+    path("search/", referrals_views.search, name="search"),
     path("cases/", include("linkworkers.urls")),
     path("diary/", include("linkworkers.diary_urls")),
     path("providers/referrals/", include("linkworkers.provider_urls")),

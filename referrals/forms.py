@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.postcodes import validate_postcode
 
+from . import selectors
 from .models import (
     TEXT_LIMIT,
     ContactMethod,
@@ -278,3 +279,35 @@ class CancelForm(ActionForm):
 class HoldForm(ActionForm):
     review_date = forms.DateField(label=_("Review date"), widget=DateInput)
     note = _text(_("Why is it on hold? (not shown to the referrer)"), required=False, rows=2)
+
+
+class SearchForm(forms.Form):
+    """The header search: one box, read by `selectors.parse_search`."""
+
+    q = forms.CharField(
+        label=_("Find a person"),
+        required=False,
+        strip=True,
+        help_text=_("A name, NHS number, date of birth or SP- reference."),
+    )
+
+    def clean_q(self):
+        text = self.cleaned_data["q"]
+        if len(text) > selectors.SEARCH_MAX_LENGTH:
+            raise forms.ValidationError(
+                _("Search for at most %(limit)s characters.")
+                % {"limit": selectors.SEARCH_MAX_LENGTH}
+            )
+        # Control characters (a NUL, say) mean nothing here and no database takes them.
+        text = "".join(char if char.isprintable() else " " for char in text).strip()
+        if not text:
+            return None
+        query = selectors.parse_search(text)
+        if query is None:
+            raise forms.ValidationError(
+                _(
+                    "Enter a name (two letters or more), an NHS number, a date of birth "
+                    "(such as 12/03/1950) or a reference (such as SP-ABC123)."
+                )
+            )
+        return query

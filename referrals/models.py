@@ -620,7 +620,21 @@ class ReferralEvent(models.Model):
 
 
 class Notification(models.Model):
-    """An in-app message to one user, written in their language when it was sent."""
+    """An in-app message to one user, written in their language when it was sent.
+
+    Every role's notifications (README, "Notifications"): `kind` says which event
+    it reports, `url_path` where "Open" leads (a page the recipient may see), and
+    `emailed_at` when its email went to the outbox, at once or in the daily
+    digest (User.notification_email); empty while a digest is still to send it.
+    """
+
+    class Kind(models.TextChoices):
+        NEW_REFERRAL = "new_referral", _("New referral to triage")
+        ALLOCATED = "allocated", _("Case allocated")
+        PROVIDER_ANSWER = "provider_answer", _("Provider's answer")
+        REMINDER = "reminder", _("Reminder due")
+        FEEDBACK = "feedback", _("News of a referral")
+        OTHER = "other", _("Other")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     recipient = models.ForeignKey(
@@ -635,15 +649,28 @@ class Notification(models.Model):
         on_delete=models.CASCADE,
         related_name="notifications",
     )
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER, db_default=Kind.OTHER
+    )
     message = models.CharField(_("message"), max_length=500)
+    url_path = models.CharField(_("link"), max_length=300, blank=True, db_default="")
     created_at = models.DateTimeField(_("sent"))
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("emailed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["recipient", "read_at", "created_at"])]
+        indexes = [
+            models.Index(fields=["recipient", "read_at", "created_at"]),
+            # The daily digest's "unread and not yet emailed", per recipient.
+            models.Index(
+                fields=["recipient", "created_at"],
+                condition=Q(emailed_at__isnull=True, read_at__isnull=True),
+                name="notification_digest_due",
+            ),
+        ]
 
     def __str__(self):
         return self.message

@@ -1,9 +1,11 @@
 """Reads for referrals, already scoped to the user who asks (DESIGN.md, Who may see what)."""
 
+import re
 import secrets
 import time
+import unicodedata
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.cache import caches
@@ -375,8 +377,20 @@ def notifications_for(user):
     return Notification.objects.filter(recipient=user).select_related("referral__person")
 
 
-def unread_notification_count(user):
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+def unread_notification_count(user, *, cap: int | None = None):
+    """How many of the user's notifications are unread; counted no further than `cap`."""
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    return (unread[:cap] if cap else unread).count()
+
+
+def get_notification_for(user, notification_uuid):
+    """The user's own notification, or 404 alike for "not there" and "someone else's"."""
+    try:
+        return Notification.objects.select_related("referral").get(
+            uuid=notification_uuid, recipient=user
+        )
+    except (Notification.DoesNotExist, ValueError, TypeError, DjangoValidationError):
+        raise Http404 from None
 
 
 def move_refusal(*, actor, referral, to_status, now=None):
@@ -508,3 +522,139 @@ def self_referral_by_reference(reference):
 
 def schemes_for_self_referral():
     return Organisation.objects.filter(kind=Organisation.Kind.SCHEME).order_by("name")
+
+
+# The header search (README, "Finding a person") ---------------------------------
+#
+# One box: a name, an NHS number (with or without spaces), a date of birth in the
+# usual UK ways, or an SP- reference. It looks only among `referrals_visible_to`
+# the user: the same scope as every list. A referrer's search looks at the person
+# as their organisation supplied them, never at the scheme's record, so a match
+# cannot tell them anything their organisation did not give.
+
+SEARCH_MAX_LENGTH = 100
+SEARCH_MAX_WORDS = 4
+_REFERENCE_RE = re.compile(r"SP-?([A-Z0-9]{3,10})", re.IGNORECASE | re.ASCII)
+_NUMERIC_DATE_RE = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})", re.ASCII)
+_ISO_DATE_RE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
+_WORDY_DATE_RE = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?\s+([^\W\d_]+)\.?,?\s+(\d{4})", re.ASCII)
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("january", "jan", "ionawr", "ion"),
+            ("february", "feb", "chwefror", "chwe"),
+            ("march", "mar", "mawrth", "maw"),
+            ("april", "apr", "ebrill", "ebr"),
+            ("may", "mai"),
+            ("june", "jun", "mehefin", "meh"),
+            ("july", "jul", "gorffennaf", "gorff"),
+            ("august", "aug", "awst"),
+            ("september", "sep", "sept", "medi"),
+            ("october", "oct", "hydref", "hyd"),
+            ("november", "nov", "tachwedd", "tach"),
+            ("december", "dec", "rhagfyr", "rhag"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What the search box was taken to mean: exactly one of these is set."""
+
+    reference: str = ""
+    nhs_number: str = ""
+    date_of_birth: date | None = None
+    words: tuple[str, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        if self.reference:
+            return "reference"
+        if self.nhs_number:
+            return "nhs_number"
+        if self.date_of_birth:
+            return "date_of_birth"
+        return "name"
+
+
+def _ascii_decimal(text: str) -> str:
+    """Decimal digits of any script as ASCII ('٣' -> '3'); everything else kept."""
+    return "".join(str(unicodedata.decimal(char)) if char.isdecimal() else char for char in text)
+
+
+def _date_or_none(year: int, month: int, day: int, *, today: date) -> date | None:
+    try:
+        born = date(year, month, day)
+    except ValueError:
+        return None
+    return born if born <= today else None
+
+
+def _two_digit_year(year: int, today: date) -> int:
+    # A date of birth is in the past: '15' is 2015 until then, 1915 after.
+    century = today.year // 100 * 100
+    return century + year if century + year <= today.year else century - 100 + year
+
+
+def parse_search(text: str, *, today: date | None = None) -> SearchQuery | None:
+    """The search box's words as a query, or None when there is nothing to look for."""
+    today = today or timezone.localdate()
+    text = " ".join(_ascii_decimal(unicodedata.normalize("NFKC", text)).split())
+    if not text:
+        return None
+    if match := _REFERENCE_RE.fullmatch(text):
+        return SearchQuery(reference=f"SP-{match.group(1).upper()}")
+    compact = re.sub(r"[\s\-]", "", text)
+    if compact.isascii() and compact.isdigit():
+        if len(compact) == 10:
+            return SearchQuery(nhs_number=compact)
+        if len(compact) in (6, 8) and text.isascii() and text.isdigit():
+            year = int(compact[4:])
+            year = _two_digit_year(year, today) if len(compact) == 6 else year
+            born = _date_or_none(year, int(compact[2:4]), int(compact[:2]), today=today)
+            return SearchQuery(date_of_birth=born) if born else None
+    if match := _NUMERIC_DATE_RE.fullmatch(text):
+        day, month, year = (int(part) for part in match.groups())
+        year = _two_digit_year(year, today) if len(match.group(3)) == 2 else year
+        born = _date_or_none(year, month, day, today=today)
+        return SearchQuery(date_of_birth=born) if born else None
+    if match := _ISO_DATE_RE.fullmatch(text):
+        year, month, day = (int(part) for part in match.groups())
+        born = _date_or_none(year, month, day, today=today)
+        return SearchQuery(date_of_birth=born) if born else None
+    if (match := _WORDY_DATE_RE.fullmatch(text)) and match.group(2).lower() in _MONTHS:
+        born = _date_or_none(
+            int(match.group(3)), _MONTHS[match.group(2).lower()], int(match.group(1)), today=today
+        )
+        return SearchQuery(date_of_birth=born) if born else None
+    words = tuple(
+        word for word in re.split(r"[\s,]+", text) if len(word) >= 2 and word.isprintable()
+    )[:SEARCH_MAX_WORDS]
+    return SearchQuery(words=words) if words else None
+
+
+def referral_search_for(user, query: SearchQuery) -> QuerySet[Referral]:
+    """The referrals the user may see whose person matches `query`, newest first."""
+    referrals = referrals_visible_to(user).select_related(*LIST_RELATED)
+    referrer = user.role == Role.REFERRER
+    # A referrer matches on what their organisation supplied; the scheme on its record.
+    field = "person_details_as_referred__{}" if referrer else "person__{}"
+    if query.reference:
+        referrals = referrals.filter(reference__startswith=query.reference)
+    elif query.nhs_number:
+        referrals = referrals.filter(**{field.format("nhs_number"): query.nhs_number})
+    elif query.date_of_birth:
+        born = query.date_of_birth.isoformat() if referrer else query.date_of_birth
+        referrals = referrals.filter(**{field.format("date_of_birth"): born})
+    else:
+        for word in query.words:
+            referrals = referrals.filter(
+                Q(**{field.format("given_name__icontains"): word})
+                | Q(**{field.format("family_name__icontains"): word})
+                | Q(**{field.format("preferred_name__icontains"): word})
+            )
+    return referrals.order_by("-received_at", "-pk")

@@ -15,12 +15,8 @@ urlpatterns = [
         views.duplicate_decide,
         name="duplicate_decide",
     ),
-    path("notifications/", views.notifications, name="notifications"),
-    path(
-        "notifications/<uuid:notification_uuid>/open/",
-        views.notification_open,
-        name="notification_open",
-    ),
+    # Moved to /notifications/ (notification_urls.py): the old address redirects there.
+    path("notifications/", views.notifications_moved, name="notifications"),
     path("<uuid:referral_uuid>/", views.referral_detail, name="detail"),
     path("<uuid:referral_uuid>/sent/", views.referral_submitted, name="submitted"),
     path("<uuid:referral_uuid>/<slug:action>/", views.referral_action, name="action"),

@@ -1,14 +1,18 @@
 """Referral pages: parse, call a selector or service, render. Nothing else."""
 
+from urllib.parse import quote_plus
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
@@ -27,11 +31,13 @@ from .forms import (
     NoteActionForm,
     ProfessionalReferralForm,
     RejectForm,
+    SearchForm,
     SelfReferralForm,
 )
-from .models import Notification, PossibleDuplicate, Status
+from .models import PossibleDuplicate, Status
 
 PAGE_SIZE = 25
+SEARCH_QUERY_KEPT = 200
 CASE_ROLES = {Role.REFERRER, Role.COORDINATOR, Role.LINK_WORKER}
 
 
@@ -314,9 +320,19 @@ def duplicate_decide(request: HttpRequest, duplicate_uuid, decision: str) -> Htt
 
 @login_required
 def notifications(request):
+    """Every role's notifications, newest first; POST marks them all read."""
     if request.method == "POST":
-        services.notifications_mark_all_read(user=request.user)
-        return redirect("referrals:notifications")
+        count = services.notifications_mark_all_read(user=request.user)
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s notification marked as read.",
+                "%(count)s notifications marked as read.",
+                count,
+            )
+            % {"count": count},
+        )
+        return redirect("notifications:list")
     page = Paginator(selectors.notifications_for(request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -328,19 +344,55 @@ def notifications(request):
     return render(request, "referrals/notifications.html", {"page": page})
 
 
+def notifications_moved(request):
+    """The old address (/referrals/notifications/) leads to the one for every role."""
+    query = request.META.get("QUERY_STRING", "")
+    return redirect(reverse("notifications:list") + (f"?{query}" if query else ""), permanent=True)
+
+
 @login_required
 @require_POST
 def notification_open(request, notification_uuid):
-    notification = get_object_or_404(
-        Notification.objects.select_related("referral"),
-        uuid=notification_uuid,
-        recipient=request.user,
-    )
+    notification = selectors.get_notification_for(request.user, notification_uuid)
     services.notification_mark_read(notification=notification, user=request.user)
-    if request.user.role == Role.PROVIDER:
-        # Provider staff never see the referral itself, only what was sent to their services.
-        return redirect("providers:connections")
-    return redirect("referrals:detail", referral_uuid=notification.referral.uuid)
+    return redirect(services.notification_target(notification, request.user))
+
+
+@login_required
+@require_POST
+def notification_read(request, notification_uuid):
+    notification = selectors.get_notification_for(request.user, notification_uuid)
+    services.notification_mark_read(notification=notification, user=request.user)
+    page = request.POST.get("page", "")
+    suffix = f"?page={page}" if page.isascii() and page.isdigit() else ""
+    return redirect(reverse("notifications:list") + suffix)
+
+
+@login_required
+def search(request):
+    """The header search: the people on referrals this user may see, and no others."""
+    _require_role(request.user, CASE_ROLES)
+    form = SearchForm(request.GET or None)
+    query = form.cleaned_data["q"] if form.is_valid() else None
+    page = None
+    if query is not None:
+        page = Paginator(selectors.referral_search_for(request.user, query), PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
+        # One row naming everyone the answer showed (and that the search was made, if none).
+        services.referrals_view_record(
+            referrals=page.object_list, actor=request.user, what="search", request=request
+        )
+    return render(
+        request,
+        "referrals/search.html",
+        {
+            "form": form,
+            "page": page,
+            "query": f"q={quote_plus(request.GET.get('q', '')[:SEARCH_QUERY_KEPT])}",
+            "scheme_side": request.user.role != Role.REFERRER,
+        },
+    )
 
 
 def _self_referral_rate(group, request):

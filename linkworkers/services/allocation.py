@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.models import AuditEvent, Role, User
 from accounts.services import audit_record
 from core.exceptions import InvalidTransition, StaleVersion, ValidationError
-from referrals.models import OPEN_STATUSES, Referral, ReferralEvent, Status
+from referrals.models import OPEN_STATUSES, Notification, Referral, ReferralEvent, Status
 from referrals.services import colleague_notify, referral_transition
 
 
@@ -29,11 +29,21 @@ def referral_allocate(
     ):
         message = _("Choose a link worker from this scheme.")
         raise ValidationError(message, field_errors={"link_worker": [message]})
-    return referral_transition(
-        referral=referral, actor=actor, to_status=Status.ALLOCATED,
-        expected_version=expected_version, request=request, changes={"link_worker": link_worker},
-        note=_("Allocated to %(name)s.") % {"name": link_worker.get_full_name() or link_worker},
-    )  # fmt: skip
+    with transaction.atomic():
+        allocated = referral_transition(
+            referral=referral, actor=actor, to_status=Status.ALLOCATED,
+            expected_version=expected_version, request=request,
+            changes={"link_worker": link_worker},
+            note=_("Allocated to %(name)s.") % {"name": link_worker.get_full_name() or link_worker},
+        )  # fmt: skip
+        # The link worker hears of it in the same transaction as the move.
+        colleague_notify(
+            referral=allocated, recipient=link_worker, kind=Notification.Kind.ALLOCATED,
+            message=lambda: _("%(name)s (%(ref)s) is now on your caseload, allocated by %(by)s.")
+            % {"name": allocated.person, "ref": allocated.reference,
+               "by": actor.get_full_name() or actor.username},
+        )  # fmt: skip
+    return allocated
 
 
 def referral_reassign(
@@ -109,7 +119,7 @@ def referral_reassign(
             f"to user {link_worker.pk}",
         )  # fmt: skip
         colleague_notify(
-            referral=locked, recipient=link_worker, now=now,
+            referral=locked, recipient=link_worker, now=now, kind=Notification.Kind.ALLOCATED,
             message=lambda: _("%(name)s (%(ref)s) is now on your caseload, reassigned by %(by)s.")
             % {"name": locked.person, "ref": locked.reference,
                "by": actor.get_full_name() or actor.username},

@@ -19,6 +19,7 @@ from accounts.models import AuditEvent, User
 from accounts.services import audit_record
 from core.exceptions import InvalidTransition, Refused
 from directory.selectors import provider_staff, user_manages_service
+from referrals.models import Notification
 from referrals.services import user_notify
 
 from ..models import (
@@ -71,11 +72,13 @@ def _tell_other_side(
 ) -> None:
     referral = connection.referral
     if side == PROVIDER:
+        # The provider's word on a connection (a message, the register): their answer.
         user_notify(
             recipient=referral.link_worker,
             referral=referral,
             message=message,
             now=now,
+            kind=Notification.Kind.PROVIDER_ANSWER,
             url_path=reverse(
                 "linkworkers:connection",
                 kwargs={"referral_uuid": referral.uuid, "connection_uuid": connection.uuid},

@@ -20,6 +20,7 @@ from directory.models import Service, TaxonomyTerm
 from directory.selectors import provider_staff, user_manages_service
 from directory.services import service_update_referral_stats
 from referrals.models import (
+    Notification,
     Referral,
     ReferralEvent,
 )
@@ -110,17 +111,22 @@ def _moved(
 
 
 def _tell_link_worker(connection: Connection, message: Callable[[], str], now: datetime) -> None:
+    """The provider's answer (accepted, declined, attendance) goes to the case's link worker."""
     referral = connection.referral
     user_notify(
         recipient=referral.link_worker,
         referral=referral,
         message=message,
         now=now,
+        kind=Notification.Kind.PROVIDER_ANSWER,
         url_path=reverse("linkworkers:connections", kwargs={"referral_uuid": referral.uuid}),
     )
 
 
-def _tell_provider(connection: Connection, message: Callable[[], str], now: datetime) -> None:
+def _tell_provider(
+    connection: Connection, message: Callable[[], str], now: datetime,
+    kind: str = Notification.Kind.OTHER,
+) -> None:  # fmt: skip
     path = reverse("providers:connections")
     for recipient in provider_staff(connection.service):
         user_notify(
@@ -129,6 +135,7 @@ def _tell_provider(connection: Connection, message: Callable[[], str], now: date
             message=message,
             url_path=path,
             now=now,
+            kind=kind,
         )
 
 
@@ -520,7 +527,10 @@ def connections_remind_and_expire(*, now: datetime | None = None) -> tuple[int, 
             connection = Connection.objects.select_related(
                 "service", "service__provider", "referral"
             ).get(pk=pk)
-            _tell_provider(connection, partial(_reminder_text, connection.service), now)
+            _tell_provider(
+                connection, partial(_reminder_text, connection.service), now,
+                kind=Notification.Kind.REMINDER,
+            )  # fmt: skip
             reminded += 1
     declined = 0
     expired = Connection.objects.filter(

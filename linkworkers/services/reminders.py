@@ -15,6 +15,7 @@ from core.exceptions import InvalidTransition
 from core.outbox import outbox_email_queue
 from referrals.models import (
     OPEN_STATUSES,
+    Notification,
     Referral,
     Status,
 )
@@ -112,7 +113,7 @@ def outcome_reviews_notify(*, today: date | None = None) -> int:
                 continue
             referral = baseline.referral
             colleague_notify(
-                referral=referral, recipient=referral.link_worker,
+                referral=referral, recipient=referral.link_worker, kind=Notification.Kind.REMINDER,
                 message=lambda b=baseline, r=referral, d=due_on: _(
                     "The %(instrument)s review for %(name)s (%(ref)s) is due (%(date)s)."
                 ) % {"instrument": b.instrument.display_name, "name": r.person,
@@ -146,7 +147,7 @@ def holds_resume_due(*, today: date | None = None) -> int:
             except InvalidTransition:
                 continue
             colleague_notify(
-                referral=referral, recipient=referral.link_worker,
+                referral=referral, recipient=referral.link_worker, kind=Notification.Kind.REMINDER,
                 message=lambda r=referral: _(
                     "%(name)s (%(ref)s) was on hold until today and is back on your caseload."
                 ) % {"name": r.person, "ref": r.reference},

@@ -44,7 +44,11 @@ from .lifecycle import (
 )
 from .notifications import (
     colleague_notify,
+    coordinators_notify_new_referral,
+    notification_digest_send,
+    notification_digests_send,
     notification_mark_read,
+    notification_target,
     notifications_mark_all_read,
     user_notify,
 )
@@ -72,8 +76,12 @@ __all__ = [
     "SOURCE_FOR_ORGANISATION",
     "TOMBSTONE_NAME",
     "colleague_notify",
+    "coordinators_notify_new_referral",
     "new_reference",
+    "notification_digest_send",
+    "notification_digests_send",
     "notification_mark_read",
+    "notification_target",
     "notifications_mark_all_read",
     "person_details_correct",
     "person_live_referrals",

@@ -30,6 +30,7 @@ from ..models import (
 )
 from ..selectors import scheme_for_area, scheme_for_area_id
 from ..validators import normalise_nhs_number
+from .notifications import coordinators_notify_new_referral
 
 # No 0/O, 1/I/L, 2/Z, 5/S or 8/B: a reference is read out over the phone.
 REFERENCE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
@@ -382,6 +383,8 @@ def _write_referral(
         request=request,
         detail=f"person {person.uuid}",
     )
+    # Its coordinators hear of it in this transaction: the notice exists exactly when it does.
+    coordinators_notify_new_referral(referral=referral, now=now)
     return referral
 
 

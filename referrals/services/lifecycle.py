@@ -284,9 +284,13 @@ def _queue_feedback(*, referral, now):
             "text": referrer_feedback_text(referral),
             "url": settings.SITE_URL.rstrip("/") + path,
         }
+        # The feedback email carries what the person let go back, so it goes at once
+        # whatever the referrer's digest choice; the notification is marked emailed.
         Notification.objects.create(
-            recipient=recipient, referral=referral, message=context["message"], created_at=now
-        )
+            recipient=recipient, referral=referral, message=context["message"], created_at=now,
+            kind=Notification.Kind.FEEDBACK, url_path=path,
+            emailed_at=now if recipient.email else None,
+        )  # fmt: skip
         if not recipient.email:
             return
         outbox_email_queue(

@@ -46,7 +46,11 @@ def _last_two_months(world):
 
 
 # Query strings a page needs to show what it is for (the GP extract's period).
-QUERIES = {"reporting:gp_extract_csv": _last_two_months}
+QUERIES = {
+    "reporting:gp_extract_csv": _last_two_months,
+    # The header search, for two letters most of the world's family names share.
+    "search": lambda world: "q=ar",
+}
 
 
 @dataclass(frozen=True)

@@ -189,7 +189,8 @@ def test_eve_with_the_password_alone_cannot_set_up_her_own_authenticator(
 def test_anyone_may_turn_it_on_in_the_demo_from_their_account_page(client, gp_receptionist):
     client.force_login(gp_receptionist)
     home = client.get("/").content.decode()
-    assert 'href="/accounts/security/"' in home
+    assert 'href="/accounts/"' in home
+    assert 'href="/accounts/security/"' in client.get("/accounts/").content.decode()
     page = client.get("/accounts/security/").content.decode()
     assert "Two-factor sign-in is off" in page
     assert f'href="{SETUP}"' in page

@@ -110,7 +110,7 @@ def _case_pages(case):
 def pages_for(username, case):
     return {
         "gp": ["/", "/referrals/", f"/referrals/{case.uuid}/", "/referrals/new/",
-               "/referrals/notifications/"],
+               "/notifications/"],
         "linkworker": ["/", "/cases/", "/cases/supervision/", "/referrals/", *_case_pages(case)],
         "coordinator": ["/", "/referrals/triage/", "/cases/team/", "/cases/waiting/", "/cases/",
                         f"/referrals/{case.uuid}/", f"/cases/{case.uuid}/", "/reporting/",
@@ -118,7 +118,7 @@ def pages_for(username, case):
         "dpo": ["/", "/audit/", f"/audit/?find={case.reference}", "/audit/unusual/",
                 f"/audit/people/{case.person.uuid}/", f"/people/{case.person.uuid}/"],
         "provider": ["/", "/directory/manage/", "/providers/referrals/",
-                     "/referrals/notifications/"],
+                     "/notifications/"],
         "commissioner": ["/", "/reporting/"],
         "admin": ["/admin/", "/admin/referrals/referral/",
                   f"/admin/referrals/referral/{case.pk}/change/", "/admin/accounts/user/",

@@ -56,6 +56,8 @@ def test_rhian_sets_up_two_factor_sign_in_and_signs_in_with_a_code(page, rhian, 
     page.get_by_label("Code").fill(codes[0])
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your referrals")
+    # From her account page, which holds her password and two-factor settings.
+    page.get_by_role("link", name="Your account").click()
     page.get_by_role("link", name="Two-factor sign-in").click()
     expect(page.get_by_text("You have 9 recovery codes left.")).to_be_visible()
     assert_accessible(page)

@@ -87,7 +87,7 @@ def test_the_submitted_page_follows_the_same_rules(client, people, referral):
 
 def test_pages_require_login(client, referral):
     for url in [reverse("referrals:list"), reverse("referrals:detail", args=[referral.uuid]),
-                reverse("referrals:triage"), reverse("referrals:notifications")]:  # fmt: skip
+                reverse("referrals:triage"), reverse("notifications:list")]:  # fmt: skip
         assert client.get(url).status_code == 302
 
 

@@ -70,8 +70,11 @@ def test_feedback_at_each_milestone_but_not_allocation_or_hold(
         services.referral_close(
             referral=r, actor=link_worker, reason="completed", summary="Singing again."
         )
-    assert Notification.objects.count() == 3
-    assert len(mail.outbox) == 3
+    # The referrer hears at accepted, first contact and closure; the link worker of the allocation.
+    gp = referral.referring_user
+    assert Notification.objects.filter(recipient=gp).count() == 3
+    assert [m.to for m in mail.outbox].count([gp.email]) == 3
+    assert Notification.objects.filter(recipient=link_worker, kind="allocated").count() == 1
     assert "Singing again." in mail.outbox[-1].body
 
 
@@ -151,10 +154,10 @@ def test_she_reads_her_notifications(
     accept(referral, coordinator, django_capture_on_commit_callbacks)
     rhian = referral.referring_user
     client.force_login(rhian)
-    page = client.get(reverse("referrals:notifications"))
+    page = client.get(reverse("notifications:list"))
     assert referral.reference in page.content.decode()
     notification = Notification.objects.get()
-    response = client.post(reverse("referrals:notification_open", args=[notification.uuid]))
+    response = client.post(reverse("notifications:open", args=[notification.uuid]))
     assert response.url == reverse("referrals:detail", args=[referral.uuid])
     notification.refresh_from_db()
     assert notification.read_at is not None
@@ -167,7 +170,7 @@ def test_nobody_else_can_open_her_notification(
 
     accept(referral, coordinator, django_capture_on_commit_callbacks)
     client.force_login(outsider_referrer)
-    url = reverse("referrals:notification_open", args=[Notification.objects.get().uuid])
+    url = reverse("notifications:open", args=[Notification.objects.get().uuid])
     assert client.post(url).status_code == 404
 
 
@@ -189,10 +192,10 @@ def test_the_notifications_list_does_not_grow_queries_with_rows(
     notify(2)
     # 12: with the audit row and the people it names (two inserts, whatever the rows)
     with django_assert_max_num_queries(12) as few:
-        client.get(reverse("referrals:notifications"))
+        client.get(reverse("notifications:list"))
     notify(20)
     with django_assert_max_num_queries(len(few.captured_queries)):
-        client.get(reverse("referrals:notifications"))
+        client.get(reverse("notifications:list"))
 
 
 def test_provider_staff_land_on_their_referrals_page_not_the_record(client, referral):
@@ -206,6 +209,6 @@ def test_provider_staff_land_on_their_referrals_page_not_the_record(client, refe
         recipient=prys, referral=referral, message="A referral to you", created_at=timezone.now()
     )
     client.force_login(prys)
-    assert "A referral to you" in client.get(reverse("referrals:notifications")).content.decode()
-    response = client.post(reverse("referrals:notification_open", args=[notice.uuid]))
+    assert "A referral to you" in client.get(reverse("notifications:list")).content.decode()
+    response = client.post(reverse("notifications:open", args=[notice.uuid]))
     assert response.url == reverse("providers:connections")

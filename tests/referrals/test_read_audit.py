@@ -93,7 +93,7 @@ def test_the_notifications_name_the_people_they_are_about(client, gp_receptionis
         Notification.objects.create(recipient=gp_receptionist, referral=referral,
                                     message="Accepted", created_at=timezone.now())  # fmt: skip
     client.force_login(gp_receptionist)
-    client.get(reverse("referrals:notifications"))
+    client.get(reverse("notifications:list"))
     event = views().get()
     assert event.detail == "notifications"
     assert named(event) == {referral.person.uuid for referral in three[:2]}
