@@ -39,6 +39,8 @@ from .serializers import (
     ReferralDetailOutputSerializer,
     ReferralOutputSerializer,
     api_field_name,
+    referral_answer,
+    referral_detail_answer,
 )
 
 IDEMPOTENCY_KEY_MAX = 255
@@ -157,7 +159,7 @@ class ReferralListCreateView(PartnerApiView):
             referrals=page, actor=None, api_client=self.api_client, request=request,
             what="partner API referral list",
         )  # fmt: skip
-        return self.get_paginated_response(ReferralOutputSerializer(page, many=True).data)
+        return self.get_paginated_response([referral_answer(referral) for referral in page])
 
     @extend_schema(
         operation_id="referrals_create",
@@ -204,7 +206,7 @@ class ReferralListCreateView(PartnerApiView):
             reverse("api-v1:referral-detail", kwargs={"id": referral.uuid})
         )
         return Response(
-            ReferralOutputSerializer(referral).data,
+            referral_answer(referral),
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
             headers={"Location": location},
         )
@@ -262,12 +264,14 @@ class ReferralDetailView(PartnerApiView):
         services.referral_view_record(
             referral=referral, actor=None, api_client=self.api_client, request=request
         )
-        context = {
-            "timeline": selectors.referrer_timeline_for_api(referral),
-            "feedback_text": selectors.referrer_feedback_text(referral),
-        }
-        serializer = ReferralDetailOutputSerializer(referral, context=context)
-        return Response(serializer.data)
+        # ReferralDetailOutputSerializer's answer, written out directly (serializers.py).
+        return Response(
+            referral_detail_answer(
+                referral,
+                timeline=selectors.referrer_timeline_for_api(referral),
+                feedback_text=selectors.referrer_feedback_text(referral),
+            )
+        )
 
 
 def _body_hash(data) -> str:

@@ -77,7 +77,9 @@ def test_connections_cut_during_api_writes_lose_and_double_nothing(afon_emis, re
             if n in (2, 7):  # cut between calls: the next call finds it dead, and reconnects
                 cutter.cut(our_backend_pid())
             if n in (4, 9, 10):  # cut in the middle of the call's transaction
-                with connection.execute_wrapper(cutter.at_statement(3 + n % 5)):
+                # The call runs six statements (the match-key lock, the match, the referral, its
+                # events, the audit row, the key): cut at the 6th, 6th and 2nd.
+                with connection.execute_wrapper(cutter.at_statement(2 + n % 5)):
                     response = afon_emis.post(URL, body(referral_body, n), HTTP_IDEMPOTENCY_KEY=key)
             else:
                 response = afon_emis.post(URL, body(referral_body, n), HTTP_IDEMPOTENCY_KEY=key)
