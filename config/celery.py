@@ -1,6 +1,7 @@
 import os
 
 from celery import Celery
+from celery.signals import after_setup_logger, after_setup_task_logger
 from django_structlog.celery.steps import DjangoStructLogInitStep
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -17,3 +18,16 @@ app.steps["worker"].add(DjangoStructLogInitStep)
 def ping():
     """Answer 'pong': lets `manage.py check_worker` prove a worker is taking tasks."""
     return "pong"
+
+
+@after_setup_logger.connect
+@after_setup_task_logger.connect
+def structured_worker_logs(logger, **kwargs):
+    """The handlers Celery made (stderr, or the --logfile) write the project's format."""
+    from django.conf import settings
+
+    from config.logs import structured_formatter
+
+    formatter = structured_formatter(json=settings.LOG_FORMAT == "json")
+    for handler in logger.handlers:
+        handler.setFormatter(formatter)

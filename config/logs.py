@@ -7,6 +7,7 @@ reads one format. The request id comes from config.middleware.RequestIdMiddlewar
 queues). No query strings are logged: a search's words can be a person's name.
 """
 
+import logging
 from typing import Any
 
 import structlog
@@ -19,6 +20,24 @@ SHARED_PROCESSORS: list[Any] = [
     structlog.processors.TimeStamper(fmt="iso", utc=True),
     structlog.stdlib.ExtraAdder(),
 ]
+
+
+def _renderer(json: bool) -> Any:
+    return (
+        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+    )
+
+
+def structured_formatter(*, json: bool) -> logging.Formatter:
+    """The formatter LOGGING gives its handlers, for handlers made elsewhere (Celery's)."""
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=SHARED_PROCESSORS,
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            _renderer(json),
+        ],
+    )
 
 
 def logging_config(*, json: bool, level: str) -> dict[str, Any]:

@@ -713,8 +713,8 @@ DJANGO_STRUCTLOG_CELERY_ENABLED = True
 DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True
 # Keep the load balancer's X-Request-ID (when it looks like an id) instead of making a new one.
 TRUST_REQUEST_ID_HEADER = env.bool("TRUST_REQUEST_ID_HEADER", default=False)
-# Celery leaves the logging to LOGGING, so the worker's lines are JSON too.
-CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Celery sets up the worker's own handlers (stderr, or --logfile); config/celery.py gives them
+# the same structured format, so the worker's lines are JSON too.
 # /metrics for Prometheus: only with `Authorization: Bearer <METRICS_TOKEN>`; 404 when unset.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # Error reports (config/sentry.py): nothing about people leaves the deployment.

@@ -324,3 +324,25 @@ def test_an_error_reaches_a_sentry_server_without_the_request(tmp_path):
     body = b"".join(received).decode()
     assert "boom" in body and "ValueError" in body
     assert secret_name not in body
+
+
+def test_the_workers_own_handlers_write_json_lines(settings, tmp_path):
+    """Celery makes the worker's handlers (stderr or --logfile); they get the project's format."""
+    from config.celery import structured_worker_logs
+
+    settings.LOG_FORMAT = "json"
+    logger = logging.getLogger("sp-test-worker")
+    logger.propagate = False
+    handler = logging.FileHandler(tmp_path / "worker.log")
+    logger.addHandler(handler)
+    try:
+        structured_worker_logs(logger=logger)
+        with structlog.contextvars.bound_contextvars(request_id="req-87654321"):
+            logger.warning("Task %s succeeded", "config.ping")
+        handler.flush()
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+    line = json.loads((tmp_path / "worker.log").read_text())
+    assert line["event"] == "Task config.ping succeeded"
+    assert line["request_id"] == "req-87654321"
