@@ -66,6 +66,8 @@ def logging_config(*, json: bool, level: str) -> dict[str, Any]:
             # write a second for every 4xx and 5xx.
             "django.request": {"level": "ERROR"},
             "django.server": {"level": "WARNING"},
+            # django-axes announces itself at every start; its lockouts are warnings.
+            "axes.apps": {"level": "WARNING"},
         },
     }
 
