@@ -10,7 +10,8 @@ which are public in their own right.
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Concat
 
 from . import search
 from .models import Provider, Schedule, Service, ServiceAtLocation, Taxonomy, TaxonomyTerm
@@ -19,6 +20,12 @@ from .search import nearest as search_nearest
 from .search.nearest import GridDistance
 
 PUBLIC_STATUSES = [Service.Status.ACTIVE, Service.Status.PAUSED]
+
+# A search (`search`, or `postcode`) answers its best SEARCH_LIMIT matches at most, and its
+# `total_items` counts up to there: counting every match of a broad word (as a harvester's
+# plain listing still does) would cost more than finding the page. Said in the API's
+# metadata (`/api/oruk/`) and the README ("Open Referral API").
+SEARCH_LIMIT = 300
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,11 @@ class ServiceFilters:
     end_time: time | None = None
     day: int | None = None
     modified_after: datetime | None = None
+
+
+def search_limit(filters: ServiceFilters, near: Place | None = None) -> int | None:
+    """How many matches a list answers at most: SEARCH_LIMIT when searching, else None."""
+    return SEARCH_LIMIT if filters.search or near is not None else None
 
 
 def oruk_services() -> QuerySet[Service]:
@@ -102,6 +114,33 @@ def oruk_services_filtered(filters: ServiceFilters) -> QuerySet[Service]:
     if rank is None:
         return services.order_by("name", "pk")
     return services.annotate(rank=rank).order_by(F("rank").desc(), "name", "pk")
+
+
+def oruk_services_searched_page(
+    filters: ServiceFilters, *, start: int, stop: int, few: bool
+) -> list[int] | None:
+    """Ids of services[start:stop] of `oruk_services_filtered`, in its order, read a tier at
+    a time as the directory page reads them (`ServiceResults._best`): each tier a query that
+    stops at the page's end, rather than ranking every match. `few`: the search matches
+    fewer than SEARCH_LIMIT (then each tier is sorted whole from the GIN index's matches).
+    None when the order is not by tiers (no search, or a relaxed one)."""
+    plan = _searched(filters)
+    tiers = plan.tiers() if plan is not None else None
+    condition = plan.condition() if plan is not None else None
+    if tiers is None or condition is None:
+        return None
+    services = Service.objects.filter(*_conditions(filters)).filter(condition)
+    name_key = Concat(F("name"), Value("")) if few else F("name")
+    ids: list[int] = []
+    for tier in tiers:
+        if len(ids) >= stop:
+            break
+        ids += (
+            services.filter(tier)
+            .order_by(name_key, "pk")
+            .values_list("pk", flat=True)[: stop - len(ids)]
+        )
+    return ids[start:stop]
 
 
 def oruk_service_at_locations(

@@ -186,7 +186,7 @@ class ServiceResults:
             if score is not None:
                 services = services.annotate(score=score)
                 by_name.insert(0, F("score").desc())
-            found = list(_page_loads(services.order_by(*by_name))[start:stop])
+            found = _with_relations(list(_page_loads(services.order_by(*by_name))[start:stop]))
         else:
             few = not self.more_than_limit
             name_key = Concat(_display_name_key(), Value("")) if few else _display_name_key()
@@ -200,7 +200,7 @@ class ServiceResults:
                     .values_list("pk", flat=True)[: stop - len(ids)]
                 )
             loaded = _page_loads(Service.objects.all()).in_bulk(ids[start:stop])
-            found = [loaded[pk] for pk in ids[start:stop]]
+            found = _with_relations([loaded[pk] for pk in ids[start:stop]])
         for service in found:
             service.distance_m = None
         return found
@@ -218,6 +218,7 @@ class ServiceResults:
             service = loaded[pk]
             service.distance_m = metres
             found.append(service)
+        unplaced_found: list[Service] = []
         if everything and len(nearest) < stop:
             placed = ServiceAtLocation.objects.filter(_placed(), service=OuterRef("pk"))
             unplaced = _page_loads(self.services.filter(~Exists(placed))).order_by(
@@ -225,24 +226,65 @@ class ServiceResults:
             )[max(0, start - len(nearest)) : stop - len(nearest)]
             for service in unplaced:
                 service.distance_m = None
-                found.append(service)
-        return found
+                unplaced_found.append(service)
+        return _with_relations(found + unplaced_found)
 
 
 def _page_loads(services: QuerySet[Service]) -> QuerySet[Service]:
-    """Everything a results page shows, in a fixed number of queries whatever its size."""
-    return (
-        services.select_related("provider", "reviewed_by")
-        .defer("search_vector", "search_terms")
-        .prefetch_related(
-            "taxonomy_terms",
-            "schedules",
-            Prefetch(
-                "at_locations",
-                queryset=ServiceAtLocation.objects.select_related("location").order_by("pk"),
-            ),
-        )
-    )
+    """The services of a results page with their provider and who checked them; their
+    categories, sessions and places come from `_with_relations`."""
+    return services.select_related("provider", "reviewed_by").defer("search_vector", "search_terms")
+
+
+def _cached(model: Any, rows: list[Any]) -> QuerySet[Any]:
+    """A queryset that holds `rows` as a prefetch would (`.all()` gives them). Empty as a
+    query: a filter on it finds nothing rather than every row of the table."""
+    found: QuerySet[Any] = QuerySet(model=model)
+    found.query.set_empty()
+    found._result_cache = rows
+    found._prefetch_done = True  # type: ignore[attr-defined]
+    return found
+
+
+def _with_relations(services: list[Service]) -> list[Service]:
+    """Load what a results card shows of each service: its categories, its sessions and its
+    places (with their locations), as `prefetch_related` would give them to `.all()`, in
+    three queries whatever the page's size. Django's prefetch builds a filtered queryset
+    for every service and relation; a page does not need one, and it cost more than the
+    search on the bench."""
+    if not services:
+        return services
+    ids = [service.pk for service in services]
+    Link = Service.taxonomy_terms.through
+    terms: dict[int, list[TaxonomyTerm]] = {pk: [] for pk in ids}
+    for link in (
+        Link.objects.filter(service_id__in=ids)
+        .select_related("taxonomyterm")
+        .order_by("taxonomyterm__name", "taxonomyterm_id")
+    ):
+        terms[link.service_id].append(link.taxonomyterm)
+    sessions: dict[int, list[Schedule]] = {pk: [] for pk in ids}
+    for schedule in Schedule.objects.filter(service_id__in=ids).order_by(
+        "weekday", "opens_at", "pk"
+    ):
+        sessions[schedule.service_id].append(schedule)
+    places: dict[int, list[ServiceAtLocation]] = {pk: [] for pk in ids}
+    for at in (
+        ServiceAtLocation.objects.filter(service_id__in=ids)
+        .select_related("location")
+        .order_by("pk")
+    ):
+        places[at.service_id].append(at)
+    service_field = ServiceAtLocation._meta.get_field("service")
+    for service in services:
+        for at in places[service.pk]:
+            service_field.set_cached_value(at, service)
+        service._prefetched_objects_cache = {  # type: ignore[attr-defined]
+            "taxonomy_terms": _cached(TaxonomyTerm, terms[service.pk]),
+            "schedules": _cached(Schedule, sessions[service.pk]),
+            "at_locations": _cached(ServiceAtLocation, places[service.pk]),
+        }
+    return services
 
 
 def services_search(

@@ -74,19 +74,21 @@ class OrukView(APIView):
         return serializer
 
 
-def paged(queryset, *, page: int, per_page: int, item, rows=None) -> dict:
+def paged(queryset, *, page: int, per_page: int, item, rows=None, limit=None) -> dict:
     """One page in the profile's shape; the row query is skipped past the last page.
 
-    `rows(start, stop)` gives the page's rows where slicing the queryset would not
-    (nearest first); `queryset` still counts them.
+    `rows(start, stop, total)` gives the page's rows where slicing the queryset would not
+    (nearest first, a search's tiers); `queryset` still counts them. With a `limit` (a search:
+    oruk_selectors.search_limit) only the first `limit` rows are served and counted.
     """
-    total = queryset.count()
+    counted = queryset if limit is None else queryset.order_by().values("pk")[:limit]
+    total = counted.count()
     total_pages = math.ceil(total / per_page)
-    start, stop = (page - 1) * per_page, page * per_page
+    start, stop = (page - 1) * per_page, min(page * per_page, total)
     if page > total_pages:
         found = []
     elif rows is not None:
-        found = rows(start, stop)
+        found = rows(start, stop, total)
     else:
         found = list(queryset[start:stop])
     contents = [item(row) for row in found]
@@ -121,6 +123,8 @@ class RootView(OrukView):
                 "version": hsds.HSDS_VERSION,
                 "profile": hsds.PROFILE_URL,
                 "openapi_url": request.build_absolute_uri(reverse("oruk:openapi")),
+                # Not in the profile (which allows more): how far a search's pages go.
+                "search_results_limit": oruk_selectors.SEARCH_LIMIT,
             }
         )
 
@@ -133,13 +137,27 @@ class OpenApiView(OrukView):
 class ServiceListView(OrukView):
     def get(self, request):
         query = self.query(ServiceQuerySerializer)
-        services = oruk_selectors.oruk_services_filtered(query.service_filters())
+        filters = query.service_filters()
+        services = oruk_selectors.oruk_services_filtered(filters)
+        limit = oruk_selectors.search_limit(filters)
+
+        def best_first(start, stop, total):
+            ids = oruk_selectors.oruk_services_searched_page(
+                filters, start=start, stop=stop, few=limit is None or total < limit
+            )
+            if ids is None:
+                return list(hsds.services_for_list(services)[start:stop])
+            loaded = hsds.services_for_list(oruk_selectors.oruk_services()).in_bulk(ids)
+            return [loaded[pk] for pk in ids]
+
         return Response(
             paged(
                 hsds.services_for_list(services),
                 page=query.validated_data["page"],
                 per_page=query.validated_data["per_page"],
                 item=hsds.service_summary,
+                rows=best_first if filters.search else None,
+                limit=limit,
             )
         )
 
@@ -163,11 +181,12 @@ class ServiceAtLocationListView(OrukView):
                 near = lookup(query.validated_data["postcode"])
             except PostcodeError as error:
                 raise InvalidParameter("postcode", str(error)) from error
+        filters = query.service_filters()
         rows = oruk_selectors.oruk_service_at_locations(
-            query.service_filters(), near=near, proximity=query.validated_data.get("proximity")
+            filters, near=near, proximity=query.validated_data.get("proximity")
         )
 
-        def nearest_first(start, stop):
+        def nearest_first(start, stop, total):
             page = oruk_selectors.oruk_service_at_locations_near(rows, near, start=start, stop=stop)
             loaded = hsds.service_at_locations_for_list(ServiceAtLocation.objects).in_bulk(
                 [pk for pk, _ in page]
@@ -181,6 +200,7 @@ class ServiceAtLocationListView(OrukView):
                 per_page=query.validated_data["per_page"],
                 item=hsds.service_at_location_summary,
                 rows=nearest_first if near is not None else None,
+                limit=oruk_selectors.search_limit(filters, near),
             )
         )
 

@@ -31,7 +31,7 @@ matched first, then the best fields.
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from functools import reduce
+from functools import lru_cache, reduce
 from operator import add
 from typing import Any
 
@@ -86,9 +86,12 @@ def _welsh_forms(phrase: str) -> tuple[frozenset[str], ...]:
     return tuple(frozenset({word}) for word, _term in text.welsh_terms(phrase))
 
 
+@lru_cache(maxsize=4096)
 def category_from_row(
     pk: int, parent_id: int | None, name: str, name_cy: str, need_words: str, need_words_cy: str
 ) -> Category:
+    """A category read for searching. Kept by its row's values (the reading is a function of
+    them alone, and a Category cannot change): a search re-reads only an edited category."""
     needs = [
         *(_english_forms(p) for p in _NEED_SEPARATORS.split(need_words)),
         *(_welsh_forms(p) for p in _NEED_SEPARATORS.split(need_words_cy)),

@@ -1,6 +1,8 @@
-from django import template
+from django import forms, template
 from django.conf import settings
 from django.utils.formats import number_format, time_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language_info, gettext, ngettext
 
 from accounts.models import localised
@@ -100,3 +102,68 @@ def results_map(numbered):
         "tile_url": settings.MAP_TILE_URL,
         "attribution": settings.MAP_TILE_ATTRIBUTION,
     }
+
+
+@register.simple_tag
+def search_field(field):
+    """One field of the directory's search form in Bootstrap 5's markup, as crispy-forms
+    draws it (label, control, errors, help), built here rather than from crispy's and
+    Django's widget templates: the form is drawn on every search, and those templates
+    (an include for every option of a list) cost more than the search's own queries."""
+    widget = field.field.widget
+    errors = list(field.errors)
+    described = [f"{field.auto_id}_helptext"] if field.help_text else []
+    described += [f"{field.auto_id}_error"] if errors else []
+    invalid = " is-invalid" if errors else ""
+    checkbox = isinstance(widget, forms.CheckboxInput)
+    if isinstance(widget, forms.Select):
+        value = field.value()
+        chosen = "" if value is None else str(value)
+        control = format_html(
+            '<select name="{}" class="select form-select{}"{}{} id="{}">\n{}\n</select>',
+            field.html_name,
+            invalid,
+            mark_safe(' aria-invalid="true"') if errors else "",
+            format_html(' aria-describedby="{}"', " ".join(described)) if described else "",
+            field.auto_id,
+            format_html_join(
+                "\n",
+                '<option value="{}"{}>{}</option>',
+                (
+                    (key, mark_safe(" selected") if str(key) == chosen else "", label)
+                    for key, label in field.field.choices
+                ),
+            ),
+        )
+    else:
+        kind = "checkboxinput form-check-input" if checkbox else "textinput form-control"
+        attrs = {"class": kind + invalid}
+        if described:
+            attrs["aria-describedby"] = " ".join(described)
+        control = field.as_widget(attrs=attrs)
+    feedback = ""
+    if errors:
+        feedback = format_html(
+            '<div id="{}_error" class="invalid-feedback">{}</div>',
+            field.auto_id,
+            format_html_join(
+                "",
+                '<p id="error_{}_{}"><strong>{}</strong></p>',
+                ((n, field.auto_id, error) for n, error in enumerate(errors, 1)),
+            ),
+        )
+    help_text = ""
+    if field.help_text:
+        help_text = format_html(
+            '<div id="{}_helptext" class="form-text">{}</div>', field.auto_id, field.help_text
+        )
+    if checkbox:
+        return format_html(
+            '<div class="mb-3"><div id="div_{}" class="form-check">{}'
+            '<label for="{}" class="form-check-label">{}</label>{}{}</div></div>',
+            field.auto_id, control, field.id_for_label, field.label, feedback, help_text,
+        )  # fmt: skip
+    return format_html(
+        '<div id="div_{}" class="mb-3"><label for="{}" class="form-label">{}</label>{}{}{}</div>',
+        field.auto_id, field.id_for_label, field.label, control, feedback, help_text,
+    )  # fmt: skip

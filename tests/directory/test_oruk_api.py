@@ -31,6 +31,8 @@ def test_the_root_names_the_version_profile_and_openapi_document(client, db):
         "version": HSDS_VERSION,
         "profile": PROFILE_URL,
         "openapi_url": "http://testserver/api/oruk/openapi.json",
+        # Ours, beside the profile's three: how far a search's pages go.
+        "search_results_limit": 300,
     }
 
 

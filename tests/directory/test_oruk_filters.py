@@ -341,3 +341,33 @@ def test_search_is_the_directory_s_own_search(client, small_directory):
         # The API also serves paused services (as temporarily closed); the page does not.
         assert [name for name in names(client, search=typed) if name in active] == page, typed
     assert names(client, search="isolation") == ["Art for wellbeing"]
+
+
+def test_a_search_serves_its_best_matches_up_to_the_limit(client, small_directory, monkeypatch):
+    """A search counts and serves its first SEARCH_LIMIT matches (README, "Open Referral
+    API"); a plain listing, which a harvester walks, still counts every service."""
+    from directory import oruk_selectors
+
+    extra = [ServiceFactory(name=f"Gardening group {n}") for n in range(4)]
+    service_refresh_search(service_ids=[service.pk for service in extra])
+    everything = names(client, search="garden", per_page=50)
+    assert len(everything) >= 4
+    monkeypatch.setattr(oruk_selectors, "SEARCH_LIMIT", 3)
+
+    first = client.get("/api/oruk/services", {"search": "garden", "per_page": 2}).json()
+    assert_valid_page(first, "compiled/service_list")
+    assert (first["total_items"], first["total_pages"], first["last_page"]) == (3, 2, False)
+    second = client.get("/api/oruk/services", {"search": "garden", "per_page": 2, "page": 2})
+    second = second.json()
+    assert (second["size"], second["last_page"]) == (1, True)
+    served = [item["name"] for item in first["contents"] + second["contents"]]
+    assert served == everything[:3]  # the best three, in the unlimited order
+    past = client.get("/api/oruk/services", {"search": "garden", "per_page": 2, "page": 3})
+    assert past.json()["empty"] is True
+
+    # Nearest first from a postcode is a search too; the plain listing is not.
+    near = client.get("/api/oruk/service_at_locations", {"postcode": "CF10 1EP"}).json()
+    assert near["total_items"] <= 3
+    listing = client.get("/api/oruk/services", {"per_page": 1}).json()
+    assert listing["total_items"] == Service.objects.filter(status__in=["active", "paused"]).count()
+    assert client.get("/api/oruk/").json()["search_results_limit"] == 3
