@@ -42,19 +42,31 @@ def _package_dir() -> Path:
     return Path(spec.submodule_search_locations[0])
 
 
-def _rows(letter: str) -> Iterator[tuple[str, int, int, str]]:
-    """(postcode as "CF37 1AB", easting, northing, local authority) of the letter's file."""
+def _rows(letter: str, district: str | None = None) -> Iterator[tuple[str, int, int, str]]:
+    """(postcode as "CF37 1AB", easting, northing, local authority) of the letter's file, or of
+    its `district` ("CF37") only."""
     path = _package_dir() / f"postcodes_{letter}.msgpack.br"
     if not path.is_file():
         return
     data = msgpack.unpackb(brotli.decompress(path.read_bytes()), raw=False)["data"]
-    columns = (data["pcd"], data["laua"], data["oseast1m"], data["osnrth1m"])
+    codes, las, easts, norths = data["pcd"], data["laua"], data["oseast1m"], data["osnrth1m"]
     del data
-    for code, la, east, north in zip(*columns, strict=True):
+    if len({len(codes), len(las), len(easts), len(norths)}) != 1:
+        raise ValueError(f"the packaged postcode file {path.name} has columns of unequal length")
+    indexes: Iterator[int] | range = range(len(codes))
+    if district is not None:
+        # A district is a small part of its letter's file: the code's first two characters
+        # set most of the others aside before any string is built for them.
+        area = district[:2]
+        indexes = (i for i, code in enumerate(codes) if code[:2].upper() == area)
+    for i in indexes:
+        code, east, north = codes[i], easts[i], norths[i]
         if east is None or north is None or math.isnan(east) or math.isnan(north):
             continue
         compact = code.replace(" ", "").upper()
-        yield f"{compact[:-3]} {compact[-3:]}", int(east), int(north), la or ""
+        if district is not None and compact[:-3] != district:
+            continue
+        yield f"{compact[:-3]} {compact[-3:]}", int(east), int(north), las[i] or ""
 
 
 def packaged_postcodes_load(*, letter: str, district: str | None = None) -> int:
@@ -65,9 +77,7 @@ def packaged_postcodes_load(*, letter: str, district: str | None = None) -> int:
     prefix = (district or letter).upper()
     count = 0
     batch: list[Postcode] = []
-    for postcode, easting, northing, local_authority in _rows(letter):
-        if district is not None and postcode.split(" ")[0] != prefix:
-            continue
+    for postcode, easting, northing, local_authority in _rows(letter, prefix if district else None):
         batch.append(
             Postcode(
                 postcode=postcode,

@@ -12,9 +12,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def seeded(settings):
-    settings.DEBUG = True
-    call_command("seed_demo", stdout=StringIO())
+def seeded(demo_data, settings):
+    """What `seed_demo` leaves, row for row (the rows this test process kept, tests/conftest.py)."""
+    settings.DEBUG = True  # for the test that runs seed_demo again
 
 
 def test_seed_demo_makes_the_dpo_login_at_the_scheme(seeded):
