@@ -71,12 +71,18 @@ class SoloWorker:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.STDOUT,
         )
-        wait_for(
-            lambda: " ready." in self.said() or self.process.poll() is not None,
-            seconds=40,
-            what="the worker to start",
-        )
-        assert self.process.poll() is None, self.said()[-3000:]
+        try:
+            # A busy machine (CI shares two cores) can take a while to start a worker.
+            wait_for(
+                lambda: " ready." in self.said() or self.process.poll() is not None,
+                seconds=120,
+                what="the worker to start",
+            )
+            assert self.process.poll() is None, self.said()[-3000:]
+        except BaseException:
+            # Never leave a worker behind: it would go on writing into the test database.
+            self.stop()
+            raise
 
     def said(self) -> str:
         return self.log.read_text() if self.log.exists() else ""
