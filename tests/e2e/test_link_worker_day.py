@@ -71,7 +71,7 @@ def test_a_link_workers_day(page, demo_data, assert_accessible):
     page.get_by_role("link", name="Connections", exact=True).click()
     assert_accessible(page)
     page.get_by_label("Keyword").fill(gardening.name)
-    page.get_by_role("button", name="Search").click()
+    page.locator("#main").get_by_role("button", name="Search", exact=True).click()
     result = page.get_by_test_id("result").filter(has_text=gardening.name)
     result.get_by_text("Checks before you refer").click()
     expect(result.get_by_test_id("service-quality")).to_be_visible()

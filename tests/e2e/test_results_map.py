@@ -80,8 +80,13 @@ def test_the_public_results_sit_beside_a_map_of_numbered_pins(
     shoot(page, f"directory-map-{width}")
 
     first = page.get_by_test_id("result").first.get_by_role("heading").inner_text()
-    pins.filter(has_text=re.compile(r"^1$")).first.click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(first.removeprefix("1").strip())
+    pin = pins.filter(has_text=re.compile(r"^1$")).first
+    expect(pin).to_be_visible()
+    pin.click()
+    # A shared machine can take a while to follow the link.
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        first.removeprefix("1").strip(), timeout=20_000
+    )
 
 
 def test_without_javascript_the_list_is_the_whole_page(browser, live_server, demo_data):
