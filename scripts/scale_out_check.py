@@ -105,7 +105,7 @@ class Stack:
             "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
             "CELERY_BROKER_URL": f"redis://127.0.0.1:{self.redis_port}/1",
             "CELERY_TASK_ALWAYS_EAGER": "0",
-            "EMAIL_URL": f"filemail://{self.mail_dir}",
+            "EMAIL_URL": f"filemail:///{self.mail_dir}",  # four slashes: an absolute path
             "LOG_FORMAT": "json",
             "OTP_REQUIRED": "0",
             "HEARTBEAT_SECONDS": "2",
