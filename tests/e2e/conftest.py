@@ -109,6 +109,11 @@ def assert_accessible(axe):
     """Run axe-core on the page: no serious or critical violations."""
 
     def check(page):
+        # Judge the page at rest: styles loaded, no pointer hovering a button mid-transition
+        # (a busy machine otherwise catches colours half way and reports a false contrast).
+        page.wait_for_load_state("load")
+        page.mouse.move(0, 0)
+        page.wait_for_timeout(200)
         results = axe.run(page)
         bad = [
             f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']]}"
