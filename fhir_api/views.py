@@ -189,26 +189,63 @@ class ServiceRequestReadView(FhirView):
         if vid is not None and vid != str(referral.version):
             # No history is kept: only the current version can be read (the create's Location).
             raise NotFound(_("Only the current version can be read."), parameter="_history")
-        services.referral_view_record(
-            referral=referral, actor=None, api_client=self.api_client, request=request
-        )
+        _audited(request, self.api_client, referral)
         identifiers = selectors.request_identifiers(self.api_client, [referral])
         resource = resources.service_request(referral, identifiers=identifiers.get(referral.pk, []))
         return _answer(_with_versions(resource, referral), version=referral.version)
 
 
-class TaskSearchView(FhirView):
-    known = {
-        "_id", "_lastUpdated", "focus", "based-on", "owner", "owner:identifier", "status",
-        "patient", "subject",
-    }  # fmt: skip
+class ReferralSearchView(FhirView):
+    """A search over the client's referrals shown as one resource type: the parameters every
+    such search takes (`_id`, `_lastUpdated`), the type's own in `narrow`, one audit row."""
+
+    resource_type = ""
+    known = {"_id", "_lastUpdated"}
+
+    def present(self, referral):
+        raise NotImplementedError
+
+    def narrow(self, rows, params):
+        return rows
 
     def get(self, request):
         params = request.query_params
         search.check_known(params, self.known)
         rows = selectors.referrals_for(self.api_client)
         rows = rows.filter(search.date_filter(params, "_lastUpdated", "updated_at"))
-        rows = _by_id(rows, params, "_id")
+        rows = self.narrow(_by_id(rows, params, "_id"), params)
+
+        def entry(referral):
+            resource = _with_versions(self.present(referral), referral)
+            return f"{self.base()}{self.resource_type}/{referral.uuid}", resource
+
+        body, shown = search.bundle(request, rows, entry)
+        _audit(request, self.api_client, shown, f"FHIR {self.resource_type} search")
+        return Response(body)
+
+
+class ReferralReadView(FhirView):
+    """One of the client's referrals shown as one resource type, the read audited."""
+
+    def present(self, referral):
+        raise NotImplementedError
+
+    def get(self, request, id):
+        referral = _read_referral(request, self.api_client, id)
+        return _answer(_with_versions(self.present(referral), referral), version=referral.version)
+
+
+class TaskSearchView(ReferralSearchView):
+    resource_type = "Task"
+    known = {
+        "_id", "_lastUpdated", "focus", "based-on", "owner", "owner:identifier", "status",
+        "patient", "subject",
+    }  # fmt: skip
+
+    def present(self, referral):
+        return resources.task(referral)
+
+    def narrow(self, rows, params):
         for name, kind in (("focus", "ServiceRequest"), ("based-on", "ServiceRequest"),
                            ("patient", "Patient"), ("subject", "Patient")):  # fmt: skip
             for value in search.values(params, name):
@@ -228,56 +265,32 @@ class TaskSearchView(FhirView):
         wanted = search.codes(params, "status", codes.TASK_STATUSES)
         if wanted is not None:
             rows = rows.filter(status__in=codes.statuses_for_task(wanted))
-
-        def entry(referral):
-            resource = _with_versions(resources.task(referral), referral)
-            return f"{self.base()}Task/{referral.uuid}", resource
-
-        body, shown = search.bundle(request, rows, entry)
-        _audit(request, self.api_client, shown, "FHIR Task search")
-        return Response(body)
+        return rows
 
 
-class TaskReadView(FhirView):
-    def get(self, request, id):
-        referral = selectors.referral_for(self.api_client, id)
-        services.referral_view_record(
-            referral=referral, actor=None, api_client=self.api_client, request=request
-        )
-        return _answer(_with_versions(resources.task(referral), referral), version=referral.version)
+class TaskReadView(ReferralReadView):
+    def present(self, referral):
+        return resources.task(referral)
 
 
-class PatientSearchView(FhirView):
+class PatientSearchView(ReferralSearchView):
+    resource_type = "Patient"
     known = {"_id", "_lastUpdated", "identifier"}
 
-    def get(self, request):
-        params = request.query_params
-        search.check_known(params, self.known)
-        rows = selectors.referrals_for(self.api_client)
-        rows = rows.filter(search.date_filter(params, "_lastUpdated", "updated_at"))
-        rows = _by_id(rows, params, "_id")
+    def present(self, referral):
+        return resources.patient(referral)
+
+    def narrow(self, rows, params):
         for value in search.values(params, "identifier"):
             rows = rows.filter(
                 person_details_as_referred__nhs_number=_nhs_number("identifier", value)
             )
-
-        def entry(referral):
-            resource = _with_versions(resources.patient(referral), referral)
-            return f"{self.base()}Patient/{referral.uuid}", resource
-
-        body, shown = search.bundle(request, rows, entry)
-        _audit(request, self.api_client, shown, "FHIR Patient search")
-        return Response(body)
+        return rows
 
 
-class PatientReadView(FhirView):
-    def get(self, request, id):
-        referral = selectors.referral_for(self.api_client, id)
-        services.referral_view_record(
-            referral=referral, actor=None, api_client=self.api_client, request=request
-        )
-        resource = _with_versions(resources.patient(referral), referral)
-        return _answer(resource, version=referral.version)
+class PatientReadView(ReferralReadView):
+    def present(self, referral):
+        return resources.patient(referral)
 
 
 # --- The directory: public ---------------------------------------------------------------------
@@ -453,3 +466,15 @@ def _audit(request, api_client, shown, what) -> None:
     services.referrals_view_record(
         referrals=shown, actor=None, api_client=api_client, request=request, what=what
     )
+
+
+def _read_referral(request, api_client, id):
+    """The client's referral by id (404 outside its organisation), the read audited."""
+    return _audited(request, api_client, selectors.referral_for(api_client, id))
+
+
+def _audited(request, api_client, referral):
+    services.referral_view_record(
+        referral=referral, actor=None, api_client=api_client, request=request
+    )
+    return referral

@@ -5,14 +5,20 @@
   longer run in-process.
 - `caches_at(url)`: both Redis caches (the default one and the rate limits') sent elsewhere.
 - `RedisServer`: a redis-server of the test's own on a free port, stopped and started at will.
+- `CeleryWorker`: `celery -A config worker` in a process of its own, on a broker of the test's
+  own and the test database; never left behind when it fails to start.
 - `ConnectionAttempts`: counts the broker connections kombu tries, so a test bounds the time
   an outage costs by counting, not by a stopwatch.
 """
 
+import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,11 +27,14 @@ from unittest import mock
 import pytest
 import redis
 from django.conf import settings
+from django.db import connection
 from django.test import override_settings
 from kombu import Connection
 
 from config.celery import app as celery_app
 from core import queue
+
+ROOT = Path(__file__).resolve().parents[1]
 
 needs_redis_server = pytest.mark.skipif(
     shutil.which("redis-server") is None,
@@ -142,3 +151,83 @@ class RedisServer:
             self.process.terminate()
             self.process.wait(timeout=10)
             self.process = None
+
+
+def database_url() -> str:
+    """The test database as a URL, for a process of its own to use."""
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    return (
+        f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+        f"/{db['NAME']}"
+    )
+
+
+class CeleryWorker:
+    """`celery -A config worker`, as production runs it, against the given broker and the test
+    database; started and waited for (a busy two-core machine takes a while), and stopped
+    again if it does not come up: a worker left behind would go on writing into the test
+    database."""
+
+    def __init__(
+        self,
+        broker_url: str,
+        directory: Path,
+        *,
+        pool: str = "prefork",
+        env: dict[str, str] | None = None,
+        args: list[str] | None = None,
+    ) -> None:
+        name = uuid.uuid4().hex[:8]
+        self.log = directory / f"worker-{name}.log"
+        self.output = directory / f"worker-{name}.out"
+        self.hostname = f"{'rollup' if pool == 'solo' else 'outage'}-{name}@localhost"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", f"--pool={pool}"]
+            + ["--without-mingle", "--loglevel=info", *(args or [])]
+            + [f"--hostname={self.hostname}", f"--logfile={self.log}"],
+            cwd=ROOT,
+            env={
+                **os.environ,
+                "CELERY_TASK_ALWAYS_EAGER": "0",
+                "REDIS_URL": broker_url,
+                "CELERY_BROKER_URL": broker_url,
+                "CELERY_RESULT_BACKEND": broker_url,
+                "DATABASE_URL": database_url(),
+                "HEARTBEAT_SECONDS": "1",
+                "EMAIL_URL": "consolemail://",
+                **(env or {}),
+            },
+            stdout=self.output.open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_for(
+                lambda: " ready." in self.said() or not self.alive(),
+                seconds=120,
+                what="the worker to start",
+            )
+            assert self.alive(), self.said()[-3000:]
+        except BaseException:
+            self.stop()
+            raise
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def said(self) -> str:
+        """What the worker logged, and anything it printed before its log was open."""
+        return "".join(path.read_text() for path in (self.output, self.log) if path.exists())
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.alive():
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.process.wait()

@@ -1,17 +1,13 @@
 """A connection's page on the link worker's side: the message thread and attendance register."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from core.exceptions import ApplicationError, Refused, ValidationError
-
 from .. import selectors, services
 from ..forms import AttendanceSessionForm, ConnectionMessageForm
-from .common import open_case, render_case
+from .common import message_post, open_case, post_to_service, render_case, session_record
 
 
 def _render(request, referral, connection, *, message_form=None, session_form=None, status=200):
@@ -51,22 +47,12 @@ def connection_message(request, referral_uuid, connection_uuid):
     referral = open_case(request, referral_uuid)
     connection = selectors.get_case_connection(referral, connection_uuid)
     form = ConnectionMessageForm(request.POST)
-    form.is_valid()
-    try:
-        services.connection_message_post(
-            connection=connection, actor=request.user, request=request,
-            text=form.cleaned_data.get("text", ""),
-        )  # fmt: skip
-    except Refused:
-        raise Http404 from None
-    except ValidationError as error:
-        form.add_service_errors(error.field_errors)
-        return _render(request, referral, connection, message_form=form, status=400)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-        return _back(referral, connection)
-    messages.success(request, _("Message sent."))
-    return _back(referral, connection)
+    form.is_valid()  # the service judges the words; the form only gathers them
+    return post_to_service(
+        request, form,
+        lambda: message_post(request, connection, form),
+        done=_("Message sent."), back=_back(referral, connection),
+    ) or _render(request, referral, connection, message_form=form, status=400)  # fmt: skip
 
 
 @login_required
@@ -75,21 +61,8 @@ def connection_session(request, referral_uuid, connection_uuid):
     referral = open_case(request, referral_uuid)
     connection = selectors.get_case_connection(referral, connection_uuid)
     form = AttendanceSessionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.attendance_session_record(
-                connection=connection, actor=request.user, request=request,
-                session_on=form.cleaned_data["session_on"],
-                attended=form.cleaned_data["attended"], note=form.cleaned_data["note"],
-            )  # fmt: skip
-        except Refused:
-            raise Http404 from None
-        except ValidationError as error:
-            form.add_service_errors(error.field_errors)
-        except ApplicationError as error:
-            messages.error(request, error.message)
-            return _back(referral, connection)
-        else:
-            messages.success(request, _("Session recorded."))
-            return _back(referral, connection)
-    return _render(request, referral, connection, session_form=form, status=400)
+    answer = form.is_valid() and post_to_service(
+        request, form, lambda: session_record(request, connection, form),
+        done=_("Session recorded."), back=_back(referral, connection),
+    )  # fmt: skip
+    return answer or _render(request, referral, connection, session_form=form, status=400)

@@ -8,11 +8,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Role
-from core.exceptions import ApplicationError, Refused, ValidationError
+from core.exceptions import ApplicationError, Refused
 
 from .. import selectors, services
 from ..forms import DocumentUploadForm
-from .common import open_case, render_case
+from .common import open_case, post_to_service, render_case
 
 
 def _back(referral):
@@ -27,23 +27,17 @@ def documents(request, referral_uuid):
     status = 200
     if request.method == "POST":
         form = DocumentUploadForm(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                services.document_upload(
-                    referral=referral, actor=request.user, request=request,
-                    upload=form.cleaned_data["file"] or None,
-                    description=form.cleaned_data["description"],
-                )  # fmt: skip
-            except Refused:
-                raise Http404 from None
-            except ValidationError as error:
-                form.add_service_errors(error.field_errors)
-            except ApplicationError as error:
-                messages.error(request, error.message)
-                return _back(referral)
-            else:
-                messages.success(request, _("Document added."))
-                return _back(referral)
+        answer = form.is_valid() and post_to_service(
+            request, form,
+            lambda: services.document_upload(
+                referral=referral, actor=request.user, request=request,
+                upload=form.cleaned_data["file"] or None,
+                description=form.cleaned_data["description"],
+            ),
+            done=_("Document added."), back=_back(referral),
+        )  # fmt: skip
+        if answer:
+            return answer
         status = 400
     return render_case(
         request, referral, "documents", "linkworkers/documents.html",

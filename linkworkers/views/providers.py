@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Role
-from core.exceptions import ApplicationError, Refused, ValidationError
+from core.exceptions import ApplicationError, ValidationError
 from referrals.services import referrals_view_record
 
 from .. import selectors, services
@@ -20,7 +20,7 @@ from ..forms import (
     ConnectionMessageForm,
 )
 from ..home import provider_rows
-from .common import posted_version
+from .common import message_post, post_to_service, posted_version, session_record
 
 
 @login_required
@@ -150,22 +150,12 @@ def provider_connection(request, connection_uuid):
 def provider_message(request, connection_uuid):
     connection = _open_connection(request, connection_uuid)
     form = ConnectionMessageForm(request.POST)
-    form.is_valid()
-    try:
-        services.connection_message_post(
-            connection=connection, actor=request.user, request=request,
-            text=form.cleaned_data.get("text", ""),
-        )  # fmt: skip
-    except Refused:
-        raise Http404 from None
-    except ValidationError as error:
-        form.add_service_errors(error.field_errors)
-        return _render_connection(request, connection, message_form=form, status=400)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-        return _back(connection)
-    messages.success(request, _("Message sent."))
-    return _back(connection)
+    form.is_valid()  # the service judges the words; the form only gathers them
+    return post_to_service(
+        request, form,
+        lambda: message_post(request, connection, form),
+        done=_("Message sent."), back=_back(connection),
+    ) or _render_connection(request, connection, message_form=form, status=400)  # fmt: skip
 
 
 @login_required
@@ -173,21 +163,8 @@ def provider_message(request, connection_uuid):
 def provider_session(request, connection_uuid):
     connection = _open_connection(request, connection_uuid)
     form = AttendanceSessionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.attendance_session_record(
-                connection=connection, actor=request.user, request=request,
-                session_on=form.cleaned_data["session_on"],
-                attended=form.cleaned_data["attended"], note=form.cleaned_data["note"],
-            )  # fmt: skip
-        except Refused:
-            raise Http404 from None
-        except ValidationError as error:
-            form.add_service_errors(error.field_errors)
-        except ApplicationError as error:
-            messages.error(request, error.message)
-            return _back(connection)
-        else:
-            messages.success(request, _("Session recorded."))
-            return _back(connection)
-    return _render_connection(request, connection, session_form=form, status=400)
+    answer = form.is_valid() and post_to_service(
+        request, form, lambda: session_record(request, connection, form),
+        done=_("Session recorded."), back=_back(connection),
+    )  # fmt: skip
+    return answer or _render_connection(request, connection, session_form=form, status=400)

@@ -9,12 +9,7 @@ before the run, the run is given up once its heartbeat stops, a new worker's inc
 run gives exactly the figures of a full run: nothing lost, nothing doubled.
 """
 
-import os
-import signal
-import subprocess
-import sys
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -27,9 +22,15 @@ from django.utils import timezone
 from referrals.models import Referral
 from reporting.models import ReferralCube, RollupRun
 from reporting.services import rollup_full, rollup_request, rollup_runs_give_up
-from tests.core.test_broker_outage import database_url
 from tests.factories import ReferralFactory
-from tests.outage import RedisServer, broker_at, needs_redis_server, wait_for
+from tests.outage import (
+    CeleryWorker,
+    RedisServer,
+    broker_at,
+    database_url,
+    needs_redis_server,
+    wait_for,
+)
 from tests.reporting.test_rollup import every_cube, settle
 from tests.reporting.test_rollup_kills import change_things, every_fact, staging_tables
 
@@ -47,58 +48,12 @@ pytestmark = [
 ]
 
 
-class SoloWorker:
-    def __init__(self, broker_url: str, directory: Path) -> None:
-        self.log = directory / f"worker-{uuid.uuid4().hex[:6]}.log"
-        env = {
-            **os.environ,
-            "CELERY_TASK_ALWAYS_EAGER": "0",
-            "REDIS_URL": broker_url,
-            "CELERY_BROKER_URL": broker_url,
-            "CELERY_RESULT_BACKEND": broker_url,
-            "DATABASE_URL": database_url(),
-            "HEARTBEAT_SECONDS": "1",
-            "REPORTING_ROLLUP_HEARTBEAT_SECONDS": "1",
-            "REPORTING_ROLLUP_CHUNK": "5",
-            "EMAIL_URL": "consolemail://",
-        }
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo"]
-            + ["--without-mingle", "--without-gossip", "--loglevel=info"]
-            + [f"--hostname=rollup-{uuid.uuid4().hex[:8]}@localhost", f"--logfile={self.log}"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            # A busy machine (CI shares two cores) can take a while to start a worker.
-            wait_for(
-                lambda: " ready." in self.said() or self.process.poll() is not None,
-                seconds=120,
-                what="the worker to start",
-            )
-            assert self.process.poll() is None, self.said()[-3000:]
-        except BaseException:
-            # Never leave a worker behind: it would go on writing into the test database.
-            self.stop()
-            raise
-
-    def said(self) -> str:
-        return self.log.read_text() if self.log.exists() else ""
-
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+def solo_worker(broker_url: str, directory: Path) -> CeleryWorker:
+    """A worker whose run is in the worker's own process, so a kill stops it mid-step."""
+    return CeleryWorker(
+        broker_url, directory, pool="solo", args=["--without-gossip"],
+        env={"REPORTING_ROLLUP_HEARTBEAT_SECONDS": "1", "REPORTING_ROLLUP_CHUNK": "5"},
+    )  # fmt: skip
 
 
 def lock_caseloads():
@@ -137,7 +92,7 @@ def test_a_worker_killed_during_a_rollup_loses_and_doubles_nothing(
 
     redis = RedisServer(tmp_path)
     redis.start()
-    worker = SoloWorker(redis.url(), tmp_path)
+    worker = solo_worker(redis.url(), tmp_path)
     locker = lock_caseloads()
     try:
         with broker_at(redis.url()):
@@ -167,7 +122,7 @@ def test_a_worker_killed_during_a_rollup_loses_and_doubles_nothing(
 
         # A new worker; the next incremental run.
         change_things(known_data, scheme)
-        worker = SoloWorker(redis.url(), tmp_path)
+        worker = solo_worker(redis.url(), tmp_path)
         with broker_at(redis.url()):
             again, created = rollup_request(kind=RollupRun.Kind.INCREMENTAL)
         assert created

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 
 from referrals.models import ApiIdempotencyKey, Referral
-from tests.core.test_broker_outage import database_url
+from tests.outage import database_url
 
 pytestmark = [
     pytest.mark.fault,
