@@ -94,7 +94,7 @@ def post_to_service(
     return back
 
 
-def session_record(request: HttpRequest, connection, form) -> None:
+def session_record(request: AuthenticatedHttpRequest, connection, form) -> None:
     """Record a session on a connection's register from either side's form."""
     services.attendance_session_record(
         connection=connection, actor=request.user, request=request,
@@ -103,7 +103,7 @@ def session_record(request: HttpRequest, connection, form) -> None:
     )  # fmt: skip
 
 
-def message_post(request: HttpRequest, connection, form) -> None:
+def message_post(request: AuthenticatedHttpRequest, connection, form) -> None:
     """Post a message to a connection's thread from either side's form."""
     services.connection_message_post(
         connection=connection, actor=request.user, request=request,
