@@ -36,6 +36,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -272,12 +273,15 @@ def webhook_messages_queue(
     return created
 
 
-def _enqueue(message_id: int) -> None:
+def _enqueue(message_id: int) -> bool:
+    """Queue a delivery; False when the broker refused (the sweep sends it later)."""
     try:
         enqueue(DELIVER_TASK, message_id)
     except Exception:
         # Broker down (or, eagerly, anything in the delivery): the sweep sends it later.
         logger.warning("Webhook %s not queued now; left for the sweep", message_id, exc_info=True)
+        return False
+    return True
 
 
 def _earlier_undelivered():
@@ -482,10 +486,15 @@ def webhooks_deliver_due(*, now: datetime | None = None, limit: int = 500) -> in
         next_attempt_at=now,
         last_error="the worker stopped during the delivery",
     )
-    due = list(_due_heads(now)[:limit])
-    for message_id in due:
-        _enqueue(message_id)
-    return len(due)
+    queued = 0
+    for message_id in list(_due_heads(now)[:limit]):
+        if _enqueue(message_id):
+            queued += 1
+        elif not current_app.conf.task_always_eager:
+            # The broker is down: the rest wait for the next sweep rather than each paying
+            # the broker's time-out in turn.
+            break
+    return queued
 
 
 def webhook_message_replay(*, message: WebhookMessage, actor=None, request=None) -> bool:

@@ -299,6 +299,30 @@ def test_a_broker_outage_leaves_the_message_for_the_sweep(
     assert receiver.events() == ["referral.accepted"]
 
 
+def test_the_sweep_stops_at_the_first_refusal_while_the_broker_is_down(
+    django_capture_on_commit_callbacks, referral, coordinator, endpoint, receiver
+):
+    referrals = [referral] + ReferralFactory.create_batch(
+        2, referring_user=referral.referring_user, scheme=referral.scheme, area=referral.area,
+        referring_organisation=referral.referring_organisation,
+    )  # fmt: skip
+    with mock.patch.object(webhooks, "enqueue", side_effect=ConnectionError("broker down")):
+        for referral in referrals:
+            _run(django_capture_on_commit_callbacks, referral_accept, referral=referral,
+                 actor=coordinator)  # fmt: skip
+    assert WebhookMessage.objects.filter(state="pending").count() == 3
+    conf = webhooks.current_app.conf
+    eager, conf.task_always_eager = conf.task_always_eager, False  # a real broker, down
+    try:
+        with mock.patch.object(webhooks, "enqueue", side_effect=ConnectionError("down")) as tried:
+            assert webhooks.webhooks_deliver_due() == 0
+    finally:
+        conf.task_always_eager = eager
+    # One broker time-out paid, not one for each message waiting.
+    assert tried.call_count == 1
+    assert WebhookMessage.objects.filter(state="pending").count() == 3
+
+
 def test_a_day_of_failures_disables_the_endpoint_and_tells_the_contact(
     django_capture_on_commit_callbacks, referral, coordinator, endpoint, receiver
 ):
