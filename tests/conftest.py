@@ -1,11 +1,9 @@
-import importlib
 import os
 from dataclasses import dataclass
 from io import StringIO
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from django.apps import apps as django_apps
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, transaction
@@ -109,20 +107,12 @@ def gp_receptionist(practice):
     return UserFactory(username="rhian", role="referrer", organisation=practice)
 
 
-# Rows the data migrations write, which a transactional test's flush empties.
-REFERENCE_DATA = [
-    ("accounts.migrations.0005_bank_holidays_2023_2027", "load"),
-    ("linkworkers.migrations.0004_outcome_instruments", "load_instruments"),
-]
-
-
 @pytest.fixture
 def restore_reference_data(django_db_blocker):
     """After a transactional test has emptied every table, write the reference rows again."""
     yield
     with django_db_blocker.unblock():
-        for module_name, function in REFERENCE_DATA:
-            getattr(importlib.import_module(module_name), function)(django_apps, None)
+        snapshot.write_reference_data()
 
 
 def pytest_collection_modifyitems(items):

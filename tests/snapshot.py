@@ -14,6 +14,7 @@ deletes does not matter; tables whose own triggers refuse DELETE (the append-onl
 trail) are truncated instead, together with the tables that point at them.
 """
 
+import importlib
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -208,3 +209,16 @@ def _sequences_forward_sql() -> list[str]:
             f"COALESCE((SELECT MAX({quote(column)}) FROM {quote(table)}), 0) + 1), false)"
         )
     return statements
+
+
+# Rows the data migrations write, which emptying every table takes away.
+REFERENCE_DATA = [
+    ("accounts.migrations.0005_bank_holidays_2023_2027", "load"),
+    ("linkworkers.migrations.0004_outcome_instruments", "load_instruments"),
+]
+
+
+def write_reference_data() -> None:
+    """Write the data migrations' rows again (bank holidays, outcome instruments)."""
+    for module_name, function in REFERENCE_DATA:
+        getattr(importlib.import_module(module_name), function)(apps, None)

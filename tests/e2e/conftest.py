@@ -6,12 +6,17 @@ so that a skip there is a failure instead.
 
 import os
 import struct
+import tempfile
 import zlib
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+
+from tests import snapshot
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls
 # the tests make around it are still synchronous.
@@ -52,6 +57,53 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(scope="module")
+def demo_site(django_db_blocker, demo_seeded_once):
+    """A live server of the module's own, for browser tests that only look (`demo_shown`).
+
+    Each test asking for `live_server` is transactional: the demo is written for it and
+    every table emptied after it, some seconds each on a busy machine. Tests that only
+    read (sign in, look, check) share one copy of the demo instead; what they write in
+    passing (a session, a sign-in time, the audit of what they read) changes nothing
+    another reads. The tables are emptied when the module ends.
+    """
+    from pytest_django.live_server_helper import LiveServer
+
+    with django_db_blocker.unblock():
+        server = LiveServer("localhost")
+        server._live_server_modified_settings.enable()
+        try:
+            yield server
+        finally:
+            server._live_server_modified_settings.disable()
+            server.stop()
+            call_command("flush", interactive=False, verbosity=0)
+            snapshot.write_reference_data()
+
+
+@pytest.fixture
+def demo_shown(request, demo_site, demo_seeded_once, django_db_blocker):
+    """The module's live server with the demo in the database, written (and committed) only
+    when it is not there already: for the module's first such test, or after a
+    transactional test emptied the tables. The test may read with the ORM (`db`)."""
+    from accounts.models import User
+
+    with django_db_blocker.unblock():
+        assert not connection.in_atomic_block, "ask for demo_shown before db"
+        if not User.objects.filter(username="linkworker").exists():
+            snapshot.restore(demo_seeded_once.rows)
+    request.getfixturevalue("db")
+    return demo_site
+
+
+@pytest.fixture
+def looking_page(browser, demo_shown, tile_requests):
+    """`page` for a test that only looks: on the demo the module shares (`demo_shown`)."""
+    context, page = _desktop_page(browser, demo_shown.url, tile_requests)
+    yield page
+    context.close()
+
+
 def _blank_tile() -> bytes:
     """A 256-pixel map tile, pale green with a darker edge, as a PNG."""
     row = b"\x00" + b"\xc8\xd2\xc8" + b"\xe8\xee\xe4" * 255
@@ -77,10 +129,16 @@ def tile_requests():
 
 @pytest.fixture
 def page(browser, live_server, tile_requests):
+    context, page = _desktop_page(browser, live_server.url, tile_requests)
+    yield page
+    context.close()
+
+
+def _desktop_page(browser, base_url, tile_requests):
     # A wide desktop, where the header menu is spread out (below 1400 px it folds behind a
-    # button: tests/e2e/test_everyday.py tries 1366 and 390 px).
+    # button: tests/e2e/test_everyday_pages.py tries 1366 and 390 px).
     context = browser.new_context(
-        base_url=live_server.url, locale="en-GB", viewport={"width": 1440, "height": 900}
+        base_url=base_url, locale="en-GB", viewport={"width": 1440, "height": 900}
     )
     tiles = urlsplit(settings.MAP_TILE_URL)
     if tiles.netloc:
@@ -93,8 +151,7 @@ def page(browser, live_server, tile_requests):
         context.route(f"{tiles.scheme}://{tiles.netloc.replace('{s}', '*')}/**", answer)
     page = context.new_page()
     page.set_default_timeout(10_000)
-    yield page
-    context.close()
+    return context, page
 
 
 @pytest.fixture(scope="session")
@@ -130,3 +187,34 @@ def sign_in(page, username, password="demo"):
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").last.click()
+
+
+# A laptop's 1366x900 and a phone's 390x844 (tests/e2e/test_everyday*.py).
+SIZES = {"laptop": (1366, 900), "phone": (390, 844)}
+
+
+@pytest.fixture(scope="session")
+def screenshots():
+    """Screenshots for review go to $E2E_SCREENSHOTS when set, else to a temporary folder
+    (printed: pytest -s shows it)."""
+    folder = Path(os.environ.get("E2E_SCREENSHOTS") or tempfile.mkdtemp(prefix="sp-e2e-shots-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"\nScreenshots for review: {folder}")
+    return folder
+
+
+def sized_page(browser, base_url, size):
+    """A new browser context at one of SIZES, and its page (`page.size` is its name)."""
+    width, height = SIZES[size]
+    context = browser.new_context(
+        base_url=base_url, locale="en-GB", viewport={"width": width, "height": height}
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.size = size
+    return context, page
+
+
+def no_sideways_scroll(page):
+    width = page.evaluate("document.scrollingElement.scrollWidth")
+    assert width <= page.viewport_size["width"], f"{page.url} is {width}px wide"

@@ -1,3 +1,6 @@
+"""The site's frame in a real browser: each role's home page, Welsh and back, the skip link,
+the public pages. Tests that only look share one copy of the demo (`looking_page`)."""
+
 import pytest
 from playwright.sync_api import expect
 
@@ -15,8 +18,9 @@ HOMES = [
 
 @pytest.mark.parametrize(("username", "heading"), HOMES)
 def test_each_demo_role_lands_on_its_own_home_page(
-    page, demo_data, assert_accessible, username, heading
+    looking_page, assert_accessible, username, heading
 ):
+    page = looking_page
     page.goto("/accounts/login/")
     assert_accessible(page)
     sign_in(page, username)
@@ -38,7 +42,8 @@ def test_switching_to_welsh_and_back(page, demo_data, assert_accessible):
     expect(page.locator("html")).to_have_attribute("lang", "en")
 
 
-def test_the_skip_link_is_the_first_thing_a_keyboard_reaches(page, demo_data):
+def test_the_skip_link_is_the_first_thing_a_keyboard_reaches(looking_page):
+    page = looking_page
     page.goto("/")
     page.keyboard.press("Tab")
     skip = page.get_by_role("link", name="Skip to main content")
@@ -49,6 +54,7 @@ def test_the_skip_link_is_the_first_thing_a_keyboard_reaches(page, demo_data):
 
 
 @pytest.mark.parametrize("path", ["/", "/cy/", "/accounts/password/reset/", "/cy/accounts/login/"])
-def test_public_pages_are_accessible(page, demo_data, assert_accessible, path):
+def test_public_pages_are_accessible(looking_page, assert_accessible, path):
+    page = looking_page
     page.goto(path)
     assert_accessible(page)
