@@ -1,11 +1,14 @@
+"""The public directory in a real browser; both tests only look, on one copy of the demo."""
+
 import re
 
 from playwright.sync_api import expect
 
 
 def test_a_newcomer_finds_a_free_gardening_group_near_them_in_welsh(
-    page, demo_data, assert_accessible
+    looking_page, assert_accessible
 ):
+    page = looking_page
     page.goto("/cy/")
     page.get_by_role("link", name="Dod o hyd i wasanaethau").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Dod o hyd i wasanaethau cymunedol")
@@ -31,7 +34,8 @@ def test_a_newcomer_finds_a_free_gardening_group_near_them_in_welsh(
     assert_accessible(page)
 
 
-def test_a_bad_postcode_is_explained_beside_the_field(page, demo_data, assert_accessible):
+def test_a_bad_postcode_is_explained_beside_the_field(looking_page, assert_accessible):
+    page = looking_page
     page.goto("/directory/")
     page.get_by_label("Postcode").fill("CF99 9ZZ")
     page.get_by_role("button", name="Search", exact=True).click()
