@@ -44,14 +44,15 @@ lint: install
 	DEBUG=1 $(BIN)/mypy core accounts directory referrals linkworkers reporting privacy config fhir_api
 
 # SQLite unless DATABASE_URL is set. Browser tests skip, saying why, where no Chromium is installed.
-# Spread over the machine's cores (pytest-xdist), whole files to a process (their fixtures are
-# set up once); PYTEST_ARGS="-n 0" runs in one process. Compiled modules are kept between runs
+# Spread over the machine's cores (pytest-xdist), each process taking a run of tests in file
+# order and, when it runs dry, the far end of another's (worksteal): both finish together;
+# PYTEST_ARGS="-n 0" runs in one process. Compiled modules are kept between runs
 # out of the tree, even where the environment sets PYTHONDONTWRITEBYTECODE: each test process
 # would otherwise compile Django and every library again (README, "How the suite stays fast").
 PYCACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/social-prescribing/pycache
 test: lint messages
 	DJANGO_COLORS=nocolor PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(PYCACHE) \
-	  $(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
+	  $(BIN)/python -m pytest -n auto --dist worksteal $(PYTEST_ARGS)
 
 # Timings on PostgreSQL (DATABASE_URL must point at it): see README, "Speed". BENCH_ARGS passes options.
 bench: install
