@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 
 from .models import Location, Service
-from .postcodes import Place, grid_to_latlon
+from .postcodes import Place, grids_to_latlons
 
 
 class MapPoint(TypedDict):
@@ -48,35 +48,48 @@ def nearest_distance_m(service: Service, place: Place) -> float | None:
     return min(distances) if distances else None
 
 
-def _latlon(location: Location) -> tuple[Decimal, Decimal] | None:
+def _stored_latlon(location: Location) -> tuple[Decimal, Decimal] | None:
     if location.latitude is not None and location.longitude is not None:
         return location.latitude, location.longitude
+    return None
+
+
+def _grid(location: Location) -> tuple[int, int] | None:
     if location.easting is not None and location.northing is not None:
-        return grid_to_latlon(location.easting, location.northing)
+        return location.easting, location.northing
     return None
 
 
 def map_points(numbered: Iterable[tuple[int, Service]]) -> list[MapPoint]:
-    """A pin for each place of each result, carrying the result's number in the list."""
-    points: list[MapPoint] = []
+    """A pin for each place of each result, carrying the result's number in the list.
+    Places known only on the grid are converted together (`grids_to_latlons`)."""
+    placed: list[tuple[int, Service, str, Location, tuple[Decimal, Decimal] | None]] = []
+    on_the_grid: list[tuple[int, int]] = []  # of the placed without a stored latitude
     for number, service in numbered:
         url = reverse("directory:service", args=[service.uuid])
         for location in _located(service):
-            latlon = _latlon(location)
-            if latlon is None:
-                continue
-            points.append(
-                {
+            stored = _stored_latlon(location)
+            grid = None if stored else _grid(location)
+            if stored or grid:
+                placed.append((number, service, url, location, stored))
+            if grid:
+                on_the_grid.append(grid)
+    converted = iter(grids_to_latlons(on_the_grid))
+    points: list[MapPoint] = []
+    for number, service, url, location, stored in placed:
+        latlon = stored or next(converted)
+        points.append(
+            {
+                "number": number,
+                "label": gettext("%(number)s: %(service)s, %(place)s")
+                % {
                     "number": number,
-                    "label": gettext("%(number)s: %(service)s, %(place)s")
-                    % {
-                        "number": number,
-                        "service": service.display_name,
-                        "place": location.display_name,
-                    },
-                    "url": url,
-                    "lat": float(latlon[0]),
-                    "lon": float(latlon[1]),
-                }
-            )
+                    "service": service.display_name,
+                    "place": location.display_name,
+                },
+                "url": url,
+                "lat": float(latlon[0]),
+                "lon": float(latlon[1]),
+            }
+        )
     return points

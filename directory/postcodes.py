@@ -10,6 +10,7 @@ British National Grid (EPSG:27700).
 """
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -111,8 +112,21 @@ def _to_grid():
 
 
 def grid_to_latlon(easting: float, northing: float) -> tuple[Decimal, Decimal]:
-    longitude, latitude = _to_wgs84().transform(easting, northing)
-    return round(Decimal(latitude), 6), round(Decimal(longitude), 6)
+    return grids_to_latlons([(easting, northing)])[0]
+
+
+def grids_to_latlons(points: Sequence[tuple[float, float]]) -> list[tuple[Decimal, Decimal]]:
+    """(latitude, longitude) of each (easting, northing), in one call to PROJ: a call costs
+    far more than a point (a results map converts twenty places)."""
+    if not points:
+        return []
+    longitudes, latitudes = _to_wgs84().transform(
+        [easting for easting, _ in points], [northing for _, northing in points]
+    )
+    return [
+        (round(Decimal(latitude), 6), round(Decimal(longitude), 6))
+        for latitude, longitude in zip(latitudes, longitudes, strict=True)
+    ]
 
 
 def latlon_to_grid(latitude: float, longitude: float) -> tuple[int, int]:

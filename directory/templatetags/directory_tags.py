@@ -1,13 +1,15 @@
 from django import forms, template
 from django.conf import settings
-from django.utils.formats import number_format, time_format
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
+from django.template.defaultfilters import join, truncatewords
+from django.urls import reverse
+from django.utils.formats import localize, number_format, time_format
+from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language_info, gettext, ngettext
 
 from accounts.models import localised
 from directory import maps
-from directory.models import Schedule
+from directory.models import Schedule, Service
 
 register = template.Library()
 
@@ -36,6 +38,15 @@ def distance(metres):
 def localised_filter(obj, field):
     """The reader's language version of a field: {{ service|localised:"eligibility" }}."""
     return localised(obj, field)
+
+
+@register.filter
+def capacity(service):
+    """Whether a service takes new people, in words: "Waiting list: 1 to 3 months"."""
+    if service.capacity == Service.Capacity.WAITING_LIST:
+        band = conditional_escape(service.get_waiting_band_display())
+        return mark_safe(gettext("Waiting list: %(band)s") % {"band": band})
+    return service.get_capacity_display()
 
 
 @register.filter
@@ -104,6 +115,35 @@ def results_map(numbered):
     }
 
 
+def _input(field, attrs: dict) -> SafeString:
+    """`field.as_widget(attrs=attrs)` for a text box or a tick box: the markup of Django's
+    "django/forms/widgets/input.html" and "attrs.html", written here (see `search_field`)."""
+    widget = field.field.widget
+    attrs = field.build_widget_attrs(attrs, widget)
+    if field.auto_id and "id" not in widget.attrs:
+        attrs.setdefault("id", field.auto_id)
+    context = widget.get_context(field.html_name, field.value(), attrs)["widget"]
+    value = context["value"]
+    return format_html(
+        '<input type="{}" name="{}"{}{}>',
+        context["type"],
+        context["name"],
+        format_html(' value="{}"', value) if value is not None else "",
+        format_html_join(
+            "",
+            "{}{}",
+            (
+                (
+                    format_html(" {}", name),
+                    "" if attr is True else format_html('="{}"', attr),
+                )
+                for name, attr in context["attrs"].items()
+                if attr is not False
+            ),
+        ),
+    )
+
+
 @register.simple_tag
 def search_field(field):
     """One field of the directory's search form in Bootstrap 5's markup, as crispy-forms
@@ -140,7 +180,7 @@ def search_field(field):
         attrs = {"class": kind + invalid}
         if described:
             attrs["aria-describedby"] = " ".join(described)
-        control = field.as_widget(attrs=attrs)
+        control = _input(field, attrs)
     feedback = ""
     if errors:
         feedback = format_html(
@@ -167,3 +207,114 @@ def search_field(field):
         '<div id="div_{}" class="mb-3"><label for="{}" class="form-label">{}</label>{}{}{}</div>',
         field.auto_id, field.id_for_label, field.label, control, feedback, help_text,
     )  # fmt: skip
+
+
+# One result of the directory's search (`result_card`). The whitespace is the page's own.
+_CARD = """<li class="card mb-3" data-testid="result">
+          <div class="card-body">
+            <h3 class="h5 card-title mb-1"><span class="result-number" aria-hidden="true">{number}</span><a href="{url}">{name}</a></h3>
+            <p class="text-body-secondary mb-2">{provider}
+              {distance}
+            </p>
+            <p>{description}</p>
+            {reasons}
+            <dl class="row small mb-0">
+              <dt class="col-sm-3">{cost_label}</dt>
+              <dd class="col-sm-9">{cost}</dd>
+              {days}
+              <dt class="col-sm-3">{welsh_label}</dt>
+              <dd class="col-sm-9">{welsh}</dd>
+              <dt class="col-sm-3">{places_label}</dt>
+              <dd class="col-sm-9">{places}
+</dd>
+              {categories}
+            </dl>
+          </div>
+        </li>"""  # noqa: E501
+_CARD_DAYS = """
+                <dt class="col-sm-3">{label}</dt>
+                <dd class="col-sm-9">{days}</dd>
+              """
+_CARD_CATEGORIES = """
+                <dt class="col-sm-3">{label}</dt>
+                <dd class="col-sm-9">{categories}</dd>
+              """
+_CARD_WORDS = "directory_tags.result_card"
+
+
+def _card_words() -> dict:
+    """What every card of a page says the same way, translated once for the page. Safe as
+    `{% translate %}` gives them: a translation is the project's own text, not a reader's."""
+
+    def safe(message: str) -> SafeString:
+        return mark_safe(gettext(message))
+
+    return {
+        "cost_label": safe("Cost"),
+        "free": safe("Free"),
+        "a_cost": safe("There is a cost"),
+        "days_label": safe("Days"),
+        "welsh_label": safe("Welsh"),
+        "welsh_yes": safe("Offered in Welsh"),
+        "welsh_no": safe("Not offered in Welsh"),
+        "places_label": safe("Places"),
+        "categories_label": safe("Categories"),
+        "away": gettext("%(distance)s away"),
+    }
+
+
+@register.simple_tag(takes_context=True)
+def result_card(context, number, service):
+    """One result on the directory's search page (`<li>`): its name and link, provider,
+    distance, description, why it matched, cost, days, Welsh, places and categories.
+
+    Built here rather than in the page's template, as `search_field` is: twenty cards a page
+    of template nodes (lookups, filters, a translation each label, an include) cost more
+    than the search's own queries. The words every card shares are translated once a page."""
+    words = context.render_context.get(_CARD_WORDS)
+    if words is None:
+        words = context.render_context[_CARD_WORDS] = _card_words()
+    distance_text = ""
+    if service.distance_m is not None:
+        away = words["away"] % {"distance": conditional_escape(distance(service.distance_m))}
+        distance_text = format_html('· <span data-testid="distance">{}</span>', mark_safe(away))
+    reasons = ""
+    if service.match_reasons:
+        reasons = format_html(
+            '<p class="small text-body-secondary" data-testid="match-reasons">{}</p>',
+            join(service.match_reasons, " "),
+        )
+    if service.is_free:
+        cost = words["free"]
+    else:
+        cost = localised(service, "cost_description") or words["a_cost"]
+    days = weekdays(service)
+    days_text = ""
+    if days:
+        days_text = format_html(_CARD_DAYS, label=words["days_label"], days=join(days, ", "))
+    terms = service.taxonomy_terms.all()
+    categories = ""
+    if terms:
+        categories = format_html(
+            _CARD_CATEGORIES,
+            label=words["categories_label"],
+            categories=join([term.display_name for term in terms], ", "),
+        )
+    return format_html(
+        _CARD,
+        number=localize(number),
+        url=reverse("directory:service", args=[service.uuid]),
+        name=service.display_name,
+        provider=service.provider.display_name,
+        distance=distance_text,
+        description=truncatewords(service.display_description, 40),
+        reasons=reasons,
+        cost_label=words["cost_label"],
+        cost=cost,
+        days=days_text,
+        welsh_label=words["welsh_label"],
+        welsh=words["welsh_yes"] if service.welsh_offered else words["welsh_no"],
+        places_label=words["places_label"],
+        places=capacity(service),
+        categories=categories,
+    )

@@ -58,6 +58,22 @@ def test_a_place_known_only_on_the_grid_is_still_pinned(client):
     assert pin["lon"] == pytest.approx(-3.34, abs=0.01)
 
 
+def test_places_known_only_on_the_grid_keep_their_pins_beside_places_with_a_latitude(client):
+    grid = {"latitude": None, "longitude": None}
+    listed(name="A choir", location=LocationFactory(easting=307200, northing=189800, **grid))
+    listed(name="B walk", location=LocationFactory(latitude=53.0, longitude=-4.0))
+    listed(name="C garden", location=LocationFactory(easting=318000, northing=175000, **grid))
+    listed(name="D lunch", location=LocationFactory(easting=None, northing=None, **grid))
+    found = pins(client.get("/directory/"))
+    assert [p["number"] for p in found] == [1, 2, 3]
+    assert (found[1]["lat"], found[1]["lon"]) == (53.0, -4.0)
+    for pin, (easting, northing) in zip(
+        [found[0], found[2]], [(307200, 189800), (318000, 175000)], strict=True
+    ):
+        latitude, longitude = postcodes.grid_to_latlon(easting, northing)
+        assert (pin["lat"], pin["lon"]) == (float(latitude), float(longitude))
+
+
 def test_no_map_when_no_result_has_a_place(client):
     listed(location=LocationFactory(easting=None, northing=None, latitude=None, longitude=None))
     response = client.get("/directory/")

@@ -210,6 +210,41 @@ def test_results_show_what_a_person_needs_to_choose(client, gardening):
         assert text in html
 
 
+def test_a_result_shows_what_a_provider_wrote_as_text_not_markup(client):
+    listed(
+        name="Tom & Jerry's <b>club</b>",
+        description='Bring "wellies" & <script>gloves</script>.',
+        is_free=False,
+        cost_description="",
+        capacity="full",
+        welsh_offered=False,
+    )
+    html = client.get("/directory/").content.decode()
+    for text in [
+        "Tom &amp; Jerry&#x27;s &lt;b&gt;club&lt;/b&gt;",
+        "Bring &quot;wellies&quot; &amp; &lt;script&gt;gloves&lt;/script&gt;.",
+        "There is a cost",
+        "Full",
+        "Not offered in Welsh",
+    ]:
+        assert text in html
+    assert "<b>club</b>" not in html
+
+
+def test_the_welsh_page_labels_every_result_in_welsh(client, gardening):
+    for n in range(2):
+        listed(
+            name=f"Growing group {n}",
+            terms=[gardening],
+            weekdays=[2],
+            capacity="waiting_list",
+            waiting_band="1_to_3_months",
+        )
+    html = client.get("/cy/directory/").content.decode()
+    for text in ["Diwrnodau", "Lleoedd", "Categorïau", "Rhestr aros: 1 i 3 mis", ">Garddio</dd>"]:
+        assert html.count(text) == 2, text
+
+
 def test_the_welsh_page_shows_welsh_names_and_descriptions(client, gardening):
     listed(
         name="Community choir",
