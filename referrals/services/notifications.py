@@ -21,6 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from accounts.models import NotificationEmail, Role, User
+from core.inserts import insert
 from core.outbox import outbox_email_queue
 
 from ..models import Notification
@@ -83,10 +84,11 @@ def user_notify(
     with translation.override(recipient.preferred_language):
         text = message()
         at_once = recipient.notification_email != NotificationEmail.DAILY and recipient.email
-        notification = Notification.objects.create(
+        notification = Notification(
             recipient=recipient, referral=referral, kind=kind, message=text, url_path=url_path,
             created_at=now, emailed_at=now if at_once else None,
         )  # fmt: skip
+        insert([notification])
         if at_once:
             outbox_email_queue(
                 about_object=referral,
