@@ -236,14 +236,13 @@ def _known_person(scheme, condition: str, params: list, *, lock: bool = False) -
     looks for its person on every request, and building the query cost more than
     running it. `tests/referrals/test_person_matching.py` holds it to the queryset.
     """
-    person = Person._meta
-    columns = ", ".join(
-        f"p.{connection.ops.quote_name(f.column)}" for f in person.concrete_fields if f.column
-    )
+    person, quote = Person._meta, connection.ops.quote_name
+    columns = ", ".join(f"p.{quote(f.column)}" for f in person.concrete_fields if f.column)
     sql = (
-        f"SELECT {columns} FROM {person.db_table} p "  # noqa: S608 (names from the model)
+        f"SELECT {columns} FROM {quote(person.db_table)} p "  # noqa: S608 (names from the model)
         "WHERE p.merged_into_id IS NULL AND p.erased_at IS NULL "
-        f"AND p.id IN (SELECT person_id FROM {Referral._meta.db_table} WHERE scheme_id = %s) "
+        f"AND p.id IN (SELECT person_id FROM {quote(Referral._meta.db_table)} "
+        "WHERE scheme_id = %s) "
         f"AND {condition} ORDER BY p.id LIMIT 1"
     )
     if lock and connection.features.has_select_for_update:
