@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Area, Organisation, Role
 from accounts.selectors import area_and_ancestors
+from core.rows import columns, fetch
 
 from .exceptions import NoSchemeForArea
 from .models import (
@@ -350,14 +351,17 @@ def get_referral_for_api_client(client, referral_uuid):
     table = {model: connection.ops.quote_name(model._meta.db_table)
              for model in (Referral, Organisation, Person)}  # fmt: skip
     sql = (
-        "SELECT r.*, s.name AS scheme_name, p.uuid AS person_uuid "  # noqa: S608 (model tables)
+        f"SELECT {columns(Referral, 'r')}, s.name, p.uuid "  # noqa: S608 (model tables)
         f"FROM {table[Referral]} r INNER JOIN {table[Organisation]} s ON s.id = r.scheme_id "
         f"INNER JOIN {table[Person]} p ON p.id = r.person_id "
         "WHERE r.referring_organisation_id = %s AND r.uuid = %s"
     )
-    referral = next(iter(Referral.objects.raw(sql, [client.organisation_id, key])), None)
-    if referral is None:
+    found = fetch(
+        Referral, sql, [client.organisation_id, key], extra=("scheme_name", "person_uuid")
+    )
+    if not found:
         raise Http404
+    [referral] = found
     # Only the model's own columns are converted from the database's form (SQLite keeps
     # a uuid as text).
     referral.person_uuid = uuid_field.to_python(referral.person_uuid)

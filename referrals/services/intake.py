@@ -13,6 +13,7 @@ from accounts.services import audit_record
 from core.exceptions import InvalidTransition, ValidationError
 from core.inserts import insert
 from core.postcodes import clean_postcode
+from core.rows import columns, fetch
 
 from ..exceptions import IdempotencyConflict, NoSchemeForArea
 from ..models import (
@@ -236,10 +237,9 @@ def _known_person(scheme, condition: str, params: list, *, lock: bool = False) -
     looks for its person on every request, and building the query cost more than
     running it. `tests/referrals/test_person_matching.py` holds it to the queryset.
     """
-    person, quote = Person._meta, connection.ops.quote_name
-    columns = ", ".join(f"p.{quote(f.column)}" for f in person.concrete_fields if f.column)
+    quote = connection.ops.quote_name
     sql = (
-        f"SELECT {columns} FROM {quote(person.db_table)} p "  # noqa: S608 (names from the model)
+        f"SELECT {columns(Person, 'p')} FROM {quote(Person._meta.db_table)} p "  # noqa: S608
         "WHERE p.merged_into_id IS NULL AND p.erased_at IS NULL "
         f"AND p.id IN (SELECT person_id FROM {quote(Referral._meta.db_table)} "
         "WHERE scheme_id = %s) "
@@ -247,7 +247,7 @@ def _known_person(scheme, condition: str, params: list, *, lock: bool = False) -
     )
     if lock and connection.features.has_select_for_update:
         sql += " FOR UPDATE"
-    return next(iter(Person.objects.raw(sql, [scheme.pk, *params])), None)
+    return next(iter(fetch(Person, sql, [scheme.pk, *params])), None)
 
 
 def _person_for_referral(*, data: dict, scheme, actor, consent_method: str):

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from accounts.models import NotificationEmail, Role, User
 from core.inserts import insert
 from core.outbox import outbox_email_queue
+from core.rows import columns, fetch
 
 from ..models import Notification
 
@@ -113,10 +114,10 @@ def scheme_coordinators(scheme_id) -> list[User]:
     # .order_by("pk"), written out: every new referral asks, and the ORM's building of the
     # statement cost more than running it (tests/referrals/test_notifications.py).
     sql = (
-        f"SELECT * FROM {connection.ops.quote_name(User._meta.db_table)} "  # noqa: S608
-        "WHERE role = %s AND organisation_id = %s AND is_active = %s ORDER BY id"
+        f"SELECT {columns(User, 'u')} FROM {connection.ops.quote_name(User._meta.db_table)} u "  # noqa: S608
+        "WHERE u.role = %s AND u.organisation_id = %s AND u.is_active = %s ORDER BY u.id"
     )
-    return list(User.objects.raw(sql, [Role.COORDINATOR.value, scheme_id, True]))
+    return fetch(User, sql, [Role.COORDINATOR.value, scheme_id, True])
 
 
 def coordinators_notify_new_referral(*, referral, now=None) -> int:
