@@ -198,6 +198,8 @@ def _shapes(token: str, organisation_id: int, read: str, bare_target: str) -> li
 
 CPU_REQUESTS = 30
 CPU_TURN = 10
+# --api-cpu: CPU time alone, counted over more requests a side.
+CPU_REQUESTS_ALONE = 300
 
 
 @contextmanager
@@ -210,14 +212,14 @@ def _logging_off():
         logging.disable(logging.NOTSET)
 
 
-def _in_process(shape: Shape) -> tuple[int, int, float, float]:
+def _in_process(shape: Shape, requests: int = 0) -> tuple[int, int, float, float]:
     """(statements, statements, CPU ms, CPU ms) of one request of each side, API first.
 
     Counted in this process through Django's test client, on the second request (the
     first fills this process's caches); transaction control aside. The CPU time is
-    this process's own per request over CPU_REQUESTS requests (the database's and
-    Redis's aside, and with logging off): unlike requests per second, hardly moved by
-    what else the machine is doing.
+    this process's own per request over `requests` requests (CPU_REQUESTS unless given;
+    the database's and Redis's aside, and with logging off): unlike requests per second,
+    hardly moved by what else the machine is doing.
     """
     from django.db import connection
     from django.test import Client, override_settings
@@ -250,13 +252,14 @@ def _in_process(shape: Shape) -> tuple[int, int, float, float]:
         # The two sides take turns, CPU_TURN requests at a time, so a burst of other work
         # on the machine weighs on both alike.
         cpu = [0.0, 0.0]
-        for turn in range(0, CPU_REQUESTS, CPU_TURN):
+        requests = requests or CPU_REQUESTS
+        for turn in range(0, requests, CPU_TURN):
             for side, make in enumerate(sides):
                 started = time.process_time()
-                for _ in range(min(CPU_TURN, CPU_REQUESTS - turn)):
+                for _ in range(min(CPU_TURN, requests - turn)):
                     send(make)
                 cpu[side] += time.process_time() - started
-    api_cpu, bare_cpu = (seconds * 1000 / CPU_REQUESTS for seconds in cpu)
+    api_cpu, bare_cpu = (seconds * 1000 / requests for seconds in cpu)
     return counts[0], counts[1], api_cpu, bare_cpu
 
 
@@ -308,12 +311,12 @@ def measure_cpu(rounds: int) -> None:
         shapes = _shapes(token, busiest["referring_organisation"], read, bare_target)
         load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
         print(
-            f"partner API CPU ms per request in-process, {CPU_REQUESTS} requests a side, "
+            f"partner API CPU ms per request in-process, {CPU_REQUESTS_ALONE} requests a side, "
             f"logging off; load average {load}"
         )
         print(f"{'shape':<16} {'statements':<10} CPU ms/request, API / bare (ratio) each round")
         for shape in shapes:
-            figures = [_in_process(shape) for _ in range(rounds)]
+            figures = [_in_process(shape, CPU_REQUESTS_ALONE) for _ in range(rounds)]
             api_statements, bare_statements = figures[0][:2]
             each = "  ".join(f"{a:.1f} / {b:.1f} ({a / b:.2f}x)" for _, _, a, b in figures)
             print(

@@ -54,7 +54,7 @@ def test_the_cpu_figures_alone_print_each_shape_each_round(shapes, monkeypatch, 
     """`--api-cpu ROUNDS`: no gunicorn, one line a shape with a figure a round."""
     import logging
 
-    monkeypatch.setattr(api, "CPU_REQUESTS", 2)
+    monkeypatch.setattr(api, "CPU_REQUESTS_ALONE", 2)
     api.measure_cpu(2)
     lines = capsys.readouterr().out.splitlines()
     rows = {line.split("  ")[0].strip(): line for line in lines[2:] if line.strip()}
