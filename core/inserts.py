@@ -11,9 +11,9 @@ and marks it saved.
 
 What it skips is what `save()` would add to that: its signals and any override of
 `save()`. So it is only for models with neither; with a `pre_save` or `post_save`
-receiver connected it saves each object the ordinary way, so a receiver added later
-is never silently passed over. Where the database cannot return the new key from an
-INSERT it does the same.
+receiver connected, or a `save()` of the model's own, it saves each object the ordinary
+way, so a receiver or a `save()` added later is never silently passed over. Where the
+database cannot return the new key from an INSERT it does the same.
 """
 
 from collections.abc import Sequence
@@ -48,6 +48,8 @@ def insert(objs: Sequence[Model], *, using: str | None = None) -> None:
         and meta.db_returning_fields == [meta.pk]
         and not pre_save.has_listeners(model)
         and not post_save.has_listeners(model)
+        # A model with a save() of its own is saved through it.
+        and model.save is Model.save
     )
     [obj] = objs
     if not plain or type(obj) is not model or obj.pk is not None:

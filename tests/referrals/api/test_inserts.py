@@ -87,6 +87,20 @@ def test_with_a_receiver_connected_the_ordinary_save_runs_it():
     assert heard == [(email.pk, True)]
 
 
+def test_a_model_with_a_save_of_its_own_is_saved_through_it(monkeypatch):
+    saved = []
+
+    def save(self, *args, **kwargs):
+        saved.append(self)
+        super(OutboxEmail, self).save(*args, **kwargs)
+
+    monkeypatch.setattr(OutboxEmail, "save", save)
+    email = _email(created_at=timezone.now())
+    insert([email])
+    assert saved == [email]
+    assert OutboxEmail.objects.filter(pk=email.pk).exists()
+
+
 def test_several_rows_go_in_one_bulk_insert(scheme):
     people = [Person(given_name=f"Glenys{n}", family_name="Pritchard", postcode="CF10 1AA",
                      date_of_birth=timezone.now().date()) for n in range(3)]  # fmt: skip
