@@ -11,7 +11,6 @@ from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, connections, models, router, transaction
-from django.db.models.sql import InsertQuery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp import devices_for_user
@@ -21,6 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.client_address import client_address
 from core.exceptions import ValidationError as CoreValidationError
+from core.inserts import insert_statement
 
 from .models import ApiClient, ApiScope, AuditEvent, AuditSubject, NotificationEmail, User
 
@@ -96,10 +96,7 @@ def _insert_with_subjects(event: AuditEvent, subjects: list, *, asynchronous: bo
     default). Changes, and their audit rows, always wait (README, "Audit trail").
     """
     using = router.db_for_write(AuditEvent)
-    query = InsertQuery(AuditEvent)
-    fields = [field for field in AuditEvent._meta.local_concrete_fields if not field.primary_key]
-    query.insert_values(fields, [event])
-    [(insert, params)] = query.get_compiler(using=using).as_sql()
+    insert, params = insert_statement(event, using=using, returning=False)
     subject = AuditSubject._meta
     sql = (
         f"WITH event AS ({insert} RETURNING id, created_at), "

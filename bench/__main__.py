@@ -1,5 +1,5 @@
 """python -m bench [--services N] [--referrals N] [--runs N] [--only TEXT] [--regenerate]
-[--drop] [--no-quality] [--api-seconds S]
+[--drop] [--no-quality] [--api-seconds S] [--api-cpu ROUNDS]
 
 First the directory search's quality on the demo directory (any database), then, on
 PostgreSQL, the timings on a large generated database."""
@@ -26,6 +26,13 @@ def main(argv=None) -> int:
     )
     parser.add_argument(
         "--api-seconds", type=float, default=4.0, help="seconds per turn of the partner API load"
+    )
+    parser.add_argument(
+        "--api-cpu",
+        type=int,
+        default=0,
+        metavar="ROUNDS",
+        help="partner API: only the in-process CPU per request, API and bare, ROUNDS times",
     )
     args = parser.parse_args(argv)
 
@@ -113,7 +120,10 @@ def main(argv=None) -> int:
             from bench import api
 
             print()
-            failed |= not api.measure(bench_name, seconds=args.api_seconds)
+            if args.api_cpu:
+                api.measure_cpu(args.api_cpu)
+            else:
+                failed |= not api.measure(bench_name, seconds=args.api_seconds)
         return 1 if failed or quality_failed else 0
     finally:
         if args.drop:

@@ -13,6 +13,7 @@ TARGET_RATIO of the bare endpoint. The statements each request runs are counted 
 import http.client
 import itertools
 import json
+import logging
 import os
 import secrets
 import socket
@@ -22,6 +23,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
@@ -195,16 +197,29 @@ def _shapes(token: str, organisation_id: int, read: str, bare_target: str) -> li
 
 
 CPU_REQUESTS = 30
+CPU_TURN = 10
+# --api-cpu: CPU time alone, counted over more requests a side.
+CPU_REQUESTS_ALONE = 300
 
 
-def _in_process(shape: Shape) -> tuple[int, int, float, float]:
+@contextmanager
+def _logging_off():
+    """The request log aside (gunicorn's workers keep it): what is counted is the work."""
+    logging.disable(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logging.disable(logging.NOTSET)
+
+
+def _in_process(shape: Shape, requests: int = 0) -> tuple[int, int, float, float]:
     """(statements, statements, CPU ms, CPU ms) of one request of each side, API first.
 
     Counted in this process through Django's test client, on the second request (the
     first fills this process's caches); transaction control aside. The CPU time is
-    this process's own per request over CPU_REQUESTS requests (the database's and
-    Redis's aside): unlike requests per second, hardly moved by what else the machine
-    is doing.
+    this process's own per request over `requests` requests (CPU_REQUESTS unless given;
+    the database's and Redis's aside, and with logging off): unlike requests per second,
+    hardly moved by what else the machine is doing.
     """
     from django.db import connection
     from django.test import Client, override_settings
@@ -212,7 +227,6 @@ def _in_process(shape: Shape) -> tuple[int, int, float, float]:
 
     client = Client(HTTP_HOST="localhost")
     counts: list[int] = []
-    cpu: list[float] = []
     numbers = itertools.count(10**9)
 
     def send(make: Callable[[int], Call]) -> None:
@@ -228,25 +242,43 @@ def _in_process(shape: Shape) -> tuple[int, int, float, float]:
         if response.status_code != call.expect:
             raise AssertionError(f"{call.path} answered {response.status_code}")
 
-    with override_settings(ROOT_URLCONF="bench.urls"):
-        for make in (shape.api, shape.bare):
+    sides = (shape.api, shape.bare)
+    with override_settings(ROOT_URLCONF="bench.urls"), _logging_off():
+        for make in sides:
             send(make)
             with CaptureQueriesContext(connection) as queries:
                 send(make)
             counts.append(len(queries.captured_queries))
-            started = time.process_time()
-            for _ in range(CPU_REQUESTS):
-                send(make)
-            cpu.append((time.process_time() - started) * 1000 / CPU_REQUESTS)
-    return counts[0], counts[1], cpu[0], cpu[1]
+        # The two sides take turns, CPU_TURN requests at a time, so a burst of other work
+        # on the machine weighs on both alike.
+        cpu = [0.0, 0.0]
+        requests = requests or CPU_REQUESTS
+        for turn in range(0, requests, CPU_TURN):
+            for side, make in enumerate(sides):
+                started = time.process_time()
+                for _ in range(min(CPU_TURN, requests - turn)):
+                    send(make)
+                cpu[side] += time.process_time() - started
+    api_cpu, bare_cpu = (seconds * 1000 / requests for seconds in cpu)
+    return counts[0], counts[1], api_cpu, bare_cpu
 
 
-def measure(database_name: str, *, seconds: float = SECONDS, rounds: int = ROUNDS) -> bool:
-    """Print the side-by-side figures; True when every shape is within TARGET_RATIO."""
+def _partner(organisation_id: int):
+    from accounts.models import ApiScope
+    from accounts.services import api_client_create
+
+    return api_client_create(
+        name=f"Bench partner {secrets.token_hex(3)}",
+        organisation=client_organisation(organisation_id),
+        scopes=[ApiScope.REFERRALS_WRITE, ApiScope.REFERRALS_READ],
+        rate_limit=1_000_000,  # the limit is counted, never reached
+    )
+
+
+def _targets():
+    """(busiest organisation's row, its newest referral's uuid, its oldest's), or None."""
     from django.db.models import Count
 
-    from accounts.models import ApiScope
-    from accounts.services import api_client_create, api_client_revoke
     from referrals.models import Referral
 
     busiest = (
@@ -257,19 +289,56 @@ def measure(database_name: str, *, seconds: float = SECONDS, rounds: int = ROUND
         .first()
     )
     if busiest is None:
-        print("partner API: no referrals to read (generate some with --referrals)\n")
-        return False
-    organisation_id = busiest["referring_organisation"]
-    mine = Referral.objects.filter(referring_organisation_id=organisation_id)
+        return None
+    mine = Referral.objects.filter(referring_organisation_id=busiest["referring_organisation"])
     read = mine.order_by("-received_at", "-pk").values_list("uuid", flat=True).first()
     bare_target = mine.order_by("received_at", "pk").values_list("uuid", flat=True).first()
-    client, token = api_client_create(
-        name=f"Bench partner {secrets.token_hex(3)}",
-        organisation=client_organisation(organisation_id),
-        scopes=[ApiScope.REFERRALS_WRITE, ApiScope.REFERRALS_READ],
-        rate_limit=1_000_000,  # the limit is counted, never reached
-    )
-    shapes = _shapes(token, organisation_id, str(read), str(bare_target))
+    return busiest, str(read), str(bare_target)
+
+
+def measure_cpu(rounds: int) -> None:
+    """`--api-cpu ROUNDS`: only the in-process CPU per request of each shape, API and bare
+    back to back, ROUNDS times (no gunicorn): the figure to compare two versions by."""
+    from accounts.services import api_client_revoke
+
+    targets = _targets()
+    if targets is None:
+        print("partner API: no referrals to read (generate some with --referrals)\n")
+        return
+    busiest, read, bare_target = targets
+    client, token = _partner(busiest["referring_organisation"])
+    try:
+        shapes = _shapes(token, busiest["referring_organisation"], read, bare_target)
+        load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
+        print(
+            f"partner API CPU ms per request in-process, {CPU_REQUESTS_ALONE} requests a side, "
+            f"logging off; load average {load}"
+        )
+        print(f"{'shape':<16} {'statements':<10} CPU ms/request, API / bare (ratio) each round")
+        for shape in shapes:
+            figures = [_in_process(shape, CPU_REQUESTS_ALONE) for _ in range(rounds)]
+            api_statements, bare_statements = figures[0][:2]
+            each = "  ".join(f"{a:.1f} / {b:.1f} ({a / b:.2f}x)" for _, _, a, b in figures)
+            print(
+                f"{shape.name:<16} {api_statements:>3} / {bare_statements:<4}  {each}", flush=True
+            )
+        print()
+    finally:
+        api_client_revoke(client=client)
+
+
+def measure(database_name: str, *, seconds: float = SECONDS, rounds: int = ROUNDS) -> bool:
+    """Print the side-by-side figures; True when every shape is within TARGET_RATIO."""
+    from accounts.services import api_client_revoke
+
+    targets = _targets()
+    if targets is None:
+        print("partner API: no referrals to read (generate some with --referrals)\n")
+        return False
+    busiest, read, bare_target = targets
+    organisation_id = busiest["referring_organisation"]
+    client, token = _partner(organisation_id)
+    shapes = _shapes(token, organisation_id, read, bare_target)
     port = _free_port()
     server = serve(database_name, port)
     met = True

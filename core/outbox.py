@@ -28,6 +28,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from .inserts import insert
 from .models import OutboxEmail
 from .queue import enqueue
 
@@ -81,7 +82,7 @@ def outbox_email_write(
     now: datetime | None = None,
 ) -> OutboxEmail:
     """Write one email already rendered to the outbox; it is sent after commit."""
-    email = OutboxEmail.objects.create(
+    email = OutboxEmail(
         about=about(about_object),
         to=to,
         subject=" ".join(subject.split()),
@@ -89,6 +90,7 @@ def outbox_email_write(
         body_html=body_html,
         created_at=now or timezone.now(),
     )
+    insert([email])
     transaction.on_commit(partial(outbox_email_enqueue, email.pk))
     return email
 

@@ -11,7 +11,9 @@ from django.utils.translation import gettext as _
 from accounts.models import AuditEvent, Organisation, Role
 from accounts.services import audit_record
 from core.exceptions import InvalidTransition, ValidationError
+from core.inserts import insert
 from core.postcodes import clean_postcode
+from core.rows import columns, fetch
 
 from ..exceptions import IdempotencyConflict, NoSchemeForArea
 from ..models import (
@@ -195,32 +197,57 @@ def _match_person(data: dict, scheme) -> tuple[Person | None, Person | None, str
     another scheme's records are its own, and matching there would show this
     scheme (and any coordinator reviewing the pair) someone it never met.
     """
-    known = Person.objects.known_to_scheme(scheme).order_by("pk")
     number = data.get("nhs_number")
     if number:
-        same_number = known.filter(nhs_number=number)
         # Locked, and checked again once locked, so a merge that commits
         # meanwhile cannot leave this referral on a merged record.
-        exact = (
-            same_number.select_for_update()
-            .filter(date_of_birth=data["date_of_birth"], merged_into__isnull=True)
-            .first()
-        )
+        exact = _known_person(
+            scheme, "nhs_number = %s AND date_of_birth = %s", [number, data["date_of_birth"]],
+            lock=True,
+        )  # fmt: skip
         if exact is not None:
             return exact, None, ""
-        possible = same_number.first()
+        possible = _known_person(scheme, "nhs_number = %s", [number])
         if possible is not None:
             return None, possible, PossibleDuplicate.Reason.NHS_NUMBER
-    same_details = known.filter(
-        given_name__iexact=data["given_name"].strip(),
-        family_name__iexact=data["family_name"].strip(),
-        date_of_birth=data["date_of_birth"],
-        postcode=data["postcode"],
+    same_details = (
+        "UPPER(given_name) = UPPER(%s) AND UPPER(family_name) = UPPER(%s) "
+        "AND date_of_birth = %s AND postcode = %s"
     )
     if number:
-        same_details = same_details.filter(nhs_number__isnull=True)
-    possible = same_details.first()
+        same_details += " AND nhs_number IS NULL"
+    possible = _known_person(
+        scheme,
+        same_details,
+        [
+            data["given_name"].strip(),
+            data["family_name"].strip(),
+            data["date_of_birth"],
+            data["postcode"],
+        ],
+    )
     return None, possible, PossibleDuplicate.Reason.DEMOGRAPHICS if possible else ""
+
+
+def _known_person(scheme, condition: str, params: list, *, lock: bool = False) -> Person | None:
+    """The first person (lowest id) of `Person.objects.known_to_scheme(scheme)` meeting
+    `condition` (SQL on referrals_person's own columns), locked FOR UPDATE with `lock`.
+
+    The statement the ORM builds for that queryset, written out: a partner's referral
+    looks for its person on every request, and building the query cost more than
+    running it. `tests/referrals/test_person_matching.py` holds it to the queryset.
+    """
+    quote = connection.ops.quote_name
+    sql = (
+        f"SELECT {columns(Person, 'p')} FROM {quote(Person._meta.db_table)} p "  # noqa: S608
+        "WHERE p.merged_into_id IS NULL AND p.erased_at IS NULL "
+        f"AND p.id IN (SELECT person_id FROM {quote(Referral._meta.db_table)} "
+        "WHERE scheme_id = %s) "
+        f"AND {condition} ORDER BY p.id LIMIT 1"
+    )
+    if lock and connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
+    return next(iter(fetch(Person, sql, [scheme.pk, *params])), None)
 
 
 def _person_for_referral(*, data: dict, scheme, actor, consent_method: str):
@@ -236,13 +263,14 @@ def _person_for_referral(*, data: dict, scheme, actor, consent_method: str):
     exact, possible, reason = _match_person(data, scheme)
     if exact is not None:
         return exact, True, None, ""
-    person = Person.objects.create(
+    person = Person(
         **data,
         consent_to_share=True,
         consent_recorded_at=timezone.now(),
         consent_recorded_by=actor if actor and actor.is_authenticated else None,
         consent_method=consent_method,
     )
+    insert([person])
     return person, False, possible, reason
 
 
@@ -333,7 +361,7 @@ def _write_referral(
         else _("Online self-referral form"),
     )
     now = timezone.now()
-    referral = Referral.objects.create(
+    referral = Referral(
         reference=new_reference(),
         person=person,
         person_details_as_referred=PersonAsReferred.snapshot(person_data),
@@ -347,6 +375,7 @@ def _write_referral(
         triage_rank=triage_rank_for(Status.RECEIVED, referral_data.get("urgency", Urgency.ROUTINE)),
         **referral_data,
     )
+    insert([referral])
     # The referral's first events, in one insert.
     events = [
         ReferralEvent(
@@ -374,7 +403,7 @@ def _write_referral(
             % {"why": PossibleDuplicate.Reason(reason).label},
             created_at=now,
         ))  # fmt: skip
-    ReferralEvent.objects.bulk_create(events)
+    insert(events)
     audit_record(
         actor=actor,
         api_client=api_client,
@@ -416,11 +445,15 @@ def referral_create_idempotent(
                     api_client=api_client,
                     request=request,
                 )
-                ApiIdempotencyKey.objects.create(
-                    api_client=api_client,
-                    key=idempotency_key,
-                    request_hash=request_hash,
-                    referral=referral,
+                insert(
+                    [
+                        ApiIdempotencyKey(
+                            api_client=api_client,
+                            key=idempotency_key,
+                            request_hash=request_hash,
+                            referral=referral,
+                        )
+                    ]
                 )
         except (IntegrityError, ValidationError, InvalidTransition, NoSchemeForArea) as error:
             # The key was used before (the usual reason to fail here), or this request

@@ -14,14 +14,16 @@ from collections.abc import Callable
 from datetime import datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from accounts.models import NotificationEmail, Role, User
+from core.inserts import insert
 from core.outbox import outbox_email_queue
+from core.rows import columns, fetch
 
 from ..models import Notification
 
@@ -83,10 +85,11 @@ def user_notify(
     with translation.override(recipient.preferred_language):
         text = message()
         at_once = recipient.notification_email != NotificationEmail.DAILY and recipient.email
-        notification = Notification.objects.create(
+        notification = Notification(
             recipient=recipient, referral=referral, kind=kind, message=text, url_path=url_path,
             created_at=now, emailed_at=now if at_once else None,
         )  # fmt: skip
+        insert([notification])
         if at_once:
             outbox_email_queue(
                 about_object=referral,
@@ -107,11 +110,14 @@ def scheme_coordinators(scheme_id) -> list[User]:
     """The active coordinators of a scheme: who triages its new referrals."""
     if scheme_id is None:
         return []
-    return list(
-        User.objects.filter(
-            role=Role.COORDINATOR, organisation_id=scheme_id, is_active=True
-        ).order_by("pk")
+    # User.objects.filter(role=COORDINATOR, organisation_id=scheme_id, is_active=True)
+    # .order_by("pk"), written out: every new referral asks, and the ORM's building of the
+    # statement cost more than running it (tests/referrals/test_notifications.py).
+    sql = (
+        f"SELECT {columns(User, 'u')} FROM {connection.ops.quote_name(User._meta.db_table)} u "  # noqa: S608
+        "WHERE u.role = %s AND u.organisation_id = %s AND u.is_active = %s ORDER BY u.id"
     )
+    return fetch(User, sql, [Role.COORDINATOR.value, scheme_id, True])
 
 
 def coordinators_notify_new_referral(*, referral, now=None) -> int:

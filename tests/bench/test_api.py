@@ -48,3 +48,16 @@ def test_the_bare_list_is_the_organisations_newest_first(shapes, client):
     assert body["count"] == 3
     received = [row["received_at"] for row in body["results"]]
     assert received == sorted(received, reverse=True)
+
+
+def test_the_cpu_figures_alone_print_each_shape_each_round(shapes, monkeypatch, capsys):
+    """`--api-cpu ROUNDS`: no gunicorn, one line a shape with a figure a round."""
+    import logging
+
+    monkeypatch.setattr(api, "CPU_REQUESTS_ALONE", 2)
+    api.measure_cpu(2)
+    lines = capsys.readouterr().out.splitlines()
+    rows = {line.split("  ")[0].strip(): line for line in lines[2:] if line.strip()}
+    assert set(rows) == {"create", "read one", "list, 50 a page"}
+    assert all(row.count("x)") == 2 for row in rows.values())
+    assert not logging.root.manager.disable  # logging is back on afterwards

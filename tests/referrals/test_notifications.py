@@ -343,3 +343,27 @@ def test_reminders_are_of_the_reminder_kind(referral, link_worker, coordinator):
     )
     assert holds_resume_due(today=timezone.localdate() + timedelta(days=1)) == 1
     assert Notification.objects.filter(recipient=link_worker, kind="reminder").count() == 1
+
+
+def test_the_coordinators_written_in_sql_are_those_the_queryset_finds(scheme, coordinator):
+    """scheme_coordinators writes out the ORM's filter: active coordinators of this scheme,
+    in id order, whole records; not a deactivated one, another role, another scheme's."""
+    from accounts.models import Role, User
+    from referrals.services.notifications import scheme_coordinators
+    from tests.factories import SchemeFactory, UserFactory
+
+    second = UserFactory(role=Role.COORDINATOR, organisation=scheme)
+    UserFactory(role=Role.COORDINATOR, organisation=scheme, is_active=False)
+    UserFactory(role=Role.LINK_WORKER, organisation=scheme)
+    UserFactory(role=Role.COORDINATOR, organisation=SchemeFactory(name="Glannau"))
+    expected = list(
+        User.objects.filter(role=Role.COORDINATOR, organisation_id=scheme.pk, is_active=True)
+        .order_by("pk")
+    )  # fmt: skip
+    found = scheme_coordinators(scheme.pk)
+    assert found == expected == sorted([coordinator, second], key=lambda user: user.pk)
+    for user in found:
+        assert User.objects.filter(pk=user.pk).values().get() == {
+            field.attname: getattr(user, field.attname) for field in User._meta.concrete_fields
+        }
+    assert scheme_coordinators(None) == []

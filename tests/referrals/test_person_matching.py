@@ -119,3 +119,60 @@ def test_a_self_referral_is_matched_the_same_way(scheme):
                                       scheme=scheme)  # fmt: skip
     assert first.person != second.person
     assert PossibleDuplicate.objects.get().existing == first.person
+
+
+def test_the_match_written_in_sql_finds_whom_the_known_to_scheme_queryset_finds(scheme):
+    """`_known_person` writes out Person.objects.known_to_scheme(...).filter(...).first():
+    the same person, or no one, for every kind of record around it."""
+    from django.utils import timezone
+
+    from referrals.services.intake import _known_person
+    from tests.factories import PersonFactory, SchemeFactory
+
+    def known(**person):
+        return ReferralFactory(scheme=scheme, person=PersonFactory(**person)).person
+
+    glenys = known(given_name="Glenys", family_name="Pritchard", date_of_birth=date(1948, 3, 2),
+                   nhs_number="9434765919", postcode="CF10 1AA")  # fmt: skip
+    twin = known(given_name="GLENYS", family_name="pritchard", date_of_birth=date(1948, 3, 2),
+                 nhs_number=None, postcode="CF10 1AA")  # fmt: skip
+    merged = known(given_name="Glenys", family_name="Pritchard", date_of_birth=date(1948, 3, 2),
+                   nhs_number=None, postcode="CF10 1AA")  # fmt: skip
+    Person.objects.filter(pk=merged.pk).update(merged_into=glenys, merged_at=timezone.now())
+    erased = known(family_name="Erased", date_of_birth=date(1950, 1, 1), nhs_number="4010232137")
+    Person.objects.filter(pk=erased.pk).update(erased_at=timezone.now())
+    elsewhere = ReferralFactory(
+        scheme=SchemeFactory(name="Glannau"),
+        person=PersonFactory(family_name="Elsewhere", date_of_birth=date(1950, 1, 1)),
+    ).person
+
+    cases = [
+        ("nhs_number = %s AND date_of_birth = %s", ["9434765919", date(1948, 3, 2)],
+         {"nhs_number": "9434765919", "date_of_birth": date(1948, 3, 2)}),
+        ("nhs_number = %s", ["9434765919"], {"nhs_number": "9434765919"}),
+        ("nhs_number = %s", ["4010232137"], {"nhs_number": "4010232137"}),
+        ("nhs_number = %s", [elsewhere.nhs_number], {"nhs_number": elsewhere.nhs_number}),
+        ("UPPER(given_name) = UPPER(%s) AND UPPER(family_name) = UPPER(%s) "
+         "AND date_of_birth = %s AND postcode = %s",
+         ["glenys", "PRITCHARD", date(1948, 3, 2), "CF10 1AA"],
+         {"given_name__iexact": "glenys", "family_name__iexact": "PRITCHARD",
+          "date_of_birth": date(1948, 3, 2), "postcode": "CF10 1AA"}),
+        ("UPPER(given_name) = UPPER(%s) AND UPPER(family_name) = UPPER(%s) "
+         "AND date_of_birth = %s AND postcode = %s AND nhs_number IS NULL",
+         ["glenys", "PRITCHARD", date(1948, 3, 2), "CF10 1AA"],
+         {"given_name__iexact": "glenys", "family_name__iexact": "PRITCHARD",
+          "date_of_birth": date(1948, 3, 2), "postcode": "CF10 1AA", "nhs_number__isnull": True}),
+    ]  # fmt: skip
+    found = []
+    for condition, params, lookups in cases:
+        expected = Person.objects.known_to_scheme(scheme).filter(**lookups).order_by("pk").first()
+        person = _known_person(scheme, condition, params, lock=True)
+        assert person == expected, condition
+        if person is not None:
+            # The whole record, as the ORM reads it.
+            assert Person.objects.filter(pk=person.pk).values().get() == {
+                field.attname: getattr(person, field.attname)
+                for field in Person._meta.concrete_fields
+            }
+        found.append(person)
+    assert found == [glenys, glenys, None, None, glenys, twin]

@@ -232,3 +232,43 @@ def test_a_reference_already_in_use_is_drawn_again_without_a_key(
     response = afon_emis.post(URL, _body(referral_body, 1))
     assert response.status_code == 201
     assert Referral.objects.count() == 2
+
+
+def test_a_read_finds_the_referral_the_querysets_statement_finds(
+    afon_emis, bryn_emis, practice, scheme
+):
+    """get_referral_for_api_client writes out the ORM's statement: the same row, whole, with
+    the scheme's name and the person's uuid; 404 alike for another organisation's, an id
+    that is no uuid, and a revoked client's."""
+    import uuid
+
+    from django.db.models import F
+    from django.http import Http404
+
+    ours = ReferralFactory(referring_organisation=practice, scheme=scheme)
+    expected = (
+        selectors.referrals_visible_to_api_client(afon_emis.api_client)
+        .annotate(scheme_name=F("scheme__name"), person_uuid=F("person__uuid"))
+        .get(uuid=ours.uuid)
+    )
+    for asked in (ours.uuid, str(ours.uuid), str(ours.uuid).upper(), ours.uuid.hex):
+        found = selectors.get_referral_for_api_client(afon_emis.api_client, asked)
+        assert found == expected
+        assert {f.attname: getattr(found, f.attname) for f in Referral._meta.concrete_fields} == {
+            f.attname: getattr(expected, f.attname) for f in Referral._meta.concrete_fields
+        }
+        assert (found.scheme_name, found.person_uuid) == (scheme.name, ours.person.uuid)
+        assert isinstance(found.person_uuid, uuid.UUID)
+    for client, asked in (
+        (bryn_emis.api_client, ours.uuid),
+        (afon_emis.api_client, uuid.uuid4()),
+        (afon_emis.api_client, "not-a-uuid"),
+        (afon_emis.api_client, ""),
+        (afon_emis.api_client, None),
+    ):
+        with pytest.raises(Http404):
+            selectors.get_referral_for_api_client(client, asked)
+    api_client_revoke(client=afon_emis.api_client)
+    afon_emis.api_client.refresh_from_db()
+    with pytest.raises(Http404):
+        selectors.get_referral_for_api_client(afon_emis.api_client, ours.uuid)

@@ -1,0 +1,126 @@
+"""core.inserts, which the partner API writes its rows with: a row written with the INSERT
+kept per process is the row save() writes."""
+
+import pytest
+from django.db import connection
+from django.db.models.functions import Now
+from django.db.models.signals import post_save
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts.models import AuditEvent
+from core import inserts
+from core.inserts import insert
+from core.models import OutboxEmail
+from referrals.models import ApiIdempotencyKey, Person, Referral
+from tests.factories import ReferralFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _row(obj):
+    return type(obj).objects.filter(pk=obj.pk).values().get()
+
+
+def _email(**fields):
+    return OutboxEmail(to="carys@example.org", subject="New referral", body_text="Hello",
+                       **fields)  # fmt: skip
+
+
+def test_a_row_inserted_is_the_row_save_writes():
+    saved = _email(created_at=timezone.now())
+    saved.save()
+    inserted = _email(created_at=saved.created_at)
+    insert([inserted])
+    assert inserted.pk and inserted.pk != saved.pk
+    assert not inserted._state.adding and inserted._state.db == "default"
+    mine, theirs = _row(inserted), _row(saved)
+    for row in (mine, theirs):
+        row.pop("id"), row.pop("uuid")
+    assert mine == theirs
+
+
+def test_defaults_auto_now_add_and_foreign_keys_are_filled_as_save_fills_them(
+    afon_emis, practice, scheme
+):
+    referral = ReferralFactory(referring_organisation=practice, scheme=scheme)
+    key = ApiIdempotencyKey(
+        api_client=afon_emis.api_client, key="k", request_hash="h", referral=referral
+    )
+    insert([key])
+    stored = ApiIdempotencyKey.objects.get(pk=key.pk)
+    assert stored.created_at == key.created_at and stored.created_at is not None
+    assert (stored.referral, stored.api_client) == (referral, afon_emis.api_client)
+
+
+def test_the_statement_is_built_once_then_reused():
+    insert([_email(created_at=timezone.now())])
+    with CaptureQueriesContext(connection) as queries:
+        insert([_email(created_at=timezone.now())])
+    assert len(queries.captured_queries) == 1
+    assert (connection.alias, OutboxEmail, True) in inserts._statements
+
+
+def test_an_expression_is_written_into_its_own_statement_never_kept():
+    inserts._statements.clear()
+    email = _email(created_at=Now())
+    insert([email])
+    assert OutboxEmail.objects.get(pk=email.pk).created_at is not None
+    assert (connection.alias, OutboxEmail, True) not in inserts._statements
+    later = _email(created_at=timezone.now())
+    insert([later])
+    assert OutboxEmail.objects.get(pk=later.pk).created_at == later.created_at
+
+
+def test_with_a_receiver_connected_the_ordinary_save_runs_it():
+    heard = []
+
+    def receiver(sender, instance, created, **kwargs):
+        heard.append((instance.pk, created))
+
+    post_save.connect(receiver, sender=OutboxEmail, dispatch_uid="test_inserts")
+    try:
+        email = _email(created_at=timezone.now())
+        insert([email])
+    finally:
+        post_save.disconnect(dispatch_uid="test_inserts", sender=OutboxEmail)
+    assert heard == [(email.pk, True)]
+
+
+def test_a_model_with_a_save_of_its_own_is_saved_through_it(monkeypatch):
+    saved = []
+
+    def save(self, *args, **kwargs):
+        saved.append(self)
+        super(OutboxEmail, self).save(*args, **kwargs)
+
+    monkeypatch.setattr(OutboxEmail, "save", save)
+    email = _email(created_at=timezone.now())
+    insert([email])
+    assert saved == [email]
+    assert OutboxEmail.objects.filter(pk=email.pk).exists()
+
+
+def test_several_rows_go_in_one_bulk_insert(scheme):
+    people = [Person(given_name=f"Glenys{n}", family_name="Pritchard", postcode="CF10 1AA",
+                     date_of_birth=timezone.now().date()) for n in range(3)]  # fmt: skip
+    with CaptureQueriesContext(connection) as queries:
+        insert(people)
+    assert len(queries.captured_queries) == 1
+    assert all(person.pk and not person._state.adding for person in people)
+    assert Person.objects.filter(family_name="Pritchard").count() == 3
+
+
+def test_an_unsaved_related_object_is_refused_as_save_refuses_it(afon_emis):
+    key = ApiIdempotencyKey(
+        api_client=afon_emis.api_client, key="k", request_hash="h", referral=Referral()
+    )
+    with pytest.raises(ValueError, match="unsaved related object"):
+        insert([key])
+
+
+def test_the_audit_row_still_takes_its_time_from_the_database_default_of_now(referral):
+    from accounts.services import audit_record
+
+    event = audit_record(actor=None, action=AuditEvent.Action.VIEW, obj=referral)
+    assert AuditEvent.objects.get(pk=event.pk).created_at == event.created_at
