@@ -246,19 +246,17 @@ def _card_words() -> dict:
     """What every card of a page says the same way, translated once for the page. Safe as
     `{% translate %}` gives them: a translation is the project's own text, not a reader's."""
 
-    def safe(message: str) -> SafeString:
-        return mark_safe(gettext(message))
-
+    # Each gettext with its words written out, so that makemessages finds them.
     return {
-        "cost_label": safe("Cost"),
-        "free": safe("Free"),
-        "a_cost": safe("There is a cost"),
-        "days_label": safe("Days"),
-        "welsh_label": safe("Welsh"),
-        "welsh_yes": safe("Offered in Welsh"),
-        "welsh_no": safe("Not offered in Welsh"),
-        "places_label": safe("Places"),
-        "categories_label": safe("Categories"),
+        "cost_label": mark_safe(gettext("Cost")),
+        "free": mark_safe(gettext("Free")),
+        "a_cost": mark_safe(gettext("There is a cost")),
+        "days_label": mark_safe(gettext("Days")),
+        "welsh_label": mark_safe(gettext("Welsh")),
+        "welsh_yes": mark_safe(gettext("Offered in Welsh")),
+        "welsh_no": mark_safe(gettext("Not offered in Welsh")),
+        "places_label": mark_safe(gettext("Places")),
+        "categories_label": mark_safe(gettext("Categories")),
         "away": gettext("%(distance)s away"),
     }
 
