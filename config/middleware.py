@@ -13,14 +13,18 @@ import logging
 import re
 import uuid
 from collections.abc import Callable
+from typing import Any
 
+import structlog
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
+from django_structlog.signals import bind_extra_request_metadata
 
+from core.client_address import client_address
 from core.problems import problem_django_response
 from fhir_api.outcomes import outcome_django_response
 
@@ -136,3 +140,16 @@ class RequestIdMiddleware:
         response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response
+
+
+def bind_client_address(request: HttpRequest, **kwargs: Any) -> None:
+    """The log lines' `ip`: the client address the audit trail and rate limits use.
+
+    django-structlog's own (DJANGO_STRUCTLOG_IP_LOGGING_ENABLED, off in settings) reads
+    X-Forwarded-For and a dozen other headers whoever sends them, so a client could
+    write any address into the log; this one trusts only TRUSTED_PROXY_COUNT proxies.
+    """
+    structlog.contextvars.bind_contextvars(ip=client_address(request))
+
+
+bind_extra_request_metadata.connect(bind_client_address, dispatch_uid="sp-client-address")

@@ -711,6 +711,9 @@ structlog_configure()
 # X-Request-ID only once config.middleware.RequestIdMiddleware has checked (or made) it.
 DJANGO_STRUCTLOG_CELERY_ENABLED = True
 DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True
+# The log's `ip` is the client address the audit trail uses (config.middleware), not the one
+# django-structlog would read from any client's X-Forwarded-For.
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False
 # Keep the load balancer's X-Request-ID (when it looks like an id) instead of making a new one.
 TRUST_REQUEST_ID_HEADER = env.bool("TRUST_REQUEST_ID_HEADER", default=False)
 # Celery sets up the worker's own handlers (stderr, or --logfile); config/celery.py gives them

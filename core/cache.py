@@ -79,6 +79,17 @@ class FailOpenRedisCache(RedisCache):
             self._unavailable("add", error)
             return False
 
+    def claim(self, key: str, timeout: float, version: int | None = None) -> bool | None:
+        """`add` that tells an outage apart: True when this call set the key, False when it
+        was already there, None when Redis cannot be asked (failing open, logged)."""
+        if self._paused():
+            return None
+        try:
+            return bool(super().add(key, 1, timeout, version))
+        except (RedisError, OSError) as error:
+            self._unavailable("add", error)
+            return None
+
     def get(self, key: str, default: Any = None, version: int | None = None) -> Any:
         if self._paused():
             return default

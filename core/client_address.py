@@ -29,10 +29,28 @@ FORWARDED_HEADER = "HTTP_X_FORWARDED_FOR"
 
 
 def client_address(request: HttpRequest | None) -> str | None:
-    """The client's IP address as text, or None when there is no valid one."""
+    """The client's IP address as text, or None when there is no valid one.
+
+    Worked out once per request (the audit trail, the rate limits, the lockout and the
+    log all ask), and again only if the headers it came from change.
+    """
     if request is None:
         return None
     trusted_proxies = settings.TRUSTED_PROXY_COUNT
+    source = (
+        request.META.get("REMOTE_ADDR"),
+        request.META.get(FORWARDED_HEADER) if trusted_proxies > 0 else None,
+        trusted_proxies,
+    )
+    known: tuple[tuple[object, ...], str | None] | None = getattr(request, "_client_address", None)
+    if known is not None and known[0] == source:
+        return known[1]
+    address = _client_address(request, trusted_proxies)
+    request._client_address = (source, address)  # type: ignore[attr-defined]
+    return address
+
+
+def _client_address(request: HttpRequest, trusted_proxies: int) -> str | None:
     address = None
     if trusted_proxies > 0:
         address, _routable = get_client_ip(
@@ -48,12 +66,27 @@ def client_address(request: HttpRequest | None) -> str | None:
     if address is None:
         # No trusted proxy, or a request that did not come through them all
         # (too few entries): the peer that connected is all we know.
-        address, _routable = get_client_ip(request, request_header_order=["REMOTE_ADDR"])
+        address = _peer_address(request)
     if address is None:
         return None
     # An IPv6 zone ("fe80::1%eth0") means nothing off the host, and PostgreSQL's
     # inet type refuses it.
     return address.split("%", 1)[0]
+
+
+def _peer_address(request: HttpRequest) -> str | None:
+    """REMOTE_ADDR, checked: what the server saw connect."""
+    peer = request.META.get("REMOTE_ADDR")
+    try:
+        parsed = ipaddress.ip_address(peer) if isinstance(peer, str) else None
+    except ValueError:
+        parsed = None
+    if parsed is not None and (parsed.version == 4 or parsed.ipv4_mapped is None):
+        # The usual peer, as the server wrote it: no need for ipware's parsing.
+        return peer
+    # IPv4-mapped IPv6, a port, brackets, or no address at all: ipware sorts it out.
+    address, _routable = get_client_ip(request, request_header_order=["REMOTE_ADDR"])
+    return address
 
 
 def client_address_key(group: str, request: HttpRequest) -> str:

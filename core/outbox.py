@@ -1,10 +1,23 @@
 """The email outbox every app sends through (DESIGN.md, Reliability rules).
 
 A use case writes the email with `outbox_email_queue` inside its own
-transaction; after commit the `core.send_outbox_email` task sends it, and the
-`core.resend_unsent_emails` beat job sends whatever a broker or SMTP outage
-left. Email is at-least-once; the row's lock keeps two workers from sending it
-at the same moment. A worker that dies after the mail server took a message but
+transaction; after commit a worker sends it, and the `core.resend_unsent_emails`
+beat job sends whatever a broker or SMTP outage left.
+
+After commit the outbox rings a doorbell rather than queueing a task per email:
+a key in the shared cache, set only if absent. The call that sets it queues one
+`core.send_waiting_emails`, which clears the key and then sends every email not
+yet tried; while it waits in the queue, later emails find the key set and queue
+nothing, since that run will see them (each is committed before it rings, and
+the run reads after clearing the key). Under load that is one task for many
+emails instead of one each (issue 18, point 9: a Celery publish was a fifth of
+a partner's referral). The key expires after WAKE_SECONDS, so a run lost with
+its message is asked for again; without a shared cache (the embedded default)
+or with tasks run eagerly (tests, `make run`) each email queues its own
+`core.send_outbox_email`, as before.
+
+Email is at-least-once; the row's lock keeps two workers from sending it at the
+same moment. A worker that dies after the mail server took a message but
 before the row was marked sent sends it again: every attempt carries the same
 Message-ID (outbox_message_id), so mail systems that drop a message they
 already have show it once (README, "What survives what").
@@ -22,20 +35,30 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.cache import BaseCache, caches
 from django.core.mail import EmailMultiAlternatives
 from django.db import models, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from .cache import FailOpenRedisCache
 from .inserts import insert
 from .models import OutboxEmail
-from .queue import enqueue
+from .queue import eager, enqueue
 
 logger = logging.getLogger(__name__)
 
 SEND_TASK = "core.send_outbox_email"
+SEND_WAITING_TASK = "core.send_waiting_emails"
 RESEND_TASK = "core.resend_unsent_emails"
+
+# The doorbell: set while a `core.send_waiting_emails` is queued and not yet started.
+WAKE_KEY = "outbox:wake"
+# A run lost with its message (a broker that lost its queue) is asked for again after this.
+WAKE_SECONDS = 60
+# The most emails one run sends; a run that sends this many asks for another.
+WAITING_BATCH = 500
 
 
 class EmailNotSent(Exception):
@@ -91,8 +114,65 @@ def outbox_email_write(
         created_at=now or timezone.now(),
     )
     insert([email])
-    transaction.on_commit(partial(outbox_email_enqueue, email.pk))
+    if _doorbell() is None:
+        transaction.on_commit(partial(outbox_email_enqueue, email.pk))
+    else:
+        transaction.on_commit(outbox_wake)
     return email
+
+
+def _doorbell() -> FailOpenRedisCache | None:
+    """The shared cache the doorbell hangs in, or None where each email queues its own task.
+
+    The rate limits' cache: Redis where REDIS_URL is set, failing open in an outage.
+    """
+    cache: BaseCache = caches[settings.RATELIMIT_USE_CACHE]
+    if eager() or not isinstance(cache, FailOpenRedisCache):
+        return None
+    return cache
+
+
+def outbox_wake() -> None:
+    """After commit: have a worker send what waits, unless a run is already asked for."""
+    doorbell = _doorbell()
+    # None (the cache cannot say, or there is none) queues a run too: better two than none.
+    if doorbell is not None and doorbell.claim(WAKE_KEY, WAKE_SECONDS) is False:
+        return
+    try:
+        enqueue(SEND_WAITING_TASK)
+    except Exception:
+        if doorbell is not None:
+            # Ring again next time: nothing was queued.
+            doorbell.delete(WAKE_KEY)
+        logger.warning("Emails not sent now; left for the periodic resend", exc_info=True)
+
+
+def outbox_send_waiting(*, limit: int = WAITING_BATCH) -> int:
+    """Send every email not yet tried, oldest first (what the doorbell asks for).
+
+    Returns how many this run sent. The doorbell is cleared first, so an email
+    committed from now on rings again. A mail server that refuses ends the run:
+    the rest keep for the next run or the periodic resend, instead of each
+    waiting out EMAIL_TIMEOUT now.
+    """
+    doorbell = _doorbell()
+    if doorbell is not None:
+        doorbell.delete(WAKE_KEY)
+    waiting = list(
+        OutboxEmail.objects.filter(sent_at__isnull=True, attempts=0)
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    sent = 0
+    for email_id in waiting:
+        try:
+            sent += outbox_email_send(email_id=email_id)
+        except EmailNotSent:
+            logger.warning("Email %s not sent; left for the periodic resend", email_id)
+            return sent
+    if len(waiting) == limit:
+        outbox_wake()
+    return sent
 
 
 def outbox_email_enqueue(email_id: int) -> None:

@@ -46,10 +46,15 @@ def _forget_connections() -> None:
 os.register_at_fork(after_in_child=_forget_connections)
 
 
+def eager() -> bool:
+    """Whether a queued task runs at once, in this process (tests, `make run`)."""
+    return bool(current_app.conf.task_always_eager)
+
+
 def enqueue(name: str, *args: Any) -> None:
     """Queue the task registered as `name`; raises at once when the broker cannot take it."""
     signature = current_app.signature(name, args=args)
-    if current_app.conf.task_always_eager:
+    if eager():
         signature.delay()
         return
     # Waits for a free connection no longer than for the broker itself.

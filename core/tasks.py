@@ -35,6 +35,12 @@ def send_outbox_email(email_id: int) -> bool:
     return outbox.outbox_email_send(email_id=email_id)
 
 
+@shared_task(name=outbox.SEND_WAITING_TASK)
+def send_waiting_emails() -> int:
+    """Queued by the outbox's doorbell: every email not yet tried goes now."""
+    return outbox.outbox_send_waiting()
+
+
 @shared_task(name=outbox.RESEND_TASK)
 def resend_unsent_emails() -> int:
     """Run by Celery beat: whatever a broker or SMTP outage left unsent goes now."""

@@ -185,6 +185,15 @@ def test_the_log_keeps_the_path_and_never_the_query_string(client, caplog):
     assert "Pritchard" not in caplog.text and "5919" not in caplog.text
 
 
+def test_the_log_names_the_client_address_no_header_can_forge(client, settings, caplog):
+    caplog.set_level(logging.INFO)
+    client.get("/healthz", REMOTE_ADDR="192.0.2.7", HTTP_X_FORWARDED_FOR="6.6.6.6")
+    settings.TRUSTED_PROXY_COUNT = 1  # nginx in front: the address it appended
+    client.get("/healthz", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.4")
+    started = [line for line in request_log_lines(caplog) if line["event"] == "request_started"]
+    assert [line["ip"] for line in started] == ["192.0.2.7", "198.51.100.4"]
+
+
 @pytest.mark.parametrize(
     "given",
     ["short", "x" * 65, 'abc"def\nforged-log-line', "١٢٣٤٥٦٧٨٩٠١٢", "<script>alert(1)</script>"],
