@@ -21,6 +21,11 @@ class OutboxEmail(models.Model):
     subject = models.CharField(_("subject"), max_length=200)
     body_text = models.TextField(_("text"))
     body_html = models.TextField(_("HTML"), blank=True)
+    # An email whose words are written when it is sent (core.outbox.outbox_email_queue_later):
+    # the renderer an app registered under this name, and what it renders (say, a row's id).
+    # Empty once it is written, and for an email written at once.
+    renderer = models.CharField(_("written by"), max_length=50, blank=True)
+    render_key = models.CharField(_("written from"), max_length=50, blank=True)
     created_at = models.DateTimeField(_("created"))
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)

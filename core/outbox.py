@@ -16,6 +16,12 @@ its message is asked for again; without a shared cache (the embedded default)
 or with tasks run eagerly (tests, `make run`) each email queues its own
 `core.send_outbox_email`, as before.
 
+An email may also be written when it is sent (`outbox_email_queue_later`): the
+row names a renderer an app registered (`outbox_renderer`) and what to render,
+and the worker that sends it writes its words first, into the row, so the row
+still shows what went. The request that makes the change then pays for a row,
+not for three templates (a partner's new referral tells each coordinator).
+
 Email is at-least-once; the row's lock keeps two workers from sending it at the
 same moment. A worker that dies after the mail server took a message but
 before the row was marked sent sends it again: every attempt carries the same
@@ -28,7 +34,8 @@ tasks import it): services -> tasks points one way.
 
 import logging
 import smtplib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -85,14 +92,91 @@ def outbox_email_queue(
     Render in the recipient's language (call inside translation.override), and
     inside the transaction making the change the email reports.
     """
+    words = outbox_render(template, context)
     return outbox_email_write(
         about_object=about_object,
         to=to,
+        subject=words.subject,
+        body_text=words.body_text,
+        body_html=words.body_html,
+        now=now,
+    )
+
+
+@dataclass(frozen=True)
+class Written:
+    """An email's words: what a renderer returns."""
+
+    subject: str
+    body_text: str
+    body_html: str = ""
+
+
+def outbox_render(template: str, context: dict[str, Any]) -> Written:
+    """The subject, text and HTML of `template` (`<template>_subject.txt`, `.txt`, `.html`)."""
+    return Written(
         subject=render_to_string(f"{template}_subject.txt", context),
         body_text=render_to_string(f"{template}.txt", context),
         body_html=render_to_string(f"{template}.html", context),
-        now=now,
     )
+
+
+# Renderers by name, registered by the apps (core knows none): each takes the key an email
+# was queued with and returns its words, or None when what it was about is gone.
+_renderers: dict[str, Callable[[str], Written | None]] = {}
+
+
+def outbox_renderer(
+    name: str,
+) -> Callable[[Callable[[str], Written | None]], Callable[[str], Written | None]]:
+    """Register a renderer for `outbox_email_queue_later` under `name` (import time, every
+    process: an app's services module, imported by its AppConfig.ready())."""
+
+    def register(render: Callable[[str], Written | None]) -> Callable[[str], Written | None]:
+        _renderers[name] = render
+        return render
+
+    return register
+
+
+def outbox_email_queue_later(
+    *,
+    to: str,
+    renderer: str,
+    key: str,
+    about_object: models.Model | None = None,
+    now: datetime | None = None,
+) -> OutboxEmail:
+    """Write one email to the outbox whose words the renderer `renderer` writes from `key`
+    when it is sent. The renderer must find what it needs in the database then (a row this
+    transaction writes), and render in the recipient's language itself."""
+    if renderer not in _renderers:
+        raise LookupError(f"No outbox renderer is registered as {renderer!r}.")
+    email = OutboxEmail(
+        about=about(about_object),
+        to=to,
+        subject="",
+        body_text="",
+        renderer=renderer,
+        render_key=key,
+        created_at=now or timezone.now(),
+    )
+    _write(email)
+    return email
+
+
+def _written(email: OutboxEmail) -> bool:
+    """Write the words of an email queued with a renderer, into the row (not yet saved).
+    False when what it was about is gone: there is nothing to send."""
+    if not email.renderer:
+        return True
+    words = _renderers[email.renderer](email.render_key)
+    if words is None:
+        return False
+    email.subject = " ".join(words.subject.split())
+    email.body_text, email.body_html = words.body_text, words.body_html
+    email.renderer = email.render_key = ""
+    return True
 
 
 def outbox_email_write(
@@ -113,12 +197,16 @@ def outbox_email_write(
         body_html=body_html,
         created_at=now or timezone.now(),
     )
+    _write(email)
+    return email
+
+
+def _write(email: OutboxEmail) -> None:
     insert([email])
     if _doorbell() is None:
         transaction.on_commit(partial(outbox_email_enqueue, email.pk))
     else:
         transaction.on_commit(outbox_wake)
-    return email
 
 
 def _doorbell() -> FailOpenRedisCache | None:
@@ -214,6 +302,12 @@ def outbox_email_send(*, email_id: int) -> bool:
         )
         if email is None:
             return False
+        words_written_now = bool(email.renderer)
+        if not _written(email):
+            # What it was about is gone (an erasure took it): nothing to tell anyone.
+            logger.info("Email %s dropped: what it was about is gone", email.pk)
+            email.delete()
+            return False
         message = EmailMultiAlternatives(
             email.subject,
             email.body_text,
@@ -232,7 +326,10 @@ def outbox_email_send(*, email_id: int) -> bool:
             email.last_error = ""
         else:
             email.last_error = f"{type(error).__name__}: {error}"[:500]
-        email.save(update_fields=["attempts", "sent_at", "last_error"])
+        saved = ["attempts", "sent_at", "last_error"]
+        if words_written_now:
+            saved += ["subject", "body_text", "body_html", "renderer", "render_key"]
+        email.save(update_fields=saved)
     if error is not None:
         raise EmailNotSent(str(error)) from error
     return True

@@ -8,3 +8,4 @@ class ReferralsConfig(AppConfig):
 
     def ready(self):
         from . import receivers  # noqa: F401 (connects the receivers)
+        from .services import notifications  # noqa: F401 (registers the notice email's renderer)

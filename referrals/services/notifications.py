@@ -22,7 +22,13 @@ from django.utils.translation import gettext as _
 
 from accounts.models import NotificationEmail, Role, User
 from core.inserts import insert
-from core.outbox import outbox_email_queue
+from core.outbox import (
+    Written,
+    outbox_email_queue,
+    outbox_email_queue_later,
+    outbox_render,
+    outbox_renderer,
+)
 from core.rows import columns, fetch
 
 from ..models import Notification
@@ -90,20 +96,40 @@ def user_notify(
             created_at=now, emailed_at=now if at_once else None,
         )  # fmt: skip
         insert([notification])
-        if at_once:
-            outbox_email_queue(
-                about_object=referral,
-                to=recipient.email,
-                template="referrals/email/notice",
-                context={
-                    "referral": referral,
-                    "recipient": recipient,
-                    "message": text,
-                    "url": settings.SITE_URL.rstrip("/") + url_path,
-                },
-                now=now,
-            )
+    if at_once:
+        # Written by the worker that sends it (notice_email): the change pays for a row.
+        outbox_email_queue_later(
+            about_object=referral,
+            to=recipient.email,
+            renderer=NOTICE_EMAIL,
+            key=str(notification.pk),
+            now=now,
+        )
     return notification
+
+
+NOTICE_EMAIL = "referrals.notice"
+
+
+@outbox_renderer(NOTICE_EMAIL)
+def notice_email(key: str) -> Written | None:
+    """The email of one notification, in its recipient's language; None once it is gone."""
+    notification = (
+        Notification.objects.select_related("recipient", "referral").filter(pk=key).first()
+    )
+    if notification is None:
+        return None
+    recipient = notification.recipient
+    with translation.override(recipient.preferred_language):
+        return outbox_render(
+            "referrals/email/notice",
+            {
+                "referral": notification.referral,
+                "recipient": recipient,
+                "message": notification.message,
+                "url": settings.SITE_URL.rstrip("/") + notification.url_path,
+            },
+        )
 
 
 def scheme_coordinators(scheme_id) -> list[User]:

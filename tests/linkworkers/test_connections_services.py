@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from core.exceptions import InvalidTransition, Refused, StaleVersion, ValidationError
 from core.models import OutboxEmail
+from core.outbox import outbox_email_send
 from linkworkers import services
 from linkworkers.models import Connection, ConnectionStatus, DeclineReason, UnmetNeed
 from linkworkers.selectors import service_referral_stats
@@ -72,7 +73,11 @@ def test_referring_tells_prys(proposed, link_worker, prys):
     assert connection.referred_at is not None
     note = Notification.objects.get(recipient=prys)
     assert "referred someone to Community gardening group" in note.message
-    assert OutboxEmail.objects.get(to=prys.email).subject
+    # The email is written when a worker sends it, from the notification.
+    email = OutboxEmail.objects.get(to=prys.email)
+    assert outbox_email_send(email_id=email.pk)
+    email.refresh_from_db()
+    assert "referred someone to Community gardening group" in email.subject
     assert "Referred to Community gardening group." in _events(proposed.referral)[-1].note
 
 

@@ -10,14 +10,17 @@ from datetime import date, timedelta
 
 import pytest
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent, NotificationEmail
 from core.models import OutboxEmail
+from core.outbox import EmailNotSent, outbox_email_queue_later, outbox_email_send
 from linkworkers.services import referral_allocate
 from referrals import services
 from referrals.models import Notification, Status
+from referrals.services.notifications import NOTICE_EMAIL
 from referrals.tasks import send_notification_digests
 from tests.factories import ReferralFactory
 
@@ -74,6 +77,75 @@ def test_a_self_referral_tells_them_too_in_their_language(
     notice = Notification.objects.get(recipient=coordinator)
     assert notice.kind == Notification.Kind.NEW_REFERRAL
     assert referral.reference in notice.message
+
+
+def test_the_email_is_written_when_sent_in_her_language_and_kept(
+    gp_receptionist, coordinator, scheme, django_capture_on_commit_callbacks
+):
+    # The referral pays for a row; the worker that sends it writes its words (issue 18).
+    coordinator.preferred_language = "cy"
+    coordinator.save()
+    with django_capture_on_commit_callbacks(execute=False):
+        referral = services.referral_create(
+            actor=gp_receptionist, person_details=GLENYS, referral_details=REFERRAL
+        )
+    email = OutboxEmail.objects.get()
+    assert (email.to, email.subject, email.renderer) == (coordinator.email, "", NOTICE_EMAIL)
+    assert outbox_email_send(email_id=email.pk) is True
+    [message] = mail.outbox
+    email.refresh_from_db()
+    assert message.subject == email.subject
+    assert referral.reference in email.subject and "Glenys Pritchard" in email.body_text
+    # In Welsh, though the worker that wrote it had no one's language to go by.
+    name = coordinator.get_full_name()
+    assert f"Annwyl {name}," in email.body_text and "Gweld rhagor" in email.body_text
+    assert referral.reference in email.body_html
+    assert (email.renderer, email.render_key) == ("", "")  # what went is on the row
+    assert outbox_email_send(email_id=email.pk) is False and len(mail.outbox) == 1
+
+
+def test_an_email_whose_notification_is_gone_is_dropped_unsent(
+    gp_receptionist, coordinator, scheme, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        services.referral_create(
+            actor=gp_receptionist, person_details=GLENYS, referral_details=REFERRAL
+        )
+    email = OutboxEmail.objects.get()
+    Notification.objects.all().delete()  # an erasure took it before the worker came
+    assert outbox_email_send(email_id=email.pk) is False
+    assert mail.outbox == [] and not OutboxEmail.objects.exists()
+
+
+def test_an_smtp_failure_keeps_the_words_written_for_the_retry(
+    gp_receptionist, coordinator, scheme, django_capture_on_commit_callbacks, monkeypatch
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        services.referral_create(
+            actor=gp_receptionist, person_details=GLENYS, referral_details=REFERRAL
+        )
+    email = OutboxEmail.objects.get()
+
+    def refuse(self, *args, **kwargs):
+        raise ConnectionRefusedError("SMTP down")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(EmailMultiAlternatives, "send", refuse)
+        with pytest.raises(EmailNotSent):
+            outbox_email_send(email_id=email.pk)
+    email.refresh_from_db()
+    written = (email.subject, email.body_text, email.body_html)
+    assert email.attempts == 1 and email.renderer == "" and all(written)
+    Notification.objects.all().delete()  # the words no longer depend on it
+    assert outbox_email_send(email_id=email.pk) is True
+    [message] = mail.outbox
+    assert (message.subject, message.body) == written[:2]
+
+
+def test_an_unknown_renderer_is_refused_when_queued(coordinator):
+    with pytest.raises(LookupError, match="no-such-renderer"):
+        outbox_email_queue_later(to=coordinator.email, renderer="no-such-renderer", key="1")
+    assert not OutboxEmail.objects.exists()
 
 
 def test_a_referral_that_fails_tells_no_one(gp_receptionist, coordinator, scheme):
