@@ -6,12 +6,13 @@ beat job sends whatever a broker or SMTP outage left.
 
 After commit the outbox rings a doorbell rather than queueing a task per email:
 a key in the shared cache, set only if absent. The call that sets it queues one
-`core.send_waiting_emails`, which clears the key and then sends every email not
-yet tried; while it waits in the queue, later emails find the key set and queue
-nothing, since that run will see them (each is committed before it rings, and
-the run reads after clearing the key). Under load that is one task for many
-emails instead of one each (issue 18, point 9: a Celery publish was a fifth of
-a partner's referral). The key expires after WAKE_SECONDS, so a run lost with
+`core.send_waiting_emails` to start a second later (WAKE_DELAY_SECONDS), which
+clears the key and then sends every email not yet tried; until it starts, later
+emails find the key set and queue nothing, since that run will see them (each
+is committed before it rings, and the run reads after clearing the key). Under
+a steady flow that is one task a second, however many emails, instead of one
+each (issue 18, point 9: a Celery publish was a fifth of a partner's
+referral). The key expires after WAKE_SECONDS, so a run lost with
 its message is asked for again; without a shared cache (the embedded default)
 or with tasks run eagerly (tests, `make run`) each email queues its own
 `core.send_outbox_email`, as before.
@@ -64,6 +65,9 @@ RESEND_TASK = "core.resend_unsent_emails"
 WAKE_KEY = "outbox:wake"
 # A run lost with its message (a broker that lost its queue) is asked for again after this.
 WAKE_SECONDS = 60
+# A run starts this long after the ring that asked for it, so that the emails of the next
+# second ring no more: under a steady flow, one run a second, however many emails.
+WAKE_DELAY_SECONDS = 1.0
 # The most emails one run sends; a run that sends this many asks for another.
 WAITING_BATCH = 500
 
@@ -227,7 +231,7 @@ def outbox_wake() -> None:
     if doorbell is not None and doorbell.claim(WAKE_KEY, WAKE_SECONDS) is False:
         return
     try:
-        enqueue(SEND_WAITING_TASK)
+        enqueue(SEND_WAITING_TASK, countdown=WAKE_DELAY_SECONDS)
     except Exception:
         if doorbell is not None:
             # Ring again next time: nothing was queued.

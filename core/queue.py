@@ -51,8 +51,9 @@ def eager() -> bool:
     return bool(current_app.conf.task_always_eager)
 
 
-def enqueue(name: str, *args: Any) -> None:
-    """Queue the task registered as `name`; raises at once when the broker cannot take it."""
+def enqueue(name: str, *args: Any, countdown: float | None = None) -> None:
+    """Queue the task registered as `name`, to run no sooner than `countdown` seconds from
+    now where given (at once in eager mode); raises at once when the broker cannot take it."""
     signature = current_app.signature(name, args=args)
     if eager():
         signature.delay()
@@ -60,4 +61,4 @@ def enqueue(name: str, *args: Any) -> None:
     # Waits for a free connection no longer than for the broker itself.
     timeout = current_app.conf.broker_connection_timeout
     with _connections().acquire(block=True, timeout=timeout) as connection:  # type: ignore[no-untyped-call]
-        signature.apply_async(connection=connection, retry=False)
+        signature.apply_async(connection=connection, retry=False, countdown=countdown)

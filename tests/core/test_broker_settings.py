@@ -47,6 +47,13 @@ def test_queueing_passes_no_retry_and_the_short_timeouts(broker_down, settings):
     assert connection.transport_options["socket_connect_timeout"] <= 2
 
 
+def test_a_task_can_be_queued_to_start_later(broker_down):
+    with mock.patch.object(Signature, "apply_async") as publish:
+        queue.enqueue("core.send_waiting_emails", countdown=1.0)
+        queue.enqueue("core.send_outbox_email", 1)
+    assert [call.kwargs["countdown"] for call in publish.call_args_list] == [1.0, None]
+
+
 def test_the_short_timeouts_can_be_set(broker_down, settings):
     celery_app.conf.broker_connection_timeout = 0.5
     try:

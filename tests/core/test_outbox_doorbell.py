@@ -54,8 +54,11 @@ def queued(monkeypatch):
     """The tasks queued, by name, instead of being run (a worker takes them later)."""
     names = []
 
-    def enqueue(name, *args):
+    def enqueue(name, *args, countdown=None):
         names.append((name, *args))
+        if name == outbox.SEND_WAITING_TASK:
+            # A second later: the emails of that second ride on the same run.
+            assert countdown == outbox.WAKE_DELAY_SECONDS
 
     monkeypatch.setattr(outbox, "enqueue", enqueue)
     return names
@@ -111,7 +114,7 @@ def test_nothing_rings_when_the_change_rolls_back(doorbell, queued):
 def test_when_the_broker_refuses_the_next_email_rings_again(doorbell, monkeypatch, caplog):
     refused = []
 
-    def broker_down(name, *args):
+    def broker_down(name, *args, countdown=None):
         refused.append(name)
         raise ConnectionRefusedError("Error 111 connecting to redis:6379")
 
