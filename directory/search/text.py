@@ -62,6 +62,9 @@ _english = snowballstemmer.stemmer("english")
 
 def fold(text: str) -> str:
     """Lower case without accents: "Côr Cymunedol" -> "cor cymunedol"."""
+    if text.isascii():
+        # Nothing to decompose and no accent to drop (most names and descriptions).
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
