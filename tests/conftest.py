@@ -63,9 +63,15 @@ class Demo:
     output: str
 
 
+# The database the settings name, before pytest-django points them at the test database.
+CONFIGURED_DATABASE = settings.DATABASES["default"]["NAME"]
+
+
 @pytest.fixture(scope="session")
 def demo_seeded_once(django_db_setup, django_db_blocker):
     """`seed_demo`, run once in each test process and rolled back, its rows kept in memory."""
+    # Never the configured database: the browser tests empty what the demo wrote.
+    assert connection.settings_dict["NAME"] != CONFIGURED_DATABASE, "not the test database"
     with django_db_blocker.unblock(), override_settings(DEBUG=True), transaction.atomic():
         out = StringIO()
         call_command("seed_demo", stdout=out)

@@ -40,6 +40,11 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
+        # `demo_shown` opens the database for its test itself, once the demo is written, so
+        # pytest-django cannot tell from the test's fixtures that it needs the test database:
+        # a module of such tests run alone would otherwise get none made.
+        if "demo_shown" in item.fixturenames and "db" not in item.fixturenames:
+            item.fixturenames.append("db")
 
 
 @pytest.fixture(scope="session")
