@@ -31,7 +31,7 @@ matched first, then the best fields.
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from functools import lru_cache, reduce
+from functools import cached_property, lru_cache, reduce
 from operator import add
 from typing import Any
 
@@ -338,28 +338,38 @@ class SearchPlan:
 
 
 class ServiceWords:
-    """A shown service's terms, field by field, for `SearchPlan.reasons`."""
+    """A shown service's terms, field by field, for `SearchPlan.reasons`: each field's read
+    only when asked for (most results match in their own text, or else a category)."""
 
     def __init__(self, service: Any, categories: dict[int, Category]) -> None:
-        def terms(english: Iterable[str], welsh: Iterable[str]) -> set[str]:
-            found = {term for source in english for _w, term in text.english_terms(source)}
-            return found | {term for source in welsh for _w, term in text.welsh_terms(source)}
-
-        self.text = terms(
+        self.service = service
+        self.all_categories = categories
+        self.text = _terms(
             [service.name, service.description, service.eligibility],
             [service.name_cy, service.description_cy, service.eligibility_cy],
         )
-        self.provider = terms([service.provider.name], [service.provider.name_cy])
-        parents = {pk: category.parent_id for pk, category in categories.items()}
-        self.categories = {
-            pk for term in service.taxonomy_terms.all() for pk in ancestors(parents, term.pk)
+
+    @cached_property
+    def provider(self) -> set[str]:
+        provider = self.service.provider
+        return _terms([provider.name], [provider.name_cy])
+
+    @cached_property
+    def categories(self) -> set[int]:
+        parents = {pk: category.parent_id for pk, category in self.all_categories.items()}
+        return {
+            pk for term in self.service.taxonomy_terms.all() for pk in ancestors(parents, term.pk)
         }
-        self.places = []
-        for at in service.at_locations.all():
+
+    @cached_property
+    def places(self) -> list[tuple[Any, set[str]]]:
+        found = []
+        for at in self.service.at_locations.all():
             location = at.location
-            place_terms = terms([location.name, location.city], [location.name_cy])
+            place_terms = _terms([location.name, location.city], [location.name_cy])
             place_terms |= {term for _w, term in postcode_terms(location.postcode)}
-            self.places.append((location.display_name, place_terms))
+            found.append((location.display_name, place_terms))
+        return found
 
     @staticmethod
     def has(group: Group, terms: set[str]) -> bool:
@@ -370,6 +380,11 @@ class ServiceWords:
             if self.has(group, terms):
                 return str(name)
         return ""
+
+
+def _terms(english: Iterable[str], welsh: Iterable[str]) -> set[str]:
+    found = {term for source in english for _w, term in text.english_terms(source)}
+    return found | {term for source in welsh for _w, term in text.welsh_terms(source)}
 
 
 def _query_words(typed: str) -> tuple[list[str], list[str]]:
