@@ -156,17 +156,10 @@ def outbox_email_queue_later(
     transaction writes), and render in the recipient's language itself."""
     if renderer not in _renderers:
         raise LookupError(f"No outbox renderer is registered as {renderer!r}.")
-    email = OutboxEmail(
-        about=about(about_object),
-        to=to,
-        subject="",
-        body_text="",
-        renderer=renderer,
-        render_key=key,
-        created_at=now or timezone.now(),
-    )
-    _write(email)
-    return email
+    return _queue(
+        to=to, about_object=about_object, now=now, renderer=renderer, render_key=key,
+        subject="", body_text="",
+    )  # fmt: skip
 
 
 def _written(email: OutboxEmail) -> bool:
@@ -177,7 +170,7 @@ def _written(email: OutboxEmail) -> bool:
     words = _renderers[email.renderer](email.render_key)
     if words is None:
         return False
-    email.subject = " ".join(words.subject.split())
+    email.subject = _one_line(words.subject)
     email.body_text, email.body_html = words.body_text, words.body_html
     email.renderer = email.render_key = ""
     return True
@@ -193,24 +186,29 @@ def outbox_email_write(
     now: datetime | None = None,
 ) -> OutboxEmail:
     """Write one email already rendered to the outbox; it is sent after commit."""
+    return _queue(
+        to=to, about_object=about_object, now=now,
+        subject=_one_line(subject), body_text=body_text, body_html=body_html,
+    )  # fmt: skip
+
+
+def _one_line(subject: str) -> str:
+    return " ".join(subject.split())
+
+
+def _queue(
+    *, to: str, about_object: models.Model | None, now: datetime | None, **fields: Any
+) -> OutboxEmail:
+    """Insert the row, and have it sent once the transaction commits."""
     email = OutboxEmail(
-        about=about(about_object),
-        to=to,
-        subject=" ".join(subject.split()),
-        body_text=body_text,
-        body_html=body_html,
-        created_at=now or timezone.now(),
+        about=about(about_object), to=to, created_at=now or timezone.now(), **fields
     )
-    _write(email)
-    return email
-
-
-def _write(email: OutboxEmail) -> None:
     insert([email])
     if _doorbell() is None:
         transaction.on_commit(partial(outbox_email_enqueue, email.pk))
     else:
         transaction.on_commit(outbox_wake)
+    return email
 
 
 def _doorbell() -> FailOpenRedisCache | None:
@@ -307,7 +305,18 @@ def outbox_email_send(*, email_id: int) -> bool:
         if email is None:
             return False
         words_written_now = bool(email.renderer)
-        if not _written(email):
+        try:
+            with transaction.atomic():
+                written = _written(email)
+        except Exception as exc:
+            # A renderer that fails (a bug, or one no longer registered) must not hold up the
+            # emails behind it: the attempt is recorded, and the periodic resend tries again.
+            logger.exception("Email %s could not be written", email.pk)
+            email.attempts += 1
+            email.last_error = f"Not written: {type(exc).__name__}: {exc}"[:500]
+            email.save(update_fields=["attempts", "last_error"])
+            return False
+        if not written:
             # What it was about is gone (an erasure took it): nothing to tell anyone.
             logger.info("Email %s dropped: what it was about is gone", email.pk)
             email.delete()

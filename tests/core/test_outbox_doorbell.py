@@ -182,3 +182,21 @@ def test_the_doorbell_is_the_shared_cache_unless_tasks_run_at_once(settings, mon
     assert outbox._doorbell() is None
     monkeypatch.setattr(outbox, "eager", lambda: False)  # real workers
     assert isinstance(outbox._doorbell(), FailOpenRedisCache)
+
+
+def test_an_email_that_cannot_be_written_holds_up_no_other(doorbell, queued, monkeypatch, caplog):
+    def broken(key):
+        raise KeyError(key)
+
+    monkeypatch.setitem(outbox._renderers, "tests.broken", broken)
+    with transaction.atomic():
+        stuck = outbox.outbox_email_queue_later(
+            to="c@example.org", renderer="tests.broken", key="7"
+        )
+    write(2)
+    assert outbox.outbox_send_waiting() == 1  # the one behind it still goes
+    assert [m.to for m in mail.outbox] == [["coordinator2@example.org"]]
+    stuck.refresh_from_db()
+    assert (stuck.sent_at, stuck.attempts) == (None, 1)  # left for the periodic resend
+    assert stuck.last_error.startswith("Not written: KeyError")
+    assert "could not be written" in caplog.text

@@ -142,9 +142,7 @@ def page(browser, live_server, tile_requests):
 def _desktop_page(browser, base_url, tile_requests):
     # A wide desktop, where the header menu is spread out (below 1400 px it folds behind a
     # button: tests/e2e/test_everyday_pages.py tries 1366 and 390 px).
-    context = browser.new_context(
-        base_url=base_url, locale="en-GB", viewport={"width": 1440, "height": 900}
-    )
+    context, page = _new_page(browser, base_url, 1440, 900)
     tiles = urlsplit(settings.MAP_TILE_URL)
     if tiles.netloc:
         tile = _blank_tile()
@@ -154,6 +152,14 @@ def _desktop_page(browser, base_url, tile_requests):
             route.fulfill(body=tile, content_type="image/png")
 
         context.route(f"{tiles.scheme}://{tiles.netloc.replace('{s}', '*')}/**", answer)
+    return context, page
+
+
+def _new_page(browser, base_url, width, height):
+    """A new browser context of this size, in British English, and its page."""
+    context = browser.new_context(
+        base_url=base_url, locale="en-GB", viewport={"width": width, "height": height}
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     return context, page
@@ -217,12 +223,7 @@ def screenshots():
 
 def sized_page(browser, base_url, size):
     """A new browser context at one of SIZES, and its page (`page.size` is its name)."""
-    width, height = SIZES[size]
-    context = browser.new_context(
-        base_url=base_url, locale="en-GB", viewport={"width": width, "height": height}
-    )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
+    context, page = _new_page(browser, base_url, *SIZES[size])
     page.size = size
     return context, page
 

@@ -311,13 +311,11 @@ def test_the_sweep_stops_at_the_first_refusal_while_the_broker_is_down(
             _run(django_capture_on_commit_callbacks, referral_accept, referral=referral,
                  actor=coordinator)  # fmt: skip
     assert WebhookMessage.objects.filter(state="pending").count() == 3
-    conf = webhooks.current_app.conf
-    eager, conf.task_always_eager = conf.task_always_eager, False  # a real broker, down
-    try:
-        with mock.patch.object(webhooks, "enqueue", side_effect=ConnectionError("down")) as tried:
-            assert webhooks.webhooks_deliver_due() == 0
-    finally:
-        conf.task_always_eager = eager
+    with (
+        mock.patch.object(webhooks, "eager", return_value=False),  # a real broker, down
+        mock.patch.object(webhooks, "enqueue", side_effect=ConnectionError("down")) as tried,
+    ):
+        assert webhooks.webhooks_deliver_due() == 0
     # One broker time-out paid, not one for each message waiting.
     assert tried.call_count == 1
     assert WebhookMessage.objects.filter(state="pending").count() == 3
