@@ -371,8 +371,9 @@ def test_replay_from_the_admin_sends_the_same_message_and_is_audited(
     page = client.get(f"/admin/accounts/webhookmessage/{message.pk}/change/")
     assert page.status_code == 200
     # Each page of the log (the list, the message) named the referral it showed.
-    shown = AuditEvent.objects.filter(actor=admin, records__contains=[referral.reference])
-    assert shown.count() == 2
+    # (Read in Python: SQLite, `make test`'s database, has no JSON containment lookup.)
+    reads = AuditEvent.objects.filter(actor=admin).values_list("records", flat=True)
+    assert sum(referral.reference in (records or []) for records in reads) == 2
 
 
 def test_the_admin_shows_the_secret_once_and_refuses_private_addresses(
