@@ -20,7 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.client_address import client_address
 from core.exceptions import ValidationError as CoreValidationError
-from core.inserts import insert_statement
+from core.inserts import execute_later, insert_statement
 
 from .models import ApiClient, ApiScope, AuditEvent, AuditSubject, NotificationEmail, User
 
@@ -45,6 +45,8 @@ def audit_record(
     `uuid`, or uuids): one `AuditSubject` each, so the DPO can ask who looked
     at a person. `records` names what a list showed (referral references).
     A Person passed as `obj` is a subject without being named twice.
+    Inside a batch of writes (`core.inserts.batched`) the row is written with the batch
+    and the event returned has no id.
     """
     if actor is not None and not actor.is_authenticated:
         actor = None
@@ -108,8 +110,13 @@ def _insert_with_subjects(event: AuditEvent, subjects: list, *, asynchronous: bo
             else "SELECT id, created_at FROM event"
         )
     )
+    params = [*params, [str(person) for person in subjects]]
+    # A change's row inside a batch of writes (core.inserts.batched) goes with the batch,
+    # and the event is returned without its id.
+    if not asynchronous and execute_later(sql, params, using=using):
+        return
     with connections[using].cursor() as cursor:
-        cursor.execute(sql, [*params, [str(person) for person in subjects]])
+        cursor.execute(sql, params)
         event.pk, event.created_at = cursor.fetchone()[:2]
     event._state.adding = False
     event._state.db = using

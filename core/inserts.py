@@ -14,9 +14,18 @@ What it skips is what `save()` would add to that: its signals and any override o
 receiver connected, or a `save()` of the model's own, it saves each object the ordinary
 way, so a receiver or a `save()` added later is never silently passed over. Where the
 database cannot return the new key from an INSERT it does the same.
+
+`batched()` goes one step further for a use case that writes several rows whose keys it
+never reads back (a new referral's event, its audit row, its notices, its idempotency
+key): inside the block, `insert_unkeyed` and `execute_later` only collect their
+statements, and the block's end sends them to PostgreSQL in one round trip, still inside
+the transaction. A statement that fails there (a unique key already taken) raises at the
+block's end, as it would have where it was made, and the transaction is rolled back.
 """
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import connections, router
@@ -33,7 +42,6 @@ def insert(objs: Sequence[Model], *, using: str | None = None) -> None:
     if not objs:
         return
     model = type(objs[0])
-    meta = model._meta
     using = using or router.db_for_write(model)
     connection = connections[using]
     if len(objs) > 1:
@@ -41,27 +49,127 @@ def insert(objs: Sequence[Model], *, using: str | None = None) -> None:
         # together (UNNEST): the ORM's bulk_create writes them.
         model._default_manager.db_manager(using).bulk_create(objs)
         return
-    plain = (
-        connection.features.can_return_columns_from_insert
-        and meta.auto_field is not None
-        and not meta.parents
-        and meta.db_returning_fields == [meta.pk]
-        and not pre_save.has_listeners(model)
-        and not post_save.has_listeners(model)
-        # A model with a save() of its own is saved through it.
-        and model.save is Model.save
-    )
     [obj] = objs
-    if not plain or type(obj) is not model or obj.pk is not None:
+    if not _plain(obj, using):
         obj.save(force_insert=True, using=using)
         return
     sql, params = insert_statement(obj, using=using)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         (key,) = cursor.fetchone()
-    setattr(obj, meta.pk.attname, key)
+    setattr(obj, model._meta.pk.attname, key)
     obj._state.adding = False
     obj._state.db = using
+
+
+def _plain(obj: Model, using: str, *, keyed: bool = True) -> bool:
+    """Whether `obj` may be written by the kept statement rather than by its save();
+    `keyed`: with its new key (and only that) read back."""
+    model = type(obj)
+    meta = model._meta
+    return (
+        (
+            not keyed
+            or connections[using].features.can_return_columns_from_insert
+            and meta.db_returning_fields == [meta.pk]
+        )
+        and meta.auto_field is not None
+        and not meta.parents
+        and not pre_save.has_listeners(model)
+        and not post_save.has_listeners(model)
+        # A model with a save() of its own is saved through it.
+        and model.save is Model.save
+        and obj.pk is None
+    )
+
+
+# Per thread, per database alias: the open `batched()` block's collected statements.
+_pending = threading.local()
+
+
+class _Batch:
+    def __init__(self, savepoints: list[str]) -> None:
+        self.savepoints = savepoints
+        self.statements: list[tuple[str, list[Any]]] = []
+
+
+def _savepoints(connection: Any) -> list[str]:
+    return [sid for sid in connection.savepoint_ids if sid]
+
+
+def _open_batch(using: str) -> _Batch | None:
+    batch: _Batch | None = getattr(_pending, "batches", {}).get(using)
+    # A write made in a savepoint opened inside the block runs at once: were it sent at the
+    # block's end, a rollback to that savepoint could not take it back.
+    if batch is None or batch.savepoints != _savepoints(connections[using]):
+        return None
+    return batch
+
+
+@contextmanager
+def batched(using: str = "default") -> Iterator[None]:
+    """Collect the key-less writes made inside (`insert_unkeyed`, `execute_later`) and send
+    them in one round trip when the block ends. Inside a transaction only.
+
+    A block inside another adds to the outer one's round trip. Where the database takes
+    one statement at a time (SQLite) nothing is collected: each write runs where it is
+    made. An exception leaving the block sends what was collected first, as if each had
+    run where it was made, unless the transaction is already failed (then it is rolled
+    back, and what was collected with it).
+    """
+    connection = connections[using]
+    batches = _pending.__dict__.setdefault("batches", {})
+    if connection.vendor != "postgresql" or using in batches:
+        yield
+        return
+    assert connection.in_atomic_block, "a batch of writes belongs to a transaction"
+    batch = batches[using] = _Batch(_savepoints(connection))
+    try:
+        yield
+    except BaseException:
+        del batches[using]
+        if not connection.needs_rollback:
+            _send(connection, batch.statements)
+        raise
+    del batches[using]
+    _send(connection, batch.statements)
+
+
+def _send(connection: Any, statements: list[tuple[str, list[Any]]]) -> None:
+    if statements:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                ";\n".join(sql for sql, _ in statements),
+                [param for _, params in statements for param in params],
+            )
+
+
+def execute_later(sql: str, params: Sequence[Any], *, using: str = "default") -> bool:
+    """Add a statement whose result nobody reads to the open `batched()` block's round trip.
+    False (and nothing done) when there is no block to add to: the caller runs it itself."""
+    batch = _open_batch(using)
+    if batch is None:
+        return False
+    batch.statements.append((sql, list(params)))
+    return True
+
+
+def insert_unkeyed(objs: Sequence[Model], *, using: str | None = None) -> None:
+    """INSERT new `objs` whose primary keys the caller never reads back: in the open
+    `batched()` block's round trip, or at once (as `insert`) where none is open.
+
+    In a batch the objects are left without a primary key; they are not to be saved
+    again or used as another row's foreign key.
+    """
+    if not objs:
+        return
+    using = using or router.db_for_write(type(objs[0]))
+    if _open_batch(using) is None or not all(_plain(obj, using, keyed=False) for obj in objs):
+        insert(objs, using=using)
+        return
+    for obj in objs:
+        sql, params = insert_statement(obj, using=using, returning=False)
+        execute_later(sql, params, using=using)
 
 
 def insert_statement(obj: Model, *, using: str, returning: bool = True) -> tuple[str, list[Any]]:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.models import AuditEvent, Organisation, Role
 from accounts.services import audit_record
 from core.exceptions import InvalidTransition, ValidationError
-from core.inserts import insert
+from core.inserts import batched, insert, insert_unkeyed
 from core.postcodes import clean_postcode
 from core.rows import columns, fetch
 
@@ -333,7 +333,9 @@ def referral_create(
     # which fails the caller's transaction too.
     for attempt in range(1, REFERENCE_ATTEMPTS + 1):
         try:
-            with transaction.atomic(savepoint=False):
+            # The rows whose keys nobody reads back (its event, audit row, notices...) go
+            # to the database together, in one round trip at the end (core.inserts).
+            with transaction.atomic(savepoint=False), batched():
                 return _write_referral(
                     person_data=person_data, referral_data=referral_data, actor=actor,
                     api_client=api_client, organisation=organisation,
@@ -403,7 +405,7 @@ def _write_referral(
             % {"why": PossibleDuplicate.Reason(reason).label},
             created_at=now,
         ))  # fmt: skip
-    insert(events)
+    insert_unkeyed(events)
     audit_record(
         actor=actor,
         api_client=api_client,
@@ -438,14 +440,16 @@ def referral_create_idempotent(
     """
     for attempt in range(1, REFERENCE_ATTEMPTS + 1):
         try:
-            with transaction.atomic():
+            # The key goes with the referral's batch of writes: a key used before fails
+            # at the batch's end, still inside the transaction it rolls back.
+            with transaction.atomic(), batched():
                 referral = referral_create(
                     person_details=person_details,
                     referral_details=referral_details,
                     api_client=api_client,
                     request=request,
                 )
-                insert(
+                insert_unkeyed(
                     [
                         ApiIdempotencyKey(
                             api_client=api_client,

@@ -21,7 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from accounts.models import NotificationEmail, Role, User
-from core.inserts import insert
+from core.inserts import insert_unkeyed
 from core.outbox import (
     Written,
     outbox_email_queue,
@@ -83,7 +83,8 @@ def user_notify(
     `message` is a callable returning the text, called in the recipient's
     language. Call inside the transaction making the change: the outbox row
     exists exactly when the change does and is sent after commit. A recipient
-    who chose the daily digest gets no email now: the digest lists it.
+    who chose the daily digest gets no email now: the digest lists it. Inside a batch
+    of writes (core.inserts.batched) the notification returned has no id yet.
     """
     if recipient is None or not recipient.is_active:
         return None
@@ -95,14 +96,16 @@ def user_notify(
             recipient=recipient, referral=referral, kind=kind, message=text, url_path=url_path,
             created_at=now, emailed_at=now if at_once else None,
         )  # fmt: skip
-        insert([notification])
+        # Its key is never read here (the email names it by its uuid): in a batch of
+        # writes (a partner's new referral) it goes with the others, in one round trip.
+        insert_unkeyed([notification])
     if at_once:
         # Written by the worker that sends it (notice_email): the change pays for a row.
         outbox_email_queue_later(
             about_object=referral,
             to=recipient.email,
             renderer=NOTICE_EMAIL,
-            key=str(notification.pk),
+            key=str(notification.uuid),
             now=now,
         )
     return notification
@@ -113,9 +116,12 @@ NOTICE_EMAIL = "referrals.notice"
 
 @outbox_renderer(NOTICE_EMAIL)
 def notice_email(key: str) -> Written | None:
-    """The email of one notification, in its recipient's language; None once it is gone."""
+    """The email of one notification (`key`: its uuid), in its recipient's language; None once
+    it is gone."""
+    # An email queued before the notice was named by its uuid names it by its id.
+    named = {"pk": key} if key.isascii() and key.isdigit() else {"uuid": key}
     notification = (
-        Notification.objects.select_related("recipient", "referral").filter(pk=key).first()
+        Notification.objects.select_related("recipient", "referral").filter(**named).first()
     )
     if notification is None:
         return None

@@ -104,6 +104,22 @@ def test_the_email_is_written_when_sent_in_her_language_and_kept(
     assert outbox_email_send(email_id=email.pk) is False and len(mail.outbox) == 1
 
 
+def test_the_email_names_its_notice_by_uuid_and_one_queued_by_id_still_goes(
+    gp_receptionist, coordinator, scheme, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        services.referral_create(
+            actor=gp_receptionist, person_details=GLENYS, referral_details=REFERRAL
+        )
+    email = OutboxEmail.objects.get()
+    notification = Notification.objects.get()
+    assert email.render_key == str(notification.uuid)
+    # Queued by an earlier version, which named the notice by its id.
+    OutboxEmail.objects.filter(pk=email.pk).update(render_key=str(notification.pk))
+    assert outbox_email_send(email_id=email.pk) is True
+    assert notification.referral.reference in mail.outbox[0].subject
+
+
 def test_an_email_whose_notification_is_gone_is_dropped_unsent(
     gp_receptionist, coordinator, scheme, django_capture_on_commit_callbacks
 ):

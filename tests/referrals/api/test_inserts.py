@@ -2,7 +2,7 @@
 kept per process is the row save() writes."""
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.db.models.functions import Now
 from django.db.models.signals import post_save
 from django.test.utils import CaptureQueriesContext
@@ -124,3 +124,79 @@ def test_the_audit_row_still_takes_its_time_from_the_database_default_of_now(ref
 
     event = audit_record(actor=None, action=AuditEvent.Action.VIEW, obj=referral)
     assert AuditEvent.objects.get(pk=event.pk).created_at == event.created_at
+
+
+# Batches of key-less writes (core.inserts.batched) ------------------------------------------
+
+POSTGRES = connection.vendor == "postgresql"
+
+
+def _emails_to(address):
+    return OutboxEmail.objects.filter(to=address).count()
+
+
+def test_a_batch_sends_its_writes_in_one_round_trip_at_its_end():
+    emails = [_email(created_at=timezone.now()) for _ in range(3)]
+    with transaction.atomic():
+        with CaptureQueriesContext(connection) as queries, inserts.batched():
+            inserts.insert_unkeyed(emails[:2])
+            inserts.insert_unkeyed(emails[2:])
+            # Nothing is in the database yet on PostgreSQL; SQLite writes each at once.
+            assert _emails_to("carys@example.org") == (0 if POSTGRES else 3)
+        assert _emails_to("carys@example.org") == 3
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+    assert len(writes) == (1 if POSTGRES else 2)  # SQLite: one insert of two rows, one of one
+    if POSTGRES:
+        assert all(email.pk is None for email in emails)  # no key was read back
+
+
+def test_a_write_that_fails_in_the_batch_raises_at_its_end_and_rolls_back_the_rest(
+    afon_emis, practice, scheme
+):
+    referral = ReferralFactory(referring_organisation=practice, scheme=scheme)
+
+    def key(used):
+        return ApiIdempotencyKey(
+            api_client=afon_emis.api_client, key=used, request_hash="h", referral=referral
+        )
+
+    insert([key("taken")])
+    with pytest.raises(IntegrityError), transaction.atomic(), inserts.batched():
+        inserts.insert_unkeyed([_email(created_at=timezone.now())])
+        inserts.insert_unkeyed([key("taken")])
+    assert _emails_to("carys@example.org") == 0
+    assert ApiIdempotencyKey.objects.count() == 1
+
+
+def test_a_write_in_a_savepoint_inside_the_batch_runs_at_once_so_its_rollback_holds():
+    with transaction.atomic(), inserts.batched():
+        inserts.insert_unkeyed([_email(created_at=timezone.now())])
+        with pytest.raises(RuntimeError), transaction.atomic():
+            inserts.insert_unkeyed([_email(created_at=timezone.now())])
+            raise RuntimeError
+    assert _emails_to("carys@example.org") == 1
+
+
+def test_writes_made_before_an_exception_are_sent_as_if_made_at_once():
+    with transaction.atomic():
+        with pytest.raises(LookupError), inserts.batched():
+            inserts.insert_unkeyed([_email(created_at=timezone.now())])
+            raise LookupError  # caught below, in the same transaction, which goes on
+        assert _emails_to("carys@example.org") == 1
+
+
+def test_a_batch_inside_a_batch_goes_with_the_outer_one():
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries, inserts.batched():
+        inserts.insert_unkeyed([_email(created_at=timezone.now())])
+        with inserts.batched():
+            inserts.insert_unkeyed([_email(created_at=timezone.now())])
+        assert _emails_to("carys@example.org") == (0 if POSTGRES else 2)
+    assert _emails_to("carys@example.org") == 2
+    if POSTGRES:
+        assert len(queries.captured_queries) == 2  # the count above, then the batch
+
+
+def test_outside_a_batch_an_unkeyed_insert_runs_at_once_and_reads_its_key():
+    email = _email(created_at=timezone.now())
+    inserts.insert_unkeyed([email])
+    assert email.pk and OutboxEmail.objects.filter(pk=email.pk).exists()
