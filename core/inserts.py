@@ -136,6 +136,9 @@ def batched(using: str = "default") -> Iterator[None]:
 
 
 def _send(connection: Any, statements: list[tuple[str, list[Any]]]) -> None:
+    # psycopg2 writes the parameters into the text itself, so several statements go as one
+    # string. (psycopg 3 binds them in the server, one statement at a time: there this
+    # would be a pipeline.)
     if statements:
         with connection.cursor() as cursor:
             cursor.execute(
