@@ -28,7 +28,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from django.db import connections, router
+from django.db import DatabaseError, connections, router
 from django.db.models import Model
 from django.db.models.signals import post_save, pre_save
 from django.db.models.sql import InsertQuery
@@ -114,8 +114,9 @@ def batched(using: str = "default") -> Iterator[None]:
     A block inside another adds to the outer one's round trip. Where the database takes
     one statement at a time (SQLite) nothing is collected: each write runs where it is
     made. An exception leaving the block sends what was collected first, as if each had
-    run where it was made, unless the transaction is already failed (then it is rolled
-    back, and what was collected with it).
+    run where it was made, unless it is the database's own error or the transaction is
+    already failed: then the transaction is rolled back, and what was collected with it
+    (sending it would only hide the first error behind "transaction aborted").
     """
     connection = connections[using]
     batches = _pending.__dict__.setdefault("batches", {})
@@ -126,9 +127,9 @@ def batched(using: str = "default") -> Iterator[None]:
     batch = batches[using] = _Batch(_savepoints(connection))
     try:
         yield
-    except BaseException:
+    except BaseException as error:
         del batches[using]
-        if not connection.needs_rollback:
+        if not (connection.needs_rollback or isinstance(error, DatabaseError)):
             _send(connection, batch.statements)
         raise
     del batches[using]
@@ -167,12 +168,11 @@ def insert_unkeyed(objs: Sequence[Model], *, using: str | None = None) -> None:
     if not objs:
         return
     using = using or router.db_for_write(type(objs[0]))
-    if _open_batch(using) is None or not all(_plain(obj, using, keyed=False) for obj in objs):
+    batch = _open_batch(using)
+    if batch is None or not all(_plain(obj, using, keyed=False) for obj in objs):
         insert(objs, using=using)
         return
-    for obj in objs:
-        sql, params = insert_statement(obj, using=using, returning=False)
-        execute_later(sql, params, using=using)
+    batch.statements.extend(insert_statement(obj, using=using, returning=False) for obj in objs)
 
 
 def insert_statement(obj: Model, *, using: str, returning: bool = True) -> tuple[str, list[Any]]:

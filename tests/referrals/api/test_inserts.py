@@ -2,7 +2,7 @@
 kept per process is the row save() writes."""
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models.functions import Now
 from django.db.models.signals import post_save
 from django.test.utils import CaptureQueriesContext
@@ -183,6 +183,16 @@ def test_writes_made_before_an_exception_are_sent_as_if_made_at_once():
             inserts.insert_unkeyed([_email(created_at=timezone.now())])
             raise LookupError  # caught below, in the same transaction, which goes on
         assert _emails_to("carys@example.org") == 1
+
+
+def test_the_databases_own_error_in_the_block_is_the_one_raised():
+    with pytest.raises(DatabaseError) as raised, transaction.atomic(), inserts.batched():
+        inserts.insert_unkeyed([_email(created_at=timezone.now())])
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT no_such_column FROM referrals_outboxemail")
+    # Not "current transaction is aborted" from sending the batch after it.
+    assert "no_such_column" in str(raised.value)
+    assert _emails_to("carys@example.org") == 0
 
 
 def test_a_batch_inside_a_batch_goes_with_the_outer_one():
