@@ -60,6 +60,10 @@ class FailOpenRedisCache(RedisCache):
     def _paused(self) -> bool:
         return time.monotonic() < self._paused_until
 
+    def is_paused(self) -> bool:
+        """True while the cache rests after a failure: Redis was lately out of reach."""
+        return self._paused()
+
     def _unavailable(self, operation: str, error: Exception) -> None:
         self._paused_until = time.monotonic() + PAUSE_SECONDS
         logger.warning(
@@ -79,16 +83,31 @@ class FailOpenRedisCache(RedisCache):
             self._unavailable("add", error)
             return False
 
-    def claim(self, key: str, timeout: float, version: int | None = None) -> bool | None:
-        """`add` that tells an outage apart: True when this call set the key, False when it
-        was already there, None when Redis cannot be asked (failing open, logged)."""
+    def claim_or_read(self, key: str, value: float, timeout: float) -> tuple[bool | None, float]:
+        """(claimed, value): set `key` to `value` for `timeout` seconds unless it is set, and
+        read what it holds, in one round trip. claimed is True when this call set it (the
+        value is then `value`), False when it was set already (the value is the one it
+        holds; 0.0 when that is not a number), None when Redis cannot be asked (failing
+        open, logged; the value is then `value`)."""
         if self._paused():
-            return None
+            return None, value
         try:
-            return bool(super().add(key, 1, timeout, version))
+            full_key = self.make_and_validate_key(key)
+            client = self._cache.get_client(full_key, write=True)
+            pipe = client.pipeline(transaction=False)
+            pipe.set(full_key, repr(value), nx=True, px=max(int(timeout * 1000), 1))
+            pipe.get(full_key)
+            claimed, held = pipe.execute()
         except (RedisError, OSError) as error:
-            self._unavailable("add", error)
-            return None
+            self._unavailable("claim", error)
+            return None, value
+        if claimed:
+            return True, value
+        try:
+            return False, float(held)
+        except (TypeError, ValueError):
+            # Gone meanwhile, or written by something else: a time long past.
+            return False, 0.0
 
     def get(self, key: str, default: Any = None, version: int | None = None) -> Any:
         if self._paused():

@@ -12,7 +12,9 @@ emails find the key set and queue nothing, since that run will see them (each
 is committed before it rings, and the run reads after clearing the key). Under
 a steady flow that is one task a second, however many emails, instead of one
 each (issue 18, point 9: a Celery publish was a fifth of a partner's
-referral). The key expires after WAKE_SECONDS, so a run lost with
+referral). The doorbell holds when its run starts, and a process that has
+heard it asks Redis nothing more until shortly before then: one round trip
+a second, not one per email. The key expires after WAKE_SECONDS, so a run lost with
 its message is asked for again; without a shared cache (the embedded default)
 or with tasks run eagerly (tests, `make run`) each email queues its own
 `core.send_outbox_email`, as before.
@@ -35,6 +37,7 @@ tasks import it): services -> tasks points one way.
 
 import logging
 import smtplib
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -224,12 +227,32 @@ def _doorbell() -> FailOpenRedisCache | None:
     return cache
 
 
+# When the run this process knows of starts (time.time(), as the ring that asked for it
+# wrote in the doorbell): until shortly before then an email committed here is one that
+# run will read, so ringing would only hear "already asked for" from Redis.
+_run_starts_at = float("-inf")
+# Short of that time, ask again: room for the clocks of the web and worker machines to differ.
+RUN_START_MARGIN_SECONDS = 0.25
+
+
 def outbox_wake() -> None:
     """After commit: have a worker send what waits, unless a run is already asked for."""
+    global _run_starts_at
     doorbell = _doorbell()
-    # None (the cache cannot say, or there is none) queues a run too: better two than none.
-    if doorbell is not None and doorbell.claim(WAKE_KEY, WAKE_SECONDS) is False:
+    now = time.time()
+    # Not after an outage of Redis, which may have taken the queued run with it.
+    if now < _run_starts_at - RUN_START_MARGIN_SECONDS and not (
+        doorbell is None or doorbell.is_paused()
+    ):
         return
+    starts_at = now + WAKE_DELAY_SECONDS
+    if doorbell is not None:
+        # The doorbell holds when the run it asked for starts. None (the cache cannot say)
+        # queues a run too: better two than none.
+        claimed, starts_at = doorbell.claim_or_read(WAKE_KEY, starts_at, WAKE_SECONDS)
+        if claimed is False:
+            _run_starts_at = starts_at
+            return
     try:
         enqueue(SEND_WAITING_TASK, countdown=WAKE_DELAY_SECONDS)
     except Exception:
@@ -237,6 +260,8 @@ def outbox_wake() -> None:
             # Ring again next time: nothing was queued.
             doorbell.delete(WAKE_KEY)
         logger.warning("Emails not sent now; left for the periodic resend", exc_info=True)
+        return
+    _run_starts_at = starts_at
 
 
 def outbox_send_waiting(*, limit: int = WAITING_BATCH) -> int:
@@ -247,9 +272,12 @@ def outbox_send_waiting(*, limit: int = WAITING_BATCH) -> int:
     the rest keep for the next run or the periodic resend, instead of each
     waiting out EMAIL_TIMEOUT now.
     """
+    global _run_starts_at
     doorbell = _doorbell()
     if doorbell is not None:
         doorbell.delete(WAKE_KEY)
+    # The run this process knew of is this one: what commits from now on rings again.
+    _run_starts_at = float("-inf")
     waiting = list(
         OutboxEmail.objects.filter(sent_at__isnull=True, attempts=0)
         .order_by("created_at", "pk")

@@ -22,6 +22,13 @@ M = TypeVar("M", bound=Model)
 _converters: dict[tuple[str, type[Model]], list[tuple[int, list[Callable[..., Any]], Any]]] = {}
 
 
+def planned_apart(using: str = "default") -> str:
+    """What ends a subquery for PostgreSQL to plan it on its own, not pulled up into a join
+    (OFFSET 0: a fence its planner keeps; no other database needs it): for a subquery asked
+    of a few rows, where planning the join would cost more than running it."""
+    return " OFFSET 0" if connections[using].vendor == "postgresql" else ""
+
+
 def columns(model: type[Model], alias: str, using: str | None = None) -> str:
     """The model's concrete columns, qualified by `alias` and quoted, in declared order."""
     quote = connections[using or router.db_for_read(model)].ops.quote_name
@@ -35,11 +42,21 @@ def fetch(
     *,
     extra: Sequence[str] = (),
     using: str | None = None,
+    before: tuple[str, Sequence[Any]] | None = None,
 ) -> list[M]:
     """The rows of `sql` (columns(model, ...) then `extra`) as instances of `model`, each
-    extra column set as an attribute under its name (unconverted)."""
+    extra column set as an attribute under its name (unconverted).
+
+    `before`: (SQL, params) of a statement whose result nobody reads, sent ahead of `sql`
+    in the same round trip (PostgreSQL with psycopg2, which writes the parameters into
+    the text: core.inserts). Each statement there starts once the one before it has
+    ended, and at READ COMMITTED sees what was committed by then.
+    """
     using = using or router.db_for_read(model)
     connection = connections[using]
+    if before is not None:
+        assert connection.vendor == "postgresql", "several statements in one round trip"
+        sql, params = f"{before[0]};\n{sql}", [*before[1], *params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()

@@ -104,7 +104,7 @@ class Person(models.Model):
     ASCII digits (the normaliser in validators.py turns every other script's
     digits into those), and a merged record points at another, never itself.
     The exact match is made race-safe by a lock on the match key
-    (services._lock_match_keys), not by a constraint, because a person's
+    (services._match_key_lock), not by a constraint, because a person's
     scheme lives on their referrals.
     """
 

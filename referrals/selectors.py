@@ -488,12 +488,16 @@ def scheme_for_area(area):
 # referrer asks for it every time; the walk up the area tree is a query a level). Any change
 # to an area or an organisation (referrals.receivers) empties this process's copy at once and
 # stamps a new version in the shared cache, when saved and again when committed; every
-# process compares its copy's version with the shared one before using it, so a change made
-# by one reaches the others with its commit. Without the shared cache (Redis out of reach)
-# the tree is walked as before; a copy is never older than SCHEME_ROUTES_MAX_AGE anyway.
+# process compares its copy's version with the shared one, at most SCHEME_ROUTES_CHECK_SECONDS
+# apart, so a change made by one reaches the others within a second of its commit (a
+# referral in that second goes where it would have gone a second earlier; a round trip to
+# Redis on every partner referral cost a twentieth of it). Without the shared cache (Redis
+# out of reach) the tree is walked as before; a copy is never older than
+# SCHEME_ROUTES_MAX_AGE anyway.
 SCHEME_ROUTES_VERSION_KEY = "referrals:scheme-routes-version"
 SCHEME_ROUTES_MAX_AGE = 300.0
-_scheme_routes: dict = {"version": None, "since": 0.0, "schemes": {}}
+SCHEME_ROUTES_CHECK_SECONDS = 1.0
+_scheme_routes: dict = {"version": None, "since": 0.0, "checked": 0.0, "schemes": {}}
 _MISSING = object()
 
 
@@ -514,7 +518,7 @@ def _shared_scheme_routes_version():
 
 def forget_scheme_routes() -> None:
     """Empty this process's copy, and have every process empty theirs (on commit too)."""
-    _scheme_routes.update(version=None, since=0.0, schemes={})
+    _scheme_routes.update(version=None, since=0.0, checked=0.0, schemes={})
 
     def new_version():
         _scheme_routes_cache().set(SCHEME_ROUTES_VERSION_KEY, secrets.token_hex(8), None)
@@ -525,13 +529,17 @@ def forget_scheme_routes() -> None:
 
 def scheme_for_area_id(area_id: int | None):
     """`scheme_for_area` of the area with this id, from this process's copy where it can."""
-    version = _shared_scheme_routes_version()
-    if version is None:
-        return scheme_for_area(Area.objects.filter(pk=area_id).first() if area_id else None)
     now = time.monotonic()
-    stale = now - _scheme_routes["since"] > SCHEME_ROUTES_MAX_AGE
-    if _scheme_routes["version"] != version or stale:
-        _scheme_routes.update(version=version, since=now, schemes={})
+    if _scheme_routes["version"] is None or now - _scheme_routes["checked"] >= (
+        SCHEME_ROUTES_CHECK_SECONDS
+    ):
+        version = _shared_scheme_routes_version()
+        if version is None:
+            return scheme_for_area(Area.objects.filter(pk=area_id).first() if area_id else None)
+        stale = now - _scheme_routes["since"] > SCHEME_ROUTES_MAX_AGE
+        if _scheme_routes["version"] != version or stale:
+            _scheme_routes.update(version=version, since=now, schemes={})
+        _scheme_routes["checked"] = now
     schemes = _scheme_routes["schemes"]
     if area_id not in schemes:
         area = Area.objects.filter(pk=area_id).first() if area_id else None

@@ -93,6 +93,16 @@ def demo_data(db, demo_seeded_once):
 
 
 @pytest.fixture(autouse=True)
+def no_outbox_run_known():
+    """Each test starts knowing of no queued run of the outbox's doorbell (core/outbox.py
+    remembers one per process, as a web worker does between requests)."""
+    from core import outbox
+
+    outbox._run_starts_at = float("-inf")
+    yield
+
+
+@pytest.fixture(autouse=True)
 def english_after_each_test():
     """A request to a /cy/ page leaves Welsh active in this thread: give the next test English."""
     yield

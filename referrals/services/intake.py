@@ -13,7 +13,7 @@ from accounts.services import audit_record
 from core.exceptions import InvalidTransition, ValidationError
 from core.inserts import batched, insert, insert_unkeyed
 from core.postcodes import clean_postcode
-from core.rows import columns, fetch
+from core.rows import columns, fetch, planned_apart
 
 from ..exceptions import IdempotencyConflict, NoSchemeForArea
 from ..models import (
@@ -147,8 +147,9 @@ def _lock_id(key: str) -> int:
     return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
 
 
-def _lock_match_keys(keys: list[str]) -> None:
-    """Hold each match key until the transaction ends, so people sharing a key are made in turn.
+def _match_key_lock(keys: list[str]) -> tuple[str, list] | None:
+    """The statement that holds each match key until the transaction ends, so people sharing
+    a key are made in turn; None where no lock is needed.
 
     Without it ten referrals for the same person arriving together all look,
     all find no one, and all create a record (finding 7 of issue 11). On
@@ -156,16 +157,20 @@ def _lock_match_keys(keys: list[str]) -> None:
     wait for the first to commit, then see its person. Keys are taken in a
     fixed order so two referrals needing the same two keys cannot deadlock.
     SQLite has no such lock and needs none: it lets one writer in at a time.
+
+    It goes to the database in the same round trip as the first look for the person,
+    ahead of it (`fetch`'s `before`): each statement there sees what was committed
+    when it started, so the look comes after the lock, and sees the person the
+    referral it waited for made.
     """
     if connection.vendor != "postgresql":
-        return
+        return None
     assert connection.in_atomic_block, "a match-key lock lasts until the transaction ends"
     # One statement for all the keys, taken in the array's order (unnest keeps it).
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(id) FROM unnest(%s::bigint[]) AS id",
-            [[_lock_id(key) for key in sorted(set(keys))]],
-        )
+    return (
+        "SELECT pg_advisory_xact_lock(id) FROM unnest(%s::bigint[]) AS id",
+        [[_lock_id(key) for key in sorted(set(keys))]],
+    )
 
 
 def _match_keys(data: dict, scheme) -> list[str]:
@@ -186,7 +191,9 @@ def _match_keys(data: dict, scheme) -> list[str]:
     return keys
 
 
-def _match_person(data: dict, scheme) -> tuple[Person | None, Person | None, str]:
+def _match_person(
+    data: dict, scheme, *, lock: tuple[str, list] | None = None
+) -> tuple[Person | None, Person | None, str]:
     """(exact match, possible match, why it is possible) among people known to `scheme`.
 
     Exact: the NHS number and the date of birth agree; the referral is linked.
@@ -196,6 +203,7 @@ def _match_person(data: dict, scheme) -> tuple[Person | None, Person | None, str
     numbers are two people. Only people with a referral in this scheme count:
     another scheme's records are its own, and matching there would show this
     scheme (and any coordinator reviewing the pair) someone it never met.
+    `lock`: the match keys' lock (`_match_key_lock`), taken just before the first look.
     """
     number = data.get("nhs_number")
     if number:
@@ -203,8 +211,9 @@ def _match_person(data: dict, scheme) -> tuple[Person | None, Person | None, str
         # meanwhile cannot leave this referral on a merged record.
         exact = _known_person(
             scheme, "nhs_number = %s AND date_of_birth = %s", [number, data["date_of_birth"]],
-            lock=True,
+            lock=True, before=lock,
         )  # fmt: skip
+        lock = None
         if exact is not None:
             return exact, None, ""
         possible = _known_person(scheme, "nhs_number = %s", [number])
@@ -225,29 +234,37 @@ def _match_person(data: dict, scheme) -> tuple[Person | None, Person | None, str
             data["date_of_birth"],
             data["postcode"],
         ],
+        before=lock,
     )
     return None, possible, PossibleDuplicate.Reason.DEMOGRAPHICS if possible else ""
 
 
-def _known_person(scheme, condition: str, params: list, *, lock: bool = False) -> Person | None:
+def _known_person(
+    scheme, condition: str, params: list, *, lock: bool = False,
+    before: tuple[str, list] | None = None,
+) -> Person | None:  # fmt: skip
     """The first person (lowest id) of `Person.objects.known_to_scheme(scheme)` meeting
-    `condition` (SQL on referrals_person's own columns), locked FOR UPDATE with `lock`.
+    `condition` (SQL on referrals_person's own columns), locked FOR UPDATE with `lock`;
+    `before`, a statement run first in the same round trip.
 
     The statement the ORM builds for that queryset, written out: a partner's referral
     looks for its person on every request, and building the query cost more than
     running it. `tests/referrals/test_person_matching.py` holds it to the queryset.
+    "Known to the scheme" is asked of the few people the condition finds, one by one
+    (`planned_apart`: not planned as a join): planning the join with
+    every index of the referrals table took longer than finding the person.
     """
     quote = connection.ops.quote_name
     sql = (
         f"SELECT {columns(Person, 'p')} FROM {quote(Person._meta.db_table)} p "  # noqa: S608
-        "WHERE p.merged_into_id IS NULL AND p.erased_at IS NULL "
-        f"AND p.id IN (SELECT person_id FROM {quote(Referral._meta.db_table)} "
-        "WHERE scheme_id = %s) "
-        f"AND {condition} ORDER BY p.id LIMIT 1"
+        f"WHERE p.merged_into_id IS NULL AND p.erased_at IS NULL AND {condition} "
+        f"AND EXISTS (SELECT 1 FROM {quote(Referral._meta.db_table)} r "
+        f"WHERE r.person_id = p.id AND r.scheme_id = %s{planned_apart()}) "
+        "ORDER BY p.id LIMIT 1"
     )
     if lock and connection.features.has_select_for_update:
         sql += " FOR UPDATE"
-    return next(iter(fetch(Person, sql, [scheme.pk, *params])), None)
+    return next(iter(fetch(Person, sql, [*params, scheme.pk], before=before)), None)
 
 
 def _person_for_referral(*, data: dict, scheme, actor, consent_method: str):
@@ -259,8 +276,8 @@ def _person_for_referral(*, data: dict, scheme, actor, consent_method: str):
     to the scheme) and any possible-duplicate entry are visible to the next
     referral for the same key before it looks.
     """
-    _lock_match_keys(_match_keys(data, scheme))
-    exact, possible, reason = _match_person(data, scheme)
+    lock = _match_key_lock(_match_keys(data, scheme))
+    exact, possible, reason = _match_person(data, scheme, lock=lock)
     if exact is not None:
         return exact, True, None, ""
     person = Person(

@@ -11,7 +11,7 @@ import pytest
 from redis.connection import AbstractConnection
 
 from core import cache as fail_open
-from tests.outage import closed_port
+from tests.outage import RedisServer, closed_port, needs_redis_server
 
 
 @pytest.fixture
@@ -59,3 +59,26 @@ def test_after_a_failure_it_rests_before_asking_again(down, clock, attempts, cap
     clock[0] += fail_open.PAUSE_SECONDS
     down.get("k")
     assert attempts["count"] == 2
+
+
+def test_a_claim_answers_that_it_cannot_say_when_redis_is_down(down, clock):
+    assert down.claim_or_read("bell", 12.5, 60) == (None, 12.5)
+
+
+@needs_redis_server
+def test_a_claim_sets_the_key_once_and_tells_the_others_what_it_holds(tmp_path):
+    server = RedisServer(tmp_path)
+    server.start()
+    try:
+        bell = fail_open.FailOpenRedisCache(server.url(), {})
+        assert bell.claim_or_read("bell", 1_800_000_001.25, 60) == (True, 1_800_000_001.25)
+        # Another ring while it is set: not claimed, and when the first one's run starts.
+        assert bell.claim_or_read("bell", 1_800_000_009.0, 60) == (False, 1_800_000_001.25)
+        assert 0 < server.client().pttl(bell.make_and_validate_key("bell")) <= 60_000
+        bell.delete("bell")
+        assert bell.claim_or_read("bell", 1_800_000_009.0, 60) == (True, 1_800_000_009.0)
+        # Something else in the key (an older release's 1): a time long past.
+        bell.set("bell", "not a time", 60)
+        assert bell.claim_or_read("bell", 5.0, 60) == (False, 0.0)
+    finally:
+        server.stop()

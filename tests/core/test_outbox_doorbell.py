@@ -24,22 +24,46 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 class Doorbell:
-    """The shared cache's part in it: `claim` is Redis's SET NX; None is an outage."""
+    """The shared cache's part in it: `claim_or_read` is Redis's SET NX and GET in one round
+    trip, the value when the run asked for starts; None is an outage."""
 
     def __init__(self):
         self.rung = False
         self.down = False
+        self.asked = 0
+        self.starts_at = None
 
-    def claim(self, key, timeout):
+    def claim_or_read(self, key, value, timeout):
         assert (key, timeout) == (outbox.WAKE_KEY, outbox.WAKE_SECONDS)
+        self.asked += 1
         if self.down:
-            return None
-        claimed, self.rung = not self.rung, True
-        return claimed
+            return None, value
+        if self.rung:
+            return False, self.starts_at
+        self.rung, self.starts_at = True, value
+        return True, value
 
     def delete(self, key):
         self.rung = False
         return True
+
+    def is_paused(self):
+        return self.down
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The outbox's clock, moved on by hand."""
+
+    class Clock:
+        now = 1_800_000_000.0
+
+        def move(self, seconds):
+            self.now += seconds
+
+    clock = Clock()
+    monkeypatch.setattr(outbox.time, "time", lambda: clock.now)
+    return clock
 
 
 @pytest.fixture
@@ -130,10 +154,38 @@ def test_when_the_broker_refuses_the_next_email_rings_again(doorbell, monkeypatc
 
 
 def test_when_the_cache_cannot_say_each_email_queues_a_run(doorbell, queued):
+    # Redis may have gone with the run asked for: none is taken on trust.
     doorbell.down = True
     write(1), write(2)
     assert queued == [(outbox.SEND_WAITING_TASK,)] * 2
     assert outbox.outbox_send_waiting() == 2 and outbox.outbox_send_waiting() == 0
+
+
+def test_a_process_that_knows_a_run_is_coming_does_not_ask_again(doorbell, queued, clock):
+    write(1)  # rings: the run starts a second from now
+    write(2)
+    assert (doorbell.asked, queued) == (1, [(outbox.SEND_WAITING_TASK,)])
+    # Another process rang first: this one hears when that run starts, and asks no more.
+    outbox._run_starts_at = float("-inf")
+    write(3)
+    write(4)
+    assert (doorbell.asked, queued) == (2, [(outbox.SEND_WAITING_TASK,)])
+    # Shortly before the run starts it asks again (the key is still set: nothing queued)...
+    clock.move(outbox.WAKE_DELAY_SECONDS - outbox.RUN_START_MARGIN_SECONDS)
+    write(5)
+    assert (doorbell.asked, queued) == (3, [(outbox.SEND_WAITING_TASK,)])
+    # ...and once the run has begun (it clears the key), the next email rings for another.
+    doorbell.delete(outbox.WAKE_KEY)
+    write(6)
+    assert (doorbell.asked, queued) == (4, [(outbox.SEND_WAITING_TASK,)] * 2)
+    assert outbox.outbox_send_waiting() == 6
+
+
+def test_a_run_in_this_process_forgets_the_run_it_knew_of(doorbell, queued, clock):
+    write(1)
+    assert outbox.outbox_send_waiting() == 1  # this process's worker started it
+    write(2)  # committed after the run began: rings again at once
+    assert queued == [(outbox.SEND_WAITING_TASK,)] * 2
 
 
 def test_a_refusing_mail_server_ends_the_run(doorbell, queued, monkeypatch):

@@ -77,10 +77,10 @@ def test_connections_cut_during_api_writes_lose_and_double_nothing(afon_emis, re
             if n in (2, 7):  # cut between calls: the next call finds it dead, and reconnects
                 cutter.cut(our_backend_pid())
             if n in (4, 9, 10):  # cut in the middle of the call's transaction
-                # The call runs five statements (the match-key lock, the match, the referral,
-                # the look for coordinators, then its events, audit row, notice and key in one
-                # round trip): cut at the 5th, 5th and 2nd.
-                with connection.execute_wrapper(cutter.at_statement({4: 5, 9: 5, 10: 2}[n])):
+                # The call runs four statements (the match-key lock with the match, the
+                # referral, the look for coordinators, then its events, audit row, notice and
+                # key in one round trip): cut at the 4th, 4th and 2nd.
+                with connection.execute_wrapper(cutter.at_statement({4: 4, 9: 4, 10: 2}[n])):
                     response = afon_emis.post(URL, body(referral_body, n), HTTP_IDEMPOTENCY_KEY=key)
             else:
                 response = afon_emis.post(URL, body(referral_body, n), HTTP_IDEMPOTENCY_KEY=key)
