@@ -255,6 +255,8 @@ class AuditEvent(AppendOnlyModel):
         TWO_FACTOR_RESET = "2fa_reset", _("Two-factor sign-in reset")
         ERASE = "erase", _("Erase")
 
+    # Indexed by (actor, created_at) below, which serves a look-up by actor too: an index of
+    # its own would only be one more to write on every audit row.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("who"),
@@ -262,6 +264,7 @@ class AuditEvent(AppendOnlyModel):
         null=True,
         blank=True,
         related_name="audit_events",
+        db_index=False,
     )
     # A partner system's reads and writes through the API have no person as actor.
     api_client = models.ForeignKey(
@@ -303,8 +306,13 @@ class AuditSubject(AppendOnlyModel):
     nothing from referrals and the trail outlives an erasure.
     """
 
+    # Indexed by the unique (event, person) below, which serves a look-up by event too.
     event = models.ForeignKey(
-        AuditEvent, on_delete=models.PROTECT, related_name="subjects", verbose_name=_("audit event")
+        AuditEvent,
+        on_delete=models.PROTECT,
+        related_name="subjects",
+        verbose_name=_("audit event"),
+        db_index=False,
     )
     person_uuid = models.UUIDField(_("person"))
 

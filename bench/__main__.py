@@ -25,7 +25,7 @@ def main(argv=None) -> int:
         "--no-quality", action="store_true", help="skip the search quality measurement"
     )
     parser.add_argument(
-        "--api-seconds", type=float, default=4.0, help="seconds per turn of the partner API load"
+        "--api-seconds", type=float, default=1.0, help="seconds per turn of the partner API load"
     )
     parser.add_argument(
         "--api-cpu",

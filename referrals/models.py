@@ -645,11 +645,13 @@ class Notification(models.Model):
         OTHER = "other", _("Other")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Indexed by (recipient, read_at, created_at) below, which serves a look-up by recipient.
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recipient"),
         on_delete=models.CASCADE,
         related_name="notifications",
+        db_index=False,
     )
     referral = models.ForeignKey(
         Referral,

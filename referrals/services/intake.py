@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.models import AuditEvent, Organisation, Role
 from accounts.services import audit_record
 from core.exceptions import InvalidTransition, ValidationError
-from core.inserts import batched, insert, insert_unkeyed
+from core.inserts import batched, insert, insert_pair, insert_unkeyed
 from core.postcodes import clean_postcode
 from core.rows import columns, fetch, planned_apart
 
@@ -269,7 +269,8 @@ def _known_person(
 
 def _person_for_referral(*, data: dict, scheme, actor, consent_method: str):
     """(person, linked, possible match, reason): the known person to link the referral to
-    (linked True), or a new one, with the record it may duplicate.
+    (linked True), or a new one, not yet saved (it is written with the referral), with the
+    record it may duplicate.
 
     Call inside the transaction that creates the referral: the match-key lock
     is held until it commits, so the referral (which makes the person known
@@ -287,7 +288,6 @@ def _person_for_referral(*, data: dict, scheme, actor, consent_method: str):
         consent_recorded_by=actor if actor and actor.is_authenticated else None,
         consent_method=consent_method,
     )
-    insert([person])
     return person, False, possible, reason
 
 
@@ -394,7 +394,11 @@ def _write_referral(
         triage_rank=triage_rank_for(Status.RECEIVED, referral_data.get("urgency", Urgency.ROUTINE)),
         **referral_data,
     )
-    insert([referral])
+    if linked:
+        insert([referral])
+    else:
+        # The new person and their referral, in one statement (PostgreSQL).
+        insert_pair(person, referral, link="person")
     # The referral's first events, in one insert.
     events = [
         ReferralEvent(

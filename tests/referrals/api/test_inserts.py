@@ -13,7 +13,7 @@ from core import inserts
 from core.inserts import insert
 from core.models import OutboxEmail
 from referrals.models import ApiIdempotencyKey, Person, Referral
-from tests.factories import ReferralFactory
+from tests.factories import PersonFactory, ReferralFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -210,3 +210,61 @@ def test_outside_a_batch_an_unkeyed_insert_runs_at_once_and_reads_its_key():
     email = _email(created_at=timezone.now())
     inserts.insert_unkeyed([email])
     assert email.pk and OutboxEmail.objects.filter(pk=email.pk).exists()
+
+
+def _pair(practice, scheme, reference):
+    person = PersonFactory.build()
+    referral = ReferralFactory.build(
+        person=person,
+        referring_organisation=practice,
+        scheme=scheme,
+        reference=reference,
+        referring_user=None,
+    )
+    return person, referral
+
+
+def test_a_person_and_their_referral_are_one_statement_and_the_rows_save_writes(practice, scheme):
+    saved_person, saved_referral = _pair(practice, scheme, "SP-T900001")
+    saved_person.save()
+    saved_referral.person = saved_person
+    saved_referral.save()
+    person, referral = _pair(practice, scheme, "SP-T900002")
+    with CaptureQueriesContext(connection) as queries:
+        inserts.insert_pair(person, referral, link="person")
+    assert len(queries.captured_queries) == (1 if POSTGRES else 2)
+    assert person.pk and referral.pk and referral.person_id == person.pk
+    assert referral.person is person
+    for obj in (person, referral):
+        assert not obj._state.adding and obj._state.db == "default"
+    assert Referral.objects.get(pk=referral.pk).person == person
+    # Every column as save() writes it, but for the keys, uuids and the values given.
+    mine, theirs = _row(person), _row(saved_person)
+    assert {k for k in mine if mine[k] != theirs[k]} <= {
+        "id", "uuid", "given_name", "family_name", "date_of_birth", "nhs_number", "created_at",
+        "consent_recorded_at",
+    }  # fmt: skip
+    mine, theirs = _row(referral), _row(saved_referral)
+    assert {k for k in mine if mine[k] != theirs[k]} <= {
+        "id", "uuid", "reference", "person_id", "received_at", "updated_at", "what_matters",
+        "reasons", "urgency", "referrer_name", "person_details_as_referred",
+    }  # fmt: skip
+
+
+def test_a_pair_that_fails_writes_neither(practice, scheme):
+    ReferralFactory(referring_organisation=practice, scheme=scheme, reference="SP-T900004")
+    person, referral = _pair(practice, scheme, "SP-T900004")
+    before = Person.objects.count()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        inserts.insert_pair(person, referral, link="person")
+    assert Person.objects.count() == before
+    assert Referral.objects.filter(reference="SP-T900004").count() == 1
+
+
+def test_a_pair_with_an_expression_goes_the_long_way(practice, scheme):
+    person, referral = _pair(practice, scheme, "SP-T900003")
+    referral.received_at = Now()
+    with CaptureQueriesContext(connection) as queries:
+        inserts.insert_pair(person, referral, link="person")
+    assert len(queries.captured_queries) == 2
+    assert Referral.objects.get(pk=referral.pk).person_id == person.pk
