@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import DatabaseError, connections, router
-from django.db.models import Model
+from django.db.models import ForeignKey, Model
 from django.db.models.signals import post_save, pre_save
 from django.db.models.sql import InsertQuery
 
@@ -94,6 +94,8 @@ def insert_pair(parent: Model, child: Model, *, link: str, using: str | None = N
     using = using or router.db_for_write(type(child))
     connection = connections[using]
     field = child._meta.get_field(link)
+    if not isinstance(field, ForeignKey):
+        raise TypeError(f"{link} is not a foreign key of {type(child).__name__}")
     combined = connection.vendor == "postgresql" and _plain(parent, using) and _plain(child, using)
     if combined:
         parent_sql, parent_params = insert_statement(parent, using=using)
@@ -104,7 +106,7 @@ def insert_pair(parent: Model, child: Model, *, link: str, using: str | None = N
         placeholders, _end, returning = tail.rpartition(") RETURNING ")
         slots = placeholders.split(", ")
         # Only the ORM's plain one-row form is rewritten; anything else goes the long way.
-        combined = _values and slots == ["%s"] * len(fields) and field in fields
+        combined = bool(_values) and slots == ["%s"] * len(fields) and field in fields
     if not combined:
         insert([parent], using=using)
         setattr(child, link, parent)
@@ -112,7 +114,9 @@ def insert_pair(parent: Model, child: Model, *, link: str, using: str | None = N
         return
     quote = connection.ops.quote_name
     at = fields.index(field)
-    slots[at] = f"(SELECT {quote(parent._meta.pk.column)} FROM parent)"
+    parent_key_field = parent._meta.pk
+    assert parent_key_field is not None and parent_key_field.column and field.column
+    slots[at] = f"(SELECT {quote(parent_key_field.column)} FROM parent)"
     sql = (
         f"WITH parent AS ({parent_sql}) {head} VALUES ({', '.join(slots)}) "
         f"RETURNING {returning}, {quote(child._meta.db_table)}.{quote(field.column)}"
