@@ -75,9 +75,15 @@ def _send(port: int, call: Call) -> tuple[int, bytes]:
         connection.close()
 
 
+# Each request's number, never the same twice in a run: a create's person is new each time
+# (numbered afresh for each turn, from the second turn on each was the first's possible
+# duplicate, which writes more).
+_numbers = itertools.count()
+
+
 def drive(port: int, make: Callable[[int], Call], seconds: float, concurrency: int) -> Load:
     """Send requests from `concurrency` threads for `seconds`; count the answers as expected."""
-    numbers = itertools.count()
+    numbers = _numbers
     result = Load()
     lock = threading.Lock()
     stop_at = time.monotonic() + seconds
@@ -230,7 +236,7 @@ def _in_process(shape: Shape, requests: int = 0) -> tuple[int, int, float, float
 
     client = Client(HTTP_HOST="localhost")
     counts: list[int] = []
-    numbers = itertools.count(10**9)
+    numbers = _numbers
 
     def send(make: Callable[[int], Call]) -> None:
         call = make(next(numbers))

@@ -63,3 +63,17 @@ def test_the_cpu_figures_alone_print_each_shape_each_round(shapes, monkeypatch, 
     assert set(rows) == {"create", "read one", "list, 50 a page"}
     assert all(row.count("x)") == 2 for row in rows.values())
     assert not logging.root.manager.disable  # logging is back on afterwards
+
+
+def test_no_two_requests_of_a_run_share_a_number(monkeypatch):
+    """A create's person is new each time: a turn never numbers its people from 0 again."""
+    seen = []
+
+    def make(n):
+        seen.append(n)
+        return api.Call("GET", "/", 200)
+
+    monkeypatch.setattr(api, "_send", lambda port, call: (200, b""))
+    for _ in range(2):
+        assert api.drive(0, make, 0.05, 2).done
+    assert len(seen) == len(set(seen))
