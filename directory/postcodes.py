@@ -76,6 +76,15 @@ def lookup(raw: str) -> Place:
     )
 
 
+def load_districts(*outwards: str) -> None:
+    """Have the packaged postcodes of these districts ("CF37") in the table, each letter's file
+    decoded once for all of them: for demo data drawn from many districts, which one by one
+    would decode the same file again for each."""
+    from .services.packaged_postcodes import packaged_postcodes_ensure
+
+    packaged_postcodes_ensure(*outwards)
+
+
 def packaged_postcodes(outward: str, sector: str = "") -> list[str]:
     """The postcodes in use of a district ("CF37"), or of a sector of it ("CF37", "1"), sorted,
     with a place on the grid. For demo data that must be real places."""

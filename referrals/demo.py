@@ -150,12 +150,17 @@ def _test_nhs_number(rng):
             return stem + str(check)
 
 
+# The valleys' districts the demo's people live in: CF31 to CF48.
+DEMO_DISTRICTS = range(31, 49)
+
+
 def _postcode(rng):
     """A real postcode in the valleys, so that the link worker's search can say how far away
     services are: drawn as an invented one always was (the rest of the demo stays the same),
     then the real one of that sector (else district) its unit letters point to."""
     letters = "ABDEFGHJLNPQRSTUWXYZ"
-    district, sector = f"CF{rng.randint(31, 48)}", str(rng.randint(1, 9))
+    district = f"CF{rng.randint(DEMO_DISTRICTS.start, DEMO_DISTRICTS.stop - 1)}"
+    sector = str(rng.randint(1, 9))
     first, second = rng.choice(letters), rng.choice(letters)
     real = postcodes.packaged_postcodes(district, sector) or postcodes.packaged_postcodes(district)
     if not real:
@@ -200,6 +205,8 @@ def seed(stdout):
         stdout.write(f"referrals: demo referrals already there ({Referral.objects.count()})")
         return
 
+    # The districts `_postcode` draws from, loaded together (one decoding of the file).
+    postcodes.load_districts(*(f"CF{number}" for number in DEMO_DISTRICTS))
     coordinator = User.objects.get(username="coordinator")
     gp = User.objects.get(username="gp")
     now = timezone.now()

@@ -17,7 +17,8 @@ another decoding.
 
 import importlib.util
 import math
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import brotli
@@ -42,9 +43,13 @@ def _package_dir() -> Path:
     return Path(spec.submodule_search_locations[0])
 
 
-def _rows(letter: str, district: str | None = None) -> Iterator[tuple[str, int, int, str]]:
+def _rows(
+    letter: str, district: str | None = None, *, districts: frozenset[str] = frozenset()
+) -> Iterator[tuple[str, int, int, str]]:
     """(postcode as "CF37 1AB", easting, northing, local authority) of the letter's file, or of
-    its `district` ("CF37") only."""
+    its `district` ("CF37") only, or of its `districts` only."""
+    if district is not None:
+        districts = frozenset([district])
     path = _package_dir() / f"postcodes_{letter}.msgpack.br"
     if not path.is_file():
         return
@@ -54,30 +59,35 @@ def _rows(letter: str, district: str | None = None) -> Iterator[tuple[str, int, 
     if len({len(codes), len(las), len(easts), len(norths)}) != 1:
         raise ValueError(f"the packaged postcode file {path.name} has columns of unequal length")
     indexes: Iterator[int] | range = range(len(codes))
-    if district is not None:
+    if districts:
         # A district is a small part of its letter's file: the code's first two characters
         # set most of the others aside before any string is built for them.
-        area = district[:2]
-        indexes = (i for i, code in enumerate(codes) if code[:2].upper() == area)
+        areas = {district[:2] for district in districts}
+        indexes = (i for i, code in enumerate(codes) if code[:2].upper() in areas)
     for i in indexes:
         code, east, north = codes[i], easts[i], norths[i]
         if east is None or north is None or math.isnan(east) or math.isnan(north):
             continue
         compact = code.replace(" ", "").upper()
-        if district is not None and compact[:-3] != district:
+        if districts and compact[:-3] not in districts:
             continue
         yield f"{compact[:-3]} {compact[-3:]}", int(east), int(north), las[i] or ""
 
 
-def packaged_postcodes_load(*, letter: str, district: str | None = None) -> int:
-    """Put the packaged postcodes of `letter` (or of its `district` only) in the Postcode table,
-    keeping the rows already there; note the letter or district as loaded. Returns how many
+def packaged_postcodes_load(
+    *, letter: str, district: str | None = None, districts: Iterable[str] = ()
+) -> int:
+    """Put the packaged postcodes of `letter` (or of its `district` only, or of its
+    `districts`, all from one decoding of the letter's file) in the Postcode table, keeping
+    the rows already there; note the letter or each district as loaded. Returns how many
     packaged postcodes there were."""
     letter = letter.upper()
-    prefix = (district or letter).upper()
+    wanted = frozenset(d.upper() for d in ([district] if district else districts))
     count = 0
+    per_district: Counter[str] = Counter()
     batch: list[Postcode] = []
-    for postcode, easting, northing, local_authority in _rows(letter, prefix if district else None):
+    for postcode, easting, northing, local_authority in _rows(letter, districts=wanted):
+        per_district[postcode.split(" ")[0]] += 1
         batch.append(
             Postcode(
                 postcode=postcode,
@@ -92,21 +102,28 @@ def packaged_postcodes_load(*, letter: str, district: str | None = None) -> int:
             batch = []
     Postcode.objects.bulk_create(batch, ignore_conflicts=True)
     count += len(batch)
-    PackagedPostcodeLoad.objects.bulk_create(
-        [PackagedPostcodeLoad(prefix=prefix, rows=count, loaded_at=timezone.now())],
-        ignore_conflicts=True,
+    now = timezone.now()
+    loads = (
+        [PackagedPostcodeLoad(prefix=d, rows=per_district[d], loaded_at=now) for d in wanted]
+        if wanted
+        else [PackagedPostcodeLoad(prefix=letter, rows=count, loaded_at=now)]
     )
+    PackagedPostcodeLoad.objects.bulk_create(loads, ignore_conflicts=True)
     return count
 
 
-def packaged_postcodes_ensure(district: str) -> bool:
-    """Load the packaged postcodes of `district` ("CF37") unless they (or their whole letter)
-    are in the table already. True when loaded now."""
-    district = district.upper()
-    if (
-        not district
-        or PackagedPostcodeLoad.objects.filter(prefix__in=[district[0], district]).exists()
-    ):
+def packaged_postcodes_ensure(*districts: str) -> bool:
+    """Load the packaged postcodes of each of `districts` ("CF37") unless they (or their whole
+    letter) are in the table already, decoding each letter's file once. True when any were
+    loaded now."""
+    wanted = {district.strip().upper() for district in districts} - {""}
+    if not wanted:
         return False
-    packaged_postcodes_load(letter=district[0], district=district)
-    return True
+    prefixes = wanted | {district[0] for district in wanted}
+    loaded = set(
+        PackagedPostcodeLoad.objects.filter(prefix__in=prefixes).values_list("prefix", flat=True)
+    )
+    missing = sorted(d for d in wanted if d not in loaded and d[0] not in loaded)
+    for letter in sorted({district[0] for district in missing}):
+        packaged_postcodes_load(letter=letter, districts=[d for d in missing if d[0] == letter])
+    return bool(missing)

@@ -74,3 +74,27 @@ def test_the_command_refuses_a_letter_the_package_lacks():
     with pytest.raises(CommandError, match="--letters: the package has no postcodes for Q"):
         call_command("load_packaged_postcodes", "--letters", "q", stdout=StringIO())
     assert not Postcode.objects.exists()
+
+
+def test_several_districts_of_a_letter_come_from_one_decoding():
+    decoded = []
+    real = packaged_postcodes._rows
+
+    def counting(letter, district=None, **kwargs):
+        decoded.append(letter)
+        return real(letter, district, **kwargs)
+
+    with mock.patch.object(packaged_postcodes, "_rows", counting):
+        assert packaged_postcodes.packaged_postcodes_ensure("cf37", "CF10", "SA1", "CF37 ")
+        assert not packaged_postcodes.packaged_postcodes_ensure("CF37", "SA1")  # all there
+    assert sorted(decoded) == ["C", "S"]
+    loads = dict(PackagedPostcodeLoad.objects.values_list("prefix", "rows"))
+    assert sorted(loads) == ["CF10", "CF37", "SA1"]
+    for district, rows in loads.items():
+        assert rows == Postcode.objects.filter(postcode__startswith=f"{district} ").count() > 100
+    assert not Postcode.objects.filter(postcode__startswith="CF11 ").exists()
+    # The same rows as a district loaded alone.
+    cf37 = set(Postcode.objects.filter(postcode__startswith="CF37 ").values_list("postcode"))
+    Postcode.objects.all().delete()
+    packaged_postcodes_load(letter="C", district="CF37")
+    assert set(Postcode.objects.values_list("postcode")) == cf37
