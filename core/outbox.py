@@ -13,11 +13,12 @@ is committed before it rings, and the run reads after clearing the key). Under
 a steady flow that is one task a second, however many emails, instead of one
 each (issue 18, point 9: a Celery publish was a fifth of a partner's
 referral). The doorbell holds when its run starts, and a process that has
-heard it asks Redis nothing more until shortly before then: one round trip
-a second, not one per email. The key expires after WAKE_SECONDS, so a run lost with
-its message is asked for again; without a shared cache (the embedded default)
-or with tasks run eagerly (tests, `make run`) each email queues its own
-`core.send_outbox_email`, as before.
+heard it asks Redis nothing more until shortly before then (once a second
+while the run is overdue): one round trip a second, not one per email. The
+key expires after WAKE_SECONDS, so a run lost with its message is asked for
+again; without a shared cache (the embedded default) or with tasks run
+eagerly (tests, `make run`) each email queues its own `core.send_outbox_email`,
+as before.
 
 An email may also be written when it is sent (`outbox_email_queue_later`): the
 row names a renderer an app registered (`outbox_renderer`) and what to render,
@@ -227,23 +228,29 @@ def _doorbell() -> FailOpenRedisCache | None:
     return cache
 
 
-# When the run this process knows of starts (time.time(), as the ring that asked for it
-# wrote in the doorbell): until shortly before then an email committed here is one that
-# run will read, so ringing would only hear "already asked for" from Redis.
-_run_starts_at = float("-inf")
-# Short of that time, ask again: room for the clocks of the web and worker machines to differ.
+# Until when (time.time()) this process rings no more. Normally shortly before the run it
+# knows of starts (the time the ring that asked for it wrote in the doorbell): an email
+# committed here until then is one that run will read, so ringing would only hear "already
+# asked for" from Redis.
+_quiet_until = float("-inf")
+# Short of the run's start, ask again: room for the clocks of web and worker machines to differ.
 RUN_START_MARGIN_SECONDS = 0.25
+# A run this late has workers behind it or none running: until it starts, or its key lapses
+# and a ring asks for another, each email would only hear "already asked for". A process that
+# finds the run this late asks again once a second, not for every email. (What that costs: an
+# email committed in that second just after the late run began is left to the next run anyone
+# asks for, or to the periodic resend, when no other email follows it.)
+RUN_OVERDUE_SECONDS = 5.0
+RUN_OVERDUE_ASK_EVERY_SECONDS = 1.0
 
 
 def outbox_wake() -> None:
     """After commit: have a worker send what waits, unless a run is already asked for."""
-    global _run_starts_at
+    global _quiet_until
     doorbell = _doorbell()
     now = time.time()
     # Not after an outage of Redis, which may have taken the queued run with it.
-    if now < _run_starts_at - RUN_START_MARGIN_SECONDS and not (
-        doorbell is None or doorbell.is_paused()
-    ):
+    if now < _quiet_until and not (doorbell is None or doorbell.is_paused()):
         return
     starts_at = now + WAKE_DELAY_SECONDS
     if doorbell is not None:
@@ -251,7 +258,10 @@ def outbox_wake() -> None:
         # queues a run too: better two than none.
         claimed, starts_at = doorbell.claim_or_read(WAKE_KEY, starts_at, WAKE_SECONDS)
         if claimed is False:
-            _run_starts_at = starts_at
+            if starts_at < now - RUN_OVERDUE_SECONDS:
+                _quiet_until = now + RUN_OVERDUE_ASK_EVERY_SECONDS
+            else:
+                _quiet_until = starts_at - RUN_START_MARGIN_SECONDS
             return
     try:
         enqueue(SEND_WAITING_TASK, countdown=WAKE_DELAY_SECONDS)
@@ -261,7 +271,7 @@ def outbox_wake() -> None:
             doorbell.delete(WAKE_KEY)
         logger.warning("Emails not sent now; left for the periodic resend", exc_info=True)
         return
-    _run_starts_at = starts_at
+    _quiet_until = starts_at - RUN_START_MARGIN_SECONDS
 
 
 def outbox_send_waiting(*, limit: int = WAITING_BATCH) -> int:
@@ -272,12 +282,12 @@ def outbox_send_waiting(*, limit: int = WAITING_BATCH) -> int:
     the rest keep for the next run or the periodic resend, instead of each
     waiting out EMAIL_TIMEOUT now.
     """
-    global _run_starts_at
+    global _quiet_until
     doorbell = _doorbell()
     if doorbell is not None:
         doorbell.delete(WAKE_KEY)
     # The run this process knew of is this one: what commits from now on rings again.
-    _run_starts_at = float("-inf")
+    _quiet_until = float("-inf")
     waiting = list(
         OutboxEmail.objects.filter(sent_at__isnull=True, attempts=0)
         .order_by("created_at", "pk")

@@ -98,7 +98,7 @@ def no_outbox_run_known():
     remembers one per process, as a web worker does between requests)."""
     from core import outbox
 
-    outbox._run_starts_at = float("-inf")
+    outbox._quiet_until = float("-inf")
     yield
 
 

@@ -166,7 +166,7 @@ def test_a_process_that_knows_a_run_is_coming_does_not_ask_again(doorbell, queue
     write(2)
     assert (doorbell.asked, queued) == (1, [(outbox.SEND_WAITING_TASK,)])
     # Another process rang first: this one hears when that run starts, and asks no more.
-    outbox._run_starts_at = float("-inf")
+    outbox._quiet_until = float("-inf")
     write(3)
     write(4)
     assert (doorbell.asked, queued) == (2, [(outbox.SEND_WAITING_TASK,)])
@@ -252,3 +252,21 @@ def test_an_email_that_cannot_be_written_holds_up_no_other(doorbell, queued, mon
     assert (stuck.sent_at, stuck.attempts) == (None, 1)  # left for the periodic resend
     assert stuck.last_error.startswith("Not written: KeyError")
     assert "could not be written" in caplog.text
+
+
+def test_a_run_long_overdue_is_asked_after_once_a_second(doorbell, queued, clock):
+    write(1)  # rings: a run is queued, but no worker takes it
+    clock.move(outbox.WAKE_DELAY_SECONDS + outbox.RUN_OVERDUE_SECONDS + 1)
+    write(2)  # the run is long overdue: asked once...
+    write(3)  # ...then not for every email
+    assert (doorbell.asked, queued) == (2, [(outbox.SEND_WAITING_TASK,)])
+    clock.move(outbox.RUN_OVERDUE_ASK_EVERY_SECONDS)
+    write(4)  # a second on, asked again
+    assert doorbell.asked == 3
+    # The workers are back: the run starts and clears the key; within the second the next
+    # email rings for another, and that run reads what the second left behind.
+    doorbell.delete(outbox.WAKE_KEY)
+    clock.move(outbox.RUN_OVERDUE_ASK_EVERY_SECONDS)
+    write(5)
+    assert queued == [(outbox.SEND_WAITING_TASK,)] * 2
+    assert outbox.outbox_send_waiting() == 5
