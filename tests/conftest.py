@@ -120,7 +120,11 @@ def practice(db):
 @pytest.fixture
 def gp_receptionist(practice):
     """Rhian works on the front desk of a GP practice and makes referrals."""
-    return UserFactory(username="rhian", role="referrer", organisation=practice)
+    # Named, not drawn at random: a drawn name once matched a person a test keeps hidden.
+    return UserFactory(
+        username="rhian", first_name="Rhian", last_name="Owen", role="referrer",
+        organisation=practice,
+    )  # fmt: skip
 
 
 @pytest.fixture

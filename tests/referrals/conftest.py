@@ -44,7 +44,11 @@ def scheme(cluster):
 @pytest.fixture
 def coordinator(scheme):
     return UserFactory(
-        username="carys", first_name="Carys", role=Role.COORDINATOR, organisation=scheme
+        username="carys",
+        first_name="Carys",
+        last_name="Pugh",
+        role=Role.COORDINATOR,
+        organisation=scheme,
     )
 
 
