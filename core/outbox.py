@@ -244,6 +244,15 @@ RUN_OVERDUE_SECONDS = 5.0
 RUN_OVERDUE_ASK_EVERY_SECONDS = 1.0
 
 
+def _quiet_for(starts_at: float, now: float) -> float:
+    """Until when to ring no more, knowing of a run that starts at `starts_at`."""
+    if starts_at < now - RUN_OVERDUE_SECONDS:
+        return now + RUN_OVERDUE_ASK_EVERY_SECONDS
+    # Never later than a run asked for now would start: a machine whose clock runs far ahead
+    # could otherwise silence the others long after its run's key has lapsed.
+    return min(starts_at, now + WAKE_DELAY_SECONDS) - RUN_START_MARGIN_SECONDS
+
+
 def outbox_wake() -> None:
     """After commit: have a worker send what waits, unless a run is already asked for."""
     global _quiet_until
@@ -258,10 +267,7 @@ def outbox_wake() -> None:
         # queues a run too: better two than none.
         claimed, starts_at = doorbell.claim_or_read(WAKE_KEY, starts_at, WAKE_SECONDS)
         if claimed is False:
-            if starts_at < now - RUN_OVERDUE_SECONDS:
-                _quiet_until = now + RUN_OVERDUE_ASK_EVERY_SECONDS
-            else:
-                _quiet_until = starts_at - RUN_START_MARGIN_SECONDS
+            _quiet_until = _quiet_for(starts_at, now)
             return
     try:
         enqueue(SEND_WAITING_TASK, countdown=WAKE_DELAY_SECONDS)
@@ -271,7 +277,7 @@ def outbox_wake() -> None:
             doorbell.delete(WAKE_KEY)
         logger.warning("Emails not sent now; left for the periodic resend", exc_info=True)
         return
-    _quiet_until = starts_at - RUN_START_MARGIN_SECONDS
+    _quiet_until = _quiet_for(starts_at, now)
 
 
 def outbox_send_waiting(*, limit: int = WAITING_BATCH) -> int:

@@ -44,12 +44,10 @@ def _package_dir() -> Path:
 
 
 def _rows(
-    letter: str, district: str | None = None, *, districts: frozenset[str] = frozenset()
+    letter: str, districts: frozenset[str] = frozenset()
 ) -> Iterator[tuple[str, int, int, str]]:
     """(postcode as "CF37 1AB", easting, northing, local authority) of the letter's file, or of
-    its `district` ("CF37") only, or of its `districts` only."""
-    if district is not None:
-        districts = frozenset([district])
+    its `districts` ("CF37") only."""
     path = _package_dir() / f"postcodes_{letter}.msgpack.br"
     if not path.is_file():
         return
@@ -74,19 +72,17 @@ def _rows(
         yield f"{compact[:-3]} {compact[-3:]}", int(east), int(north), las[i] or ""
 
 
-def packaged_postcodes_load(
-    *, letter: str, district: str | None = None, districts: Iterable[str] = ()
-) -> int:
-    """Put the packaged postcodes of `letter` (or of its `district` only, or of its
-    `districts`, all from one decoding of the letter's file) in the Postcode table, keeping
-    the rows already there; note the letter or each district as loaded. Returns how many
-    packaged postcodes there were."""
+def packaged_postcodes_load(*, letter: str, districts: Iterable[str] = ()) -> int:
+    """Put the packaged postcodes of `letter` (or of its `districts` only, all from one
+    decoding of the letter's file) in the Postcode table, keeping the rows already there;
+    note the letter or each district as loaded. Returns how many packaged postcodes there
+    were."""
     letter = letter.upper()
-    wanted = frozenset(d.upper() for d in ([district] if district else districts))
+    wanted = frozenset(district.upper() for district in districts)
     count = 0
     per_district: Counter[str] = Counter()
     batch: list[Postcode] = []
-    for postcode, easting, northing, local_authority in _rows(letter, districts=wanted):
+    for postcode, easting, northing, local_authority in _rows(letter, wanted):
         per_district[postcode.split(" ")[0]] += 1
         batch.append(
             Postcode(

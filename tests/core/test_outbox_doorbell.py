@@ -270,3 +270,14 @@ def test_a_run_long_overdue_is_asked_after_once_a_second(doorbell, queued, clock
     write(5)
     assert queued == [(outbox.SEND_WAITING_TASK,)] * 2
     assert outbox.outbox_send_waiting() == 5
+
+
+def test_a_run_said_to_start_far_ahead_quiets_a_process_no_longer_than_one_asked_for_now(
+    doorbell, queued, clock
+):
+    # Rung from a machine whose clock runs an hour ahead: its run "starts" in an hour.
+    doorbell.rung, doorbell.starts_at = True, clock.now + 3600
+    write(1)
+    clock.move(outbox.WAKE_DELAY_SECONDS)
+    write(2)  # asks again a second on, as after a run asked for now
+    assert doorbell.asked == 2

@@ -44,7 +44,7 @@ def test_later_lookups_are_one_query_and_never_decode_the_package(
 
 def test_a_row_imported_from_onspd_is_kept():
     Postcode.objects.create(postcode="CF37 1AB", easting=1, northing=2, lsoa="W01001101")
-    packaged_postcodes_load(letter="C", district="CF37")
+    packaged_postcodes_load(letter="C", districts=["CF37"])
     row = Postcode.objects.get(postcode="CF37 1AB")
     assert (row.easting, row.northing, row.lsoa) == (1, 2, "W01001101")
 
@@ -80,9 +80,9 @@ def test_several_districts_of_a_letter_come_from_one_decoding():
     decoded = []
     real = packaged_postcodes._rows
 
-    def counting(letter, district=None, **kwargs):
+    def counting(letter, districts=frozenset()):
         decoded.append(letter)
-        return real(letter, district, **kwargs)
+        return real(letter, districts)
 
     with mock.patch.object(packaged_postcodes, "_rows", counting):
         assert packaged_postcodes.packaged_postcodes_ensure("cf37", "CF10", "SA1", "CF37 ")
@@ -96,5 +96,5 @@ def test_several_districts_of_a_letter_come_from_one_decoding():
     # The same rows as a district loaded alone.
     cf37 = set(Postcode.objects.filter(postcode__startswith="CF37 ").values_list("postcode"))
     Postcode.objects.all().delete()
-    packaged_postcodes_load(letter="C", district="CF37")
+    packaged_postcodes_load(letter="C", districts=["CF37"])
     assert set(Postcode.objects.values_list("postcode")) == cf37
