@@ -25,7 +25,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Area, Organisation, Role
+from accounts.models import Area, Organisation, Role, User
 from accounts.selectors import area_and_ancestors
 from core.rows import columns, fetch
 
@@ -484,20 +484,23 @@ def scheme_for_area(area):
     raise NoSchemeForArea(_("No social prescribing scheme takes referrals for this area yet."))
 
 
-# The scheme for an area, remembered in each process (a referral from a partner system or a
-# referrer asks for it every time; the walk up the area tree is a query a level). Any change
-# to an area or an organisation (referrals.receivers) empties this process's copy at once and
-# stamps a new version in the shared cache, when saved and again when committed; every
-# process compares its copy's version with the shared one, at most SCHEME_ROUTES_CHECK_SECONDS
-# apart, so a change made by one reaches the others within a second of its commit (a
-# referral in that second goes where it would have gone a second earlier; a round trip to
-# Redis on every partner referral cost a twentieth of it). Without the shared cache (Redis
-# out of reach) the tree is walked as before; a copy is never older than
-# SCHEME_ROUTES_MAX_AGE anyway.
+# Where a new referral goes, remembered in each process: the scheme for an area (a referral
+# from a partner system or a referrer asks for it every time; the walk up the area tree is a
+# query a level) and the scheme's coordinators, who are told of it (a query on every new
+# referral). Any change to an area, an organisation or a user (referrals.receivers) empties
+# this process's copy at once and stamps a new version in the shared cache, when saved and
+# again when committed; every process compares its copy's version with the shared one, at
+# most SCHEME_ROUTES_CHECK_SECONDS apart, so a change made by one reaches the others within a
+# second of its commit (a referral in that second goes where, and is announced to whom, it
+# would have been a second earlier; a round trip to Redis on every partner referral cost a
+# twentieth of it). Without the shared cache (Redis out of reach) both are looked up as
+# before; a copy is never older than SCHEME_ROUTES_MAX_AGE anyway.
 SCHEME_ROUTES_VERSION_KEY = "referrals:scheme-routes-version"
 SCHEME_ROUTES_MAX_AGE = 300.0
 SCHEME_ROUTES_CHECK_SECONDS = 1.0
-_scheme_routes: dict = {"version": None, "since": 0.0, "checked": 0.0, "schemes": {}}
+_scheme_routes: dict = {
+    "version": None, "since": 0.0, "checked": 0.0, "schemes": {}, "coordinators": {},
+}  # fmt: skip
 _MISSING = object()
 
 
@@ -518,7 +521,7 @@ def _shared_scheme_routes_version():
 
 def forget_scheme_routes() -> None:
     """Empty this process's copy, and have every process empty theirs (on commit too)."""
-    _scheme_routes.update(version=None, since=0.0, checked=0.0, schemes={})
+    _scheme_routes.update(version=None, since=0.0, checked=0.0, schemes={}, coordinators={})
 
     def new_version():
         _scheme_routes_cache().set(SCHEME_ROUTES_VERSION_KEY, secrets.token_hex(8), None)
@@ -527,24 +530,59 @@ def forget_scheme_routes() -> None:
     transaction.on_commit(new_version)
 
 
-def scheme_for_area_id(area_id: int | None):
-    """`scheme_for_area` of the area with this id, from this process's copy where it can."""
+def _current_scheme_routes() -> dict | None:
+    """This process's copy, emptied first if another process changed the routes since; None
+    when the shared cache cannot say (look everything up)."""
     now = time.monotonic()
     if _scheme_routes["version"] is None or now - _scheme_routes["checked"] >= (
         SCHEME_ROUTES_CHECK_SECONDS
     ):
         version = _shared_scheme_routes_version()
         if version is None:
-            return scheme_for_area(Area.objects.filter(pk=area_id).first() if area_id else None)
+            return None
         stale = now - _scheme_routes["since"] > SCHEME_ROUTES_MAX_AGE
         if _scheme_routes["version"] != version or stale:
-            _scheme_routes.update(version=version, since=now, schemes={})
+            _scheme_routes.update(version=version, since=now, schemes={}, coordinators={})
         _scheme_routes["checked"] = now
-    schemes = _scheme_routes["schemes"]
+    return _scheme_routes
+
+
+def scheme_for_area_id(area_id: int | None):
+    """`scheme_for_area` of the area with this id, from this process's copy where it can."""
+    routes = _current_scheme_routes()
+    if routes is None:
+        return scheme_for_area(Area.objects.filter(pk=area_id).first() if area_id else None)
+    schemes = routes["schemes"]
     if area_id not in schemes:
         area = Area.objects.filter(pk=area_id).first() if area_id else None
         schemes[area_id] = scheme_for_area(area)  # NoSchemeForArea is not remembered
     return schemes[area_id]
+
+
+def scheme_coordinators(scheme_id: int | None) -> list[User]:
+    """The active coordinators of a scheme: who triages its new referrals."""
+    if scheme_id is None:
+        return []
+    # User.objects.filter(role=COORDINATOR, organisation_id=scheme_id, is_active=True)
+    # .order_by("pk"), written out: every new referral asks, and the ORM's building of the
+    # statement cost more than running it (tests/referrals/test_notifications.py).
+    sql = (
+        f"SELECT {columns(User, 'u')} FROM {connection.ops.quote_name(User._meta.db_table)} u "  # noqa: S608
+        "WHERE u.role = %s AND u.organisation_id = %s AND u.is_active = %s ORDER BY u.id"
+    )
+    return fetch(User, sql, [Role.COORDINATOR.value, scheme_id, True])
+
+
+def scheme_coordinators_to_tell(scheme_id: int | None) -> list[User]:
+    """`scheme_coordinators`, from this process's copy where it can: whom a new referral is
+    announced to. The records are shared between requests: read them, never change them."""
+    routes = _current_scheme_routes()
+    if routes is None:
+        return scheme_coordinators(scheme_id)
+    coordinators = routes["coordinators"]
+    if scheme_id not in coordinators:
+        coordinators[scheme_id] = scheme_coordinators(scheme_id)
+    return coordinators[scheme_id]
 
 
 def self_referral_by_reference(reference):

@@ -103,6 +103,17 @@ def no_outbox_run_known():
 
 
 @pytest.fixture(autouse=True)
+def no_routes_remembered():
+    """Each test starts with this process remembering no scheme for an area and no scheme's
+    coordinators (referrals.selectors; a rolled-back test's rows send no signal to forget)."""
+    from referrals import selectors
+
+    selectors._scheme_routes.update(
+        version=None, since=0.0, checked=0.0, schemes={}, coordinators={}
+    )
+
+
+@pytest.fixture(autouse=True)
 def english_after_each_test():
     """A request to a /cy/ page leaves Welsh active in this thread: give the next test English."""
     yield

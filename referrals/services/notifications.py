@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -29,9 +29,9 @@ from core.outbox import (
     outbox_render,
     outbox_renderer,
 )
-from core.rows import columns, fetch
 
 from ..models import Notification
+from ..selectors import scheme_coordinators_to_tell
 
 logger = logging.getLogger(__name__)
 
@@ -117,13 +117,15 @@ NOTICE_EMAIL = "referrals.notice"
 @outbox_renderer(NOTICE_EMAIL)
 def notice_email(key: str) -> Written | None:
     """The email of one notification (`key`: its uuid), in its recipient's language; None once
-    it is gone."""
+    it is gone or its recipient deactivated."""
     # An email queued before the notice was named by its uuid names it by its id.
     named = {"pk": key} if key.isascii() and key.isdigit() else {"uuid": key}
     notification = (
         Notification.objects.select_related("recipient", "referral").filter(**named).first()
     )
-    if notification is None:
+    # Nothing goes to someone deactivated since (a process may have told them in the second
+    # before it heard of the change: referrals.selectors, scheme_coordinators_to_tell).
+    if notification is None or not notification.recipient.is_active:
         return None
     recipient = notification.recipient
     with translation.override(recipient.preferred_language):
@@ -138,20 +140,6 @@ def notice_email(key: str) -> Written | None:
         )
 
 
-def scheme_coordinators(scheme_id) -> list[User]:
-    """The active coordinators of a scheme: who triages its new referrals."""
-    if scheme_id is None:
-        return []
-    # User.objects.filter(role=COORDINATOR, organisation_id=scheme_id, is_active=True)
-    # .order_by("pk"), written out: every new referral asks, and the ORM's building of the
-    # statement cost more than running it (tests/referrals/test_notifications.py).
-    sql = (
-        f"SELECT {columns(User, 'u')} FROM {connection.ops.quote_name(User._meta.db_table)} u "  # noqa: S608
-        "WHERE u.role = %s AND u.organisation_id = %s AND u.is_active = %s ORDER BY u.id"
-    )
-    return fetch(User, sql, [Role.COORDINATOR.value, scheme_id, True])
-
-
 def coordinators_notify_new_referral(*, referral, now=None) -> int:
     """Tell the scheme's coordinators that a referral (or self-referral) awaits triage."""
     path = reverse("referrals:detail", kwargs={"referral_uuid": referral.uuid})
@@ -164,7 +152,7 @@ def coordinators_notify_new_referral(*, referral, now=None) -> int:
         return _("New referral to triage: %(name)s (%(ref)s).") % names
 
     told = 0
-    for coordinator in scheme_coordinators(referral.scheme_id):
+    for coordinator in scheme_coordinators_to_tell(referral.scheme_id):
         told += bool(
             user_notify(
                 recipient=coordinator,

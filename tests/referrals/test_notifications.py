@@ -6,6 +6,7 @@ at once or one daily digest on her account page. The page at /notifications/
 lists only her own, marks them read, and answers 404 for anyone else's.
 """
 
+import time
 from datetime import date, timedelta
 
 import pytest
@@ -18,7 +19,7 @@ from accounts.models import AuditEvent, NotificationEmail
 from core.models import OutboxEmail
 from core.outbox import EmailNotSent, outbox_email_queue_later, outbox_email_send
 from linkworkers.services import referral_allocate
-from referrals import services
+from referrals import selectors, services
 from referrals.models import Notification, Status
 from referrals.services.notifications import NOTICE_EMAIL
 from referrals.tasks import send_notification_digests
@@ -131,6 +132,90 @@ def test_an_email_whose_notification_is_gone_is_dropped_unsent(
     Notification.objects.all().delete()  # an erasure took it before the worker came
     assert outbox_email_send(email_id=email.pk) is False
     assert mail.outbox == [] and not OutboxEmail.objects.exists()
+
+
+def test_an_email_to_someone_deactivated_before_it_went_is_dropped_unsent(
+    gp_receptionist, coordinator, scheme, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        services.referral_create(
+            actor=gp_receptionist, person_details=GLENYS, referral_details=REFERRAL
+        )
+    email = OutboxEmail.objects.get()
+    coordinator.is_active = False  # Carys left the scheme before the worker came
+    coordinator.save()
+    assert outbox_email_send(email_id=email.pk) is False
+    assert mail.outbox == [] and not OutboxEmail.objects.exists()
+
+
+def test_whom_a_referral_is_announced_to_follows_each_change_at_once(
+    gp_receptionist, coordinator, scheme
+):
+    """Each process remembers a scheme's coordinators (referrals.selectors); a coordinator
+    added, deactivated or moved to another scheme hears, or stops hearing, from the next
+    referral on. A sign-in changes nothing and keeps what is remembered."""
+    from accounts.models import Role
+    from tests.factories import SchemeFactory, UserFactory
+
+    def told():
+        services.referral_create(
+            actor=gp_receptionist, person_details=GLENYS, referral_details=REFERRAL
+        )
+        notices = Notification.objects.filter(kind=Notification.Kind.NEW_REFERRAL)
+        names = sorted(notice.recipient.username for notice in notices)
+        notices.delete()
+        return names
+
+    assert told() == [coordinator.username]
+    second = UserFactory(role=Role.COORDINATOR, organisation=scheme)
+    assert told() == sorted([coordinator.username, second.username])
+    coordinator.is_active = False
+    coordinator.save()
+    assert told() == [second.username]
+    second.organisation = SchemeFactory(name="Glannau")
+    second.save()
+    assert told() == []
+    second.organisation = scheme
+    second.save()
+    assert told() == [second.username]
+    assert scheme.pk in selectors._scheme_routes["coordinators"]
+    second.last_login = timezone.now()
+    second.save(update_fields=["last_login"])
+    assert scheme.pk in selectors._scheme_routes["coordinators"]
+
+
+def test_another_process_changing_the_coordinators_empties_this_ones_copy_within_a_second(
+    scheme, coordinator, monkeypatch
+):
+    now = [time.monotonic()]
+    monkeypatch.setattr(selectors.time, "monotonic", lambda: now[0])
+    assert selectors.scheme_coordinators_to_tell(scheme.pk) == [coordinator]
+    # What another process's change leaves behind: a new version in the shared cache.
+    selectors._scheme_routes["coordinators"][scheme.pk] = []
+    selectors._scheme_routes_cache().set(selectors.SCHEME_ROUTES_VERSION_KEY, "theirs", None)
+    now[0] += selectors.SCHEME_ROUTES_CHECK_SECONDS / 2
+    assert selectors.scheme_coordinators_to_tell(scheme.pk) == []
+    now[0] += selectors.SCHEME_ROUTES_CHECK_SECONDS / 2
+    assert selectors.scheme_coordinators_to_tell(scheme.pk) == [coordinator]
+
+
+def test_with_the_cache_down_the_coordinators_are_looked_up_each_time(
+    scheme, coordinator, settings
+):
+    from django.db import connection
+    from django.test import override_settings
+    from django.test.utils import CaptureQueriesContext
+
+    down = {
+        "BACKEND": "core.cache.FailOpenRedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+        "OPTIONS": {"socket_connect_timeout": 0.2},
+    }
+    with override_settings(CACHES={**settings.CACHES, "ratelimit": down}):
+        for _ in range(2):
+            with CaptureQueriesContext(connection) as queries:
+                assert selectors.scheme_coordinators_to_tell(scheme.pk) == [coordinator]
+            assert len(queries.captured_queries) == 1
 
 
 def test_an_smtp_failure_keeps_the_words_written_for_the_retry(
@@ -437,7 +522,7 @@ def test_the_coordinators_written_in_sql_are_those_the_queryset_finds(scheme, co
     """scheme_coordinators writes out the ORM's filter: active coordinators of this scheme,
     in id order, whole records; not a deactivated one, another role, another scheme's."""
     from accounts.models import Role, User
-    from referrals.services.notifications import scheme_coordinators
+    from referrals.selectors import scheme_coordinators
     from tests.factories import SchemeFactory, UserFactory
 
     second = UserFactory(role=Role.COORDINATOR, organisation=scheme)
