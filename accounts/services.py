@@ -18,6 +18,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core import prepared
 from core.client_address import client_address
 from core.exceptions import ValidationError as CoreValidationError
 from core.inserts import execute_later, insert_statement
@@ -103,7 +104,7 @@ def _insert_with_subjects(event: AuditEvent, subjects: list, *, asynchronous: bo
     sql = (
         f"WITH event AS ({insert} RETURNING id, created_at), "
         f"subject AS (INSERT INTO {subject.db_table} (event_id, person_uuid) "
-        f"SELECT event.id, person FROM event, unnest(%s::uuid[]) AS person) "  # noqa: S608
+        f"SELECT event.id, person FROM event, unnest(%s::text[]::uuid[]) AS person) "  # noqa: S608
         + (
             "SELECT id, created_at, set_config('synchronous_commit', 'off', true) FROM event"
             if asynchronous
@@ -115,8 +116,9 @@ def _insert_with_subjects(event: AuditEvent, subjects: list, *, asynchronous: bo
     # and the event is returned without its id.
     if not asynchronous and execute_later(sql, params, using=using):
         return
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql, params)
+    database = connections[using]
+    with database.cursor() as cursor:
+        prepared.execute(database, cursor, [(sql, params)])
         event.pk, event.created_at = cursor.fetchone()[:2]
     event._state.adding = False
     event._state.db = using

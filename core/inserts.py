@@ -33,6 +33,8 @@ from django.db.models import ForeignKey, Model
 from django.db.models.signals import post_save, pre_save
 from django.db.models.sql import InsertQuery
 
+from . import prepared
+
 # (database alias, model, returning) -> (INSERT of one row, the fields its values fill, in order)
 _statements: dict[tuple[str, type[Model], bool], tuple[str, list[Any]]] = {}
 
@@ -123,7 +125,7 @@ def insert_pair(parent: Model, child: Model, *, link: str, using: str | None = N
     )
     params = [*parent_params, *child_params[:at], *child_params[at + 1 :]]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        prepared.execute(connection, cursor, [(sql, params)])
         child_key, parent_key = cursor.fetchone()
     for obj, key in ((parent, parent_key), (child, child_key)):
         setattr(obj, obj._meta.pk.attname, key)
@@ -187,14 +189,11 @@ def batched(using: str = "default") -> Iterator[None]:
 
 def _send(connection: Any, statements: list[tuple[str, list[Any]]]) -> None:
     # psycopg2 writes the parameters into the text itself, so several statements go as one
-    # string. (psycopg 3 binds them in the server, one statement at a time: there this
-    # would be a pipeline.)
+    # string, each planned once per connection (core.prepared). (psycopg 3 binds them in
+    # the server, one statement at a time: there this would be a pipeline.)
     if statements:
         with connection.cursor() as cursor:
-            cursor.execute(
-                ";\n".join(sql for sql, _ in statements),
-                [param for _, params in statements for param in params],
-            )
+            prepared.execute(connection, cursor, statements)
 
 
 def execute_later(sql: str, params: Sequence[Any], *, using: str = "default") -> bool:

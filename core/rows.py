@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 from django.db import connections, router
 from django.db.models import Model
 
+from . import prepared
+
 M = TypeVar("M", bound=Model)
 
 # (database alias, model) -> [(column index, its converters, its expression)] where any
@@ -54,11 +56,13 @@ def fetch(
     """
     using = using or router.db_for_read(model)
     connection = connections[using]
+    statements = [(sql, params)]
     if before is not None:
         assert connection.vendor == "postgresql", "several statements in one round trip"
-        sql, params = f"{before[0]};\n{sql}", [*before[1], *params]
+        statements.insert(0, before)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        # Planned once per connection on PostgreSQL (core.prepared).
+        prepared.execute(connection, cursor, statements)
         rows = cursor.fetchall()
     if not rows:
         return []
