@@ -121,29 +121,25 @@ def test_the_email_names_its_notice_by_uuid_and_one_queued_by_id_still_goes(
     assert notification.referral.reference in mail.outbox[0].subject
 
 
-def test_an_email_whose_notification_is_gone_is_dropped_unsent(
-    gp_receptionist, coordinator, scheme, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=False):
-        services.referral_create(
-            actor=gp_receptionist, person_details=GLENYS, referral_details=REFERRAL
-        )
-    email = OutboxEmail.objects.get()
+def _erase_the_notice(coordinator):
     Notification.objects.all().delete()  # an erasure took it before the worker came
-    assert outbox_email_send(email_id=email.pk) is False
-    assert mail.outbox == [] and not OutboxEmail.objects.exists()
 
 
-def test_an_email_to_someone_deactivated_before_it_went_is_dropped_unsent(
-    gp_receptionist, coordinator, scheme, django_capture_on_commit_callbacks
+def _carys_leaves(coordinator):
+    coordinator.is_active = False  # she left the scheme before the worker came
+    coordinator.save()
+
+
+@pytest.mark.parametrize("meanwhile", [_erase_the_notice, _carys_leaves])
+def test_an_email_whose_notice_is_gone_or_whose_reader_left_is_dropped_unsent(
+    gp_receptionist, coordinator, scheme, django_capture_on_commit_callbacks, meanwhile
 ):
     with django_capture_on_commit_callbacks(execute=False):
         services.referral_create(
             actor=gp_receptionist, person_details=GLENYS, referral_details=REFERRAL
         )
     email = OutboxEmail.objects.get()
-    coordinator.is_active = False  # Carys left the scheme before the worker came
-    coordinator.save()
+    meanwhile(coordinator)
     assert outbox_email_send(email_id=email.pk) is False
     assert mail.outbox == [] and not OutboxEmail.objects.exists()
 
