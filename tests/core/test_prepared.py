@@ -25,15 +25,20 @@ def _run(statements):
     return rows, [query["sql"] for query in queries.captured_queries]
 
 
-@pytest.fixture
-def fresh_connection():
-    """This connection as a new one would be: nothing prepared on either side."""
+def _forget_on_both_sides():
     if POSTGRES:
         with connection.cursor() as cursor:
             cursor.execute("DEALLOCATE ALL")
     prepared.forget(connection)
+
+
+@pytest.fixture
+def fresh_connection():
+    """This connection as a new one would be: nothing prepared on either side (before the
+    test, and after it for the next test: a rollback does not take a PREPARE back)."""
+    _forget_on_both_sides()
     yield
-    prepared.forget(connection)
+    _forget_on_both_sides()
 
 
 def _server_has():
@@ -79,9 +84,7 @@ def test_a_connection_that_lost_its_statements_prepares_them_again(fresh_connect
     _run([(STATEMENT, [1, "a", []])])
     # A new connection (the old one closed, or cut): Django's wrapper gets a new one,
     # which this module has never seen.
-    with connection.cursor() as cursor:
-        cursor.execute("DEALLOCATE ALL")
-    prepared.forget(connection)
+    _forget_on_both_sides()
     rows, sent = _run([(STATEMENT, [2, "b", []])])
     assert rows == [(3, "a%b", "B", [])]
     assert [sql.split()[0] for sql in sent] == ["PREPARE", "EXECUTE"]
