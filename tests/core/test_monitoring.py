@@ -20,7 +20,7 @@ from config import sentry
 from core.heartbeat import heartbeat_record
 from core.models import OutboxEmail
 from reporting.models import RollupRun
-from tests.outage import RedisServer, broker_at, closed_port, needs_redis_server
+from tests.outage import POLL_SECONDS, RedisServer, broker_at, closed_port, needs_redis_server
 
 pytestmark = pytest.mark.django_db
 
@@ -311,7 +311,9 @@ def test_an_error_reaches_a_sentry_server_without_the_request(tmp_path):
             pass
 
     server = HTTPServer(("127.0.0.1", 0), Receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": POLL_SECONDS}, daemon=True
+    )
     thread.start()
     try:
         sentry.sentry_init(

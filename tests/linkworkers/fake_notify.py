@@ -16,6 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from notifications_python_client.authentication import decode_jwt_token, get_token_issuer
 
+from tests.outage import POLL_SECONDS
+
 SERVICE_ID = "3f2a8b7c-1d4e-4f6a-9b8c-7d6e5f4a3b2c"
 SECRET = "9c8b7a6f-5e4d-4c3b-8a29-1f0e9d8c7b6a"
 API_KEY = f"test_key-{SERVICE_ID}-{SECRET}"
@@ -104,7 +106,9 @@ class FakeNotify:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": POLL_SECONDS}, daemon=True
+        ).start()
 
     def close(self) -> None:
         self.server.shutdown()

@@ -16,7 +16,7 @@ from django.urls import reverse
 from core import outbox, tasks
 from core.models import OutboxEmail
 from tests.factories import ReferralFactory
-from tests.outage import closed_port
+from tests.outage import POLL_SECONDS, closed_port
 
 pytestmark = [pytest.mark.fault, pytest.mark.django_db]
 
@@ -30,7 +30,9 @@ class Sink(socketserver.ThreadingTCPServer):
     def __init__(self, port: int) -> None:
         self.messages: list[str] = []
         super().__init__(("127.0.0.1", port), SinkHandler)
-        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": POLL_SECONDS}, daemon=True
+        )
         self.thread.start()
 
     def stop(self) -> None:

@@ -32,6 +32,7 @@ from referrals.services import (
     referral_start,
 )
 from tests.factories import ReferralFactory, UserFactory
+from tests.outage import POLL_SECONDS
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +59,9 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": POLL_SECONDS}, daemon=True
+        )
         self.thread.start()
 
     def events(self) -> list[str]:
