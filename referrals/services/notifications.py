@@ -117,15 +117,13 @@ NOTICE_EMAIL = "referrals.notice"
 @outbox_renderer(NOTICE_EMAIL)
 def notice_email(key: str) -> Written | None:
     """The email of one notification (`key`: its uuid), in its recipient's language; None once
-    it is gone or its recipient deactivated."""
+    it is gone or no longer for its recipient (`_still_for`)."""
     # An email queued before the notice was named by its uuid names it by its id.
     named = {"pk": key} if key.isascii() and key.isdigit() else {"uuid": key}
     notification = (
         Notification.objects.select_related("recipient", "referral").filter(**named).first()
     )
-    # Nothing goes to someone deactivated since (a process may have told them in the second
-    # before it heard of the change: referrals.selectors, scheme_coordinators_to_tell).
-    if notification is None or not notification.recipient.is_active:
+    if notification is None or not _still_for(notification):
         return None
     recipient = notification.recipient
     with translation.override(recipient.preferred_language):
@@ -138,6 +136,22 @@ def notice_email(key: str) -> Written | None:
                 "url": settings.SITE_URL.rstrip("/") + notification.url_path,
             },
         )
+
+
+def _still_for(notification: Notification) -> bool:
+    """Whether the notice's email is still for its recipient: nothing goes to someone
+    deactivated since, nor news of a referral to triage to someone no longer a coordinator
+    of its scheme (a process may have told them in the second before it heard of the
+    change: referrals.selectors, scheme_coordinators_to_tell)."""
+    recipient = notification.recipient
+    if not recipient.is_active:
+        return False
+    if notification.kind == Notification.Kind.NEW_REFERRAL:
+        return (
+            recipient.role == Role.COORDINATOR
+            and recipient.organisation_id == notification.referral.scheme_id
+        )
+    return True
 
 
 def coordinators_notify_new_referral(*, referral, now=None) -> int:

@@ -130,7 +130,29 @@ def _carys_leaves(coordinator):
     coordinator.save()
 
 
-@pytest.mark.parametrize("meanwhile", [_erase_the_notice, _carys_leaves])
+def _carys_moves_to_another_scheme(coordinator):
+    from tests.factories import SchemeFactory
+
+    coordinator.organisation = SchemeFactory(name="Glannau")
+    coordinator.save()
+
+
+def _carys_becomes_a_link_worker(coordinator):
+    from accounts.models import Role
+
+    coordinator.role = Role.LINK_WORKER
+    coordinator.save()
+
+
+@pytest.mark.parametrize(
+    "meanwhile",
+    [
+        _erase_the_notice,
+        _carys_leaves,
+        _carys_moves_to_another_scheme,
+        _carys_becomes_a_link_worker,
+    ],
+)
 def test_an_email_whose_notice_is_gone_or_whose_reader_left_is_dropped_unsent(
     gp_receptionist, coordinator, scheme, django_capture_on_commit_callbacks, meanwhile
 ):
