@@ -500,6 +500,7 @@ SCHEME_ROUTES_MAX_AGE = 300.0
 SCHEME_ROUTES_CHECK_SECONDS = 1.0
 _scheme_routes: dict = {
     "version": None, "since": 0.0, "checked": 0.0, "schemes": {}, "coordinators": {},
+    "pending": None,
 }  # fmt: skip
 _MISSING = object()
 
@@ -519,20 +520,50 @@ def _shared_scheme_routes_version():
     return None if version is _MISSING else version
 
 
+def _empty_scheme_routes() -> None:
+    _scheme_routes.update(
+        version=None, since=0.0, checked=0.0, schemes={}, coordinators={}, pending=None
+    )
+
+
 def forget_scheme_routes() -> None:
-    """Empty this process's copy, and have every process empty theirs (on commit too)."""
-    _scheme_routes.update(version=None, since=0.0, checked=0.0, schemes={}, coordinators={})
+    """Empty this process's copy, and have every process empty theirs (on commit too).
+
+    Inside a transaction, what this process remembers until it ends may be rows only that
+    transaction can see (a coordinator it added); should it roll back, the copy is emptied
+    again at the next look (`_current_scheme_routes`), so a rolled-back row is never used.
+    """
+    _empty_scheme_routes()
 
     def new_version():
         _scheme_routes_cache().set(SCHEME_ROUTES_VERSION_KEY, secrets.token_hex(8), None)
 
+    def committed():
+        if _scheme_routes["pending"] is committed:
+            _scheme_routes["pending"] = None
+        new_version()
+
     new_version()
-    transaction.on_commit(new_version)
+    if connection.in_atomic_block:
+        _scheme_routes["pending"] = committed
+    transaction.on_commit(committed)
+
+
+def _rolled_back_since_forgotten() -> bool:
+    """Whether the transaction that last emptied the copy ended without committing: its
+    commit hook is neither run nor still waiting (Django drops a rolled-back block's)."""
+    pending = _scheme_routes["pending"]
+    # Each entry: (savepoint ids, hook, robust).
+    return pending is not None and not any(
+        entry[1] is pending for entry in connection.run_on_commit
+    )
 
 
 def _current_scheme_routes() -> dict | None:
     """This process's copy, emptied first if another process changed the routes since; None
     when the shared cache cannot say (look everything up)."""
+    if _rolled_back_since_forgotten():
+        _empty_scheme_routes()
     now = time.monotonic()
     if _scheme_routes["version"] is None or now - _scheme_routes["checked"] >= (
         SCHEME_ROUTES_CHECK_SECONDS

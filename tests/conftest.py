@@ -108,9 +108,7 @@ def no_routes_remembered():
     coordinators (referrals.selectors; a rolled-back test's rows send no signal to forget)."""
     from referrals import selectors
 
-    selectors._scheme_routes.update(
-        version=None, since=0.0, checked=0.0, schemes={}, coordinators={}
-    )
+    selectors._empty_scheme_routes()
 
 
 @pytest.fixture(autouse=True)

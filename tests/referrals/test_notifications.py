@@ -202,6 +202,32 @@ def test_whom_a_referral_is_announced_to_follows_each_change_at_once(
     assert scheme.pk in selectors._scheme_routes["coordinators"]
 
 
+def test_a_coordinator_added_in_a_transaction_that_rolled_back_is_never_told(
+    gp_receptionist, coordinator, scheme
+):
+    """What this process remembered inside a transaction that changed the routes (a
+    coordinator only it could see) is emptied once that transaction rolls back."""
+    from django.db import transaction
+
+    from accounts.models import Role
+    from tests.factories import UserFactory
+
+    def told():
+        services.referral_create(
+            actor=gp_receptionist, person_details=GLENYS, referral_details=REFERRAL
+        )
+        notices = Notification.objects.filter(kind=Notification.Kind.NEW_REFERRAL)
+        names = sorted(notice.recipient.username for notice in notices)
+        notices.delete()
+        return names
+
+    with pytest.raises(ZeroDivisionError), transaction.atomic():
+        ghost = UserFactory(role=Role.COORDINATOR, organisation=scheme)
+        assert told() == sorted([coordinator.username, ghost.username])
+        raise ZeroDivisionError  # the admin's save failed after all
+    assert told() == [coordinator.username]
+
+
 def test_another_process_changing_the_coordinators_empties_this_ones_copy_within_a_second(
     scheme, coordinator, monkeypatch
 ):

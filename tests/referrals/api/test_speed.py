@@ -163,6 +163,16 @@ def test_a_scheme_moved_to_another_area_takes_the_next_referral(
     assert Referral.objects.latest("pk").scheme == scheme
 
 
+def test_a_scheme_added_in_a_transaction_that_rolled_back_takes_nothing_after(practice, scheme):
+    from django.db import transaction
+
+    with pytest.raises(ZeroDivisionError), transaction.atomic():
+        nearer = SchemeFactory(name="Afon Connectors", area=practice.area)
+        assert selectors.scheme_for_area_id(practice.area_id) == nearer
+        raise ZeroDivisionError
+    assert selectors.scheme_for_area_id(practice.area_id) == scheme
+
+
 def test_another_process_changing_the_map_empties_this_ones_copy_within_a_second(
     practice, scheme, monkeypatch
 ):
