@@ -6,7 +6,10 @@ audit row) planning cost about as much as running them. `execute` sends each as 
 of a statement prepared (PREPARE) the first time this connection meets it, in a round
 trip of its own, and remembered with the connection: a prepared statement lasts as long
 as its connection (a rollback does not take it back), and a new connection starts with
-none. At most MAX_PER_CONNECTION are kept; past that, statements run as they are.
+none. At most MAX_PER_CONNECTION are kept; past that, statements run as they are. A
+migration that changes the type of a column a prepared statement returns makes it fail
+("cached plan must not change result type"): the connection is then closed when its
+request or task ends, and the next one prepares afresh.
 
 Elsewhere (SQLite), or switched off (`DATABASE_PREPARED_STATEMENTS=0`: behind a pgbouncer
 pooling by transaction, where the next transaction may run on another server connection
@@ -15,17 +18,21 @@ that never saw the PREPARE), each statement is executed as it is.
 
 import hashlib
 import re
+import time
 from collections.abc import Sequence
 from typing import Any
 from weakref import WeakKeyDictionary
 
 from django.conf import settings
+from django.db import DatabaseError
 
 MAX_PER_CONNECTION = 100
 
 # The DB-API connection -> {SQL: its prepared statement's name}.
 _prepared: WeakKeyDictionary[Any, dict[str, str]] = WeakKeyDictionary()
 _PLACEHOLDER = re.compile(r"%([s%])")
+# SQLSTATE of PostgreSQL's "cached plan must not change result type".
+_FEATURE_NOT_SUPPORTED = "0A000"
 
 
 def execute(connection: Any, cursor: Any, statements: Sequence[tuple[str, Sequence[Any]]]) -> None:
@@ -49,7 +56,16 @@ def execute(connection: Any, cursor: Any, statements: Sequence[tuple[str, Sequen
         else:
             sent.append(f"EXECUTE {name}")
         params.extend(values)
-    cursor.execute(";\n".join(sent), params)
+    try:
+        cursor.execute(";\n".join(sent), params)
+    except DatabaseError as error:
+        if getattr(error.__cause__, "pgcode", None) == _FEATURE_NOT_SUPPORTED:
+            # "cached plan must not change result type": a migration changed a column a
+            # statement prepared here returns. The connection is closed when the request
+            # or task ends (Django's close_old_connections), and the next one prepares its
+            # statements afresh.
+            connection.close_at = time.monotonic()
+        raise
 
 
 def forget(connection: Any) -> None:

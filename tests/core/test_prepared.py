@@ -2,8 +2,10 @@
 later one only executes; a rollback keeps what was prepared; switched off, past the cap
 and on SQLite, statements run as they are."""
 
+import time
+
 import pytest
-from django.db import connection, transaction
+from django.db import NotSupportedError, connection, transaction
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
@@ -110,3 +112,26 @@ def test_switched_off_or_on_sqlite_statements_run_as_they_are(fresh_connection, 
         assert [sql.split()[0] for sql in sent] == ["PREPARE", "EXECUTE"]
     else:
         assert not any(sql.startswith(("PREPARE", "EXECUTE")) for sql in sent)
+
+
+@on_postgres
+def test_a_column_changed_under_a_prepared_statement_renews_the_connection(fresh_connection):
+    """A migration changing a column's type while a process has a statement prepared: that
+    statement fails once, and the connection is closed when the request ends."""
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE changing (a integer)")
+        cursor.execute("INSERT INTO changing VALUES (1)")
+    select = ("SELECT a FROM changing WHERE a = %s", [1])
+    assert _run([select])[0] == [(1,)]
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE changing ALTER COLUMN a TYPE bigint")
+    close_at = connection.close_at
+    try:
+        with pytest.raises(NotSupportedError), transaction.atomic():
+            _run([select])
+        assert connection.close_at is not None and connection.close_at <= time.monotonic()
+        # On the new connection the statement is prepared again and answers.
+        _forget_on_both_sides()
+        assert _run([select])[0] == [(1,)]
+    finally:
+        connection.close_at = close_at
