@@ -578,16 +578,25 @@ def _current_scheme_routes() -> dict | None:
     return _scheme_routes
 
 
-def scheme_for_area_id(area_id: int | None):
-    """`scheme_for_area` of the area with this id, from this process's copy where it can."""
+def _remembered(part: str, key, look):
+    """What `look()` answers for `key`, from this process's copy's `part` where it can (an
+    exception it raises, such as NoSchemeForArea, is not remembered)."""
     routes = _current_scheme_routes()
     if routes is None:
-        return scheme_for_area(Area.objects.filter(pk=area_id).first() if area_id else None)
-    schemes = routes["schemes"]
-    if area_id not in schemes:
-        area = Area.objects.filter(pk=area_id).first() if area_id else None
-        schemes[area_id] = scheme_for_area(area)  # NoSchemeForArea is not remembered
-    return schemes[area_id]
+        return look()
+    found = routes[part]
+    if key not in found:
+        found[key] = look()
+    return found[key]
+
+
+def scheme_for_area_id(area_id: int | None):
+    """`scheme_for_area` of the area with this id, from this process's copy where it can."""
+    return _remembered(
+        "schemes",
+        area_id,
+        lambda: scheme_for_area(Area.objects.filter(pk=area_id).first() if area_id else None),
+    )
 
 
 def scheme_coordinators(scheme_id: int | None) -> list[User]:
@@ -607,13 +616,7 @@ def scheme_coordinators(scheme_id: int | None) -> list[User]:
 def scheme_coordinators_to_tell(scheme_id: int | None) -> list[User]:
     """`scheme_coordinators`, from this process's copy where it can: whom a new referral is
     announced to. The records are shared between requests: read them, never change them."""
-    routes = _current_scheme_routes()
-    if routes is None:
-        return scheme_coordinators(scheme_id)
-    coordinators = routes["coordinators"]
-    if scheme_id not in coordinators:
-        coordinators[scheme_id] = scheme_coordinators(scheme_id)
-    return coordinators[scheme_id]
+    return _remembered("coordinators", scheme_id, lambda: scheme_coordinators(scheme_id))
 
 
 def self_referral_by_reference(reference):
