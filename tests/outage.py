@@ -94,6 +94,19 @@ def caches_at(url: str) -> Iterator[None]:
         yield
 
 
+@contextmanager
+def rate_limit_cache_down() -> Iterator[None]:
+    """The fail-open cache (rate limits, routing versions, the outbox doorbell) pointing at a
+    port nothing listens on: every call fails to connect, as in a Redis outage."""
+    down = {
+        "BACKEND": "core.cache.FailOpenRedisCache",
+        "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
+        "OPTIONS": {"socket_connect_timeout": 0.5},
+    }
+    with override_settings(CACHES={**settings.CACHES, "ratelimit": down}):
+        yield
+
+
 class ConnectionAttempts:
     """How many times kombu tried to open a broker connection while this was active."""
 

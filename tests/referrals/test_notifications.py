@@ -24,6 +24,7 @@ from referrals.models import Notification, Status
 from referrals.services.notifications import NOTICE_EMAIL
 from referrals.tasks import send_notification_digests
 from tests.factories import ReferralFactory
+from tests.outage import rate_limit_cache_down
 
 pytestmark = pytest.mark.django_db
 
@@ -234,19 +235,11 @@ def test_another_process_changing_the_coordinators_empties_this_ones_copy_within
     assert selectors.scheme_coordinators_to_tell(scheme.pk) == [coordinator]
 
 
-def test_with_the_cache_down_the_coordinators_are_looked_up_each_time(
-    scheme, coordinator, settings
-):
+def test_with_the_cache_down_the_coordinators_are_looked_up_each_time(scheme, coordinator):
     from django.db import connection
-    from django.test import override_settings
     from django.test.utils import CaptureQueriesContext
 
-    down = {
-        "BACKEND": "core.cache.FailOpenRedisCache",
-        "LOCATION": "redis://127.0.0.1:1/0",
-        "OPTIONS": {"socket_connect_timeout": 0.2},
-    }
-    with override_settings(CACHES={**settings.CACHES, "ratelimit": down}):
+    with rate_limit_cache_down():
         for _ in range(2):
             with CaptureQueriesContext(connection) as queries:
                 assert selectors.scheme_coordinators_to_tell(scheme.pk) == [coordinator]

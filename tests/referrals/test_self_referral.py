@@ -2,10 +2,10 @@
 
 import pytest
 from django.core.cache import caches
-from django.test import override_settings
 from django.urls import reverse
 
 from referrals.models import Referral
+from tests.outage import rate_limit_cache_down
 
 pytestmark = pytest.mark.django_db
 
@@ -145,13 +145,7 @@ def test_a_cache_outage_lets_the_form_through_and_says_so_in_the_log(
 ):
     """Redis is down: the limit cannot be counted, so it is not applied; no 500."""
     settings.SELF_REFERRAL_RATE_LIMIT = 1
-    # Nothing listens on port 1: every cache call fails to connect.
-    down = {
-        "BACKEND": "core.cache.FailOpenRedisCache",
-        "LOCATION": "redis://127.0.0.1:1/0",
-        "OPTIONS": {"socket_connect_timeout": 0.5},
-    }
-    with override_settings(CACHES={**settings.CACHES, "ratelimit": down}):
+    with rate_limit_cache_down():
         for n in range(3):
             response = client.post(URL, {**form_data, "given_name": f"Mair{n}"})
             assert response.status_code == 302

@@ -1,11 +1,11 @@
 """Who may call the API: a valid Bearer token, the right scope, within the client's rate limit."""
 
 import pytest
-from django.test import override_settings
 from django.utils import timezone
 
 from accounts.services import api_client_revoke
 from referrals.models import Referral
+from tests.outage import rate_limit_cache_down
 
 pytestmark = pytest.mark.django_db
 
@@ -95,17 +95,11 @@ def test_each_client_has_its_own_rate_limit(afon_emis, afon_reports):
     assert afon_reports.get(URL).status_code == 200
 
 
-def test_with_the_rate_limit_cache_down_the_api_still_answers(afon_emis, settings, caplog):
+def test_with_the_rate_limit_cache_down_the_api_still_answers(afon_emis, caplog):
     """Redis is down: the limit cannot be counted, so it is not applied; no 500, a log line."""
     afon_emis.api_client.rate_limit = 1
     afon_emis.api_client.save()
-    # Nothing listens on port 1: every cache call fails to connect.
-    down = {
-        "BACKEND": "core.cache.FailOpenRedisCache",
-        "LOCATION": "redis://127.0.0.1:1/0",
-        "OPTIONS": {"socket_connect_timeout": 0.5},
-    }
-    with override_settings(CACHES={**settings.CACHES, "ratelimit": down}):
+    with rate_limit_cache_down():
         assert [afon_emis.get(URL).status_code for _ in range(3)] == [200, 200, 200]
     assert "rate limits are not enforced" in caplog.text
 

@@ -11,7 +11,6 @@ import time
 import pytest
 from django.core.cache import caches
 from django.db import connection
-from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import ApiScope, AuditEvent
@@ -20,6 +19,7 @@ from core import prepared
 from referrals import selectors
 from referrals.models import ApiIdempotencyKey, Referral
 from tests.factories import AreaFactory, ReferralFactory, SchemeFactory
+from tests.outage import rate_limit_cache_down
 
 pytestmark = pytest.mark.django_db
 
@@ -191,14 +191,9 @@ def test_another_process_changing_the_map_empties_this_ones_copy_within_a_second
     assert selectors.scheme_for_area_id(practice.area_id) == scheme
 
 
-def test_with_the_cache_down_the_scheme_is_found_by_walking_the_tree(practice, scheme, settings):
-    down = {
-        "BACKEND": "core.cache.FailOpenRedisCache",
-        "LOCATION": "redis://127.0.0.1:1/0",
-        "OPTIONS": {"socket_connect_timeout": 0.2},
-    }
+def test_with_the_cache_down_the_scheme_is_found_by_walking_the_tree(practice, scheme):
     with (
-        override_settings(CACHES={**settings.CACHES, "ratelimit": down}),
+        rate_limit_cache_down(),
         CaptureQueriesContext(connection) as queries,
     ):
         assert selectors.scheme_for_area_id(practice.area_id) == scheme
