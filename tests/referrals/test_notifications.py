@@ -223,7 +223,9 @@ def test_a_coordinator_added_in_a_transaction_that_rolled_back_is_never_told(
 def test_another_process_changing_the_coordinators_empties_this_ones_copy_within_a_second(
     scheme, coordinator, monkeypatch
 ):
-    now = [time.monotonic()]
+    # A whole number of seconds, so that two half seconds add up to exactly one (from any
+    # other clock reading the sum can fall a rounding short of the second).
+    now = [float(round(time.monotonic()))]
     monkeypatch.setattr(selectors.time, "monotonic", lambda: now[0])
     assert selectors.scheme_coordinators_to_tell(scheme.pk) == [coordinator]
     # What another process's change leaves behind: a new version in the shared cache.

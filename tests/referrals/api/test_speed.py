@@ -176,7 +176,9 @@ def test_a_scheme_added_in_a_transaction_that_rolled_back_takes_nothing_after(pr
 def test_another_process_changing_the_map_empties_this_ones_copy_within_a_second(
     practice, scheme, monkeypatch
 ):
-    now = [time.monotonic()]
+    # A whole number of seconds, so that two half seconds add up to exactly one (from any
+    # other clock reading the sum can fall a rounding short of the second).
+    now = [float(round(time.monotonic()))]
     monkeypatch.setattr(selectors.time, "monotonic", lambda: now[0])
     assert selectors.scheme_for_area_id(practice.area_id) == scheme
     copy = selectors._scheme_routes["schemes"]
