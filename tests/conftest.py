@@ -77,6 +77,9 @@ def demo_seeded_once(django_db_setup, django_db_blocker):
         call_command("seed_demo", stdout=out)
         demo = Demo(rows=snapshot.take(), output=out.getvalue())
         transaction.set_rollback(True)
+    with django_db_blocker.unblock():
+        # SQLite: outside any transaction, where it can be (tests/snapshot.py).
+        snapshot.attach(demo.rows)
     return demo
 
 

@@ -6,6 +6,10 @@ seeds once and keeps the rows in memory (`take`: PostgreSQL's own COPY text, SQL
 each test that wants the demo writes them back (`restore`, a fraction of a second), and the
 database is then row for row what `seed_demo` left, keys included.
 
+On SQLite the rows are also kept in an in-memory database of the process's own, attached to the
+test database's connection (`attach`): writing them back is then one INSERT ... SELECT per
+table inside SQLite, several times quicker than handing it every row from Python.
+
 Emptying: Django's `flush` sends one TRUNCATE of every table, which on PostgreSQL makes new
 files for each of some seventy tables and their indexes: about a second on an idle machine,
 four on a busy one, after every transactional test. Deleting the few rows a test wrote takes
@@ -16,6 +20,9 @@ trail) are truncated instead, together with the tables that point at them.
 
 import importlib
 import io
+import itertools
+import os
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import time
@@ -148,29 +155,89 @@ def _copy_in(raw: Any, sql: str, data: str) -> None:
             copy.write(data)
 
 
-def _insert(cursor: Any, table: Table) -> None:
+def _insert(cursor: Any, table: Table, copy: str | None = None) -> None:
     quote = connection.ops.quote_name
     columns = ", ".join(quote(column) for column in table.columns)
     if connection.vendor == "postgresql":
         _copy_in(cursor.cursor, f"COPY {quote(table.name)} ({columns}) FROM STDIN", table.data)
+    elif copy:
+        cursor.execute(
+            f"INSERT INTO main.{quote(table.name)} ({columns}) "
+            f"SELECT {columns} FROM {copy}.{quote(table.name)}"
+        )
     else:
-        # SQLite hands times back as `time` (Django's converter) but takes them as text.
-        rows = [tuple(str(v) if isinstance(v, time) else v for v in row) for row in table.data]
         placeholders = ", ".join(["%s"] * len(table.columns))
         cursor.executemany(
-            f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({placeholders})", rows
+            f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({placeholders})",
+            _sqlite_rows(table),
         )
+
+
+def _sqlite_rows(table: Table) -> list[tuple[Any, ...]]:
+    # SQLite hands times back as `time` (Django's converter) but takes them as text.
+    return [tuple(str(v) if isinstance(v, time) else v for v in row) for row in table.data]
+
+
+# SQLite: each snapshot's in-memory copy, by id(snapshot): (the snapshot, kept so that its id
+# is not reused; the copy's schema name; the connection that keeps the copy alive).
+_sqlite_copies: dict[int, tuple[Snapshot, str, sqlite3.Connection]] = {}
+_copy_numbers = itertools.count(1)
+
+
+def _sqlite_copy(snapshot: Snapshot) -> tuple[str, str]:
+    """The schema name and URI of the snapshot's in-memory copy, made on first use."""
+    if id(snapshot) not in _sqlite_copies:
+        schema = f"snapshot_{next(_copy_numbers)}"
+        uri = f"file:sp_{schema}_{os.getpid()}?mode=memory&cache=shared"
+        keeper = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        for table in snapshot.tables:
+            # Columns without a type: each value keeps the kind it was given.
+            keeper.execute(
+                f"CREATE TABLE {_sqlite_quote(table.name)} "
+                f"({', '.join(_sqlite_quote(column) for column in table.columns)})"
+            )
+            keeper.executemany(
+                f"INSERT INTO {_sqlite_quote(table.name)} "
+                f"VALUES ({', '.join(['?'] * len(table.columns))})",
+                _sqlite_rows(table),
+            )
+        keeper.commit()
+        _sqlite_copies[id(snapshot)] = (snapshot, schema, keeper)
+    _, schema, keeper = _sqlite_copies[id(snapshot)]
+    return schema, f"file:sp_{schema}_{os.getpid()}?mode=memory&cache=shared"
+
+
+def _sqlite_quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def attach(snapshot: Snapshot) -> str | None:
+    """SQLite: attach the snapshot's in-memory copy to the test database's connection, and
+    return its schema name; None where it cannot be (not SQLite, or inside a transaction,
+    where SQLite attaches nothing: `restore` then hands it the rows from Python)."""
+    if connection.vendor != "sqlite":
+        return None
+    schema, uri = _sqlite_copy(snapshot)
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA database_list")
+        if any(name == schema for _, name, *_ in cursor.fetchall()):
+            return schema
+        if connection.in_atomic_block:
+            return None
+        cursor.execute(f"ATTACH DATABASE %s AS {schema}", [uri])
+    return schema
 
 
 def restore(snapshot: Snapshot) -> None:
     """Empty every table and write the snapshot's rows back, with the same keys."""
+    copy = attach(snapshot)
     with transaction.atomic(), connection.cursor() as cursor:
         # Rows written earlier in this transaction may still owe their foreign-key checks.
         connection.check_constraints()
         for sql in connection.ops.sql_flush(no_style(), _tables()):
             cursor.execute(sql)
         for table in snapshot.tables:
-            _insert(cursor, table)
+            _insert(cursor, table, copy)
         # New rows get keys after the restored ones (PostgreSQL's sequences).
         for sql in _sequences_forward_sql():
             cursor.execute(sql)

@@ -4,7 +4,8 @@ transactional test still leaves every table empty, the append-only audit trail i
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import AuditEvent, User
 from referrals.models import Referral
@@ -48,3 +49,31 @@ def test_flush_empties_every_table_the_audit_trail_too(demo_seeded_once):
         for table in snapshot._tables():
             cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")
             assert cursor.fetchone()[0] == 0, table
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's in-memory copy")
+def test_on_sqlite_the_rows_come_from_the_attached_copy_in_one_statement_a_table(
+    demo_seeded_once, db
+):
+    with CaptureQueriesContext(connection) as queries:
+        snapshot.restore(demo_seeded_once.rows)
+    copied = [q["sql"] for q in queries if "SELECT" in q["sql"] and "FROM snapshot_" in q["sql"]]
+    assert len(copied) == len(demo_seeded_once.rows.tables)
+    assert not any("VALUES" in q["sql"] for q in queries)
+    assert rows(snapshot.take()) == rows(demo_seeded_once.rows)
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's in-memory copy")
+@pytest.mark.django_db(transaction=True)
+def test_on_sqlite_without_the_copy_attached_the_rows_come_from_python_alike(
+    demo_seeded_once, restore_reference_data
+):
+    schema = snapshot.attach(demo_seeded_once.rows)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DETACH DATABASE {schema}")
+    try:
+        with transaction.atomic():  # SQLite attaches nothing inside a transaction
+            snapshot.restore(demo_seeded_once.rows)
+            assert rows(snapshot.take()) == rows(demo_seeded_once.rows)
+    finally:
+        assert snapshot.attach(demo_seeded_once.rows) == schema
