@@ -179,36 +179,30 @@ def _sqlite_rows(table: Table) -> list[tuple[Any, ...]]:
 
 
 # SQLite: each snapshot's in-memory copy, by id(snapshot): (the snapshot, kept so that its id
-# is not reused; the copy's schema name; the connection that keeps the copy alive).
-_sqlite_copies: dict[int, tuple[Snapshot, str, sqlite3.Connection]] = {}
+# is not reused; the copy's schema name and URI; the connection that keeps the copy alive).
+_sqlite_copies: dict[int, tuple[Snapshot, str, str, sqlite3.Connection]] = {}
 _copy_numbers = itertools.count(1)
 
 
 def _sqlite_copy(snapshot: Snapshot) -> tuple[str, str]:
     """The schema name and URI of the snapshot's in-memory copy, made on first use."""
     if id(snapshot) not in _sqlite_copies:
+        quote = connection.ops.quote_name
         schema = f"snapshot_{next(_copy_numbers)}"
         uri = f"file:sp_{schema}_{os.getpid()}?mode=memory&cache=shared"
         keeper = sqlite3.connect(uri, uri=True, check_same_thread=False)
         for table in snapshot.tables:
             # Columns without a type: each value keeps the kind it was given.
-            keeper.execute(
-                f"CREATE TABLE {_sqlite_quote(table.name)} "
-                f"({', '.join(_sqlite_quote(column) for column in table.columns)})"
-            )
+            columns = ", ".join(quote(column) for column in table.columns)
+            keeper.execute(f"CREATE TABLE {quote(table.name)} ({columns})")
             keeper.executemany(
-                f"INSERT INTO {_sqlite_quote(table.name)} "
-                f"VALUES ({', '.join(['?'] * len(table.columns))})",
+                f"INSERT INTO {quote(table.name)} VALUES ({', '.join(['?'] * len(table.columns))})",
                 _sqlite_rows(table),
             )
         keeper.commit()
-        _sqlite_copies[id(snapshot)] = (snapshot, schema, keeper)
-    _, schema, keeper = _sqlite_copies[id(snapshot)]
-    return schema, f"file:sp_{schema}_{os.getpid()}?mode=memory&cache=shared"
-
-
-def _sqlite_quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+        _sqlite_copies[id(snapshot)] = (snapshot, schema, uri, keeper)
+    _, schema, uri, _ = _sqlite_copies[id(snapshot)]
+    return schema, uri
 
 
 def attach(snapshot: Snapshot) -> str | None:
