@@ -234,6 +234,8 @@ def _in_process(shape: Shape, requests: int = 0) -> tuple[int, int, float, float
     from django.test import Client, override_settings
     from django.test.utils import CaptureQueriesContext
 
+    from core import prepared
+
     client = Client(HTTP_HOST="localhost")
     counts: list[int] = []
     numbers = _numbers
@@ -260,7 +262,7 @@ def _in_process(shape: Shape, requests: int = 0) -> tuple[int, int, float, float
             # A PREPARE (the first time this connection meets a statement: core.prepared)
             # is not the request's own.
             sent = [query["sql"] for query in queries.captured_queries]
-            counts.append(len([sql for sql in sent if not sql.startswith("PREPARE ")]))
+            counts.append(len([sql for sql in sent if not prepared.is_preparation(sql)]))
         # The two sides take turns, CPU_TURN requests at a time, so a burst of other work
         # on the machine weighs on both alike.
         cpu = [0.0, 0.0]

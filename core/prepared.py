@@ -69,9 +69,18 @@ def execute(connection: Any, cursor: Any, statements: Sequence[tuple[str, Sequen
 
 
 def forget(connection: Any) -> None:
-    """Forget what this connection has prepared (it is to be prepared again where used)."""
+    """Drop what this connection has prepared, on the server and here, as a new connection
+    would start: each statement is prepared again where next used."""
     if connection.vendor == "postgresql" and connection.connection is not None:
+        with connection.cursor() as cursor:
+            cursor.execute("DEALLOCATE ALL")
         _prepared.pop(connection.connection, None)
+
+
+def is_preparation(sent: str) -> bool:
+    """Whether `sent` (a statement `execute` sent) is a PREPARE: once per connection and
+    statement, not the work of the request that happened to send it first."""
+    return sent.startswith("PREPARE ")
 
 
 def written_out(sent: str, connection: Any) -> str:

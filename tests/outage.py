@@ -15,8 +15,10 @@ import os
 import shutil
 import signal
 import socket
+import socketserver
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -39,6 +41,17 @@ from core import queue
 POLL_SECONDS = 0.01
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def serve_in_background(server: socketserver.BaseServer) -> threading.Thread:
+    """A test's stand-in server (HTTP, SMTP) answering in a daemon thread that looks for its
+    stop every POLL_SECONDS; the thread, started."""
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": POLL_SECONDS}, daemon=True
+    )
+    thread.start()
+    return thread
+
 
 needs_redis_server = pytest.mark.skipif(
     shutil.which("redis-server") is None,

@@ -20,7 +20,13 @@ from config import sentry
 from core.heartbeat import heartbeat_record
 from core.models import OutboxEmail
 from reporting.models import RollupRun
-from tests.outage import POLL_SECONDS, RedisServer, broker_at, closed_port, needs_redis_server
+from tests.outage import (
+    RedisServer,
+    broker_at,
+    closed_port,
+    needs_redis_server,
+    serve_in_background,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -311,7 +317,6 @@ def test_an_error_reaches_a_sentry_server_without_the_request():
     import gzip
     import subprocess
     import sys
-    import threading
     from http.server import BaseHTTPRequestHandler, HTTPServer
 
     import brotli
@@ -334,10 +339,7 @@ def test_an_error_reaches_a_sentry_server_without_the_request():
             pass
 
     server = HTTPServer(("127.0.0.1", 0), Receiver)
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": POLL_SECONDS}, daemon=True
-    )
-    thread.start()
+    serve_in_background(server)
     try:
         subprocess.run(
             [sys.executable, "-c", SENTRY_CHILD, f"http://public@127.0.0.1:{server.server_port}/1"],

@@ -27,20 +27,13 @@ def _run(statements):
     return rows, [query["sql"] for query in queries.captured_queries]
 
 
-def _forget_on_both_sides():
-    if POSTGRES:
-        with connection.cursor() as cursor:
-            cursor.execute("DEALLOCATE ALL")
-    prepared.forget(connection)
-
-
 @pytest.fixture
 def fresh_connection():
     """This connection as a new one would be: nothing prepared on either side (before the
     test, and after it for the next test: a rollback does not take a PREPARE back)."""
-    _forget_on_both_sides()
+    prepared.forget(connection)
     yield
-    _forget_on_both_sides()
+    prepared.forget(connection)
 
 
 def _server_has():
@@ -86,7 +79,7 @@ def test_a_connection_that_lost_its_statements_prepares_them_again(fresh_connect
     _run([(STATEMENT, [1, "a", []])])
     # A new connection (the old one closed, or cut): Django's wrapper gets a new one,
     # which this module has never seen.
-    _forget_on_both_sides()
+    prepared.forget(connection)
     rows, sent = _run([(STATEMENT, [2, "b", []])])
     assert rows == [(3, "a%b", "B", [])]
     assert [sql.split()[0] for sql in sent] == ["PREPARE", "EXECUTE"]
@@ -131,7 +124,7 @@ def test_a_column_changed_under_a_prepared_statement_renews_the_connection(fresh
             _run([select])
         assert connection.close_at is not None and connection.close_at <= time.monotonic()
         # On the new connection the statement is prepared again and answers.
-        _forget_on_both_sides()
+        prepared.forget(connection)
         assert _run([select])[0] == [(1,)]
     finally:
         connection.close_at = close_at

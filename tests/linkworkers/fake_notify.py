@@ -10,13 +10,12 @@ to report a delivery status.
 
 import json
 import re
-import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from notifications_python_client.authentication import decode_jwt_token, get_token_issuer
 
-from tests.outage import POLL_SECONDS
+from tests.outage import serve_in_background
 
 SERVICE_ID = "3f2a8b7c-1d4e-4f6a-9b8c-7d6e5f4a3b2c"
 SECRET = "9c8b7a6f-5e4d-4c3b-8a29-1f0e9d8c7b6a"
@@ -106,9 +105,7 @@ class FakeNotify:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": POLL_SECONDS}, daemon=True
-        ).start()
+        serve_in_background(self.server)
 
     def close(self) -> None:
         self.server.shutdown()

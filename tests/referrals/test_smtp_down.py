@@ -7,7 +7,6 @@ sweep, or the queued task run late, sends nothing more: nothing lost, nothing do
 """
 
 import socketserver
-import threading
 from datetime import timedelta
 
 import pytest
@@ -16,7 +15,7 @@ from django.urls import reverse
 from core import outbox, tasks
 from core.models import OutboxEmail
 from tests.factories import ReferralFactory
-from tests.outage import POLL_SECONDS, closed_port
+from tests.outage import closed_port, serve_in_background
 
 pytestmark = [pytest.mark.fault, pytest.mark.django_db]
 
@@ -30,10 +29,7 @@ class Sink(socketserver.ThreadingTCPServer):
     def __init__(self, port: int) -> None:
         self.messages: list[str] = []
         super().__init__(("127.0.0.1", port), SinkHandler)
-        self.thread = threading.Thread(
-            target=self.serve_forever, kwargs={"poll_interval": POLL_SECONDS}, daemon=True
-        )
-        self.thread.start()
+        self.thread = serve_in_background(self)
 
     def stop(self) -> None:
         self.shutdown()

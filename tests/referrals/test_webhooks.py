@@ -6,7 +6,6 @@ checked with the standardwebhooks library's own verifier.
 """
 
 import json
-import threading
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
@@ -32,7 +31,7 @@ from referrals.services import (
     referral_start,
 )
 from tests.factories import ReferralFactory, UserFactory
-from tests.outage import POLL_SECONDS
+from tests.outage import serve_in_background
 
 pytestmark = pytest.mark.django_db
 
@@ -59,10 +58,7 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": POLL_SECONDS}, daemon=True
-        )
-        self.thread.start()
+        self.thread = serve_in_background(self.server)
 
     def events(self) -> list[str]:
         return [json.loads(r["body"])["type"] for r in self.received]

@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings
 from django.db import close_old_connections, connection
 
+from core import prepared
 from referrals.models import ApiIdempotencyKey, Referral
 from tests.outage import database_url
 
@@ -52,7 +53,7 @@ class Cutter:
         seen = {"n": 0}
 
         def wrapper(execute, sql, params, many, context):
-            if sql.startswith("PREPARE "):
+            if prepared.is_preparation(sql):
                 return execute(sql, params, many, context)
             seen["n"] += 1
             if seen["n"] == n:

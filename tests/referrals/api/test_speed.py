@@ -40,7 +40,7 @@ def _statements(queries):
     return [
         prepared.written_out(query["sql"], connection)
         for query in queries.captured_queries
-        if not query["sql"].startswith("PREPARE ")
+        if not prepared.is_preparation(query["sql"])
     ]
 
 
