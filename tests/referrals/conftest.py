@@ -6,6 +6,8 @@ practice and Olwen coordinates another scheme (the outsiders); Prys works for
 a community provider and Catrin is a commissioner.
 """
 
+import time
+
 import pytest
 
 from accounts.models import Area, Organisation, Role
@@ -132,3 +134,20 @@ def people(gp_receptionist, coordinator, link_worker, outsider_referrer, outside
         "provider": provider_user,
         "commissioner": commissioner,
     }
+
+
+@pytest.fixture
+def routing_clock(monkeypatch):
+    """The clock by which each process's routing copy checks for others' changes
+    (referrals.selectors), stopped; call it with seconds to move it on. It starts on a whole
+    second, so that two half seconds add up to exactly one (from another reading the sum can
+    fall a rounding short of the second)."""
+    from referrals import selectors
+
+    now = [float(round(time.monotonic()))]
+    monkeypatch.setattr(selectors.time, "monotonic", lambda: now[0])
+
+    def move_on(seconds: float) -> None:
+        now[0] += seconds
+
+    return move_on

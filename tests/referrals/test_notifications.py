@@ -6,7 +6,6 @@ at once or one daily digest on her account page. The page at /notifications/
 lists only her own, marks them read, and answers 404 for anyone else's.
 """
 
-import time
 from datetime import date, timedelta
 
 import pytest
@@ -221,19 +220,15 @@ def test_a_coordinator_added_in_a_transaction_that_rolled_back_is_never_told(
 
 
 def test_another_process_changing_the_coordinators_empties_this_ones_copy_within_a_second(
-    scheme, coordinator, monkeypatch
+    scheme, coordinator, routing_clock
 ):
-    # A whole number of seconds, so that two half seconds add up to exactly one (from any
-    # other clock reading the sum can fall a rounding short of the second).
-    now = [float(round(time.monotonic()))]
-    monkeypatch.setattr(selectors.time, "monotonic", lambda: now[0])
     assert selectors.scheme_coordinators_to_tell(scheme.pk) == [coordinator]
     # What another process's change leaves behind: a new version in the shared cache.
     selectors._scheme_routes["coordinators"][scheme.pk] = []
     selectors._scheme_routes_cache().set(selectors.SCHEME_ROUTES_VERSION_KEY, "theirs", None)
-    now[0] += selectors.SCHEME_ROUTES_CHECK_SECONDS / 2
+    routing_clock(selectors.SCHEME_ROUTES_CHECK_SECONDS / 2)
     assert selectors.scheme_coordinators_to_tell(scheme.pk) == []
-    now[0] += selectors.SCHEME_ROUTES_CHECK_SECONDS / 2
+    routing_clock(selectors.SCHEME_ROUTES_CHECK_SECONDS / 2)
     assert selectors.scheme_coordinators_to_tell(scheme.pk) == [coordinator]
 
 

@@ -6,8 +6,6 @@ copy, the Idempotency-Key is not looked up before the insert, the rate limit is 
 round trip to Redis, and a read's audit row with its people is one statement.
 """
 
-import time
-
 import pytest
 from django.core.cache import caches
 from django.db import connection
@@ -174,12 +172,8 @@ def test_a_scheme_added_in_a_transaction_that_rolled_back_takes_nothing_after(pr
 
 
 def test_another_process_changing_the_map_empties_this_ones_copy_within_a_second(
-    practice, scheme, monkeypatch
+    practice, scheme, routing_clock
 ):
-    # A whole number of seconds, so that two half seconds add up to exactly one (from any
-    # other clock reading the sum can fall a rounding short of the second).
-    now = [float(round(time.monotonic()))]
-    monkeypatch.setattr(selectors.time, "monotonic", lambda: now[0])
     assert selectors.scheme_for_area_id(practice.area_id) == scheme
     copy = selectors._scheme_routes["schemes"]
     copy[practice.area_id] = "a route another process has since changed"
@@ -187,9 +181,9 @@ def test_another_process_changing_the_map_empties_this_ones_copy_within_a_second
     selectors._scheme_routes_cache().set(selectors.SCHEME_ROUTES_VERSION_KEY, "theirs", None)
     # Within the second the copy is used unasked; once the second is out, the version is
     # compared again and the copy emptied.
-    now[0] += selectors.SCHEME_ROUTES_CHECK_SECONDS / 2
+    routing_clock(selectors.SCHEME_ROUTES_CHECK_SECONDS / 2)
     assert selectors.scheme_for_area_id(practice.area_id) == copy[practice.area_id]
-    now[0] += selectors.SCHEME_ROUTES_CHECK_SECONDS / 2
+    routing_clock(selectors.SCHEME_ROUTES_CHECK_SECONDS / 2)
     assert selectors.scheme_for_area_id(practice.area_id) == scheme
 
 
