@@ -5,6 +5,7 @@ so that a skip there is a failure instead.
 """
 
 import os
+import re
 import struct
 import tempfile
 import zlib
@@ -28,6 +29,10 @@ HEADLESS_SHELL, BROWSER = "/usr/bin/chromium-headless-shell", "/usr/bin/chromium
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or (
     HEADLESS_SHELL if Path(HEADLESS_SHELL).exists() else BROWSER
 )
+# The live servers' host: pytest-django's `live_server` and `demo_site` both serve on it.
+LIVE_SERVER_HOST = "localhost"
+# The backend that signs in a demo login through the form (the first, axes's, only counts).
+SIGN_IN_BACKEND = "django.contrib.auth.backends.ModelBackend"
 # Headless, and quiet on this machine's closed network.
 CHROMIUM_ARGS = [
     "--headless",
@@ -83,7 +88,7 @@ def demo_site(django_db_blocker, demo_seeded_once):
     from pytest_django.live_server_helper import LiveServer
 
     with django_db_blocker.unblock():
-        server = LiveServer("localhost")
+        server = LiveServer(LIVE_SERVER_HOST)
         server._live_server_modified_settings.enable()
         try:
             yield server
@@ -208,11 +213,45 @@ def assert_accessible(axe):
     return check
 
 
-def sign_in(page, username, password="demo"):
+def sign_in(page, username, *, go_home=True):
+    """Signed in as `username`, without the round trip through the form; then on the home
+    page, as the form leaves a person, unless the test goes on elsewhere (`go_home=False`).
+
+    The browser gets the session Django's own sign-in makes (`login`, through the test
+    client's `force_login`: the same signal, so the same note of a second factor to ask for),
+    as its cookie. The form costs a third of a second a time, and stories sign in some ninety
+    times a run. Those where the sign-in itself matters drive the form (`sign_in_with_form`:
+    the two-factor story, the DPO reading his own sign-in in the audit trail, the content
+    security policy's pages); tests/accounts tests it request by request.
+    """
+    from django.test import Client
+
+    from accounts.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(username=username), backend=SIGN_IN_BACKEND)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies([{
+        "name": cookie.key, "value": cookie.value, "domain": LIVE_SERVER_HOST, "path": "/",
+        "httpOnly": True, "sameSite": "Lax",
+    }])  # fmt: skip
+    if go_home:
+        page.goto("/")
+
+
+def sign_in_with_form(page, username, password="demo"):
+    """Signed in as `username` the way a person does: the sign-in page, its form, its button."""
     page.goto("/accounts/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").last.click()
+
+
+def sign_out(page):
+    """The header's Sign out, waiting for the sign-in page it leads to: the answer that
+    ends the session has arrived before the next sign-in's cookie is set."""
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(re.compile(r"/accounts/login/$"))
 
 
 # A laptop's 1366x900 and a phone's 390x844 (tests/e2e/test_everyday*.py).

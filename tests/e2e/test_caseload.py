@@ -6,7 +6,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from referrals.models import Referral, Status
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import sign_in, sign_out
 
 
 def test_llinos_works_a_case_through_to_closure_and_gwen_reads_the_summary(
@@ -73,9 +73,9 @@ def test_llinos_works_a_case_through_to_closure_and_gwen_reads_the_summary(
     expect(page.get_by_role("status").first).to_contain_text("The case is closed")
     expect(page.get_by_test_id("closure-summary")).to_contain_text("Teg Valley community choir")
     assert_accessible(page)
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
 
-    sign_in(page, "gp")
+    sign_in(page, "gp", go_home=False)
     page.goto(f"/referrals/{case.uuid}/")
     expect(page.get_by_test_id("status")).to_have_text("Closed")
     summary = page.get_by_test_id("closure-summary")

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from referrals.models import Referral, Status
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import sign_in_with_form
 
 BREAK_OUT = "</textarea><img src=x onerror=alert(1)>"
 
@@ -85,7 +85,7 @@ def test_the_textarea_break_out_shows_as_text_and_runs_nothing(watched, demo_dat
     person.given_name, person.preferred_name = BREAK_OUT, ""
     person.save()
 
-    sign_in(page, "linkworker")
+    sign_in_with_form(page, "linkworker")
     assert_nothing_refused(page, seen, f"/cases/{case.uuid}/prescription/")
     text = page.get_by_test_id("prescription-text")
     assert text.input_value().startswith(f"Your social prescription, {BREAK_OUT}")
@@ -149,14 +149,14 @@ def test_public_pages_break_no_rule(looking):
 def test_each_roles_main_pages_break_no_rule(looking, username):
     page, seen = looking
     case = demo_case()
-    sign_in(page, username)
+    sign_in_with_form(page, username)
     for path in pages_for(username, case):
         assert_nothing_refused(page, seen, path)
 
 
 def test_the_dashboard_charts_still_draw(watched, demo_data):
     page, seen = watched
-    sign_in(page, "coordinator")
+    sign_in_with_form(page, "coordinator")
     page.goto("/reporting/")
     page.get_by_role("button", name="Refresh figures").click()
     expect(page.get_by_test_id("figures-as-at")).to_contain_text("Figures as at")

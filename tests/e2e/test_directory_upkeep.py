@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from accounts.models import Organisation, User
 from directory.demo_upkeep import seed_upkeep
 from directory.models import Provider, Service
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import sign_in, sign_out
 
 
 @pytest.fixture
@@ -26,10 +26,6 @@ def allotment(demo_data):
         description="Grow your own on a shared plot.",
         last_reviewed_on=timezone.localdate(),
     )
-
-
-def sign_out(page):
-    page.get_by_role("button", name="Sign out").click()
 
 
 def test_a_provider_change_is_approved_and_applied(page, allotment, assert_accessible):
@@ -78,7 +74,7 @@ def test_a_provider_change_is_approved_and_applied(page, allotment, assert_acces
 
 
 def test_a_link_worker_records_a_check_before_referring(page, allotment, assert_accessible):
-    sign_in(page, "linkworker")
+    sign_in(page, "linkworker", go_home=False)
     page.goto(f"/directory/services/{allotment.uuid}/checks/")
     expect(page.get_by_test_id("latest-check")).to_contain_text("No one has recorded a check yet.")
     assert_accessible(page)

@@ -37,7 +37,7 @@ def _open_case():
 def test_typed_text_is_guarded_and_add_goal_keeps_it(sized, demo_data, assert_accessible):
     page = sized
     case = _open_case()
-    sign_in(page, "linkworker")
+    sign_in(page, "linkworker", go_home=False)
     page.goto(reverse("linkworkers:what_matters", args=[case.uuid]))
     assert_accessible(page)
     words = "Singing again, like in chapel; her sister in Treorchy."

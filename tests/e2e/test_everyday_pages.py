@@ -28,7 +28,7 @@ def sized(request, browser, demo_shown):
 
 def test_a_page_with_nothing_changed_leaves_without_asking(sized):
     page = sized
-    sign_in(page, "gp")
+    sign_in(page, "gp", go_home=False)
     page.goto(reverse("referrals:new"))
     asked = []
     page.on("dialog", lambda dialog: asked.append(dialog.type) or dialog.accept())
@@ -59,7 +59,7 @@ def test_the_gp_prints_the_letter(sized, assert_accessible, screenshots, choice)
     assert referral is not None, f"the demo has a closed referral from gp with {choice}"
     # The demo's closures keep the summary as one text (no parts): its first line will do.
     words = referral.closure_summary.splitlines()[0]
-    sign_in(page, "gp")
+    sign_in(page, "gp", go_home=False)
     page.goto(reverse("referrals:detail", args=[referral.uuid]))
     closure = page.get_by_test_id("closure")
     expect(closure).to_be_visible()
@@ -134,7 +134,7 @@ def test_404_is_in_the_sites_frame(sized, assert_accessible, path, lang, text):
 
 def test_403_is_in_the_sites_frame(sized, assert_accessible):
     page = sized
-    sign_in(page, "gp")
+    sign_in(page, "gp", go_home=False)
     response = page.goto(reverse("referrals:triage"))
     assert response.status == 403
     expect(page.get_by_test_id("forbidden")).to_be_visible()
@@ -167,7 +167,7 @@ def test_lists_show_status_and_due_dates_at_both_widths(
     sized, assert_accessible, username, url, testid
 ):
     page = sized
-    sign_in(page, username)
+    sign_in(page, username, go_home=False)
     page.goto(reverse(url))
     table = page.locator("table.table-stack").first
     first_row = table.locator("tbody tr").first

@@ -43,7 +43,7 @@ def test_the_demo_gp_downloads_her_practices_extract(page, demo_data, assert_acc
 
 def test_a_bad_period_is_explained_on_the_page(looking_page, assert_accessible):
     page = looking_page
-    sign_in(page, "gp")
+    sign_in(page, "gp", go_home=False)
     page.goto("/reporting/gp-extract/?practice=W99001&from=2026-10-31&to=2026-10-01")
     expect(page.get_by_text("The to date must not be before the from date.")).to_be_visible()
     expect(page.get_by_role("link", name="Download CSV")).to_have_count(0)

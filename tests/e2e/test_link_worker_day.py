@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from directory.models import Service
 from referrals.models import Referral, Status
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import sign_in, sign_out
 
 ONS4 = [
     "Overall, how satisfied are you with your life nowadays?",
@@ -57,7 +57,7 @@ def test_a_link_workers_day(page, demo_data, assert_accessible):
         .first()
     )
 
-    sign_in(page, "linkworker")
+    sign_in(page, "linkworker", go_home=False)
     page.goto(f"/cases/{case.uuid}/")
     page.locator("#id_happened_at").fill(timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
     page.locator("#id_mode").select_option("phone")
@@ -81,9 +81,9 @@ def test_a_link_workers_day(page, demo_data, assert_accessible):
     result.get_by_role("button", name="Propose and refer").click()
     expect(page.get_by_role("status").first).to_contain_text("Connection saved.")
     expect(page.get_by_test_id("connection-status")).to_have_text("Referred")
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
 
-    sign_in(page, "provider")
+    sign_in(page, "provider", go_home=False)
     page.goto("/providers/referrals/")
     card = page.get_by_test_id("provider-connection").filter(has_text=gardening.name)
     expect(card.get_by_test_id("note-for-provider")).to_have_text(
@@ -93,9 +93,9 @@ def test_a_link_workers_day(page, demo_data, assert_accessible):
     assert_accessible(page)
     card.get_by_role("button", name="Accept").click()
     expect(page.get_by_role("status").first).to_contain_text("the link worker has been told")
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
 
-    sign_in(page, "linkworker")
+    sign_in(page, "linkworker", go_home=False)
     page.goto(f"/cases/{case.uuid}/connections/")
     expect(page.get_by_test_id("connection-status")).to_have_text("Accepted")
     page.get_by_test_id("prescription-link").click()
@@ -116,9 +116,9 @@ def test_a_link_workers_day(page, demo_data, assert_accessible):
     page.locator("#id_follow_up").fill("No follow-up needed from the practice.")
     page.get_by_role("button", name="Close the case and send the summary").click()
     expect(page.get_by_role("status").first).to_contain_text("The case is closed")
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
 
-    sign_in(page, "gp")
+    sign_in(page, "gp", go_home=False)
     page.goto(f"/referrals/{case.uuid}/")
     expect(page.get_by_test_id("status")).to_have_text("Closed")
     summary = page.get_by_test_id("closure-summary")

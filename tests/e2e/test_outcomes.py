@@ -33,7 +33,7 @@ def test_a_link_worker_records_a_baseline_and_a_review(page, demo_data, assert_a
         .order_by("received_at", "pk")
         .first()
     )
-    sign_in(page, "linkworker")
+    sign_in(page, "linkworker", go_home=False)
     page.goto(f"/cases/{case.uuid}/outcomes/")
     expect(page.get_by_role("heading", level=2, name="Outcome measures")).to_be_visible()
     expect(page.get_by_test_id("reference")).to_have_text(case.reference)

@@ -53,7 +53,7 @@ def test_a_message_exchange_and_the_register(
         "linkworkers:connections", kwargs={"referral_uuid": connection.referral.uuid}
     )
     llinos = new_page(browser, live_server, VIEWPORTS[size])
-    sign_in(llinos, "linkworker")
+    sign_in(llinos, "linkworker", go_home=False)
     llinos.goto(case_page)
     llinos.get_by_test_id("open-connection").first.click()
     expect(llinos.get_by_role("heading", name="Messages")).to_be_visible()
@@ -64,7 +64,7 @@ def test_a_message_exchange_and_the_register(
     assert_accessible(llinos)
 
     prys = new_page(browser, live_server, VIEWPORTS[size])
-    sign_in(prys, "provider")
+    sign_in(prys, "provider", go_home=False)
     prys.goto(reverse("providers:connections"))
     card = prys.get_by_test_id("provider-connection").filter(has_text=connection.referral.reference)
     card.get_by_test_id("open-connection").click()
@@ -101,7 +101,7 @@ def test_an_upload_its_download_and_another_roles_refusal(
     )
     referral = connection.referral
     llinos = new_page(browser, live_server, VIEWPORTS[size])
-    sign_in(llinos, "linkworker")
+    sign_in(llinos, "linkworker", go_home=False)
     llinos.goto(reverse("linkworkers:case", kwargs={"referral_uuid": referral.uuid}))
     llinos.get_by_role("link", name="Documents", exact=True).click()
     expect(llinos.get_by_test_id("documents-empty")).to_be_visible()
@@ -137,7 +137,7 @@ def test_an_upload_its_download_and_another_roles_refusal(
         kwargs={"referral_uuid": referral.uuid, "document_uuid": document.uuid},
     )
     prys = new_page(browser, live_server, VIEWPORTS[size])
-    sign_in(prys, "provider")
+    sign_in(prys, "provider", go_home=False)
     answer = prys.goto(address)
     assert answer is not None and answer.status == 404
     answer = prys.goto(reverse("linkworkers:documents", kwargs={"referral_uuid": referral.uuid}))

@@ -4,11 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import sign_in
-
-
-def sign_out(page):
-    page.get_by_role("button", name="Sign out").click()
+from tests.e2e.conftest import sign_in, sign_out
 
 
 def test_a_gp_referral_is_accepted_and_allocated_and_the_gp_sees_it(

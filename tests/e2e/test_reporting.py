@@ -102,7 +102,7 @@ def test_the_progress_bar_follows_a_run_and_the_page_reloads_when_it_is_done(
         created_at=timezone.now(),
         started_at=timezone.now(),
     )
-    sign_in(page, "coordinator")
+    sign_in(page, "coordinator", go_home=False)
     page.goto("/reporting/#refresh")
     progress = page.locator("progress#refresh-progress")
     expect(progress).to_have_attribute("value", "30")

@@ -117,7 +117,7 @@ def test_llinos_compares_compact_cards_and_opens_one_note_box(
 ):
     page.set_viewport_size(WIDTHS[width])
     case = demo_case()
-    sign_in(page, "linkworker")
+    sign_in(page, "linkworker", go_home=False)
     page.goto(f"/cases/{case.uuid}/connections/?q=&nearby=on")
     cards = page.get_by_test_id("result")
     expect(cards.first).to_be_visible()
@@ -159,7 +159,7 @@ def test_llinos_compares_compact_cards_and_opens_one_note_box(
 def test_without_javascript_the_chosen_card_opens_on_a_new_page(browser, live_server, demo_data):
     context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
     page = context.new_page()
-    sign_in(page, "linkworker")
+    sign_in(page, "linkworker", go_home=False)
     page.goto(f"/cases/{demo_case().uuid}/connections/?q=&nearby=on")
     second = page.get_by_test_id("result").nth(1)
     second.get_by_role("link", name="Propose or refer").click()

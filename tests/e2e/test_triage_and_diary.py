@@ -92,7 +92,7 @@ def test_llinos_reads_her_week_and_takes_it_to_her_calendar(
 ):
     page.set_viewport_size(SIZES[size])
     today = timezone.localdate()
-    sign_in(page, "linkworker")
+    sign_in(page, "linkworker", go_home=False)
     page.goto("/diary/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Your diary")
     today_card = page.get_by_test_id("today")
@@ -135,7 +135,7 @@ def test_llinos_reads_her_week_and_takes_it_to_her_calendar(
 
 def test_carys_opens_llinos_diary(page, demo_data, assert_accessible):
     page.set_viewport_size(SIZES["laptop"])
-    sign_in(page, "coordinator")
+    sign_in(page, "coordinator", go_home=False)
     page.goto("/diary/")
     expect(page.get_by_role("main")).to_contain_text("Choose a link worker to see their diary.")
     llinos = User.objects.get(username="linkworker")

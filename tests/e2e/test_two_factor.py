@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from accounts.models import Role
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import sign_in_with_form
 from tests.factories import UserFactory
 
 
@@ -25,7 +25,7 @@ def rhian(transactional_db, settings):
 
 
 def test_rhian_sets_up_two_factor_sign_in_and_signs_in_with_a_code(page, rhian, assert_accessible):
-    sign_in(page, "rhian", PASSWORD)
+    sign_in_with_form(page, "rhian", PASSWORD)
     expect(page.get_by_role("heading", level=1)).to_have_text("Set up two-factor sign-in")
     qr = page.get_by_test_id("totp-qr")
     expect(qr).to_be_visible()
@@ -43,7 +43,7 @@ def test_rhian_sets_up_two_factor_sign_in_and_signs_in_with_a_code(page, rhian, 
     expect(page.get_by_role("heading", level=1)).to_have_text("Your referrals")
     page.get_by_role("button", name="Sign out").click()
 
-    sign_in(page, "rhian", PASSWORD)
+    sign_in_with_form(page, "rhian", PASSWORD)
     expect(page.get_by_role("heading", level=1)).to_have_text("Enter your code")
     assert_accessible(page)
     # The next 30-second step: the code used to set it up cannot be used twice.
@@ -52,7 +52,7 @@ def test_rhian_sets_up_two_factor_sign_in_and_signs_in_with_a_code(page, rhian, 
     expect(page.get_by_role("heading", level=1)).to_have_text("Your referrals")
     page.get_by_role("button", name="Sign out").click()
 
-    sign_in(page, "rhian", PASSWORD)
+    sign_in_with_form(page, "rhian", PASSWORD)
     page.get_by_label("Code").fill(codes[0])
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your referrals")
