@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.test import override_settings
 from django.utils import translation
 
-from tests import snapshot
+from tests import migrated_copy, snapshot
 from tests.factories import OrganisationFactory, UserFactory
 
 
@@ -55,6 +55,23 @@ def quick_flush():
     operations.sql_flush = snapshot.quick_flush(original)
     yield
     operations.sql_flush = original
+
+
+@pytest.fixture(scope="session")
+def migrate_from_kept_copy(django_db_createdb):
+    """On SQLite, the test database comes migrated from the copy kept for these migrations
+    (tests/migrated_copy.py), unless `--create-db` asks for it afresh."""
+    if django_db_createdb:
+        yield
+        return
+    with migrated_copy.kept_between_runs():
+        yield
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(migrate_from_kept_copy, django_db_setup):
+    """pytest-django's, with `migrate_from_kept_copy` in place first."""
+    yield
 
 
 @dataclass(frozen=True)
