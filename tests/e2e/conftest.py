@@ -8,6 +8,7 @@ import os
 import re
 import struct
 import tempfile
+import threading
 import zlib
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, connections
 
 from tests import snapshot
 
@@ -224,19 +225,51 @@ def sign_in(page, username, *, go_home=True):
     the two-factor story, the DPO reading his own sign-in in the audit trail, the content
     security policy's pages); tests/accounts tests it request by request.
     """
+    if connection.vendor == "sqlite":
+        # The in-memory test database is one connection, which the live server shares.
+        session = _session_of(username)
+    else:
+        # The live server reads only what is committed, and a test that only looks holds a
+        # transaction open: the sign-in is written on a connection of its own, as the
+        # server's own sign-in would be.
+        session = _in_a_thread_of_its_own(_session_of, username)
+    page.context.add_cookies([{
+        "name": settings.SESSION_COOKIE_NAME, "value": session, "domain": LIVE_SERVER_HOST,
+        "path": "/", "httpOnly": True, "sameSite": "Lax",
+    }])  # fmt: skip
+    if go_home:
+        page.goto("/")
+
+
+def _session_of(username):
     from django.test import Client
 
     from accounts.models import User
 
     client = Client()
     client.force_login(User.objects.get(username=username), backend=SIGN_IN_BACKEND)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{
-        "name": cookie.key, "value": cookie.value, "domain": LIVE_SERVER_HOST, "path": "/",
-        "httpOnly": True, "sameSite": "Lax",
-    }])  # fmt: skip
-    if go_home:
-        page.goto("/")
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def _in_a_thread_of_its_own(function, *args):
+    """`function(*args)` in another thread, so on a database connection of its own, which is
+    closed when it returns; its answer, or its exception raised here."""
+    outcome = {}
+
+    def run():
+        try:
+            outcome["answer"] = function(*args)
+        except BaseException as error:  # raised again in the test's thread
+            outcome["error"] = error
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["answer"]
 
 
 def sign_in_with_form(page, username, password="demo"):
