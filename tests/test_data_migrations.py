@@ -42,6 +42,22 @@ def history(walk):
     walk.empty()
 
 
+def _glenys_at_teg_valley(apps, **person):
+    """The Teg Valley scheme, the Afon practice and Glenys (with `person`'s extra fields), made
+    with the historical models of `apps`."""
+    Area = apps.get_model("accounts", "Area")
+    Organisation = apps.get_model("accounts", "Organisation")
+    Person = apps.get_model("referrals", "Person")
+    valley = Area.objects.create(kind="health_board", code="TEG", name="Teg Valley")
+    scheme = Organisation.objects.create(name="Teg Valley", kind="scheme", area=valley)
+    practice = Organisation.objects.create(name="Afon", kind="gp_practice", area=valley)
+    glenys = Person.objects.create(
+        given_name="Glenys", family_name="Pritchard", date_of_birth=date(1948, 3, 2),
+        postcode="CF10 1AA", **person,
+    )  # fmt: skip
+    return scheme, practice, glenys
+
+
 def test_old_referrals_get_the_person_as_referred_and_ascii_numbers(history):
     """The referrals made before issue 11: what their referrers see, and their NHS numbers.
 
@@ -52,17 +68,10 @@ def test_old_referrals_get_the_person_as_referred_and_ascii_numbers(history):
     with full-width digits (the old validator let them in) becomes ASCII digits.
     """
     apps = history.at(BACKFILL_BEFORE)
-    Area = apps.get_model("accounts", "Area")
-    Organisation = apps.get_model("accounts", "Organisation")
-    Person = apps.get_model("referrals", "Person")
     Referral = apps.get_model("referrals", "Referral")
-    valley = Area.objects.create(kind="health_board", code="TEG", name="Teg Valley")
-    scheme = Organisation.objects.create(name="Teg Valley", kind="scheme", area=valley)
-    practice = Organisation.objects.create(name="Afon", kind="gp_practice", area=valley)
-    glenys = Person.objects.create(
-        given_name="Glenys", family_name="Pritchard", date_of_birth=date(1948, 3, 2),
-        nhs_number="９４３４７６５９１９", postcode="CF10 1AA", preferred_name="Glen",
-    )  # fmt: skip
+    scheme, practice, glenys = _glenys_at_teg_valley(
+        apps, nhs_number="９４３４７６５９１９", preferred_name="Glen"
+    )
     referral = Referral.objects.create(
         reference="SP-AAAAAAA", person=glenys, source_kind="gp",
         referring_organisation=practice, scheme=scheme, reasons=["loneliness"],
@@ -98,17 +107,9 @@ def test_queued_emails_survive_the_move_and_say_what_they_are_about(history):
     after it, unsent, and says what it is about; going back restores the key.
     """
     apps = history.at(OUTBOX_BEFORE)
-    Area = apps.get_model("accounts", "Area")
-    Organisation = apps.get_model("accounts", "Organisation")
-    Person = apps.get_model("referrals", "Person")
     Referral = apps.get_model("referrals", "Referral")
     OldOutboxEmail = apps.get_model("referrals", "OutboxEmail")
-    valley = Area.objects.create(kind="health_board", code="TEG", name="Teg Valley")
-    scheme = Organisation.objects.create(name="Teg Valley", kind="scheme", area=valley)
-    glenys = Person.objects.create(
-        given_name="Glenys", family_name="Pritchard", date_of_birth=date(1948, 3, 2),
-        postcode="CF10 1AA",
-    )  # fmt: skip
+    scheme, _, glenys = _glenys_at_teg_valley(apps)
     referral = Referral.objects.create(
         reference="SP-AAAAAAA", person=glenys, source_kind="self", scheme=scheme,
         reasons=["loneliness"], what_matters="Singing.", consent_to_referral=True,
@@ -144,19 +145,10 @@ def test_queued_emails_survive_the_move_and_say_what_they_are_about(history):
 def test_the_migration_ranks_every_referral_by_status_and_urgency(history):
     """The referrals already in the queue when the rank arrived get theirs from the migration."""
     apps = history.at(TRIAGE_RANK_BEFORE)
-    Area = apps.get_model("accounts", "Area")
-    Organisation = apps.get_model("accounts", "Organisation")
-    User = apps.get_model("accounts", "User")
-    Person = apps.get_model("referrals", "Person")
     Referral = apps.get_model("referrals", "Referral")
-    valley = Area.objects.create(kind="health_board", code="TEG", name="Teg Valley")
-    scheme = Organisation.objects.create(name="Teg Valley", kind="scheme", area=valley)
-    practice = Organisation.objects.create(name="Afon", kind="gp_practice", area=valley)
+    scheme, practice, glenys = _glenys_at_teg_valley(apps)
+    User = apps.get_model("accounts", "User")
     llinos = User.objects.create(username="llinos", role="link_worker", organisation=scheme)
-    glenys = Person.objects.create(
-        given_name="Glenys", family_name="Pritchard", date_of_birth=date(1948, 3, 2),
-        postcode="CF10 1AA",
-    )  # fmt: skip
     cases = {}
     for number, (status, urgency) in enumerate(
         [
