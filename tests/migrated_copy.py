@@ -22,6 +22,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -63,12 +64,17 @@ def _project_file(name: str) -> str | None:
     return None
 
 
+@cache
+def _on_disk() -> MigrationLoader:
+    """The migrations on disk, read once a process (the digest and the check both need them)."""
+    return MigrationLoader(None, ignore_no_migrations=True)
+
+
 def migrations_sources() -> list[str]:
     """The files a migrated database is made from: every migration (the libraries' too) and
     the project's modules they name."""
-    loader = MigrationLoader(None, ignore_no_migrations=True)
     files: set[str] = set()
-    for migration in loader.disk_migrations.values():
+    for migration in _on_disk().disk_migrations.values():
         module = sys.modules[type(migration).__module__]
         files.add(module.__file__ or "")
         files.update(filter(None, map(_project_file, _imported(module))))
@@ -89,7 +95,7 @@ def _complete(connection: BaseDatabaseWrapper) -> bool:
     with connection.cursor() as cursor:
         cursor.execute("SELECT app, name FROM django_migrations")
         applied = set(cursor.fetchall())
-    return applied == set(MigrationLoader(None, ignore_no_migrations=True).graph.nodes)
+    return applied == set(_on_disk().graph.nodes)
 
 
 def load(connection: BaseDatabaseWrapper, path: Path) -> bool:

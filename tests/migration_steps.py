@@ -7,7 +7,6 @@ tests share one walk (`History`): back once, to the earliest point any of them n
 forward from test to test, and forward to the latest when the last one is done.
 """
 
-from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.state import StateApps
@@ -48,8 +47,7 @@ class History:
         """The latest migrations, and the tables as every other test expects them: empty but
         for the rows the migrations and Django write (tests/snapshot.py)."""
         self.at_latest()
-        call_command("flush", interactive=False, verbosity=0)
-        snapshot.write_reference_data()
+        snapshot.empty_but_reference_data()
 
     @staticmethod
     def _tables() -> list[str]:

@@ -30,6 +30,7 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -283,3 +284,10 @@ def write_reference_data() -> None:
     """Write the data migrations' rows again (bank holidays, outcome instruments)."""
     for module_name, function in REFERENCE_DATA:
         getattr(importlib.import_module(module_name), function)(apps, None)
+
+
+def empty_but_reference_data() -> None:
+    """Every table as after `migrate`: emptied by Django's `flush` (which makes the content
+    types and permissions again), then the data migrations' rows written again."""
+    call_command("flush", interactive=False, verbosity=0)
+    write_reference_data()

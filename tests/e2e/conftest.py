@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 from django.db import connection, connections
 
 from tests import snapshot
@@ -96,8 +95,7 @@ def demo_site(django_db_blocker, demo_seeded_once):
         finally:
             server._live_server_modified_settings.disable()
             server.stop()
-            call_command("flush", interactive=False, verbosity=0)
-            snapshot.write_reference_data()
+            snapshot.empty_but_reference_data()
 
 
 @pytest.fixture
