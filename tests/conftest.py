@@ -1,3 +1,4 @@
+import logging
 import os
 from dataclasses import dataclass
 from io import StringIO
@@ -129,6 +130,29 @@ def no_routes_remembered():
     from referrals import selectors
 
     selectors._empty_scheme_routes()
+
+
+def _root_log_handlers() -> list[logging.Handler]:
+    """The root logger's handlers but pytest's own, which it adds and removes around each phase."""
+    return [h for h in logging.root.handlers if not type(h).__module__.startswith("_pytest")]
+
+
+@pytest.fixture(autouse=True)
+def logging_left_as_found():
+    """A test that sets logging up afresh (django.setup() does, from a management command run
+    as the shell runs it) fails here, and the process's logging is put back: the new handler
+    writes to that test's captured stderr, closed when the test ends, and every later log line
+    of the process would fail, quietly, each printing a traceback nobody reads."""
+    handlers, level = _root_log_handlers(), logging.root.level
+    yield
+    if _root_log_handlers() != handlers or logging.root.level != level:
+        left = _root_log_handlers()
+        for handler in left:
+            logging.root.removeHandler(handler)
+        for handler in handlers:
+            logging.root.addHandler(handler)
+        logging.root.setLevel(level)
+        pytest.fail(f"the test set logging up afresh (root handlers now {left}): put it back")
 
 
 @pytest.fixture(autouse=True)

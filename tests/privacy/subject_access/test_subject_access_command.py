@@ -75,7 +75,11 @@ def test_the_reference_and_folder_are_required(case):
         run("SP-GLEN01")
 
 
-def test_from_the_shell_it_exits_non_zero_naming_the_reference(case, tmp_path, capsys):
+def test_from_the_shell_it_exits_non_zero_naming_the_reference(case, tmp_path, capsys, settings):
+    # The shell's path runs django.setup() again, which would set up logging afresh with this
+    # test's captured stderr, closed when the test ends: every later log line of the process
+    # would fail and print a traceback. Django is set up already; its logging stays as it is.
+    settings.LOGGING_CONFIG = None
     utility = ManagementUtility(["manage.py", "subject_access_export", "SP-NOPE99", "--out",
                                  str(tmp_path)])  # fmt: skip
     with pytest.raises(SystemExit) as exit_:
