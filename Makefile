@@ -16,9 +16,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Reinstall only when the dependency list or its pins change.
+# Reinstall only when the dependency list or its pins change. Modules are compiled when first
+# imported, not all at install: `make test` keeps its compiled modules elsewhere (PYCACHE, below)
+# and would never read these (a third of the install's time).
 $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	$(BIN)/pip install --quiet --no-compile -c constraints.txt -e '.[test]'
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
