@@ -70,8 +70,22 @@ def migrate_from_kept_copy(django_db_createdb):
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(migrate_from_kept_copy, django_db_setup):
-    """pytest-django's, with `migrate_from_kept_copy` in place first."""
+def cloned_from_template():
+    """On PostgreSQL, with TEST_DATABASE_TEMPLATE naming a database that `migrate` has just
+    made (`.ci/run` sets it to the one it migrates beside the lint), each test process's
+    database is a copy of it (CREATE DATABASE ... TEMPLATE, Django's TEST["TEMPLATE"]) instead
+    of a migration of its own; Django's migrate then finds nothing left to apply. Without it,
+    or on SQLite, nothing changes."""
+    template = os.environ.get("TEST_DATABASE_TEMPLATE", "")
+    if template and connection.vendor == "postgresql":
+        connection.settings_dict["TEST"]["TEMPLATE"] = template
+    yield
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(migrate_from_kept_copy, cloned_from_template, django_db_setup):
+    """pytest-django's, with `migrate_from_kept_copy` and `cloned_from_template` in place
+    first."""
     yield
 
 
