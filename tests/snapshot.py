@@ -121,12 +121,13 @@ def quick_flush(original: Callable[..., list[str]]) -> Callable[..., list[str]]:
     return sql_flush
 
 
-def take() -> Snapshot:
-    """Every row of every table: PostgreSQL's own COPY text, or SQLite's rows."""
+def take(only: list[str] | None = None) -> Snapshot:
+    """Every row of every table (or of the tables named `only`): PostgreSQL's own COPY text, or
+    SQLite's rows."""
     quote = connection.ops.quote_name
     tables = []
     with connection.cursor() as cursor:
-        for name in _tables():
+        for name in _tables() if only is None else only:
             cursor.execute(f"SELECT * FROM {quote(name)} LIMIT 0")
             columns = tuple(column[0] for column in cursor.description)
             if connection.vendor == "postgresql":
@@ -280,10 +281,26 @@ REFERENCE_DATA = [
 ]
 
 
+# Rows each test process writes before its first test (`keep_as_reference`): the suite's
+# postcodes (tests/conftest.py, `suite_postcodes`).
+_kept_rows: list[Snapshot] = []
+
+
+def keep_as_reference(models: list[type[Any]]) -> None:
+    """Write these models' rows again, with the data migrations', whenever the tables are
+    emptied (their rows as they are now, kept in memory)."""
+    _kept_rows.append(take([model._meta.db_table for model in models]))
+
+
 def write_reference_data() -> None:
-    """Write the data migrations' rows again (bank holidays, outcome instruments)."""
+    """Write the data migrations' rows again (bank holidays, outcome instruments), and the rows
+    kept as reference (`keep_as_reference`)."""
     for module_name, function in REFERENCE_DATA:
         getattr(importlib.import_module(module_name), function)(apps, None)
+    with transaction.atomic(), connection.cursor() as cursor:
+        for kept in _kept_rows:
+            for table in kept.tables:
+                _insert(cursor, table)
 
 
 def empty_but_reference_data() -> None:

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from directory import postcodes
 from directory.models import Postcode
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_postcode_table")]
 
 HEADER = "pcd,pcds,dointr,doterm,oseast1m,osnrth1m,laua,ctry,lsoa11,lsoa21,imd,lat,long\n"
 GOOD = [

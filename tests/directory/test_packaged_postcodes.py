@@ -12,7 +12,7 @@ from directory.models import PackagedPostcodeLoad, Postcode
 from directory.services import packaged_postcodes
 from directory.services.packaged_postcodes import packaged_postcodes_load
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_postcode_table")]
 
 
 def test_the_first_lookup_in_a_district_puts_that_district_in_the_table():

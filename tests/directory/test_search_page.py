@@ -131,6 +131,7 @@ def test_a_bad_or_unknown_postcode_gets_a_clear_message_beside_the_field(client,
     assert 'data-testid="error-summary"' in html
 
 
+@pytest.mark.usefixtures("empty_postcode_table")
 def test_a_terminated_postcode_gets_a_clear_message(client):
     Postcode.objects.create(
         postcode="CF37 9ZZ", easting=307000, northing=189000, terminated_on=date(2019, 6, 1)
@@ -141,6 +142,7 @@ def test_a_terminated_postcode_gets_a_clear_message(client):
     ]
 
 
+@pytest.mark.usefixtures("empty_postcode_table")
 def test_a_postcode_from_the_imported_directory_wins_over_the_packaged_one(client):
     Postcode.objects.create(postcode="CF37 1AB", easting=300000, northing=189800)
     listed(name="Group", easting=301000, northing=189800)

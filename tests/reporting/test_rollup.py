@@ -273,6 +273,7 @@ def test_age_bands_use_the_age_on_the_day(born, on, band):
     assert ReferralFact.objects.get(referral_id=referral.pk).age_band == band
 
 
+@pytest.mark.usefixtures("empty_postcode_table")
 def test_deciles_make_quintiles():
     from directory.models import Postcode
     from tests.factories import PersonFactory

@@ -125,6 +125,7 @@ def test_breakdowns(tables):
     assert tables["deprivation"].sentence.startswith("Deprivation is not known")
 
 
+@pytest.mark.usefixtures("empty_postcode_table")
 def test_deprivation_comes_from_the_postcode_decile(known_data, coordinator):
     from directory.models import Postcode
 

@@ -26,7 +26,7 @@ DECILES = {"CF10 1BA": 1, "CF10 1BB": 4, "CF10 1BD": 6, "CF10 1BE": 9, "CF10 1BF
 
 
 @pytest.fixture
-def people(known_data, scheme):
+def people(known_data, scheme, empty_postcode_table):
     """Each of the scheme's people at their own postcode, each postcode with its decile."""
     for postcode, decile in DECILES.items():
         Postcode.objects.create(postcode=postcode, imd_decile=decile)
