@@ -282,7 +282,7 @@ REFERENCE_DATA = [
 
 
 # Rows each test process writes before its first test (`keep_as_reference`): the suite's
-# postcodes (tests/conftest.py, `suite_postcodes`).
+# postcodes (tests/conftest.py, `django_db_setup` and SUITE_POSTCODE_DISTRICTS).
 _kept_rows: list[Snapshot] = []
 
 
