@@ -154,15 +154,22 @@ def _test_nhs_number(rng):
 DEMO_DISTRICTS = range(31, 49)
 
 
-def _postcode(rng):
+def _postcode(rng, districts: dict[str, list[str]]):
     """A real postcode in the valleys, so that the link worker's search can say how far away
     services are: drawn as an invented one always was (the rest of the demo stays the same),
-    then the real one of that sector (else district) its unit letters point to."""
+    then the real one of that sector (else district) its unit letters point to.
+
+    `districts` keeps each district's postcodes once read, in the database's order: a sector's
+    are those of its district that start with it, in the same order, without a query that
+    SQLite answers by reading the whole table (its LIKE cannot use the index)."""
     letters = "ABDEFGHJLNPQRSTUWXYZ"
     district = f"CF{rng.randint(DEMO_DISTRICTS.start, DEMO_DISTRICTS.stop - 1)}"
     sector = str(rng.randint(1, 9))
     first, second = rng.choice(letters), rng.choice(letters)
-    real = postcodes.packaged_postcodes(district, sector) or postcodes.packaged_postcodes(district)
+    if district not in districts:
+        districts[district] = postcodes.packaged_postcodes(district)
+    in_sector = [code for code in districts[district] if code.startswith(f"{district} {sector}")]
+    real = in_sector or districts[district]
     if not real:
         return f"{district} {sector}{first}{second}"
     return real[(letters.index(first) * len(letters) + letters.index(second)) % len(real)]
@@ -212,6 +219,7 @@ def seed(stdout):
     now = timezone.now()
     used_nhs = set(Person.objects.exclude(nhs_number=None).values_list("nhs_number", flat=True))
     people = []
+    districts: dict[str, list[str]] = {}
     for _ in range(280):
         number = _test_nhs_number(rng) if rng.random() < 0.8 else None
         if number in used_nhs:
@@ -235,7 +243,7 @@ def seed(stdout):
                         EthnicGroup.Z,
                     ]
                 ),
-                postcode=_postcode(rng),
+                postcode=_postcode(rng, districts),
                 phone=f"07700 9{rng.randint(0, 99999):05d}",
                 contact_method=rng.choice(ContactMethod.values),
                 may_leave_message=rng.random() < 0.6,
