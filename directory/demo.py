@@ -874,7 +874,8 @@ def _service(entry: dict, town_key: str | None, providers: dict, terms: dict) ->
 def seed(stdout):
     terms = taxonomy()
     providers = _providers()
-    postcodes.load_districts(*(postcode.split(" ")[0] for *_, postcode in TOWNS.values()))
+    # The towns' postcodes, each letter's file read once; not their whole districts.
+    postcodes.put(*(postcode for *_, postcode in TOWNS.values()))
     created = [
         service
         for entry in SERVICES

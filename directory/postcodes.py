@@ -76,34 +76,21 @@ def lookup(raw: str) -> Place:
     )
 
 
-def load_districts(*outwards: str) -> None:
-    """Have the packaged postcodes of these districts ("CF37") in the table, each letter's file
-    decoded once for all of them: for demo data drawn from many districts, which one by one
-    would decode the same file again for each."""
-    from .services.packaged_postcodes import packaged_postcodes_ensure
+def district_postcodes(*outwards: str) -> dict[str, list[str]]:
+    """The packaged postcodes of each district ("CF37"), sorted, each letter's file decoded
+    once, without writing them: for demo data that must be real places."""
+    from .services.packaged_postcodes import packaged_district_postcodes
 
-    packaged_postcodes_ensure(*outwards)
+    return packaged_district_postcodes(*outwards)
 
 
-def packaged_postcodes(outward: str, sector: str = "") -> list[str]:
-    """The postcodes in use of a district ("CF37"), or of a sector of it ("CF37", "1"), sorted,
-    with a place on the grid. For demo data that must be real places."""
-    from .models import Postcode
-    from .services.packaged_postcodes import packaged_postcodes_ensure
+def put(*postcodes: str) -> int:
+    """Put these packaged postcodes ("CF37 1AB") in the table with their real places, without
+    the rest of their districts: demo data uses a few hundred of the valleys' tens of thousands.
+    A later lookup of another postcode of those districts loads the rest, as in any database."""
+    from .services.packaged_postcodes import packaged_postcodes_put
 
-    outward = outward.strip().upper()
-    if not outward:
-        return []
-    packaged_postcodes_ensure(outward)
-    return list(
-        Postcode.objects.filter(
-            postcode__startswith=f"{outward} {sector}",
-            terminated_on__isnull=True,
-            easting__isnull=False,
-        )
-        .order_by("postcode")
-        .values_list("postcode", flat=True)
-    )
+    return packaged_postcodes_put(postcodes)
 
 
 @cache

@@ -159,15 +159,13 @@ def _postcode(rng, districts: dict[str, list[str]]):
     services are: drawn as an invented one always was (the rest of the demo stays the same),
     then the real one of that sector (else district) its unit letters point to.
 
-    `districts` keeps each district's postcodes once read, in the database's order: a sector's
-    are those of its district that start with it, in the same order, without a query that
-    SQLite answers by reading the whole table (its LIKE cannot use the index)."""
+    `districts` holds each district's packaged postcodes, sorted (`postcodes.district_postcodes`,
+    read from the package without writing them): a sector's are those of its district that
+    start with it, in the same order."""
     letters = "ABDEFGHJLNPQRSTUWXYZ"
     district = f"CF{rng.randint(DEMO_DISTRICTS.start, DEMO_DISTRICTS.stop - 1)}"
     sector = str(rng.randint(1, 9))
     first, second = rng.choice(letters), rng.choice(letters)
-    if district not in districts:
-        districts[district] = postcodes.packaged_postcodes(district)
     in_sector = [code for code in districts[district] if code.startswith(f"{district} {sector}")]
     real = in_sector or districts[district]
     if not real:
@@ -212,14 +210,13 @@ def seed(stdout):
         stdout.write(f"referrals: demo referrals already there ({Referral.objects.count()})")
         return
 
-    # The districts `_postcode` draws from, loaded together (one decoding of the file).
-    postcodes.load_districts(*(f"CF{number}" for number in DEMO_DISTRICTS))
+    # The districts `_postcode` draws from, read together (one decoding of the letter's file).
+    districts = postcodes.district_postcodes(*(f"CF{number}" for number in DEMO_DISTRICTS))
     coordinator = User.objects.get(username="coordinator")
     gp = User.objects.get(username="gp")
     now = timezone.now()
     used_nhs = set(Person.objects.exclude(nhs_number=None).values_list("nhs_number", flat=True))
     people = []
-    districts: dict[str, list[str]] = {}
     for _ in range(280):
         number = _test_nhs_number(rng) if rng.random() < 0.8 else None
         if number in used_nhs:
@@ -252,6 +249,9 @@ def seed(stdout):
                 consent_recorded_at=now,
             )
         )
+    # Only the people's postcodes go in the table, with their real places (a lookup of another
+    # loads its district, as in any database): a few hundred rows rather than 16,000.
+    postcodes.put(*{person.postcode for person in people})
     people = Person.objects.bulk_create(people)
     people += rng.sample(people, 20)  # some people are referred twice
 

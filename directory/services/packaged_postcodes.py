@@ -9,7 +9,9 @@ overwritten: it knows more), and lookups are one indexed query:
 - `manage.py load_packaged_postcodes` loads every letter, once per database (a deploy step,
   README "Postcodes"), one letter at a time so the loading process stays small too;
 - without it, the first lookup in a district loads that district (directory.postcodes.lookup):
-  the letter's file is decoded, the district's rows kept, the rest freed.
+  the letter's file is decoded, the district's rows kept, the rest freed;
+- demo data reads a district's postcodes without writing them (`packaged_district_postcodes`)
+  and puts only the postcodes it uses in the table (`packaged_postcodes_put`).
 
 PackagedPostcodeLoad records what is loaded, so an unknown postcode costs one query, not
 another decoding.
@@ -72,6 +74,48 @@ def _rows(
         yield f"{compact[:-3]} {compact[-3:]}", int(east), int(north), las[i] or ""
 
 
+def _row(postcode: str, easting: int, northing: int, local_authority: str) -> Postcode:
+    return Postcode(
+        postcode=postcode, easting=easting, northing=northing, local_authority=local_authority[:9]
+    )
+
+
+def _by_letter(districts: Iterable[str]) -> dict[str, frozenset[str]]:
+    """Districts ("CF37") grouped by their letter's file ("C")."""
+    wanted = {district.strip().upper() for district in districts} - {""}
+    return {
+        letter: frozenset(d for d in wanted if d[0] == letter)
+        for letter in sorted({d[0] for d in wanted})
+    }
+
+
+def packaged_district_postcodes(*districts: str) -> dict[str, list[str]]:
+    """The packaged postcodes of each of `districts` ("CF37"), sorted, each letter's file
+    decoded once; nothing is written. For demo data that must be real places."""
+    found: dict[str, list[str]] = {}
+    for letter, wanted in _by_letter(districts).items():
+        found.update({district: [] for district in wanted})
+        for postcode, *_place in _rows(letter, wanted):
+            found[postcode.split(" ")[0]].append(postcode)
+    return {district: sorted(postcodes) for district, postcodes in found.items()}
+
+
+def packaged_postcodes_put(postcodes: Iterable[str]) -> int:
+    """Put these packaged postcodes ("CF37 1AB") in the Postcode table with their places,
+    keeping the rows already there, each letter's file decoded once. Their districts are not
+    noted as loaded: the first lookup of another postcode there loads the rest. Returns how
+    many of them the package has."""
+    wanted = {postcode.strip().upper() for postcode in postcodes} - {""}
+    rows = [
+        _row(*found)
+        for letter, districts in _by_letter(p.split(" ")[0] for p in wanted).items()
+        for found in _rows(letter, districts)
+        if found[0] in wanted
+    ]
+    Postcode.objects.bulk_create(rows, ignore_conflicts=True, batch_size=BATCH)
+    return len(rows)
+
+
 def packaged_postcodes_load(*, letter: str, districts: Iterable[str] = ()) -> int:
     """Put the packaged postcodes of `letter` (or of its `districts` only, all from one
     decoding of the letter's file) in the Postcode table, keeping the rows already there;
@@ -84,14 +128,7 @@ def packaged_postcodes_load(*, letter: str, districts: Iterable[str] = ()) -> in
     batch: list[Postcode] = []
     for postcode, easting, northing, local_authority in _rows(letter, wanted):
         per_district[postcode.split(" ")[0]] += 1
-        batch.append(
-            Postcode(
-                postcode=postcode,
-                easting=easting,
-                northing=northing,
-                local_authority=local_authority[:9],
-            )
-        )
+        batch.append(_row(postcode, easting, northing, local_authority))
         if len(batch) == BATCH:
             Postcode.objects.bulk_create(batch, ignore_conflicts=True)
             count += len(batch)

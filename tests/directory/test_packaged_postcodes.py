@@ -49,11 +49,39 @@ def test_a_row_imported_from_onspd_is_kept():
     assert (row.easting, row.northing, row.lsoa) == (1, 2, "W01001101")
 
 
-def test_packaged_postcodes_of_a_sector_come_from_the_table():
-    found = postcodes.packaged_postcodes("CF37", "1")
-    assert found and all(code.startswith("CF37 1") for code in found)
-    assert found == sorted(found)
-    assert postcodes.packaged_postcodes("") == []
+def test_a_districts_postcodes_are_read_from_the_package_without_writing_them():
+    found = postcodes.district_postcodes("cf37 ", "CF10", "SA1", "")
+    assert sorted(found) == ["CF10", "CF37", "SA1"]
+    assert found["CF37"] == sorted(found["CF37"]) and len(found["CF37"]) > 100
+    assert all(code.startswith("CF37 ") for code in found["CF37"])
+    assert not Postcode.objects.exists() and not PackagedPostcodeLoad.objects.exists()
+    # The same postcodes as the district loaded into the table.
+    packaged_postcodes_load(letter="C", districts=["CF37"])
+    assert found["CF37"] == list(
+        Postcode.objects.filter(postcode__startswith="CF37 ")
+        .order_by("postcode")
+        .values_list("postcode", flat=True)
+    )
+
+
+def test_put_writes_only_the_postcodes_given_and_a_later_lookup_loads_the_rest():
+    loaded = Postcode(postcode="CF37 1AB", easting=1, northing=2, imd_decile=3)
+    loaded.save()  # a row already there (an invented decile, say) is kept as it is
+    count = postcodes.put("cf37 1ab", "CF37 1AD", "SA1 1AD", "ZZ99 9ZZ")
+    assert count == 3  # the package has no ZZ99 9ZZ
+    assert sorted(Postcode.objects.values_list("postcode", flat=True)) == [
+        "CF37 1AB",
+        "CF37 1AD",
+        "SA1 1AD",
+    ]
+    assert not PackagedPostcodeLoad.objects.exists()  # their districts are not whole
+    assert postcodes.lookup("CF37 1AD").easting > 0
+    # Another postcode of the district: the rest of it comes at its first lookup.
+    other = next(p for p in postcodes.district_postcodes("CF37")["CF37"] if p > "CF37 1AD")
+    assert postcodes.lookup(other).local_authority
+    assert Postcode.objects.filter(postcode__startswith="CF37 ").count() > 100
+    row = Postcode.objects.get(postcode="CF37 1AB")
+    assert (row.easting, row.northing, row.imd_decile) == (1, 2, 3)
 
 
 def test_the_command_loads_whole_letters_once():
