@@ -44,11 +44,15 @@ run: install messages
 	$(RUN_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # Lint, the one-way dependencies between apps (import-linter, pyproject.toml) and types (mypy).
+# mypy keeps what it learnt of each module out of the tree, where another checkout (CI's clean
+# clone) finds it: it checks again only what changed (7 s -> 1 s), as pip's and Python's caches.
+MYPY_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/social-prescribing/mypy
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DEBUG=1 $(BIN)/lint-imports
-	DEBUG=1 $(BIN)/mypy core accounts directory referrals linkworkers reporting privacy config fhir_api
+	DEBUG=1 MYPY_CACHE_DIR=$(MYPY_CACHE) \
+	  $(BIN)/mypy core accounts directory referrals linkworkers reporting privacy config fhir_api
 
 # SQLite unless DATABASE_URL is set. Browser tests skip, saying why, where no Chromium is installed.
 # Spread over the machine's cores (pytest-xdist), each process taking a run of tests in file
@@ -70,4 +74,4 @@ makemessages: install
 	DEBUG=1 $(BIN)/python manage.py makemessages -l cy --ignore=.venv --ignore=node_modules --ignore=staticfiles --no-obsolete
 
 clean:
-	rm -rf $(VENV) node_modules staticfiles db.sqlite3 $(PYCACHE)
+	rm -rf $(VENV) node_modules staticfiles db.sqlite3 $(PYCACHE) $(MYPY_CACHE)
