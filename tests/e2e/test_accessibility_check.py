@@ -1,6 +1,8 @@
 """The browser tests' accessibility check (`assert_accessible`, tests/e2e/conftest.py) fails on
 a serious or critical fault and lets a moderate one pass, as it says."""
 
+import re
+
 import pytest
 
 PAGE = '<!doctype html><html lang="en"><head><title>A page</title></head><body>{}</body></html>'
@@ -37,5 +39,7 @@ def test_a_moderate_fault_passes(blank, assert_accessible):
 )
 def test_a_serious_or_critical_fault_fails(blank, assert_accessible, body, rule):
     blank.set_content(PAGE.format(body))
-    with pytest.raises(AssertionError, match=rule):
+    with pytest.raises(AssertionError, match=rule) as failure:
         assert_accessible(blank)
+    # Where: the check runs again with the elements' selectors once something fails.
+    assert re.search(r"at \[\['[^']+'\]\]", str(failure.value)), failure.value
