@@ -488,13 +488,13 @@ def scheme_for_area(area):
 # from a partner system or a referrer asks for it every time; the walk up the area tree is a
 # query a level) and the scheme's coordinators, who are told of it (a query on every new
 # referral). Any change to an area, an organisation or a user (referrals.receivers) empties
-# this process's copy at once and stamps a new version in the shared cache, when saved and
-# again when committed; every process compares its copy's version with the shared one, at
-# most SCHEME_ROUTES_CHECK_SECONDS apart, so a change made by one reaches the others within a
-# second of its commit (a referral in that second goes where, and is announced to whom, it
-# would have been a second earlier; a round trip to Redis on every partner referral cost a
-# twentieth of it). Without the shared cache (Redis out of reach) both are looked up as
-# before; a copy is never older than SCHEME_ROUTES_MAX_AGE anyway.
+# this process's copy at once and stamps a new version in the shared cache when committed
+# (before, the others cannot see it); every process compares its copy's version with the
+# shared one, at most SCHEME_ROUTES_CHECK_SECONDS apart, so a change made by one reaches the
+# others within a second of its commit (a referral in that second goes where, and is announced
+# to whom, it would have been a second earlier; a round trip to Redis on every partner
+# referral cost a twentieth of it). Without the shared cache (Redis out of reach) both are
+# looked up as before; a copy is never older than SCHEME_ROUTES_MAX_AGE anyway.
 SCHEME_ROUTES_VERSION_KEY = "referrals:scheme-routes-version"
 SCHEME_ROUTES_MAX_AGE = 300.0
 SCHEME_ROUTES_CHECK_SECONDS = 1.0
@@ -527,7 +527,9 @@ def _empty_scheme_routes() -> None:
 
 
 def forget_scheme_routes() -> None:
-    """Empty this process's copy, and have every process empty theirs (on commit too).
+    """Empty this process's copy now, and have every process empty theirs once the change is
+    committed (at once outside a transaction). Until then the others cannot see the change, so
+    what they would look up again is what they have.
 
     Inside a transaction, what this process remembers until it ends may be rows only that
     transaction can see (a coordinator it added); should it roll back, the copy is emptied
@@ -535,15 +537,11 @@ def forget_scheme_routes() -> None:
     """
     _empty_scheme_routes()
 
-    def new_version():
-        _scheme_routes_cache().set(SCHEME_ROUTES_VERSION_KEY, secrets.token_hex(8), None)
-
     def committed():
         if _scheme_routes["pending"] is committed:
             _scheme_routes["pending"] = None
-        new_version()
+        _scheme_routes_cache().set(SCHEME_ROUTES_VERSION_KEY, secrets.token_hex(8), None)
 
-    new_version()
     if connection.in_atomic_block:
         _scheme_routes["pending"] = committed
     transaction.on_commit(committed)

@@ -219,6 +219,30 @@ def test_a_coordinator_added_in_a_transaction_that_rolled_back_is_never_told(
     assert _told(gp_receptionist) == [coordinator.username]
 
 
+def test_a_change_reaches_the_other_processes_when_committed_and_only_then(
+    scheme, coordinator, django_capture_on_commit_callbacks
+):
+    """The shared version is stamped when the change commits: before, no other process can see
+    it, and a change rolled back stamps nothing."""
+    from accounts.models import Role
+    from tests.factories import UserFactory
+
+    def shared():
+        return selectors._scheme_routes_cache().get(selectors.SCHEME_ROUTES_VERSION_KEY)
+
+    selectors._scheme_routes_cache().set(selectors.SCHEME_ROUTES_VERSION_KEY, "before", None)
+    with django_capture_on_commit_callbacks(execute=True):
+        UserFactory(role=Role.COORDINATOR, organisation=scheme)
+        assert shared() == "before"  # not yet committed
+    assert shared() not in (None, "before")
+
+    selectors._scheme_routes_cache().set(selectors.SCHEME_ROUTES_VERSION_KEY, "before", None)
+    with django_capture_on_commit_callbacks(execute=False) as hooks:
+        coordinator.is_active = False
+        coordinator.save()
+    assert len(hooks) == 1 and shared() == "before"  # rolled back with the test: never stamped
+
+
 def test_another_process_changing_the_coordinators_empties_this_ones_copy_within_a_second(
     scheme, coordinator, routing_clock
 ):
