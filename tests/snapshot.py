@@ -18,7 +18,6 @@ deletes does not matter; tables whose own triggers refuse DELETE (the append-onl
 trail) are truncated instead, together with the tables that point at them.
 """
 
-import importlib
 import io
 import itertools
 import os
@@ -274,29 +273,28 @@ def _sequences_forward_sql() -> list[str]:
     return statements
 
 
-# Rows the data migrations write, which emptying every table takes away.
-REFERENCE_DATA = [
-    ("accounts.migrations.0005_bank_holidays_2023_2027", "load"),
-    ("linkworkers.migrations.0004_outcome_instruments", "load_instruments"),
-]
+# Rows the data migrations write, which emptying every table takes away: bank holidays
+# (accounts 0005) and the outcome instruments with their items (linkworkers 0004). A new data
+# migration's rows join them here.
+MIGRATED_REFERENCE_MODELS = ["accounts.BankHoliday", "linkworkers.Instrument", "linkworkers.Item"]
 
-
-# Rows each test process writes before its first test (`keep_as_reference`): the suite's
-# postcodes (tests/conftest.py, `django_db_setup` and SUITE_POSTCODE_DISTRICTS).
+# Rows each test process keeps before its first test (`keep_as_reference`): those above, as
+# the migrations left them, and the suite's postcodes (tests/conftest.py, `django_db_setup`
+# and SUITE_POSTCODE_DISTRICTS).
 _kept_rows: list[Snapshot] = []
 
 
 def keep_as_reference(models: list[type[Any]]) -> None:
-    """Write these models' rows again, with the data migrations', whenever the tables are
-    emptied (their rows as they are now, kept in memory)."""
-    _kept_rows.append(take([model._meta.db_table for model in models]))
+    """Write these models' rows, and the data migrations', again whenever the tables are emptied
+    (their rows as they are now, kept in memory, keys included: copied back rather than made
+    again by the migrations' code, a query or two a row)."""
+    migrated = [apps.get_model(label) for label in MIGRATED_REFERENCE_MODELS]
+    _kept_rows.append(take([model._meta.db_table for model in [*migrated, *models]]))
 
 
 def write_reference_data() -> None:
-    """Write the data migrations' rows again (bank holidays, outcome instruments), and the rows
-    kept as reference (`keep_as_reference`)."""
-    for module_name, function in REFERENCE_DATA:
-        getattr(importlib.import_module(module_name), function)(apps, None)
+    """Write the rows kept as reference (`keep_as_reference`) again: the data migrations' (bank
+    holidays, outcome instruments) and the suite's postcodes."""
     with transaction.atomic(), connection.cursor() as cursor:
         for kept in _kept_rows:
             for table in kept.tables:
@@ -305,6 +303,7 @@ def write_reference_data() -> None:
 
 def empty_but_reference_data() -> None:
     """Every table as after `migrate`: emptied by Django's `flush` (which makes the content
-    types and permissions again), then the data migrations' rows written again."""
+    types and permissions again), then the data migrations' rows (and the suite's postcodes)
+    written again."""
     call_command("flush", interactive=False, verbosity=0)
     write_reference_data()

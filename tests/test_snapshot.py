@@ -1,6 +1,8 @@
 """The test database's own helpers (tests/snapshot.py): the demo comes back row for row, and a
 transactional test still leaves every table empty, the append-only audit trail included."""
 
+import importlib
+
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
@@ -49,6 +51,26 @@ def test_flush_empties_every_table_the_audit_trail_too(demo_seeded_once):
         for table in snapshot._tables():
             cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")
             assert cursor.fetchone()[0] == 0, table
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_emptying_the_data_migrations_rows_come_back_as_they_wrote_them():
+    """Bank holidays and the outcome instruments, keys included, as the migrations left them in
+    a new database, and the suite's postcodes: copied back, not made again."""
+    from django.apps import apps
+
+    tables = [apps.get_model(label)._meta.db_table for label in snapshot.MIGRATED_REFERENCE_MODELS]
+    before = rows(snapshot.take([*tables, "directory_postcode"]))
+    assert all(before.values()), "the migrations wrote rows to each"
+    snapshot.empty_but_reference_data()
+    assert rows(snapshot.take([*tables, "directory_postcode"])) == before
+    # The migrations' own code, run over them again, finds nothing to change.
+    for module, function in [
+        ("accounts.migrations.0005_bank_holidays_2023_2027", "load"),
+        ("linkworkers.migrations.0004_outcome_instruments", "load_instruments"),
+    ]:
+        getattr(importlib.import_module(module), function)(apps, None)
+    assert rows(snapshot.take([*tables, "directory_postcode"])) == before
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's in-memory copy")
