@@ -143,7 +143,7 @@ def wait_for(condition: Callable[[], bool], *, seconds: float, what: str) -> Non
     while not condition():
         if time.monotonic() > deadline:
             raise AssertionError(f"Waited {seconds:g}s for {what}")
-        time.sleep(0.2)
+        time.sleep(0.05)
 
 
 class RedisServer:

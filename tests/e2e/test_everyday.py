@@ -56,7 +56,10 @@ def test_typed_text_is_guarded_and_add_goal_keeps_it(sized, demo_data, assert_ac
 
     page.on("dialog", dismiss)
     page.get_by_role("link", name="Social prescribing", exact=True).first.click(no_wait_after=True)
-    page.wait_for_timeout(500)
+    for _ in range(100):  # the question comes as the browser starts to leave
+        if asked:
+            break
+        page.wait_for_timeout(50)
     assert asked == ["beforeunload"]
     expect(box).to_have_value(words)
     page.remove_listener("dialog", dismiss)
