@@ -243,7 +243,7 @@ def restore(snapshot: Snapshot) -> None:
 AUTO_FIELDS = ("AutoField", "BigAutoField", "SmallAutoField")
 
 
-def _sequences_forward_sql() -> list[str]:
+def _sequences_forward_sql(tables: frozenset[str] | None = None) -> list[str]:
     """Move each key sequence past the rows now in its table, and never back.
 
     Setting a sequence is not undone by a rollback. A test's own transaction
@@ -252,11 +252,12 @@ def _sequences_forward_sql() -> list[str]:
     snapshot's highest keys would leave them behind those rows once the test's
     transaction is rolled back, and the next insert would reuse a key.
     """
+    models = [m for m in apps.get_models() if tables is None or m._meta.db_table in tables]
     if connection.vendor != "postgresql":
-        return list(connection.ops.sequence_reset_sql(no_style(), apps.get_models()))
+        return list(connection.ops.sequence_reset_sql(no_style(), models))
     quote = connection.ops.quote_name
     statements = []
-    for model in apps.get_models():
+    for model in models:
         pk = model._meta.pk
         if pk is None or pk.get_internal_type() not in (
             "AutoField",
@@ -299,6 +300,11 @@ def write_reference_data() -> None:
         for kept in _kept_rows:
             for table in kept.tables:
                 _insert(cursor, table)
+        # Their keys are the kept ones: new rows get later keys, even where the emptying started
+        # the sequences again (Django's `flush` command does).
+        written = frozenset(table.name for kept in _kept_rows for table in kept.tables)
+        for sql in _sequences_forward_sql(written):
+            cursor.execute(sql)
 
 
 def empty_but_reference_data() -> None:
