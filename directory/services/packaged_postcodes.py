@@ -156,7 +156,7 @@ def packaged_postcodes_ensure(*districts: str) -> bool:
     loaded = set(
         PackagedPostcodeLoad.objects.filter(prefix__in=prefixes).values_list("prefix", flat=True)
     )
-    missing = sorted(d for d in wanted if d not in loaded and d[0] not in loaded)
-    for letter in sorted({district[0] for district in missing}):
-        packaged_postcodes_load(letter=letter, districts=[d for d in missing if d[0] == letter])
+    missing = [d for d in wanted if d not in loaded and d[0] not in loaded]
+    for letter, districts_of_letter in _by_letter(missing).items():
+        packaged_postcodes_load(letter=letter, districts=districts_of_letter)
     return bool(missing)
