@@ -17,12 +17,14 @@ RUN_ENV = DEBUG=1 CELERY_TASK_ALWAYS_EAGER=1 SITE_URL=$(SITE_URL)
 # uv cannot install (an index only pip is set up to reach), pip installs the same pins.
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
+
+$(BIN)/uv: | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -c constraints.txt uv
 
 # Reinstall only when the dependency list or its pins change. Modules are compiled when first
 # imported, not all at install: `make test` keeps its compiled modules elsewhere (PYCACHE, below)
 # and would never read these (a third of the install's time).
-$(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
+$(VENV)/.installed: $(BIN)/python $(BIN)/uv pyproject.toml constraints.txt
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -c constraints.txt -e '.[test]' \
 	  || $(BIN)/python -m pip install --quiet --no-compile -c constraints.txt -e '.[test]'
 	touch $@
