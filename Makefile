@@ -18,8 +18,10 @@ RUN_ENV = DEBUG=1 CELERY_TASK_ALWAYS_EAGER=1 SITE_URL=$(SITE_URL)
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(BIN)/uv: | $(BIN)/python
+# Again when the pins change, so a checkout keeps uv at its pin too.
+$(BIN)/uv: constraints.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -c constraints.txt uv
+	touch $@
 
 # Reinstall only when the dependency list or its pins change. Modules are compiled when first
 # imported, not all at install: `make test` keeps its compiled modules elsewhere (PYCACHE, below)

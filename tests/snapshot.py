@@ -259,11 +259,7 @@ def _sequences_forward_sql(tables: frozenset[str] | None = None) -> list[str]:
     statements = []
     for model in models:
         pk = model._meta.pk
-        if pk is None or pk.get_internal_type() not in (
-            "AutoField",
-            "BigAutoField",
-            "SmallAutoField",
-        ):
+        if pk is None or pk.get_internal_type() not in AUTO_FIELDS:
             continue
         table, column = model._meta.db_table, pk.column
         sequence = f"pg_get_serial_sequence('{quote(table)}', '{column}')"
