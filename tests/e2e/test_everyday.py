@@ -55,11 +55,10 @@ def test_typed_text_is_guarded_and_add_goal_keeps_it(sized, demo_data, assert_ac
         dialog.dismiss()
 
     page.on("dialog", dismiss)
-    page.get_by_role("link", name="Social prescribing", exact=True).first.click(no_wait_after=True)
-    for _ in range(100):  # the question comes as the browser starts to leave
-        if asked:
-            break
-        page.wait_for_timeout(50)
+    with page.expect_event("dialog"):  # the question comes as the browser starts to leave
+        page.get_by_role("link", name="Social prescribing", exact=True).first.click(
+            no_wait_after=True
+        )
     assert asked == ["beforeunload"]
     expect(box).to_have_value(words)
     page.remove_listener("dialog", dismiss)
