@@ -12,17 +12,17 @@ RUN_ENV = DEBUG=1 CELERY_TASK_ALWAYS_EAGER=1 SITE_URL=$(SITE_URL)
 
 .PHONY: run test lint install messages makemessages clean bench
 
-# The packages go in with uv (pinned in constraints.txt), which links them from its cache
-# instead of unpacking each wheel again: 3 to 4 s against pip's 16 on a two-core machine. Where
-# uv cannot install (an index only pip is set up to reach), pip installs the same pins.
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Again when the pins change, so a checkout keeps uv at its pin too.
+# uv itself, installed again when the pins change, so a checkout keeps it at its pin.
 $(BIN)/uv: constraints.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -c constraints.txt uv
 	touch $@
 
+# The packages go in with uv (pinned in constraints.txt), which links them from its cache
+# instead of unpacking each wheel again: 3 to 4 s against pip's 16 on a two-core machine. Where
+# uv cannot install (an index only pip is set up to reach), pip installs the same pins.
 # Reinstall only when the dependency list or its pins change. Modules are compiled when first
 # imported, not all at install: `make test` keeps its compiled modules elsewhere (PYCACHE, below)
 # and would never read these (a third of the install's time).
